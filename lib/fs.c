@@ -1,0 +1,585 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * mkfs, open, replay and the writer's operations (see fs.h). Checkpoint:
+ * when the next record would leave too little room for an image of the
+ * live namespace, the writer appends that image (CHECKPOINT BEGIN, one
+ * record per node and grant, CHECKPOINT END) and moves the head to it in
+ * the same header update, so the ring never fills while metadata fits.
+ */
+#include "fs.h"
+#include "flush.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REPLAY_RETRIES 8
+
+static int fs_fail(struct fam_fs *fs, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(fs->err, sizeof(fs->err), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static int random_uuid(uint8_t uuid[16])
+{
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, uuid, 16);
+	close(fd);
+	if (n != 16)
+		return -EIO;
+	uuid[6] = (uuid[6] & 0x0f) | 0x40;	/* version 4 */
+	uuid[8] = (uuid[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
+	return 0;
+}
+
+int fam_mkfs(struct fam_dev *dev, const struct fam_mkfs_opts *o, struct fam_sb *out)
+{
+	struct fam_sb sb;
+	struct fam_sb_disk d;
+	struct timespec ts;
+	uint8_t *base = fam_dev_sb(dev), *log;
+	int err;
+
+	err = fam_sb_layout(&sb, dev->size, o->log_size ? o->log_size : FAM_LOG_SIZE_DEFAULT,
+			    o->alloc_unit ? o->alloc_unit : FAM_ALLOC_UNIT_DEFAULT);
+	if (err)
+		return err;
+	if (o->uuid)
+		memcpy(sb.uuid, o->uuid, 16);
+	else if ((err = random_uuid(sb.uuid)))
+		return err;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	sb.create_time_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	if (o->label)
+		snprintf(sb.label, sizeof(sb.label), "%s", o->label);
+	err = fam_dev_map_log(dev, sb.log_offset, sb.log_size, &log);
+	if (err)
+		return err;
+	/* Log first, superblock last: a half-made file system has no valid superblock. */
+	memset(base, 0, FAM_SB_REGION_SIZE);
+	fam_flush(base, FAM_SB_REGION_SIZE);
+	err = fam_log_format(log, sb.log_size, sb.uuid);
+	if (err)
+		return err;
+	fam_sb_encode(&sb, &d);
+	memcpy(base, &d, sizeof(d));
+	fam_flush(base, sizeof(d));
+	if (out)
+		*out = sb;
+	return 0;
+}
+
+static int build_alloc(struct fam_fs *fs);
+
+int fam_fs_open(struct fam_fs *fs, struct fam_dev *dev, unsigned int flags)
+{
+	uint8_t *log;
+	int err;
+
+	memset(fs, 0, sizeof(*fs));
+	fs->dev = dev;
+	fs->writer = flags & FAM_FS_WRITER;
+	fs->auto_watermark = fs->writer;
+	fs->epoch = 1;
+	err = fam_ns_init(&fs->ns);
+	if (err)
+		return fs_fail(fs, err, "out of memory");
+	fam_invalidate(fam_dev_sb(dev), sizeof(struct fam_sb_disk));
+	err = fam_sb_decode(fam_dev_sb(dev), sizeof(struct fam_sb_disk), &fs->sb);
+	if (err) {
+		fs_fail(fs, err, "%s: %s", dev->path,
+			err == -ENODATA ? "no famfs superblock (run mkfs.famfs)" :
+			err == -EBADMSG ? "superblock checksum mismatch" :
+			err == -EPROTONOSUPPORT ? "unsupported famfs version or features" :
+			"superblock geometry is inconsistent");
+		goto fail;
+	}
+	if (dev->kind != FAM_DEV_MOUNT && fs->sb.device_size > dev->size) {
+		err = fs_fail(fs, -EUCLEAN, "%s: superblock says %llu bytes, device has %llu",
+			      dev->path, (unsigned long long)fs->sb.device_size,
+			      (unsigned long long)dev->size);
+		goto fail;
+	}
+	err = fam_dev_map_log(dev, fs->sb.log_offset, fs->sb.log_size, &log);
+	if (err) {
+		fs_fail(fs, err, "%s", dev->err);
+		goto fail;
+	}
+	err = fam_log_open(&fs->log, log, fs->sb.log_size, fs->sb.uuid);
+	if (err) {
+		fs_fail(fs, err, "%s: no valid log header", dev->path);
+		goto fail;
+	}
+	fs->epoch = fs->log.hdr.epoch ? fs->log.hdr.epoch : 1;
+	err = fam_fs_replay(fs, NULL);
+	fs->replay_err = err;
+	/* A reader keeps what replayed cleanly; a writer must not append after damage. */
+	if (err && (fs->writer || (err != -EBADMSG && err != -EUCLEAN)))
+		goto fail;
+	if (fs->writer) {
+		err = build_alloc(fs);
+		if (err)
+			goto fail;
+	}
+	return 0;
+fail:
+	fam_fs_close(fs);
+	return err;
+}
+
+void fam_fs_close(struct fam_fs *fs)
+{
+	fam_ns_fini(&fs->ns);
+	fam_alloc_fini(&fs->alloc);
+}
+
+static int mark_node(void *arg, const struct fam_node *n)
+{
+	struct fam_fs *fs = arg;
+
+	for (uint32_t i = 0; i < n->n_ext; i++) {
+		int err = fam_alloc_mark(&fs->alloc, &n->ext[i]);
+
+		if (err) {
+			char p[PATH_MAX];
+
+			fam_ns_path(n, p, sizeof(p));
+			return fs_fail(fs, -EUCLEAN, "%s: extent %u of %s %s", fs->dev->path, i, p,
+				       err == -EEXIST ? "overlaps another file" :
+				       "lies outside the data area");
+		}
+	}
+	return 0;
+}
+
+static int build_alloc(struct fam_fs *fs)
+{
+	int err = fam_alloc_init(&fs->alloc, fs->sb.data_offset, fs->sb.device_size,
+				 fs->sb.alloc_unit);
+
+	if (err)
+		return fs_fail(fs, err, "cannot build the allocator");
+	err = fam_ns_walk(&fs->ns, mark_node, fs);
+	if (err)
+		return err;
+	for (size_t i = 0; i < fam_ns_pending_count(&fs->ns); i++) {
+		if (fam_alloc_mark(&fs->alloc, &fam_ns_pending(&fs->ns, i)->ext))
+			return fs_fail(fs, -EUCLEAN, "%s: space pending reuse overlaps a file",
+				       fs->dev->path);
+	}
+	return 0;
+}
+
+/* Apply one replayed record, skipping checkpoints this namespace already reflects. */
+static int replay_one(struct fam_fs *fs, const struct fam_rec *r)
+{
+	int err;
+
+	if (r->type == FAM_REC_CHECKPOINT) {
+		if (r->u.ckpt.phase == FAM_CKPT_BEGIN) {
+			fs->ckpt_skip = !fs->replay_full;
+			if (fs->ckpt_skip)
+				return 0;
+		} else {
+			bool skipped = fs->ckpt_skip;
+
+			fs->ckpt_skip = false;
+			fs->replay_full = false;
+			if (skipped) {
+				fs->ns.applied_seq = r->seq;
+				return 0;
+			}
+		}
+	} else if (fs->ckpt_skip) {
+		return 0;
+	}
+	err = fam_ns_apply(&fs->ns, r, false);
+	if (err)
+		return fs_fail(fs, -EUCLEAN, "record %llu (%s) does not apply: %s",
+			       (unsigned long long)r->seq, fam_rec_type_name(r->type),
+			       strerror(-err));
+	if (r->type != FAM_REC_PAD && r->type != FAM_REC_CHECKPOINT)
+		fs->replay_full = false;
+	return 0;
+}
+
+int fam_fs_replay(struct fam_fs *fs, uint64_t *n_applied)
+{
+	struct fam_log_hdr h;
+	struct fam_rec r;
+	uint64_t n = 0;
+	int err, ret, tries = 0;
+
+again:
+	err = fam_log_read_hdr(&fs->log, &h);
+	if (err)
+		return fs_fail(fs, err, "%s: no valid log header", fs->dev->path);
+	fs->log.hdr = h;
+	if (fs->cur.seq == 0 || fs->cur.seq < h.head_seq) {
+		/* New, or fell behind a checkpoint: rebuild from the head. */
+		err = fam_ns_reset(&fs->ns);
+		if (err)
+			return fs_fail(fs, err, "out of memory");
+		fam_log_cursor_head(&fs->log, &h, &fs->cur);
+		fs->replay_full = true;
+		fs->ckpt_skip = false;
+	}
+	fam_log_invalidate_from(&fs->log, &h, &fs->cur);
+	for (;;) {
+		struct fam_log_cursor before = fs->cur;
+
+		ret = fam_log_next(&fs->log, &h, &fs->cur, &r);
+		if (ret == 0)
+			break;
+		if (ret == -ESTALE && ++tries < REPLAY_RETRIES) {
+			/* The writer reused this space after we read the header. */
+			fs->cur = before;
+			goto again;
+		}
+		if (ret < 0) {
+			fs->cur = before;
+			fs->bad_off = before.off;
+			err = fs_fail(fs, -EBADMSG,
+				      "%s: log record %llu at offset %llu is corrupt; replay stopped after record %llu",
+				      fs->dev->path, (unsigned long long)before.seq,
+				      (unsigned long long)before.off,
+				      (unsigned long long)before.seq - 1);
+			goto out;
+		}
+		err = replay_one(fs, &r);
+		if (err) {
+			fs->cur = before;
+			fs->bad_off = before.off;
+			goto out;
+		}
+		n++;
+	}
+	err = 0;
+out:
+	if (n_applied)
+		*n_applied = n;
+	return err;
+}
+
+/* ---- writer ---- */
+
+struct ckpt_ctx {
+	struct fam_fs *fs;
+	struct fam_log_txn *t;
+	uint64_t n;
+	char path[PATH_MAX];
+};
+
+static int ckpt_node(void *arg, const struct fam_node *n)
+{
+	struct ckpt_ctx *c = arg;
+	struct fam_rec r = { 0 };
+	int len, err;
+
+	len = fam_ns_path(n, c->path, sizeof(c->path));
+	if (len < 0)
+		return len;
+	if (n->parent) {
+		r.type = S_ISDIR(n->mode) ? FAM_REC_MKDIR : FAM_REC_CREATE;
+		r.u.node.ino = n->ino;
+		r.u.node.mode = n->mode & 07777;
+		r.u.node.uid = n->uid;
+		r.u.node.gid = n->gid;
+		r.u.node.size = n->size;
+		r.u.node.n_ext = n->n_ext;
+		r.u.node.ext = n->ext;
+		r.u.node.path = c->path;
+		r.u.node.path_len = (uint32_t)len;
+		err = fam_log_txn_add(&c->fs->log, c->t, &r);
+		if (err)
+			return err;
+		c->n++;
+	}
+	for (uint32_t i = 0; i < n->n_grants; i++) {
+		struct fam_rec o = { .type = FAM_REC_OWNER };
+
+		o.u.owner.host = n->grants[i].host;
+		o.u.owner.mode = n->grants[i].mode;
+		o.u.owner.grant_epoch = n->grants[i].grant_epoch;
+		o.u.owner.path = c->path;
+		o.u.owner.path_len = (uint32_t)len;
+		err = fam_log_txn_add(&c->fs->log, c->t, &o);
+		if (err)
+			return err;
+		c->n++;
+	}
+	return 0;
+}
+
+int fam_fs_checkpoint(struct fam_fs *fs)
+{
+	struct fam_log_txn t;
+	struct fam_rec r = { .type = FAM_REC_CHECKPOINT };
+	struct ckpt_ctx *c;
+	struct fam_pending_free *pend = NULL;
+	size_t np = fam_ns_pending_count(&fs->ns);
+	int err;
+
+	if (!fs->writer)
+		return fs_fail(fs, -EROFS, "not the log writer");
+	c = calloc(1, sizeof(*c));
+	if (np)
+		pend = malloc(np * sizeof(*pend));
+	if (!c || (np && !pend)) {
+		err = fs_fail(fs, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < np; i++)
+		pend[i] = *fam_ns_pending(&fs->ns, i);
+	fam_log_txn_begin(&fs->log, &t, fs->epoch);
+	r.u.ckpt.phase = FAM_CKPT_BEGIN;
+	r.u.ckpt.next_ino = fs->ns.next_ino;
+	r.u.ckpt.n_pending = (uint32_t)np;
+	r.u.ckpt.pending = pend;
+	err = fam_log_txn_add(&fs->log, &t, &r);
+	if (!err) {
+		c->fs = fs;
+		c->t = &t;
+		err = fam_ns_walk(&fs->ns, ckpt_node, c);
+	}
+	if (!err) {
+		struct fam_rec end = { .type = FAM_REC_CHECKPOINT };
+
+		end.u.ckpt.phase = FAM_CKPT_END;
+		end.u.ckpt.next_ino = fs->ns.next_ino;
+		end.u.ckpt.n_records = c->n;
+		err = fam_log_txn_add(&fs->log, &t, &end);
+	}
+	if (err) {
+		/* Nothing was published: the header still points at the old head. */
+		err = fs_fail(fs, err == -ENOSPC || err == -E2BIG ? -ENOSPC : err,
+			      "metadata log full: the live namespace (%llu files, %llu directories) does not fit in half of the %llu-byte log",
+			      (unsigned long long)fs->ns.n_files, (unsigned long long)fs->ns.n_dirs,
+			      (unsigned long long)fs->sb.log_size);
+		goto out;
+	}
+	/* The head moves to the image (or to a PAD just before it) atomically. */
+	err = fam_log_txn_commit(&fs->log, &t, true);
+	if (!err) {
+		fs->ns.applied_seq = t.seq - 1;
+		fs->cur.seq = t.seq;
+		fs->cur.off = t.tail;
+		fs->n_checkpoints++;
+	}
+out:
+	free(pend);
+	free(c);
+	return err;
+}
+
+static uint64_t ckpt_reserve(const struct fam_fs *fs)
+{
+	/* Image estimate + BEGIN/END + pending list, with slack for renamed paths. */
+	uint64_t img = fs->ns.image_bytes + fam_ns_pending_count(&fs->ns) * 24 + 256;
+
+	return img + img / 4;
+}
+
+/* Commit one record that the namespace accepts, checkpointing first when needed. */
+static int commit(struct fam_fs *fs, struct fam_rec *r)
+{
+	struct fam_log_txn t;
+	uint64_t len = fam_rec_size(r);
+	int err;
+
+	if (!fs->writer)
+		return fs_fail(fs, -EROFS, "not the log writer");
+	if (len > FAM_REC_MAX)
+		return fs_fail(fs, -E2BIG, "record of %llu bytes is too large",
+			       (unsigned long long)len);
+	err = fam_ns_apply(&fs->ns, r, true);
+	if (err)
+		return err;
+	fam_log_txn_begin(&fs->log, &t, fs->epoch);
+	if (!fam_log_txn_fits(&fs->log, &t, len + ckpt_reserve(fs))) {
+		err = fam_fs_checkpoint(fs);
+		if (err)
+			return err;
+		fam_log_txn_begin(&fs->log, &t, fs->epoch);
+	}
+	err = fam_log_txn_add(&fs->log, &t, r);
+	if (err == -ENOSPC)
+		return fs_fail(fs, -ENOSPC, "metadata log full");
+	if (err)
+		return err;
+	err = fam_log_txn_commit(&fs->log, &t, false);
+	if (err)
+		return err;
+	fs->cur.seq = t.seq;
+	fs->cur.off = t.tail;
+	err = fam_ns_apply(&fs->ns, r, false);
+	if (err)	/* committed but not applied here: only ENOMEM gets here */
+		return fs_fail(fs, err, "record %llu committed but not applied: %s",
+			       (unsigned long long)r->seq, strerror(-err));
+	if (fs->auto_watermark)
+		fam_fs_set_watermark(fs, r->seq);
+	return 0;
+}
+
+static int path_arg(struct fam_fs *fs, const char *path, uint32_t *len)
+{
+	size_t l = strnlen(path, FAM_PATH_MAX + 1);
+	int err = fam_path_check(path, l);
+
+	if (err == -ENAMETOOLONG)
+		return fs_fail(fs, err, "path too long (more than %d bytes, or a name over %d)",
+			       FAM_PATH_MAX, FAM_NAME_MAX);
+	if (err)
+		return fs_fail(fs, err, "invalid path '%s': must be absolute, without empty, '.' or '..' components",
+			       path);
+	*len = (uint32_t)l;
+	return 0;
+}
+
+int fam_fs_mkdir(struct fam_fs *fs, const char *path, uint32_t mode, uint32_t uid, uint32_t gid)
+{
+	struct fam_rec r = { .type = FAM_REC_MKDIR };
+	int err = path_arg(fs, path, &r.u.node.path_len);
+
+	if (err)
+		return err;
+	r.u.node.path = path;
+	r.u.node.ino = fs->ns.next_ino;
+	r.u.node.mode = mode & 07777;
+	r.u.node.uid = uid;
+	r.u.node.gid = gid;
+	return commit(fs, &r);
+}
+
+static void release_cb(void *arg, const struct fam_extent *e)
+{
+	fam_alloc_release(arg, e);
+}
+
+void fam_fs_set_watermark(struct fam_fs *fs, uint64_t seq)
+{
+	if (seq > fs->watermark)
+		fs->watermark = seq;
+	if (fs->writer)
+		fam_ns_release_pending(&fs->ns, fs->watermark, release_cb, &fs->alloc);
+}
+
+int fam_fs_create(struct fam_fs *fs, const char *path, uint32_t mode, uint32_t uid, uint32_t gid,
+		  uint64_t size, struct fam_node **out)
+{
+	struct fam_rec r = { .type = FAM_REC_CREATE };
+	struct fam_extent *ext = NULL;
+	uint32_t n = 0;
+	int err = path_arg(fs, path, &r.u.node.path_len);
+
+	if (err)
+		return err;
+	if (!fs->writer)
+		return fs_fail(fs, -EROFS, "not the log writer");
+	r.u.node.path = path;
+	r.u.node.ino = fs->ns.next_ino;
+	r.u.node.mode = mode & 07777;
+	r.u.node.uid = uid;
+	r.u.node.gid = gid;
+	r.u.node.size = size;
+	/* Fail on the namespace before touching the allocator. */
+	err = fam_ns_apply(&fs->ns, &r, true);
+	if (err)
+		return err;
+	ext = malloc(FAM_MAX_EXTENTS * sizeof(*ext));
+	if (!ext)
+		return -ENOMEM;
+	err = fam_alloc_get(&fs->alloc, size, ext, FAM_MAX_EXTENTS, &n);
+	if (err) {
+		err = fs_fail(fs, err, "no space for %llu bytes (%llu free)",
+			      (unsigned long long)size,
+			      (unsigned long long)fam_alloc_free_bytes(&fs->alloc));
+		goto out;
+	}
+	r.u.node.n_ext = n;
+	r.u.node.ext = ext;
+	err = commit(fs, &r);
+	if (err) {
+		for (uint32_t i = 0; i < n; i++)
+			fam_alloc_release(&fs->alloc, &ext[i]);
+		goto out;
+	}
+	if (out)
+		err = fam_fs_lookup(fs, path, out);
+out:
+	free(ext);
+	return err;
+}
+
+int fam_fs_delete(struct fam_fs *fs, const char *path)
+{
+	struct fam_rec r = { .type = FAM_REC_DELETE };
+	struct fam_node *n;
+	int err = path_arg(fs, path, &r.u.del.path_len);
+
+	if (err)
+		return err;
+	err = fam_ns_lookup(&fs->ns, path, r.u.del.path_len, &n);
+	if (err)
+		return err;
+	r.u.del.path = path;
+	r.u.del.ino = n->ino;
+	return commit(fs, &r);
+}
+
+int fam_fs_rename(struct fam_fs *fs, const char *from, const char *to)
+{
+	struct fam_rec r = { .type = FAM_REC_RENAME };
+	struct fam_node *n;
+	int err = path_arg(fs, from, &r.u.ren.from_len);
+
+	if (!err)
+		err = path_arg(fs, to, &r.u.ren.to_len);
+	if (err)
+		return err;
+	err = fam_ns_lookup(&fs->ns, from, r.u.ren.from_len, &n);
+	if (err)
+		return err;
+	r.u.ren.from = from;
+	r.u.ren.to = to;
+	r.u.ren.ino = n->ino;
+	return commit(fs, &r);
+}
+
+int fam_fs_owner(struct fam_fs *fs, const char *path, uint32_t host, uint32_t mode,
+		 uint64_t grant_epoch)
+{
+	struct fam_rec r = { .type = FAM_REC_OWNER };
+	int err = path_arg(fs, path, &r.u.owner.path_len);
+
+	if (err)
+		return err;
+	if (host >= FAM_MAX_HOSTS || mode > FAM_OWN_RW)
+		return fs_fail(fs, -EINVAL, "invalid host %u or mode %u", host, mode);
+	r.u.owner.path = path;
+	r.u.owner.host = host;
+	r.u.owner.mode = mode;
+	r.u.owner.grant_epoch = grant_epoch;
+	return commit(fs, &r);
+}
+
+int fam_fs_lookup(struct fam_fs *fs, const char *path, struct fam_node **out)
+{
+	size_t l = strnlen(path, FAM_PATH_MAX + 1);
+
+	return fam_ns_lookup(&fs->ns, path, l, out);
+}

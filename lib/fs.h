@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * One famfs instance: superblock + log + the namespace replayed from it,
+ * and for the log writer the allocator. The writer validates each
+ * operation against the namespace, allocates, commits one record and
+ * applies it, so every host that replays the log builds the same state.
+ */
+#ifndef FAMFS_FS_H
+#define FAMFS_FS_H
+
+#include "alloc.h"
+#include "device.h"
+#include "log.h"
+#include "namespace.h"
+
+#define FAM_FS_WRITER	0x1	/* this instance appends to the log */
+
+struct fam_mkfs_opts {
+	uint64_t log_size;	/* 0: FAM_LOG_SIZE_DEFAULT */
+	uint64_t alloc_unit;	/* 0: FAM_ALLOC_UNIT_DEFAULT */
+	const char *label;
+	const uint8_t *uuid;	/* NULL: random */
+};
+
+struct fam_fs {
+	struct fam_dev *dev;
+	struct fam_sb sb;
+	struct fam_log log;
+	struct fam_ns ns;
+	struct fam_alloc alloc;		/* writer only */
+	struct fam_log_cursor cur;	/* next record to replay */
+	bool writer;
+	bool replay_full;		/* replaying from the head: load the checkpoint */
+	bool ckpt_skip;			/* inside a checkpoint we already have */
+	bool auto_watermark;		/* single host: every commit is replayed at once */
+	uint64_t epoch;
+	uint64_t watermark;		/* all hosts replayed past this seq */
+	uint64_t n_checkpoints;
+	uint64_t bad_off;		/* where replay stopped on a bad record */
+	int replay_err;			/* result of the replay at open (readers keep going) */
+	char err[256];
+};
+
+int fam_mkfs(struct fam_dev *dev, const struct fam_mkfs_opts *o, struct fam_sb *out);
+
+/* Read the superblock, open the log, replay it; a writer also builds the allocator. */
+int fam_fs_open(struct fam_fs *fs, struct fam_dev *dev, unsigned int flags);
+void fam_fs_close(struct fam_fs *fs);
+
+/*
+ * Apply every committed record not yet applied. Stops at the first corrupt
+ * record with -EBADMSG (what came before stays applied; fs->bad_off says
+ * where). *n_applied (may be NULL) counts records applied.
+ */
+int fam_fs_replay(struct fam_fs *fs, uint64_t *n_applied);
+
+/* Writer operations; paths are absolute. */
+int fam_fs_mkdir(struct fam_fs *fs, const char *path, uint32_t mode, uint32_t uid, uint32_t gid);
+int fam_fs_create(struct fam_fs *fs, const char *path, uint32_t mode, uint32_t uid, uint32_t gid,
+		  uint64_t size, struct fam_node **out);
+int fam_fs_delete(struct fam_fs *fs, const char *path);
+int fam_fs_rename(struct fam_fs *fs, const char *from, const char *to);
+int fam_fs_owner(struct fam_fs *fs, const char *path, uint32_t host, uint32_t mode,
+		 uint64_t grant_epoch);
+int fam_fs_checkpoint(struct fam_fs *fs);
+
+/* Every host has replayed past seq: space freed up to it may be reused. */
+void fam_fs_set_watermark(struct fam_fs *fs, uint64_t seq);
+
+int fam_fs_lookup(struct fam_fs *fs, const char *path, struct fam_node **out);
+
+#endif

@@ -1,0 +1,633 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * In-memory namespace: a tree of nodes plus one hash table keyed by
+ * (parent, name), so a lookup costs one probe per path component and a
+ * rename of a directory moves one node.
+ */
+#include "namespace.h"
+#include "crc32c.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HASH_MIN 1024
+
+static size_t name_hash(const struct fam_node *parent, const char *name, size_t len)
+{
+	uint64_t p = (uint64_t)(uintptr_t)parent;
+
+	return fam_crc32c((uint32_t)(p ^ (p >> 32)), name, len);
+}
+
+static struct fam_node **bucket(const struct fam_ns *ns, const struct fam_node *parent,
+				const char *name, size_t len)
+{
+	return &ns->htab[name_hash(parent, name, len) & (ns->hsize - 1)];
+}
+
+static struct fam_node *child_find(const struct fam_ns *ns, const struct fam_node *parent,
+				   const char *name, size_t len)
+{
+	struct fam_node *n = *bucket(ns, parent, name, len);
+
+	for (; n; n = n->hnext)
+		if (n->parent == parent && n->name_len == len && !memcmp(n->name, name, len))
+			return n;
+	return NULL;
+}
+
+static int grow_table(struct fam_ns *ns)
+{
+	size_t nsize = ns->hsize * 2;
+	struct fam_node **nt = calloc(nsize, sizeof(*nt));
+
+	if (!nt)
+		return -ENOMEM;
+	for (size_t i = 0; i < ns->hsize; i++) {
+		struct fam_node *n = ns->htab[i], *next;
+
+		for (; n; n = next) {
+			size_t h = name_hash(n->parent, n->name, n->name_len) & (nsize - 1);
+
+			next = n->hnext;
+			n->hnext = nt[h];
+			nt[h] = n;
+		}
+	}
+	free(ns->htab);
+	ns->htab = nt;
+	ns->hsize = nsize;
+	return 0;
+}
+
+static void hash_del(struct fam_ns *ns, struct fam_node *n)
+{
+	struct fam_node **pp = bucket(ns, n->parent, n->name, n->name_len);
+
+	for (; *pp; pp = &(*pp)->hnext) {
+		if (*pp == n) {
+			*pp = n->hnext;
+			return;
+		}
+	}
+}
+
+static void link_child(struct fam_ns *ns, struct fam_node *parent, struct fam_node *n)
+{
+	struct fam_node **b;
+
+	n->parent = parent;
+	n->prev = NULL;
+	n->next = parent->children;
+	if (parent->children)
+		parent->children->prev = n;
+	parent->children = n;
+	parent->n_children++;
+	b = bucket(ns, parent, n->name, n->name_len);
+	n->hnext = *b;
+	*b = n;
+}
+
+static void unlink_child(struct fam_ns *ns, struct fam_node *n)
+{
+	struct fam_node *parent = n->parent;
+
+	hash_del(ns, n);
+	if (n->prev)
+		n->prev->next = n->next;
+	else
+		parent->children = n->next;
+	if (n->next)
+		n->next->prev = n->prev;
+	parent->n_children--;
+	n->next = n->prev = NULL;
+}
+
+static void node_free(struct fam_node *n)
+{
+	free(n->ext);
+	free(n->grants);
+	free(n->name);
+	free(n);
+}
+
+static void free_subtree(struct fam_node *n)
+{
+	struct fam_node *c = n->children, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		free_subtree(c);
+		node_free(c);
+	}
+	n->children = NULL;
+	n->n_children = 0;
+}
+
+int fam_ns_init(struct fam_ns *ns)
+{
+	memset(ns, 0, sizeof(*ns));
+	ns->hsize = HASH_MIN;
+	ns->htab = calloc(ns->hsize, sizeof(*ns->htab));
+	if (!ns->htab)
+		return -ENOMEM;
+	ns->root.ino = FAM_ROOT_INO;
+	ns->root.mode = S_IFDIR | 0755;
+	ns->next_ino = FAM_ROOT_INO + 1;
+	return 0;
+}
+
+void fam_ns_fini(struct fam_ns *ns)
+{
+	free_subtree(&ns->root);
+	free(ns->root.grants);
+	free(ns->htab);
+	free(ns->pending);
+	memset(ns, 0, sizeof(*ns));
+}
+
+int fam_ns_reset(struct fam_ns *ns)
+{
+	fam_ns_fini(ns);
+	return fam_ns_init(ns);
+}
+
+/*
+ * Walk path; on success *out is the node. With want_parent, resolve all but
+ * the last component and return the parent plus the last name.
+ */
+static int resolve(const struct fam_ns *ns, const char *path, size_t len, bool want_parent,
+		   struct fam_node **out, const char **last, size_t *last_len)
+{
+	struct fam_node *cur = (struct fam_node *)&ns->root;
+	size_t i = 1;
+	int err = fam_path_check(path, len);
+
+	if (err)
+		return err;
+	if (len == 1) {
+		if (want_parent)
+			return -EINVAL;	/* the root has no parent */
+		*out = cur;
+		return 0;
+	}
+	while (i < len) {
+		size_t j = i;
+		struct fam_node *c;
+
+		while (j < len && path[j] != '/')
+			j++;
+		if (!S_ISDIR(cur->mode))
+			return -ENOTDIR;
+		if (want_parent && j == len) {
+			*out = cur;
+			*last = path + i;
+			*last_len = j - i;
+			return 0;
+		}
+		c = child_find(ns, cur, path + i, j - i);
+		if (!c)
+			return -ENOENT;
+		cur = c;
+		i = j + 1;
+	}
+	*out = cur;
+	return 0;
+}
+
+int fam_ns_lookup(const struct fam_ns *ns, const char *path, size_t len,
+		  struct fam_node **out)
+{
+	return resolve(ns, path, len, false, out, NULL, NULL);
+}
+
+int fam_ns_path(const struct fam_node *n, char *buf, size_t cap)
+{
+	size_t len = 0;
+	const struct fam_node *p;
+
+	if (!n->parent) {
+		if (cap < 2)
+			return -ENAMETOOLONG;
+		strcpy(buf, "/");
+		return 1;
+	}
+	for (p = n; p->parent; p = p->parent)
+		len += 1 + p->name_len;
+	if (len + 1 > cap)
+		return -ENAMETOOLONG;
+	buf[len] = 0;
+	for (p = n, cap = len; p->parent; p = p->parent) {
+		cap -= p->name_len;
+		memcpy(buf + cap, p->name, p->name_len);
+		buf[--cap] = '/';
+	}
+	return (int)len;
+}
+
+static size_t path_len_of(const struct fam_node *n)
+{
+	size_t len = 0;
+
+	for (; n->parent; n = n->parent)
+		len += 1 + n->name_len;
+	return len ? len : 1;
+}
+
+size_t fam_ns_node_image_size(const struct fam_node *n)
+{
+	struct fam_rec r = { .type = S_ISDIR(n->mode) ? FAM_REC_MKDIR : FAM_REC_CREATE };
+	size_t plen = path_len_of(n), total;
+
+	r.u.node.path_len = (uint32_t)plen;
+	r.u.node.n_ext = n->n_ext;
+	total = n->parent ? fam_rec_size(&r) : 0;
+	if (n->n_grants) {
+		struct fam_rec o = { .type = FAM_REC_OWNER };
+
+		o.u.owner.path_len = (uint32_t)plen;
+		total += n->n_grants * fam_rec_size(&o);
+	}
+	return total;
+}
+
+static int pending_push(struct fam_ns *ns, uint64_t seq, const struct fam_extent *e)
+{
+	if (ns->n_pending == ns->pending_cap) {
+		size_t live = ns->n_pending - ns->pending_head;
+
+		if (ns->pending_head > live) {
+			/* Compact the FIFO instead of growing it. */
+			memmove(ns->pending, ns->pending + ns->pending_head,
+				live * sizeof(*ns->pending));
+			ns->pending_head = 0;
+			ns->n_pending = live;
+		} else {
+			size_t cap = ns->pending_cap ? ns->pending_cap * 2 : 64;
+			void *p = realloc(ns->pending, cap * sizeof(*ns->pending));
+
+			if (!p)
+				return -ENOMEM;
+			ns->pending = p;
+			ns->pending_cap = cap;
+		}
+	}
+	ns->pending[ns->n_pending].free_seq = seq;
+	ns->pending[ns->n_pending].ext = *e;
+	ns->n_pending++;
+	return 0;
+}
+
+void fam_ns_release_pending(struct fam_ns *ns, uint64_t watermark,
+			    void (*cb)(void *arg, const struct fam_extent *e), void *arg)
+{
+	while (ns->pending_head < ns->n_pending &&
+	       ns->pending[ns->pending_head].free_seq <= watermark) {
+		if (cb)
+			cb(arg, &ns->pending[ns->pending_head].ext);
+		ns->pending_head++;
+	}
+	if (ns->pending_head == ns->n_pending)
+		ns->pending_head = ns->n_pending = 0;
+}
+
+static bool overlaps(const struct fam_extent *a, const struct fam_extent *b)
+{
+	return a->offset < b->offset + b->len && b->offset < a->offset + a->len;
+}
+
+/*
+ * A CREATE that reuses pending space proves the writer's watermark passed
+ * that DELETE; pending is a FIFO, so everything up to it is released too.
+ */
+static void pending_prune_for(struct fam_ns *ns, const struct fam_node *n)
+{
+	uint64_t upto = 0;
+
+	for (size_t i = ns->pending_head; i < ns->n_pending; i++)
+		for (uint32_t k = 0; k < n->n_ext; k++)
+			if (overlaps(&ns->pending[i].ext, &n->ext[k]))
+				upto = ns->pending[i].free_seq;
+	if (upto)
+		fam_ns_release_pending(ns, upto, NULL, NULL);
+}
+
+static struct fam_node *node_new(const struct fam_rec *r, const char *name, size_t name_len)
+{
+	struct fam_node *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->name = malloc(name_len + 1);
+	if (!n->name)
+		goto fail;
+	memcpy(n->name, name, name_len);
+	n->name[name_len] = 0;
+	n->name_len = (uint32_t)name_len;
+	n->ino = r->u.node.ino;
+	n->seq = r->seq;
+	n->uid = r->u.node.uid;
+	n->gid = r->u.node.gid;
+	if (r->type == FAM_REC_MKDIR) {
+		n->mode = S_IFDIR | (r->u.node.mode & 07777);
+		return n;
+	}
+	n->mode = S_IFREG | (r->u.node.mode & 07777);
+	n->size = r->u.node.size;
+	n->n_ext = r->u.node.n_ext;
+	if (n->n_ext) {
+		n->ext = malloc(n->n_ext * sizeof(*n->ext));
+		if (!n->ext)
+			goto fail;
+		for (uint32_t i = 0; i < n->n_ext; i++)
+			fam_rec_extent(r, i, &n->ext[i]);
+	}
+	return n;
+fail:
+	node_free(n);
+	return NULL;
+}
+
+static int apply_node(struct fam_ns *ns, const struct fam_rec *r, bool dry_run)
+{
+	struct fam_node *parent, *n;
+	const char *name;
+	size_t name_len;
+	int err;
+
+	err = resolve(ns, r->u.node.path, r->u.node.path_len, true, &parent, &name, &name_len);
+	if (err)
+		return err == -EINVAL && r->u.node.path_len == 1 ? -EEXIST : err;
+	if (child_find(ns, parent, name, name_len))
+		return -EEXIST;
+	if (r->u.node.ino <= FAM_ROOT_INO)
+		return -EINVAL;
+	if (r->type == FAM_REC_CREATE) {
+		uint64_t total = 0;
+
+		for (uint32_t i = 0; i < r->u.node.n_ext; i++) {
+			struct fam_extent e;
+
+			fam_rec_extent(r, i, &e);
+			if (!e.len || e.offset + e.len < e.offset)
+				return -EINVAL;
+			total += e.len;
+		}
+		if (total < r->u.node.size)
+			return -EINVAL;	/* extents must cover the size */
+	}
+	if (dry_run)
+		return 0;
+	n = node_new(r, name, name_len);
+	if (!n)
+		return -ENOMEM;
+	if (ns->n_files + ns->n_dirs + 1 > ns->hsize && grow_table(ns)) {
+		node_free(n);
+		return -ENOMEM;
+	}
+	link_child(ns, parent, n);
+	if (S_ISDIR(n->mode)) {
+		ns->n_dirs++;
+	} else {
+		ns->n_files++;
+		if (fam_ns_pending_count(ns))
+			pending_prune_for(ns, n);
+	}
+	if (n->ino >= ns->next_ino)
+		ns->next_ino = n->ino + 1;
+	ns->image_bytes += fam_ns_node_image_size(n);
+	return 0;
+}
+
+static int apply_delete(struct fam_ns *ns, const struct fam_rec *r, bool dry_run)
+{
+	struct fam_node *n;
+	int err = fam_ns_lookup(ns, r->u.del.path, r->u.del.path_len, &n);
+
+	if (err)
+		return err;
+	if (!n->parent)
+		return -EBUSY;		/* the root */
+	if (r->u.del.ino && r->u.del.ino != n->ino)
+		return -ESTALE;
+	if (S_ISDIR(n->mode) && n->n_children)
+		return -ENOTEMPTY;
+	if (dry_run)
+		return 0;
+	for (uint32_t i = 0; i < n->n_ext; i++) {
+		err = pending_push(ns, r->seq, &n->ext[i]);
+		if (err)
+			return err;
+	}
+	ns->image_bytes -= fam_ns_node_image_size(n);
+	unlink_child(ns, n);
+	if (S_ISDIR(n->mode))
+		ns->n_dirs--;
+	else
+		ns->n_files--;
+	node_free(n);
+	return 0;
+}
+
+static int apply_rename(struct fam_ns *ns, const struct fam_rec *r, bool dry_run)
+{
+	struct fam_node *n, *parent, *p;
+	const char *name;
+	size_t name_len;
+	char *nname;
+	int err = fam_ns_lookup(ns, r->u.ren.from, r->u.ren.from_len, &n);
+
+	if (err)
+		return err;
+	if (!n->parent)
+		return -EBUSY;
+	if (r->u.ren.ino && r->u.ren.ino != n->ino)
+		return -ESTALE;
+	err = resolve(ns, r->u.ren.to, r->u.ren.to_len, true, &parent, &name, &name_len);
+	if (err)
+		return err == -EINVAL && r->u.ren.to_len == 1 ? -EEXIST : err;
+	if (child_find(ns, parent, name, name_len))
+		return -EEXIST;
+	for (p = parent; p; p = p->parent)
+		if (p == n)
+			return -EINVAL;	/* a directory into its own subtree */
+	if (dry_run)
+		return 0;
+	nname = malloc(name_len + 1);
+	if (!nname)
+		return -ENOMEM;
+	memcpy(nname, name, name_len);
+	nname[name_len] = 0;
+	ns->image_bytes -= fam_ns_node_image_size(n);
+	unlink_child(ns, n);
+	free(n->name);
+	n->name = nname;
+	n->name_len = (uint32_t)name_len;
+	link_child(ns, parent, n);
+	ns->image_bytes += fam_ns_node_image_size(n);
+	return 0;
+}
+
+static int apply_owner(struct fam_ns *ns, const struct fam_rec *r, bool dry_run)
+{
+	struct fam_node *n;
+	uint32_t i;
+	int err = fam_ns_lookup(ns, r->u.owner.path, r->u.owner.path_len, &n);
+
+	if (err)
+		return err;
+	if (dry_run)
+		return 0;
+	ns->image_bytes -= fam_ns_node_image_size(n);
+	for (i = 0; i < n->n_grants; i++)
+		if (n->grants[i].host == r->u.owner.host)
+			break;
+	if (r->u.owner.mode == FAM_OWN_NONE) {
+		if (i < n->n_grants)
+			n->grants[i] = n->grants[--n->n_grants];
+	} else {
+		if (i == n->n_grants) {
+			void *g = realloc(n->grants, (n->n_grants + 1) * sizeof(*n->grants));
+
+			if (!g) {
+				ns->image_bytes += fam_ns_node_image_size(n);
+				return -ENOMEM;
+			}
+			n->grants = g;
+			n->n_grants++;
+		}
+		n->grants[i].host = r->u.owner.host;
+		n->grants[i].mode = r->u.owner.mode;
+		n->grants[i].grant_epoch = r->u.owner.grant_epoch;
+		n->grants[i].seq = r->seq;
+	}
+	ns->image_bytes += fam_ns_node_image_size(n);
+	return 0;
+}
+
+static int apply_checkpoint(struct fam_ns *ns, const struct fam_rec *r, bool dry_run)
+{
+	int err;
+
+	if (dry_run || r->u.ckpt.phase != FAM_CKPT_BEGIN)
+		return 0;
+	/* BEGIN: the records up to END recreate the whole namespace. */
+	err = fam_ns_reset(ns);
+	if (err)
+		return err;
+	ns->next_ino = r->u.ckpt.next_ino > FAM_ROOT_INO ? r->u.ckpt.next_ino : FAM_ROOT_INO + 1;
+	for (uint32_t i = 0; i < r->u.ckpt.n_pending; i++) {
+		struct fam_pending_free pf;
+
+		fam_rec_pending(r, i, &pf);
+		err = pending_push(ns, pf.free_seq, &pf.ext);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int fam_ns_apply(struct fam_ns *ns, const struct fam_rec *r, bool dry_run)
+{
+	int err;
+
+	switch (r->type) {
+	case FAM_REC_MKDIR:
+	case FAM_REC_CREATE:
+		err = apply_node(ns, r, dry_run);
+		break;
+	case FAM_REC_DELETE:
+		err = apply_delete(ns, r, dry_run);
+		break;
+	case FAM_REC_RENAME:
+		err = apply_rename(ns, r, dry_run);
+		break;
+	case FAM_REC_OWNER:
+		err = apply_owner(ns, r, dry_run);
+		break;
+	case FAM_REC_CHECKPOINT:
+		err = apply_checkpoint(ns, r, dry_run);
+		break;
+	case FAM_REC_PAD:
+		err = 0;
+		break;
+	default:
+		err = -EINVAL;
+	}
+	if (!err && !dry_run && r->seq > ns->applied_seq)
+		ns->applied_seq = r->seq;
+	return err;
+}
+
+static int walk_node(const struct fam_node *n, int (*cb)(void *, const struct fam_node *),
+		     void *arg)
+{
+	int ret = cb(arg, n);
+
+	for (const struct fam_node *c = n->children; c && !ret; c = c->next)
+		ret = walk_node(c, cb, arg);
+	return ret;
+}
+
+int fam_ns_walk(const struct fam_ns *ns, int (*cb)(void *arg, const struct fam_node *n),
+		void *arg)
+{
+	return walk_node(&ns->root, cb, arg);
+}
+
+static int grant_cmp(const void *a, const void *b)
+{
+	const struct fam_grant *x = a, *y = b;
+
+	return (x->host > y->host) - (x->host < y->host);
+}
+
+static bool grants_equal(const struct fam_node *a, const struct fam_node *b)
+{
+	struct fam_grant ga[FAM_MAX_HOSTS], gb[FAM_MAX_HOSTS];
+
+	if (a->n_grants != b->n_grants || a->n_grants > FAM_MAX_HOSTS)
+		return false;
+	memcpy(ga, a->grants, a->n_grants * sizeof(*ga));
+	memcpy(gb, b->grants, b->n_grants * sizeof(*gb));
+	qsort(ga, a->n_grants, sizeof(*ga), grant_cmp);
+	qsort(gb, b->n_grants, sizeof(*gb), grant_cmp);
+	for (uint32_t i = 0; i < a->n_grants; i++)
+		if (ga[i].host != gb[i].host || ga[i].mode != gb[i].mode ||
+		    ga[i].grant_epoch != gb[i].grant_epoch)
+			return false;
+	return true;
+}
+
+static bool node_equal(const struct fam_ns *bns, const struct fam_node *a,
+		       const struct fam_node *b)
+{
+	if (a->ino != b->ino || a->mode != b->mode || a->uid != b->uid || a->gid != b->gid ||
+	    a->size != b->size || a->n_ext != b->n_ext || a->n_children != b->n_children ||
+	    (a->n_ext && memcmp(a->ext, b->ext, a->n_ext * sizeof(*a->ext))) ||
+	    !grants_equal(a, b))
+		return false;
+	for (const struct fam_node *c = a->children; c; c = c->next) {
+		const struct fam_node *d = child_find(bns, b, c->name, c->name_len);
+
+		if (!d || !node_equal(bns, c, d))
+			return false;
+	}
+	return true;
+}
+
+bool fam_ns_equal(const struct fam_ns *a, const struct fam_ns *b)
+{
+	if (a->n_files != b->n_files || a->n_dirs != b->n_dirs ||
+	    fam_ns_pending_count(a) != fam_ns_pending_count(b))
+		return false;
+	for (size_t i = 0; i < fam_ns_pending_count(a); i++) {
+		const struct fam_pending_free *x = fam_ns_pending(a, i), *y = fam_ns_pending(b, i);
+
+		if (x->free_seq != y->free_seq || x->ext.offset != y->ext.offset ||
+		    x->ext.len != y->ext.len)
+			return false;
+	}
+	return node_equal(b, &a->root, &b->root);
+}
