@@ -134,6 +134,9 @@ int fam_fs_open(struct fam_fs *fs, struct fam_dev *dev, unsigned int flags)
 		err = build_alloc(fs);
 		if (err)
 			goto fail;
+		/* Alone (no daemon feeding the cluster watermark), every commit is replayed. */
+		if (fs->auto_watermark)
+			fam_fs_set_watermark(fs, fs->log.hdr.committed_seq);
 	}
 	return 0;
 fail:
@@ -496,8 +499,10 @@ int fam_fs_create(struct fam_fs *fs, const char *path, uint32_t mode, uint32_t u
 	r.u.node.uid = uid;
 	r.u.node.gid = gid;
 	r.u.node.size = size;
-	/* Fail on the namespace before touching the allocator. */
+	/* Fail on the namespace before touching the allocator (no extents yet). */
+	r.u.node.size = 0;
 	err = fam_ns_apply(&fs->ns, &r, true);
+	r.u.node.size = size;
 	if (err)
 		return err;
 	ext = malloc(FAM_MAX_EXTENTS * sizeof(*ext));

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* famfsctl: shared declarations of the verb files. */
+#ifndef FAMFSCTL_H
+#define FAMFSCTL_H
+
+#include "fs.h"
+
+#include <json.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit codes (docs/famfsctl.8.md). */
+#define EXIT_OK		0
+#define EXIT_FAIL	1	/* the operation failed; a message says why */
+#define EXIT_USAGE	2	/* bad command line */
+
+struct ctl {
+	bool json;
+	const char *prog;
+};
+
+struct ctl_verb {
+	const char *name;
+	int (*fn)(struct ctl *c, int argc, char **argv);
+	const char *args;
+	const char *help;
+};
+
+int ctl_local(struct ctl *c, int argc, char **argv);
+void ctl_local_usage(FILE *out);
+
+/* Print "famfsctl: what: reason" (with the library's detail if any); returns EXIT_FAIL. */
+int ctl_err(struct ctl *c, const char *what, int err, const char *detail);
+/* Print a JSON object (and drop the reference). */
+void ctl_json_print(json_object *o);
+json_object *ctl_node_json(const struct fam_node *n, const char *path, bool extents);
+
+/* Instantiate every file of fs in a mounted famfs (kernel mode). */
+int ctl_kmount_replay(struct ctl *c, struct fam_fs *fs, const char *mnt, json_object *out);
+/* Create the .meta files of a mount so its superblock and log are reachable by DAX. */
+int ctl_kmount_meta(struct ctl *c, const char *mnt);
+
+#endif
