@@ -41,6 +41,7 @@ include lib/lib.mk
 include tools/tools.mk
 include client/client.mk
 include tests/tests.mk
+include tests/tools/tools-tests.mk
 include tests/fuzz/fuzz.mk
 include bench/bench.mk
 -include kernel/kernel.mk
@@ -53,8 +54,21 @@ $(B)/%.o: %.c | deps-checked
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
-demo: all
-	@bash scripts/demo.sh
+demo: deps all
+	@B=$(B) bash scripts/demo.sh
+
+# Every suite; the VM suite runs when qemu can boot a VM here and says SKIP otherwise.
+CHECK_TARGETS += fuzz-smoke
+ifneq ($(wildcard tests/vm/vm.mk),)
+CHECK_TARGETS += check-vm
+endif
+check: deps all
+	@MAKE="$(MAKE)" bash scripts/run-checks.sh $(CHECK_TARGETS)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -m 0755 $(B)/mkfs.famfs $(B)/fsck.famfs $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(B)/famfsctl $(DESTDIR)$(BINDIR)/
 
 clean:
 	rm -rf build build-san build-fuzz
