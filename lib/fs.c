@@ -415,9 +415,21 @@ static int commit(struct fam_fs *fs, struct fam_rec *r)
 	fam_log_txn_begin(&fs->log, &t, fs->epoch);
 	if (!fam_log_txn_fits(&fs->log, &t, len + ckpt_reserve(fs))) {
 		err = fam_fs_checkpoint(fs);
-		if (err)
+		/* A DELETE shrinks the image: let it in even when no checkpoint fits. */
+		if (err && !(err == -ENOSPC && r->type == FAM_REC_DELETE))
 			return err;
 		fam_log_txn_begin(&fs->log, &t, fs->epoch);
+		/*
+		 * Anything else must leave room for the next checkpoint: otherwise
+		 * the ring fills up until not even a DELETE can free metadata space.
+		 */
+		if (r->type != FAM_REC_DELETE &&
+		    !fam_log_txn_fits(&fs->log, &t, len + ckpt_reserve(fs)))
+			return fs_fail(fs, -ENOSPC,
+				       "metadata log full: the live namespace (%llu files, %llu directories) needs more than about half of the %llu-byte log",
+				       (unsigned long long)fs->ns.n_files,
+				       (unsigned long long)fs->ns.n_dirs,
+				       (unsigned long long)fs->sb.log_size);
 	}
 	err = fam_log_txn_add(&fs->log, &t, r);
 	if (err == -ENOSPC)
@@ -477,8 +489,9 @@ void fam_fs_set_watermark(struct fam_fs *fs, uint64_t seq)
 {
 	if (seq > fs->watermark)
 		fs->watermark = seq;
-	if (fs->writer)
-		fam_ns_release_pending(&fs->ns, fs->watermark, release_cb, &fs->alloc);
+	/* A reader has no allocator, but its namespace drops the entries all the same. */
+	fam_ns_release_pending(&fs->ns, fs->watermark, fs->writer ? release_cb : NULL,
+			       &fs->alloc);
 }
 
 int fam_fs_create(struct fam_fs *fs, const char *path, uint32_t mode, uint32_t uid, uint32_t gid,

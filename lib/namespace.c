@@ -104,30 +104,18 @@ static void unlink_child(struct fam_ns *ns, struct fam_node *n)
 	n->next = n->prev = NULL;
 }
 
-static void node_free(struct fam_node *n)
+static void node_free(struct fam_ns *ns, struct fam_node *n)
 {
-	free(n->ext);
-	free(n->grants);
-	free(n->name);
-	free(n);
-}
-
-static void free_subtree(struct fam_node *n)
-{
-	struct fam_node *c = n->children, *next;
-
-	for (; c; c = next) {
-		next = c->next;
-		free_subtree(c);
-		node_free(c);
-	}
-	n->children = NULL;
-	n->n_children = 0;
+	fam_arena_free(&ns->arena, n->grants, n->n_grants * sizeof(*n->grants));
+	if (n->name_size)
+		fam_arena_free(&ns->arena, n->name, n->name_size);
+	fam_arena_free(&ns->arena, n, n->block_size);
 }
 
 int fam_ns_init(struct fam_ns *ns)
 {
 	memset(ns, 0, sizeof(*ns));
+	fam_arena_init(&ns->arena);
 	ns->hsize = HASH_MIN;
 	ns->htab = calloc(ns->hsize, sizeof(*ns->htab));
 	if (!ns->htab)
@@ -140,8 +128,8 @@ int fam_ns_init(struct fam_ns *ns)
 
 void fam_ns_fini(struct fam_ns *ns)
 {
-	free_subtree(&ns->root);
-	free(ns->root.grants);
+	/* Nodes, names, extents and grants all live in the arena. */
+	fam_arena_fini(&ns->arena);
 	free(ns->htab);
 	free(ns->pending);
 	memset(ns, 0, sizeof(*ns));
@@ -252,6 +240,30 @@ size_t fam_ns_node_image_size(const struct fam_node *n)
 	return total;
 }
 
+/* Image size of n and everything below it: a rename changes all their paths. */
+static uint64_t subtree_image_size(const struct fam_node *n)
+{
+	uint64_t total = fam_ns_node_image_size(n);
+
+	for (const struct fam_node *c = n->children; c; c = c->next)
+		total += subtree_image_size(c);
+	return total;
+}
+
+/* Length of the longest path below n, relative to n ("/child/grandchild"). */
+static size_t subtree_path_len(const struct fam_node *n)
+{
+	size_t max = 0;
+
+	for (const struct fam_node *c = n->children; c; c = c->next) {
+		size_t l = 1 + c->name_len + subtree_path_len(c);
+
+		if (l > max)
+			max = l;
+	}
+	return max;
+}
+
 static int pending_push(struct fam_ns *ns, uint64_t seq, const struct fam_extent *e)
 {
 	if (ns->n_pending == ns->pending_cap) {
@@ -313,15 +325,18 @@ static void pending_prune_for(struct fam_ns *ns, const struct fam_node *n)
 		fam_ns_release_pending(ns, upto, NULL, NULL);
 }
 
-static struct fam_node *node_new(const struct fam_rec *r, const char *name, size_t name_len)
+static struct fam_node *node_new(struct fam_ns *ns, const struct fam_rec *r,
+			      const char *name, size_t name_len)
 {
-	struct fam_node *n = calloc(1, sizeof(*n));
+	uint32_t n_ext = r->type == FAM_REC_CREATE ? r->u.node.n_ext : 0;
+	size_t size = sizeof(struct fam_node) + n_ext * sizeof(struct fam_extent) + name_len + 1;
+	struct fam_node *n = fam_arena_alloc(&ns->arena, size);
 
 	if (!n)
 		return NULL;
-	n->name = malloc(name_len + 1);
-	if (!n->name)
-		goto fail;
+	n->block_size = (uint32_t)size;
+	n->ext = (struct fam_extent *)(n + 1);
+	n->name = (char *)(n->ext + n_ext);
 	memcpy(n->name, name, name_len);
 	n->name[name_len] = 0;
 	n->name_len = (uint32_t)name_len;
@@ -335,18 +350,10 @@ static struct fam_node *node_new(const struct fam_rec *r, const char *name, size
 	}
 	n->mode = S_IFREG | (r->u.node.mode & 07777);
 	n->size = r->u.node.size;
-	n->n_ext = r->u.node.n_ext;
-	if (n->n_ext) {
-		n->ext = malloc(n->n_ext * sizeof(*n->ext));
-		if (!n->ext)
-			goto fail;
-		for (uint32_t i = 0; i < n->n_ext; i++)
-			fam_rec_extent(r, i, &n->ext[i]);
-	}
+	n->n_ext = n_ext;
+	for (uint32_t i = 0; i < n_ext; i++)
+		fam_rec_extent(r, i, &n->ext[i]);
 	return n;
-fail:
-	node_free(n);
-	return NULL;
 }
 
 static int apply_node(struct fam_ns *ns, const struct fam_rec *r, bool dry_run)
@@ -379,11 +386,11 @@ static int apply_node(struct fam_ns *ns, const struct fam_rec *r, bool dry_run)
 	}
 	if (dry_run)
 		return 0;
-	n = node_new(r, name, name_len);
+	n = node_new(ns, r, name, name_len);
 	if (!n)
 		return -ENOMEM;
 	if (ns->n_files + ns->n_dirs + 1 > ns->hsize && grow_table(ns)) {
-		node_free(n);
+		node_free(ns, n);
 		return -ENOMEM;
 	}
 	link_child(ns, parent, n);
@@ -426,7 +433,7 @@ static int apply_delete(struct fam_ns *ns, const struct fam_rec *r, bool dry_run
 		ns->n_dirs--;
 	else
 		ns->n_files--;
-	node_free(n);
+	node_free(ns, n);
 	return 0;
 }
 
@@ -452,20 +459,25 @@ static int apply_rename(struct fam_ns *ns, const struct fam_rec *r, bool dry_run
 	for (p = parent; p; p = p->parent)
 		if (p == n)
 			return -EINVAL;	/* a directory into its own subtree */
+	/* No path below the new name may outgrow the limit (checkpoints write them whole). */
+	if (n->n_children && r->u.ren.to_len + subtree_path_len(n) > FAM_PATH_MAX)
+		return -ENAMETOOLONG;
 	if (dry_run)
 		return 0;
-	nname = malloc(name_len + 1);
+	nname = fam_arena_alloc(&ns->arena, name_len + 1);
 	if (!nname)
 		return -ENOMEM;
 	memcpy(nname, name, name_len);
 	nname[name_len] = 0;
-	ns->image_bytes -= fam_ns_node_image_size(n);
+	ns->image_bytes -= subtree_image_size(n);
 	unlink_child(ns, n);
-	free(n->name);
+	if (n->name_size)
+		fam_arena_free(&ns->arena, n->name, n->name_size);
 	n->name = nname;
+	n->name_size = (uint32_t)name_len + 1;
 	n->name_len = (uint32_t)name_len;
 	link_child(ns, parent, n);
-	ns->image_bytes += fam_ns_node_image_size(n);
+	ns->image_bytes += subtree_image_size(n);
 	return 0;
 }
 
@@ -486,10 +498,18 @@ static int apply_owner(struct fam_ns *ns, const struct fam_rec *r, bool dry_run)
 	if (r->u.owner.mode == FAM_OWN_NONE) {
 		if (i < n->n_grants)
 			n->grants[i] = n->grants[--n->n_grants];
+		if (i < n->n_grants + 1 && !n->n_grants) {
+			fam_arena_free(&ns->arena, n->grants, sizeof(*n->grants));
+			n->grants = NULL;
+		}
 	} else {
 		if (i == n->n_grants) {
-			void *g = realloc(n->grants, (n->n_grants + 1) * sizeof(*n->grants));
+			struct fam_grant *g = fam_arena_alloc(&ns->arena,
+							      (n->n_grants + 1) * sizeof(*g));
 
+			if (g && n->n_grants)
+				memcpy(g, n->grants, n->n_grants * sizeof(*g));
+			fam_arena_free(&ns->arena, n->grants, n->n_grants * sizeof(*g));
 			if (!g) {
 				ns->image_bytes += fam_ns_node_image_size(n);
 				return -ENOMEM;
@@ -589,6 +609,8 @@ static bool grants_equal(const struct fam_node *a, const struct fam_node *b)
 
 	if (a->n_grants != b->n_grants || a->n_grants > FAM_MAX_HOSTS)
 		return false;
+	if (!a->n_grants)
+		return true;	/* grants may be NULL: no memcpy from it */
 	memcpy(ga, a->grants, a->n_grants * sizeof(*ga));
 	memcpy(gb, b->grants, b->n_grants * sizeof(*gb));
 	qsort(ga, a->n_grants, sizeof(*ga), grant_cmp);

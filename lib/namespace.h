@@ -7,6 +7,7 @@
 #ifndef FAMFS_NAMESPACE_H
 #define FAMFS_NAMESPACE_H
 
+#include "arena.h"
 #include "format.h"
 
 #include <stdbool.h>
@@ -32,6 +33,8 @@ struct fam_node {
 	struct fam_grant *grants;
 	char *name;
 	uint32_t name_len;
+	uint32_t block_size;		/* arena block: node, extents, name */
+	uint32_t name_size;		/* arena block of a renamed name; 0: in the node block */
 	uint32_t n_children;
 	struct fam_node *parent;
 	struct fam_node *children;	/* first child */
@@ -40,6 +43,7 @@ struct fam_node {
 };
 
 struct fam_ns {
+	struct fam_arena arena;		/* every node, extent list, name and grant list */
 	struct fam_node root;
 	struct fam_node **htab;
 	size_t hsize;

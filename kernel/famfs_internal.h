@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * famfs - DAX file system for shared fabric-attached memory.
+ *
+ * Definitions shared by the files of the module.
+ */
+#ifndef _FAMFS_INTERNAL_H
+#define _FAMFS_INTERNAL_H
+
+#include <linux/fs.h>
+#include <linux/dax.h>
+#include <linux/iomap.h>
+#include <linux/kobject.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "uapi/famfs_ioctl.h"
+
+/* On-media layout constant: the superblock region never holds file data. */
+#define FAMFS_SUPERBLOCK_SIZE	(2ULL << 20)
+
+/* Longest lease famfsd may ask for. */
+#define FAMFS_LEASE_MAX_MS	(24U * 3600 * 1000)
+
+/* One device range of a file, with the file offset it starts at. */
+struct famfs_fext {
+	u64	dev_off;
+	u64	len;
+	u64	file_off;
+};
+
+/*
+ * The backing of one file, immutable once installed.  A file is either a
+ * concatenation of extents, or (nstrips > 0) one interleaved extent whose
+ * strips are in ext[] (file_off unused).
+ */
+struct famfs_fmap {
+	enum famfs_file_type	type;
+	u64			size;
+	u32			ext_count;
+	u32			nstrips;
+	u64			chunk_size;
+	struct famfs_fext	ext[];		/* ext_count or nstrips */
+};
+
+/* Per-inode state; i_private of regular files points here. */
+struct famfs_inode_info {
+	struct famfs_fmap	*fmap;		/* NULL until mapped */
+	int			access;		/* enum famfs_access */
+};
+
+enum famfs_fault_kind {
+	FAMFS_FAULT_PTE,
+	FAMFS_FAULT_PMD,
+	FAMFS_FAULT_PUD,
+	FAMFS_FAULT_KINDS,
+};
+
+struct famfs_sb_info {
+	struct super_block	*sb;
+	struct dax_device	*dax_dev;
+	u64			dax_part_off;
+	u64			dev_size;
+	umode_t			root_mode;
+
+	/* Ranges claimed by the SUPERBLOCK and LOG files, if mapped. */
+	struct mutex		map_lock;
+	bool			have_sb_file;
+	bool			have_log_file;
+	u64			log_start;
+	u64			log_len;
+
+	/* Set on memory failure: no access is granted any more. */
+	spinlock_t		state_lock;
+	bool			disabled;
+	bool			dying;
+	struct work_struct	failure_work;
+
+	/* Self-fencing lease. */
+	struct mutex		lease_lock;
+	bool			lease_armed;
+	bool			lease_expired;
+	u32			lease_ms;
+	unsigned long		lease_deadline;	/* jiffies */
+	u32			lease_expirations;
+	struct delayed_work	lease_work;
+
+	atomic64_t		faults[FAMFS_FAULT_KINDS];
+	struct kobject		kobj;
+	bool			kobj_added;
+	struct completion	kobj_released;
+};
+
+static inline struct famfs_sb_info *FAMFS_SB(struct super_block *sb)
+{
+	return sb->s_fs_info;
+}
+
+static inline struct famfs_inode_info *FAMFS_I(struct inode *inode)
+{
+	return inode->i_private;
+}
+
+/* The map of a file, or NULL; safe without locks. */
+static inline struct famfs_fmap *famfs_fmap_get(struct inode *inode)
+{
+	/*
+	 * Pairs with smp_store_release() in famfs_install_map(), which
+	 * publishes a map once, complete: readers see every extent.
+	 */
+	return smp_load_acquire(&FAMFS_I(inode)->fmap);
+}
+
+/* super.c */
+int famfs_sysfs_init(void);
+void famfs_sysfs_exit(void);
+
+/* inode.c */
+extern const struct inode_operations famfs_dir_inode_operations;
+struct inode *famfs_get_inode(struct super_block *sb, const struct inode *dir,
+			      umode_t mode, dev_t dev);
+void famfs_evict_inode(struct inode *inode);
+void famfs_walk_files(struct super_block *sb,
+		      void (*fn)(struct inode *inode, void *arg), void *arg);
+
+/* file.c */
+extern const struct file_operations famfs_file_operations;
+extern const struct file_operations famfs_dir_operations;
+extern const struct inode_operations famfs_file_inode_operations;
+extern const struct address_space_operations famfs_dax_aops;
+bool famfs_lease_lapsed(struct famfs_sb_info *sbi);
+int famfs_effective_access(struct inode *inode);
+
+/* iomap.c */
+extern const struct iomap_ops famfs_iomap_ops;
+struct famfs_fmap *famfs_fmap_alloc(u32 count);
+void famfs_fmap_free(struct famfs_fmap *fmap);
+int famfs_fmap_validate(struct famfs_sb_info *sbi, struct famfs_fmap *fmap);
+u64 famfs_fmap_dev_to_file(const struct famfs_fmap *fmap, u32 i, u64 dev_off);
+
+/* ioctl.c */
+long famfs_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+long famfs_dir_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+void famfs_set_access(struct inode *inode, int access);
+void famfs_revoke_all(struct super_block *sb);
+void famfs_lease_expire_work(struct work_struct *work);
+
+#endif /* _FAMFS_INTERNAL_H */

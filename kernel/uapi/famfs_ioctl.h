@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * famfs - user/kernel interface of the famfs kernel module.
+ *
+ * User space owns every piece of famfs metadata; the module only caches,
+ * per file, the list of device ranges ("extents") that back it and serves
+ * faults and read/write from that list.  Files are created with creat(2)
+ * or open(O_CREAT) in a famfs mount, then given their backing with one of
+ * the MAP_CREATE ioctls below; a file that has not been mapped has no data.
+ *
+ * All offsets and lengths are in bytes, relative to the start of the
+ * backing device.  Unless stated otherwise an ioctl returns 0 on success
+ * and -1 with errno set on failure.
+ */
+#ifndef _UAPI_FAMFS_IOCTL_H
+#define _UAPI_FAMFS_IOCTL_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#ifndef __KERNEL__
+#include <stddef.h>		/* size_t, used by the version 1 structures */
+#endif
+
+#define FAMFS_IOC_MAGIC		'u'
+
+/* statfs(2) f_type of a famfs mount (same value as the original famfs). */
+#define FAMFS_STATFS_MAGIC	0x87b282fd
+
+/*
+ * --------------------------------------------------------------------------
+ * Version 1 interface, binary compatible with the original famfs module, so
+ * existing famfs user space keeps working.  Its structures use native types
+ * (enum, size_t): 64-bit user space only.
+ * --------------------------------------------------------------------------
+ */
+
+#define FAMFS_MAX_EXTENTS	2
+
+enum extent_type {
+	SIMPLE_DAX_EXTENT = 13,
+	INVALID_EXTENT_TYPE,
+};
+
+/*
+ * What a file stands for.  SUPERBLOCK and LOG files give DAX access to the
+ * on-media superblock and log (the block device itself goes through the
+ * page cache, which is private to each host).  Regular files may not
+ * overlap the ranges mapped by SUPERBLOCK / LOG files.
+ */
+enum famfs_file_type {
+	FAMFS_REG,
+	FAMFS_SUPERBLOCK,
+	FAMFS_LOG,
+};
+
+/* One contiguous device range. */
+struct famfs_extent {
+	__u64 offset;
+	__u64 len;
+};
+
+struct famfs_ioc_map {
+	enum extent_type extent_type;	/* SIMPLE_DAX_EXTENT */
+	enum famfs_file_type file_type;
+	size_t file_size;
+	size_t ext_list_count;		/* 1 .. FAMFS_MAX_EXTENTS */
+	struct famfs_extent ext_list[FAMFS_MAX_EXTENTS];
+};
+
+/*
+ * MAP_CREATE: give an empty regular file its size and backing.  The file
+ * must be open for writing and must not be mapped yet (EEXIST otherwise).
+ */
+#define FAMFSIOC_MAP_CREATE	_IOW(FAMFS_IOC_MAGIC, 0x50, struct famfs_ioc_map)
+/* MAP_GET: read back type, size and extent count of a mapped file. */
+#define FAMFSIOC_MAP_GET	_IOR(FAMFS_IOC_MAGIC, 0x51, struct famfs_ioc_map)
+/* MAP_GETEXT: read back the extents (at most FAMFS_MAX_EXTENTS). */
+#define FAMFSIOC_MAP_GETEXT	_IOR(FAMFS_IOC_MAGIC, 0x52, struct famfs_extent)
+/* NOP: succeeds on any famfs file; tells user space the module is there. */
+#define FAMFSIOC_NOP		_IO(FAMFS_IOC_MAGIC, 0x53)
+
+/*
+ * --------------------------------------------------------------------------
+ * famfs extensions (this project).  Fixed-width fields, explicit padding,
+ * identical layout on every ABI.  Reserved fields must be zero on input
+ * (EINVAL otherwise) and are zeroed on output.
+ * --------------------------------------------------------------------------
+ */
+
+/* Limits of a single MAP_CREATE2. */
+#define FAMFS_MAX_EXTENTS2	4096
+#define FAMFS_MAX_STRIPS	64
+
+/*
+ * Access this host has to a file's data.  NONE: faults get SIGBUS,
+ * read(2)/write(2) fail with EACCES.  RO: write faults get SIGBUS,
+ * write(2) fails with EPERM and mmap(PROT_WRITE, MAP_SHARED) with EACCES.
+ * RW: no restriction beyond the file's mode bits.
+ * FAMFS_ACCESS_DEFAULT is only valid in MAP_CREATE2 and means RW.
+ */
+enum famfs_access {
+	FAMFS_ACCESS_DEFAULT = 0,
+	FAMFS_ACCESS_NONE = 1,
+	FAMFS_ACCESS_RO = 2,
+	FAMFS_ACCESS_RW = 3,
+};
+
+/* famfs_ioc_map2.flags */
+#define FAMFS_MAP2_INTERLEAVED	0x1U	/* backing is the strip set */
+
+/*
+ * A file's backing is either a list of extents, concatenated in order
+ * (flags without FAMFS_MAP2_INTERLEAVED), or one interleaved extent:
+ * nstrips strips (each a device range) with a chunk size; file offset o
+ * lies in chunk c = o / chunk_size, which lives in strip c % nstrips at
+ * offset (c / nstrips) * chunk_size + o % chunk_size of that strip.
+ *
+ * Offsets, lengths and chunk_size must be multiples of the page size;
+ * 2 MiB-aligned backing lets the module serve 2 MiB (PMD) faults.
+ * The extents (or strips) must cover file_size.
+ */
+struct famfs_ioc_map2 {
+	__u32 file_type;	/* enum famfs_file_type */
+	__u32 flags;		/* FAMFS_MAP2_* */
+	__u64 file_size;
+	/*
+	 * CREATE2: number of entries at ext_list.  GET2: in, capacity of
+	 * ext_list; out, number of extents of the file.
+	 */
+	__u32 ext_count;
+	__u32 access;		/* enum famfs_access: initial (CREATE2) / current (GET2) */
+	__u64 ext_list;		/* user pointer to struct famfs_extent[] */
+	/* Interleave, used with FAMFS_MAP2_INTERLEAVED only. */
+	__u32 nstrips;		/* like ext_count, for strip_list */
+	__u32 reserved0;
+	__u64 chunk_size;
+	__u64 strip_list;	/* user pointer to struct famfs_extent[] */
+	__u64 reserved[4];
+};
+
+/*
+ * MAP_CREATE2: like MAP_CREATE, with up to FAMFS_MAX_EXTENTS2 extents or an
+ * interleaved extent of up to FAMFS_MAX_STRIPS strips, and an initial
+ * access mode.
+ */
+#define FAMFSIOC_MAP_CREATE2	_IOW(FAMFS_IOC_MAGIC, 0x60, struct famfs_ioc_map2)
+/*
+ * MAP_GET2: read back a file's map.  Extents (strips) are copied into
+ * ext_list (strip_list) up to the capacity given; counts come back in full.
+ * A list too small for the file fails with E2BIG after setting the counts.
+ * ENODATA if the file has no map yet.
+ */
+#define FAMFSIOC_MAP_GET2	_IOWR(FAMFS_IOC_MAGIC, 0x61, struct famfs_ioc_map2)
+
+struct famfs_ioc_access {
+	__u32 access;		/* enum famfs_access, never DEFAULT */
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/*
+ * SET_ACCESS: set this host's access to a mapped file.  Lowering it revokes
+ * live mappings (they are zapped; the next touch faults again and gets
+ * SIGBUS where the new mode forbids it).  Needs CAP_SYS_ADMIN.  Raising it
+ * while the mount's lease has expired fails with ETIMEDOUT; on a mount
+ * disabled by a memory failure it fails with EIO.
+ */
+#define FAMFSIOC_SET_ACCESS	_IOW(FAMFS_IOC_MAGIC, 0x62, struct famfs_ioc_access)
+/* GET_ACCESS: this host's current access to a mapped file. */
+#define FAMFSIOC_GET_ACCESS	_IOR(FAMFS_IOC_MAGIC, 0x63, struct famfs_ioc_access)
+
+/* famfs_ioc_lease.flags (in) */
+#define FAMFS_LEASE_QUERY	0x1U		/* only report, change nothing */
+/* famfs_ioc_lease.state (out) */
+#define FAMFS_LEASE_ACTIVE	0x1U		/* a lease is armed */
+#define FAMFS_LEASE_EXPIRED	0x2U		/* expired since last renewal */
+
+struct famfs_ioc_lease {
+	__u32 duration_ms;	/* in: lease length; 0 disables the lease */
+	__u32 flags;		/* in: FAMFS_LEASE_QUERY */
+	__u32 state;		/* out: FAMFS_LEASE_* state before this call */
+	__u32 expirations;	/* out: times the lease expired since mount */
+	__u64 remaining_ms;	/* out: time left after this call (0 if none) */
+	__u64 reserved[2];
+};
+
+/*
+ * LEASE: set and renew the mount's lease (self-fencing).  May be issued on
+ * any file or directory of the mount; needs CAP_SYS_ADMIN.  Each call arms
+ * the lease for duration_ms from now.  If it is not renewed in time, the
+ * module drops this host's access to every file of the mount by itself:
+ * each file's access becomes NONE and its mappings are zapped.  A renewal
+ * after expiry re-arms the lease but restores no access: user space sets
+ * it again per file with SET_ACCESS.  The default is no lease (0).
+ */
+#define FAMFSIOC_LEASE		_IOWR(FAMFS_IOC_MAGIC, 0x64, struct famfs_ioc_lease)
+
+#endif /* _UAPI_FAMFS_IOCTL_H */

@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers of the in-VM test scripts (POSIX sh, busybox).
+#
+# Each scenario prints exactly one line "RESULT PASS|FAIL|SKIP name[: why]";
+# the host runner counts them.  Device layout used by the tests (ours):
+# superblock [0, 2M), log [2M, 10M), data after.
+
+T=famfs_vmtool
+MNT=/mnt/famfs
+FAM_BYTES=536870912	# the shared nvdimm (the devdax test one is 64M)
+DEV=/dev/pmem0		# set by load_nvdimm
+REGION=0
+SB_LEN=2M
+LOG_OFF=2M
+LOG_LEN=8M
+
+pass() { echo "RESULT PASS $1"; }
+fail() { echo "RESULT FAIL $1: $2"; }
+skip() { echo "RESULT SKIP $1: $2"; }
+
+# ok NAME CMD...: passes when CMD succeeds.
+ok() {
+	_n=$1; shift
+	if _o=$("$@" 2>&1); then pass "$_n"; else fail "$_n" "$(echo "$_o" | tail -n 3 | tr '\n' ' ')"; fi
+}
+
+# errno NAME ERRNO CMD...: passes when famfs_vmtool CMD fails with ERRNO.
+errno_is() {
+	_n=$1 _e=$2; shift 2
+	_o=$("$@" 2>&1)
+	case $_o in
+	"errno=$_e "*) pass "$_n" ;;
+	*) fail "$_n" "want errno=$_e, got: $_o" ;;
+	esac
+}
+
+# wait_for SECONDS CMD...: poll CMD until it succeeds; bounded.
+wait_for() {
+	_t=$(( $1 * 10 )); shift
+	while [ $_t -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		_t=$((_t - 1))
+	done
+	return 1
+}
+
+sysfs_dir() { echo /sys/fs/famfs/${DEV##*/}; }
+
+# Region number of the nvdimm of SIZE bytes (probe order is not fixed).
+region_of_size() {
+	for r in /sys/bus/nd/devices/region*; do
+		[ "$(cat $r/size 2>/dev/null)" = "$1" ] && { echo ${r##*region}; return 0; }
+	done
+	return 1
+}
+
+load_nvdimm() {
+	for m in $(cat /modules/order); do
+		insmod /modules/$m.ko 2>/dev/null || { grep -q "^$m " /proc/modules || echo "insmod $m failed"; }
+	done
+	wait_for 30 region_of_size $FAM_BYTES || return 1
+	REGION=$(region_of_size $FAM_BYTES)
+	DEV=/dev/pmem$REGION
+	wait_for 30 test -e /sys/block/pmem$REGION
+}
+
+# The pfn info block lives in the shared memory: once per backing file.
+fsdax_switch() {
+	ND=/sys/bus/nd b=${DEV##*/} ns=namespace$REGION.0
+	[ "$(cat /sys/block/$b/queue/dax 2>/dev/null)" = 1 ] && return 0
+	pfn=$(cat $ND/devices/region$REGION/pfn_seed)
+	echo $ns > $ND/drivers/nd_pmem/unbind
+	cat /proc/sys/kernel/random/uuid > $ND/devices/$pfn/uuid
+	echo ram > $ND/devices/$pfn/mode
+	echo 2097152 > $ND/devices/$pfn/align
+	echo $ns > $ND/devices/$pfn/namespace
+	echo $pfn > $ND/drivers/nd_pmem/bind
+	wait_for 30 test -e /sys/block/$b
+	wait_for 10 grep -q 1 /sys/block/$b/queue/dax
+}
+
+load_famfs() { insmod /modules/famfs.ko; }
+
+counters() {
+	d=$(sysfs_dir)
+	echo "pte=$(cat $d/fault_pte) pmd=$(cat $d/fault_pmd) pud=$(cat $d/fault_pud)"
+}
+
+# pmd_check NAME FILE NPMD: reading FILE through mmap takes NPMD PMD
+# faults and no PTE fault.
+pmd_check() {
+	echo 1 > $(sysfs_dir)/fault_reset
+	_o=$($T mmtouch "$2" 2>&1)
+	_c=$(counters)
+	if [ "$_c" = "pte=0 pmd=$3 pud=0" ]; then
+		pass "$1"
+	else
+		fail "$1" "$_c ($_o)"
+	fi
+}
+
+net_up() {
+	ip link set lo up
+	ip link set eth0 up 2>/dev/null || return 1
+	echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad 2>/dev/null
+	ip -6 addr add "$1/64" dev eth0
+}
+
+ping6_ok() {
+	if ping -6 -c 1 -W 1 "$1" >/dev/null 2>&1; then return 0; fi
+	ping6 -c 1 -W 1 "$1" >/dev/null 2>&1
+}

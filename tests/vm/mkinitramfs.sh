@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# mkinitramfs.sh OUT KVER FAMFS_KO VMTOOL [BUILD_DIR]
+#
+# Builds the VM test initramfs: static busybox, the nvdimm/dax/e1000
+# modules of the Debian kernel KVER (dependencies resolved through
+# modules.dep, copied uncompressed), famfs.ko, the static famfs_vmtool,
+# the project's user-space binaries from BUILD_DIR with their shared
+# libraries (found with ldd), and the in-VM scripts of this directory.
+set -euo pipefail
+
+out=$1 kver=$2 famfs_ko=$3 vmtool=$4 build=${5:-}
+here=$(cd "$(dirname "$0")" && pwd)
+moddir=/lib/modules/$kver
+want="libnvdimm nfit nd_btt nd_pmem nd_e820 device_dax dax_pmem e1000"
+
+stage=$(mktemp -d /tmp/famfs-initramfs.XXXXXX)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,mnt,tests,modules,etc}
+
+cp /bin/busybox "$stage/bin/busybox"
+ln -s busybox "$stage/bin/sh"
+
+# Modules, dependencies first (modules.dep lists a module's deps).
+declare -A seen=()
+order=()
+add_mod() {
+	local name=$1 path dep
+	path=$(awk -F: -v n="$name" '{
+		f = $1; sub(/.*\//, "", f); sub(/\.ko(\.[a-z]+)?$/, "", f);
+		gsub(/-/, "_", f); if (f == n) { print $1; exit } }' \
+		"$moddir/modules.dep")
+	[ -n "$path" ] || { echo "mkinitramfs: module $name not found in $moddir" >&2; exit 1; }
+	[ -z "${seen[$path]:-}" ] || return 0
+	seen[$path]=1
+	for dep in $(awk -F: -v p="$path" '$1 == p { print $2 }' "$moddir/modules.dep"); do
+		dep=${dep##*/}; dep=${dep%%.ko*}; dep=${dep//-/_}
+		add_mod "$dep"
+	done
+	order+=("$path")
+}
+for m in $want; do add_mod "$m"; done
+for path in "${order[@]}"; do
+	base=${path##*/}
+	case $path in
+	*.ko)    cp "$moddir/$path" "$stage/modules/$base" ;;
+	*.ko.xz) xz -dc "$moddir/$path" > "$stage/modules/${base%.xz}"; base=${base%.xz} ;;
+	*.ko.zst) zstd -qdc "$moddir/$path" > "$stage/modules/${base%.zst}"; base=${base%.zst} ;;
+	*.ko.gz) gzip -dc "$moddir/$path" > "$stage/modules/${base%.gz}"; base=${base%.gz} ;;
+	esac
+	echo "${base%.ko}" >> "$stage/modules/order"
+done
+cp "$famfs_ko" "$stage/modules/famfs.ko"
+
+cp "$vmtool" "$stage/bin/famfs_vmtool"
+
+# The project's user-space tools, when built (famfsctl, mkfs.famfs ...).
+copy_libs() {
+	ldd "$1" 2>/dev/null | awk '/=> \//{print $3} /^\t\//{print $1}' |
+	while read -r lib; do
+		[ -e "$stage$lib" ] && continue
+		mkdir -p "$stage$(dirname "$lib")"
+		cp -L "$lib" "$stage$lib"
+	done
+}
+if [ -n "$build" ] && [ -d "$build" ]; then
+	for b in famfsctl famfsd mkfs.famfs fsck.famfs; do
+		[ -x "$build/$b" ] || continue
+		cp "$build/$b" "$stage/usr/bin/$b"
+		copy_libs "$build/$b"
+	done
+fi
+
+cp "$here/init" "$stage/init"
+for f in "$here"/*.sh; do
+	case ${f##*/} in run.sh|mkinitramfs.sh) continue ;; esac
+	cp "$f" "$stage/tests/"
+done
+chmod 755 "$stage/init" "$stage"/tests/*.sh
+
+(cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) > "$out"

@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh [check|bench]: the famfs VM suite.
+#
+# Boots Debian's kernel in qemu (TCG) with famfs.ko and a busybox
+# initramfs.  All VMs share one memory-backend-file nvdimm in /dev/shm:
+#   phase 1  VM1 alone: fsdax switch (once per backing file), mount,
+#            create + map + fill files, record them in the log, then the
+#            single-host scenarios;
+#   phase 2  VM2 and VM3 at once, linked by a socket netdev (IPv6 ULA):
+#            both replay the files from the log and check the bytes.
+# Prints one line per scenario and "vm: N passed, N failed[, N skipped]".
+# Exits 0 with "SKIP: <reason>" when qemu or the kernel is missing.
+set -uo pipefail
+
+mode=${1:-check}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${FAMFS_BUILD:-$top/build}
+ko=${FAMFS_KO:-$top/kernel/famfs.ko}
+vmtool=${FAMFS_VMTOOL:-$build/tests/vm/famfs_vmtool}
+timeout_s=${FAMFS_VM_TIMEOUT:-240}
+start=$(date +%s)
+
+skip() { echo "SKIP: $*"; exit 0; }
+
+qemu=$(command -v qemu-system-x86_64) || skip "qemu-system-x86_64 not installed"
+[ -f "$ko" ] || skip "kernel/famfs.ko not built (make kmod)"
+kver=$(modinfo -F vermagic "$ko" 2>/dev/null | awk '{print $1}')
+[ -n "$kver" ] || skip "cannot read vermagic of $ko"
+vmlinuz=/boot/vmlinuz-$kver
+[ -r "$vmlinuz" ] || skip "no kernel image $vmlinuz for famfs.ko (apt-get install linux-image-amd64)"
+[ -d "/lib/modules/$kver/kernel" ] || skip "no modules in /lib/modules/$kver"
+[ -x "$vmtool" ] || skip "famfs_vmtool not built"
+command -v cpio >/dev/null || skip "cpio not installed"
+[ -x /bin/busybox ] || skip "busybox-static not installed"
+
+work=$(mktemp -d /tmp/famfs-vm.XXXXXX)
+fam=/dev/shm/famfs-vm-$$.img
+dax=/dev/shm/famfs-vm-dax-$$.img
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	rm -f "$fam" "$dax"
+	[ -n "${FAMFS_VM_KEEP:-}" ] && echo "logs kept in $work" || rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+"$here/mkinitramfs.sh" "$work/initramfs.cpio" "$kver" "$ko" "$vmtool" "$build" ||
+	{ echo "vm: 0 passed, 1 failed (initramfs build)"; exit 1; }
+truncate -s 512M "$fam"
+truncate -s 64M "$dax"
+
+port=$(( 20000 + $$ % 20000 ))
+
+# vm NAME TEST EXTRA-ARGS...: start one VM in the background, log to file.
+vm() {
+	local name=$1 test=$2; shift 2
+	timeout -k 5 "$timeout_s" "$qemu" -accel tcg -cpu max -smp 1 \
+		-machine pc,nvdimm=on -m 1G,slots=2,maxmem=4G \
+		-object memory-backend-file,id=mem1,share=on,mem-path="$fam",size=512M,align=2M \
+		-device nvdimm,id=nv1,memdev=mem1 \
+		-object memory-backend-file,id=mem2,share=on,mem-path="$dax",size=64M,align=2M \
+		-device nvdimm,id=nv2,memdev=mem2 \
+		-kernel "$vmlinuz" -initrd "$work/initramfs.cpio" \
+		-append "console=ttyS0 loglevel=1 panic=-1 famfs_test=$test famfs_role=$name" \
+		-display none -monitor none -serial "file:$work/$name.log" -no-reboot \
+		"$@" > "$work/$name.qemu" 2>&1 &
+	pids+=($!)
+}
+
+# finish NAME: wait for a VM; its lines go to the summary.
+finish() {
+	local name=$1 pid=$2 rc
+	wait "$pid"; rc=$?
+	if [ $rc = 124 ] || [ $rc = 137 ]; then
+		echo "RESULT FAIL $name: timed out after ${timeout_s}s" >> "$work/$name.log"
+	fi
+	if ! grep -q "VM-DONE" "$work/$name.log" 2>/dev/null; then
+		echo "RESULT FAIL $name: did not finish (qemu rc=$rc: $(tail -n 2 "$work/$name.qemu" | tr '\n' ' '))" >> "$work/$name.log"
+	fi
+}
+
+# run.sh one TEST: boot one VM running tests/vm/TEST.sh, print its console.
+if [ "$mode" = one ]; then
+	vm one "${2:?test name}" -net none
+	finish one "${pids[0]}"
+	tr -d '\r' < "$work/one.log"
+	exit 0
+fi
+
+if [ "$mode" = bench ]; then
+	vm bench bench -net none
+	finish bench "${pids[0]}"
+	tr -d '\r' < "$work/bench.log" | grep -E '^(BENCH|RESULT)'
+	exit 0
+fi
+
+vm vm1 vm1 -net none
+finish vm1 "${pids[0]}"
+
+vm vm2 vm2 -netdev socket,id=n0,listen=127.0.0.1:$port -device e1000,netdev=n0,mac=52:54:00:fa:00:02
+sleep 1
+vm vm3 vm2 -netdev socket,id=n0,connect=127.0.0.1:$port -device e1000,netdev=n0,mac=52:54:00:fa:00:03
+finish vm2 "${pids[1]}"
+finish vm3 "${pids[2]}"
+
+passed=0 failed=0 skipped=0
+for name in vm1 vm2 vm3; do
+	while IFS= read -r line; do
+		case $line in
+		"RESULT PASS "*) passed=$((passed + 1)); echo "PASS  ${line#RESULT PASS }" ;;
+		"RESULT FAIL "*) failed=$((failed + 1)); echo "FAIL  ${line#RESULT FAIL }" ;;
+		"RESULT SKIP "*) skipped=$((skipped + 1)); echo "SKIP  ${line#RESULT SKIP }" ;;
+		esac
+	done < <(tr -d '\r' < "$work/$name.log" | grep -a '^RESULT ')
+done
+[ $failed = 0 ] || FAMFS_VM_KEEP=1
+summary="vm: $passed passed, $failed failed"
+[ $skipped = 0 ] || summary="$summary, $skipped skipped"
+echo "(VM suite took $(( $(date +%s) - start )) s)"
+echo "$summary"
+[ $failed = 0 ]

@@ -1,0 +1,27 @@
+# tests/vm/: the VM suite (qemu TCG, Debian kernel, shared nvdimm).
+#   make check-vm     build famfs.ko + famfs_vmtool, boot the VMs, assert
+#   make bench-vm     fault-cost benchmark in one VM
+# Included by the top-level Makefile; needs root (nvdimm backing in /dev/shm).
+VMTOOL := $(B)/tests/vm/famfs_vmtool
+
+.PHONY: check-vm bench-vm vmtool
+
+vmtool: $(VMTOOL)
+
+$(VMTOOL): tests/vm/famfs_vmtool.c kernel/uapi/famfs_ioctl.h
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $@ (static)")
+	$(Q)$(CC) -static -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+		-Ikernel/uapi -o $@ $<
+
+check-vm:
+	@$(MAKE) --no-print-directory deps-vm || echo "warning: could not install the VM packages"
+	@if $(MAKE) --no-print-directory kmod $(VMTOOL); then \
+		FAMFS_BUILD=$(CURDIR)/$(B) FAMFS_VMTOOL=$(CURDIR)/$(VMTOOL) bash tests/vm/run.sh check; \
+	else echo "SKIP: cannot build famfs.ko or famfs_vmtool"; fi
+
+bench-vm:
+	@$(MAKE) --no-print-directory deps-vm || echo "warning: could not install the VM packages"
+	@if $(MAKE) --no-print-directory kmod $(VMTOOL); then \
+		FAMFS_BUILD=$(CURDIR)/$(B) FAMFS_VMTOOL=$(CURDIR)/$(VMTOOL) bash tests/vm/run.sh bench; \
+	else echo "SKIP: cannot build famfs.ko or famfs_vmtool"; fi
