@@ -229,7 +229,8 @@ static void prune(struct kctx *k, struct fam_fs *fs, const char *rel)
 	closedir(d);
 }
 
-int ctl_kmount_replay(struct ctl *c, struct fam_fs *fs, const char *mnt, json_object *out)
+int ctl_kmount_replay(struct ctl *c, struct fam_fs *fs, const char *mnt, json_object *out,
+		      bool quiet)
 {
 	struct kctx *k = calloc(1, sizeof(*k));
 	int ret;
@@ -240,13 +241,16 @@ int ctl_kmount_replay(struct ctl *c, struct fam_fs *fs, const char *mnt, json_ob
 	k->mnt = mnt;
 	prune(k, fs, "");
 	fam_ns_walk(&fs->ns, instantiate, k);
+	if (!out)
+		goto done;
 	json_object_object_add(out, "mount", json_object_new_string(mnt));
 	json_object_object_add(out, "created_dirs", json_object_new_uint64(k->st.dirs));
 	json_object_object_add(out, "created_files", json_object_new_uint64(k->st.files));
 	json_object_object_add(out, "existing", json_object_new_uint64(k->st.existing));
 	json_object_object_add(out, "removed", json_object_new_uint64(k->st.removed));
 	json_object_object_add(out, "failed", json_object_new_uint64(k->st.failed));
-	if (!c->json)
+done:
+	if (!c->json && !quiet)
 		printf("%s: %llu directories and %llu files created, %llu already present, %llu removed, %llu failed\n",
 		       mnt, (unsigned long long)k->st.dirs, (unsigned long long)k->st.files,
 		       (unsigned long long)k->st.existing, (unsigned long long)k->st.removed,

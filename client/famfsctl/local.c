@@ -26,8 +26,14 @@ struct local {
 
 static int local_open(struct local *l, const char *path, bool writer)
 {
-	int err = fam_dev_open(&l->dev, path, (writer ? FAM_DEV_WRITER : FAM_DEV_RDONLY) |
-			       FAM_DEV_BLOCK_OK);
+	struct stat st;
+	int err;
+
+	/* A famfs mount: make sure its metadata is reachable through DAX first. */
+	if (!stat(path, &st) && S_ISDIR(st.st_mode) && ctl_kmount_meta(l->c, path))
+		return EXIT_FAIL;
+	err = fam_dev_open(&l->dev, path, (writer ? FAM_DEV_WRITER : FAM_DEV_RDONLY) |
+			   FAM_DEV_BLOCK_OK);
 
 	if (err)
 		return ctl_err(l->c, path, err, l->dev.err);
@@ -40,6 +46,14 @@ static int local_open(struct local *l, const char *path, bool writer)
 		fprintf(stderr, "%s: warning: %s\n", l->c->prog, l->fs.err);
 	l->open = true;
 	return 0;
+}
+
+/* Kernel mode: bring the mount in line with what was just committed. */
+static int local_sync_mount(struct local *l)
+{
+	if (l->dev.kind != FAM_DEV_MOUNT)
+		return 0;
+	return ctl_kmount_replay(l->c, &l->fs, l->dev.path, NULL, true) ? EXIT_FAIL : 0;
 }
 
 static void local_close(struct local *l)
@@ -176,6 +190,8 @@ static int v_mkdir(struct ctl *c, int argc, char **argv)
 				ret = op_err(&l, "mkdir", p, err);
 		}
 	}
+	if (local_sync_mount(&l))
+		ret = EXIT_FAIL;
 	local_close(&l);
 	return ret;
 }
@@ -199,10 +215,48 @@ static int v_creat(struct ctl *c, int argc, char **argv)
 	err = fam_fs_create(&l.fs, argv[i + 1], o.mode, getuid(), getgid(), o.size, &n);
 	if (err)
 		ret = op_err(&l, "creat", argv[i + 1], err);
+	else if (local_sync_mount(&l))
+		ret = EXIT_FAIL;
 	else if (c->json)
 		ctl_json_print(ctl_node_json(n, argv[i + 1], true));
 	local_close(&l);
 	return ret;
+}
+
+/* Copy between two file descriptors (the kernel mount's file is a DAX file). */
+static int copy_fd(int in, int out, uint64_t len)
+{
+	static char buf[1 << 20];
+
+	while (len) {
+		ssize_t r = read(in, buf, len < sizeof(buf) ? len : sizeof(buf));
+
+		if (r <= 0)
+			return r < 0 ? -errno : -EIO;
+		for (ssize_t w = 0; w < r; ) {
+			ssize_t k = write(out, buf + w, (size_t)(r - w));
+
+			if (k < 0)
+				return -errno;
+			w += k;
+		}
+		len -= (uint64_t)r;
+	}
+	return 0;
+}
+
+static int copy_to_mount(struct ctl *c, int in, const char *mnt, const char *path, uint64_t len)
+{
+	char full[PATH_MAX + 64];
+	int out, err;
+
+	snprintf(full, sizeof(full), "%s%s", mnt, path);
+	out = open(full, O_WRONLY | O_CLOEXEC);
+	if (out < 0)
+		return ctl_err(c, full, -errno, NULL);
+	err = copy_fd(in, out, len);
+	close(out);
+	return err ? ctl_err(c, full, err, "writing the data") : 0;
 }
 
 /* Copy a local file into a new famfs file through the fabric mapping. */
@@ -223,9 +277,9 @@ static int v_cp(struct ctl *c, int argc, char **argv)
 		return ctl_err(c, argv[i + 1], -errno, NULL);
 	if (local_open(&l, argv[i], true))
 		goto out_fd;
-	if (l.dev.kind == FAM_DEV_MOUNT || l.dev.kind == FAM_DEV_PMEM) {
+	if (l.dev.kind == FAM_DEV_PMEM) {
 		ctl_err(c, argv[i], -EOPNOTSUPP,
-			"local cp writes data through a devdax or fabric-file mapping; in a kernel mount, copy into the mounted file");
+			"the pmem block device is for mkfs only: mount it and give the mount point");
 		goto out;
 	}
 	err = fam_fs_create(&l.fs, argv[i + 2], o.mode ? o.mode : (st.st_mode & 07777),
@@ -233,6 +287,11 @@ static int v_cp(struct ctl *c, int argc, char **argv)
 	if (err) {
 		op_err(&l, "cp", argv[i + 2], err);
 		goto out;
+	}
+	if (l.dev.kind == FAM_DEV_MOUNT) {
+		if (local_sync_mount(&l) || copy_to_mount(c, fd, l.dev.path, argv[i + 2], n->size))
+			goto out;
+		done = n->size;
 	}
 	for (uint32_t k = 0; k < n->n_ext && done < n->size; k++) {
 		uint64_t len = n->ext[k].len < n->size - done ? n->ext[k].len : n->size - done;
@@ -276,10 +335,27 @@ static int v_cat(struct ctl *c, int argc, char **argv)
 	err = fam_fs_lookup(&l.fs, argv[i + 1], &n);
 	if (!err && S_ISDIR(n->mode))
 		err = -EISDIR;
-	if (!err && l.dev.kind == FAM_DEV_MOUNT)
-		err = -EOPNOTSUPP;
 	if (err) {
 		op_err(&l, "cat", argv[i + 1], err);
+		goto out;
+	}
+	if (l.dev.kind == FAM_DEV_MOUNT) {
+		char full[PATH_MAX + 64];
+		int in;
+
+		snprintf(full, sizeof(full), "%s%s", l.dev.path, argv[i + 1]);
+		in = open(full, O_RDONLY | O_CLOEXEC);
+		if (in < 0) {
+			ctl_err(c, full, -errno, "not instantiated here yet? run famfsctl local replay");
+			goto out;
+		}
+		fflush(stdout);
+		err = copy_fd(in, STDOUT_FILENO, n->size);
+		close(in);
+		if (err)
+			ctl_err(c, full, err, NULL);
+		else
+			ret = EXIT_OK;
 		goto out;
 	}
 	for (uint32_t k = 0; k < n->n_ext && done < n->size; k++) {
@@ -318,6 +394,8 @@ static int v_rm(struct ctl *c, int argc, char **argv)
 		if (err)
 			ret = op_err(&l, "rm", argv[k], err);
 	}
+	if (local_sync_mount(&l))
+		ret = EXIT_FAIL;
 	local_close(&l);
 	return ret;
 }
@@ -336,6 +414,8 @@ static int v_mv(struct ctl *c, int argc, char **argv)
 	err = fam_fs_rename(&l.fs, argv[i + 1], argv[i + 2]);
 	if (err)
 		ret = op_err(&l, "mv", argv[i + 1], err);
+	else if (local_sync_mount(&l))
+		ret = EXIT_FAIL;
 	local_close(&l);
 	return ret;
 }
@@ -488,11 +568,8 @@ static int v_replay(struct ctl *c, int argc, char **argv)
 	}
 	/* With a mount point, metadata is read through its DAX meta files, never the bdev. */
 	src = argv[i];
-	if (argc - i == 2) {
-		if (ctl_kmount_meta(c, argv[i + 1]))
-			return EXIT_FAIL;
+	if (argc - i == 2)
 		src = argv[i + 1];
-	}
 	if (local_open(&l, src, false))
 		return EXIT_FAIL;
 	out = json_object_new_object();
@@ -504,7 +581,7 @@ static int v_replay(struct ctl *c, int argc, char **argv)
 	json_object_object_add(out, "files", json_object_new_uint64(l.fs.ns.n_files));
 	json_object_object_add(out, "directories", json_object_new_uint64(l.fs.ns.n_dirs));
 	json_object_object_add(out, "clean", json_object_new_boolean(!l.fs.replay_err));
-	if (argc - i == 2 && ctl_kmount_replay(c, &l.fs, argv[i + 1], out))
+	if (argc - i == 2 && ctl_kmount_replay(c, &l.fs, argv[i + 1], out, false))
 		ret = EXIT_FAIL;
 	if (c->json) {
 		ctl_json_print(out);

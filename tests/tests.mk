@@ -1,0 +1,23 @@
+# tests/: unit tests of lib/ (Check), one binary per module plus the model test.
+#   make check-unit          build and run them all
+#   FAMFS_SEED=N             reseed the randomized tests (the seed in use is printed)
+UNIT_TESTS  := crc32c format log namespace alloc fs model
+UNIT_BINS   := $(UNIT_TESTS:%=$(B)/tests/unit/test_%)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+$(UNIT_BINS:%=%.o): CFLAGS += $(CHECK_CFLAGS)
+
+$(UNIT_BINS): $(B)/tests/unit/test_%: $(B)/tests/unit/test_%.o $(LIBFAMFS)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+check-unit: $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do \
+		echo "== $$t"; \
+		start=$$(date +%s%N); \
+		$$t || fail=1; \
+		echo "   ($$(( ($$(date +%s%N) - start) / 1000000 )) ms)"; \
+	done; exit $$fail
+
+CHECK_TARGETS += check-unit
