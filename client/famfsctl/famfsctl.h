@@ -35,10 +35,4 @@ int ctl_err(struct ctl *c, const char *what, int err, const char *detail);
 void ctl_json_print(json_object *o);
 json_object *ctl_node_json(const struct fam_node *n, const char *path, bool extents);
 
-/* Instantiate every file of fs in a mounted famfs (kernel mode). */
-int ctl_kmount_replay(struct ctl *c, struct fam_fs *fs, const char *mnt, json_object *out,
-		      bool quiet);
-/* Create the .meta files of a mount so its superblock and log are reachable by DAX. */
-int ctl_kmount_meta(struct ctl *c, const char *mnt);
-
 #endif

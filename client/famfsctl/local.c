@@ -6,6 +6,7 @@
  */
 #include "famfsctl.h"
 #include "flush.h"
+#include "kmount.h"
 #include "util.h"
 
 #include <errno.h>
@@ -30,8 +31,13 @@ static int local_open(struct local *l, const char *path, bool writer)
 	int err;
 
 	/* A famfs mount: make sure its metadata is reachable through DAX first. */
-	if (!stat(path, &st) && S_ISDIR(st.st_mode) && ctl_kmount_meta(l->c, path))
-		return EXIT_FAIL;
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+		char msg[PATH_MAX + 128];
+
+		err = fam_kmount_meta(path, msg, sizeof(msg));
+		if (err)
+			return ctl_err(l->c, path, err, msg);
+	}
 	err = fam_dev_open(&l->dev, path, (writer ? FAM_DEV_WRITER : FAM_DEV_RDONLY) |
 			   FAM_DEV_BLOCK_OK);
 
@@ -48,12 +54,37 @@ static int local_open(struct local *l, const char *path, bool writer)
 	return 0;
 }
 
+/* Kernel mode: make the mount match the namespace; summary into out when given. */
+static int mount_sync(struct local *l, const char *mnt, json_object *out, bool quiet)
+{
+	struct fam_kmount_stats st;
+	char msg[PATH_MAX + 128] = "";
+	int err = fam_kmount_sync(mnt, &l->fs, &st, msg, sizeof(msg));
+
+	if (out) {
+		json_object_object_add(out, "mount", json_object_new_string(mnt));
+		json_object_object_add(out, "created_dirs", json_object_new_uint64(st.dirs));
+		json_object_object_add(out, "created_files", json_object_new_uint64(st.files));
+		json_object_object_add(out, "existing", json_object_new_uint64(st.existing));
+		json_object_object_add(out, "removed", json_object_new_uint64(st.removed));
+		json_object_object_add(out, "failed", json_object_new_uint64(st.failed));
+	}
+	if (!quiet && !l->c->json)
+		printf("%s: %llu directories and %llu files created, %llu already present, %llu removed, %llu failed\n",
+		       mnt, (unsigned long long)st.dirs, (unsigned long long)st.files,
+		       (unsigned long long)st.existing, (unsigned long long)st.removed,
+		       (unsigned long long)st.failed);
+	if (err)
+		return ctl_err(l->c, mnt, err, msg);
+	return 0;
+}
+
 /* Kernel mode: bring the mount in line with what was just committed. */
 static int local_sync_mount(struct local *l)
 {
 	if (l->dev.kind != FAM_DEV_MOUNT)
 		return 0;
-	return ctl_kmount_replay(l->c, &l->fs, l->dev.path, NULL, true) ? EXIT_FAIL : 0;
+	return mount_sync(l, l->dev.path, NULL, true) ? EXIT_FAIL : 0;
 }
 
 static void local_close(struct local *l)
@@ -581,7 +612,7 @@ static int v_replay(struct ctl *c, int argc, char **argv)
 	json_object_object_add(out, "files", json_object_new_uint64(l.fs.ns.n_files));
 	json_object_object_add(out, "directories", json_object_new_uint64(l.fs.ns.n_dirs));
 	json_object_object_add(out, "clean", json_object_new_boolean(!l.fs.replay_err));
-	if (argc - i == 2 && ctl_kmount_replay(c, &l.fs, argv[i + 1], out, false))
+	if (argc - i == 2 && mount_sync(&l, argv[i + 1], out, false))
 		ret = EXIT_FAIL;
 	if (c->json) {
 		ctl_json_print(out);

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "kmount.h"
+#include "flush.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <famfs_ioctl.h>
+
+static int kfail(char *err, size_t errlen, int e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return e;
+}
+
+bool fam_kmount_is_famfs(const char *path)
+{
+	struct statfs sfs;
+
+	return !statfs(path, &sfs) && (unsigned long)sfs.f_type == FAMFS_STATFS_MAGIC;
+}
+
+static int meta_file(const char *mnt, const char *name, uint32_t type, uint64_t off,
+		     uint64_t len, char *err, size_t errlen)
+{
+	struct famfs_ioc_map m = { 0 };
+	char p[PATH_MAX + 32];
+	int fd, e = 0;
+
+	snprintf(p, sizeof(p), "%s/%s/%s", mnt, FAM_KMOUNT_META_DIR, name);
+	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		e = -errno;
+		return kfail(err, errlen, e, "%s: %s", p, strerror(-e));
+	}
+	if (ioctl(fd, FAMFSIOC_MAP_GET, &m) == 0)
+		goto out;	/* mapped already */
+	memset(&m, 0, sizeof(m));
+	m.extent_type = SIMPLE_DAX_EXTENT;
+	m.file_type = type;
+	m.file_size = len;
+	m.ext_list_count = 1;
+	m.ext_list[0].offset = off;
+	m.ext_list[0].len = len;
+	if (ioctl(fd, FAMFSIOC_MAP_CREATE, &m)) {
+		e = -errno;
+		kfail(err, errlen, e, "%s: FAMFSIOC_MAP_CREATE: %s (is this a famfs mount? root?)",
+		      p, strerror(-e));
+	}
+out:
+	close(fd);
+	return e;
+}
+
+int fam_kmount_meta(const char *mnt, char *err, size_t errlen)
+{
+	char p[PATH_MAX + 32];
+	struct fam_sb sb;
+	void *map;
+	int fd, e;
+
+	if (!fam_kmount_is_famfs(mnt))
+		return kfail(err, errlen, -ENOTTY, "%s: not a famfs mount", mnt);
+	snprintf(p, sizeof(p), "%s/%s", mnt, FAM_KMOUNT_META_DIR);
+	if (mkdir(p, 0700) && errno != EEXIST) {
+		e = -errno;
+		return kfail(err, errlen, e, "%s: %s", p, strerror(-e));
+	}
+	e = meta_file(mnt, ".superblock", FAMFS_SUPERBLOCK, 0, FAM_SB_REGION_SIZE, err, errlen);
+	if (e)
+		return e;
+	snprintf(p, sizeof(p), "%s/%s/.superblock", mnt, FAM_KMOUNT_META_DIR);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		e = -errno;
+		return kfail(err, errlen, e, "%s: %s", p, strerror(-e));
+	}
+	map = mmap(NULL, FAM_SB_REGION_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	e = map == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (e)
+		return kfail(err, errlen, e, "%s: mmap: %s", p, strerror(-e));
+	fam_invalidate(map, sizeof(struct fam_sb_disk));
+	e = fam_sb_decode(map, sizeof(struct fam_sb_disk), &sb);
+	munmap(map, FAM_SB_REGION_SIZE);
+	if (e)
+		return kfail(err, errlen, e,
+			     "%s: no valid famfs superblock on the mounted device (run mkfs.famfs first)",
+			     mnt);
+	return meta_file(mnt, ".log", FAMFS_LOG, sb.log_offset, sb.log_size, err, errlen);
+}
+
+static int same_map(int fd, const struct fam_node *n)
+{
+	struct famfs_extent *e = calloc(n->n_ext ? n->n_ext : 1, sizeof(*e));
+	struct famfs_ioc_map2 m = { 0 };
+	int same = 0;
+
+	if (!e)
+		return 0;
+	m.ext_count = n->n_ext;
+	m.ext_list = (uintptr_t)e;
+	if (ioctl(fd, FAMFSIOC_MAP_GET2, &m) == 0 && m.file_size == n->size &&
+	    m.ext_count == n->n_ext) {
+		same = 1;
+		for (uint32_t i = 0; i < n->n_ext; i++)
+			if (e[i].offset != n->ext[i].offset || e[i].len != n->ext[i].len)
+				same = 0;
+	}
+	free(e);
+	return same;
+}
+
+/* Returns 1 when the file was already there with the same map, 0 when made, -errno. */
+static int map_file(const char *full, const struct fam_node *n)
+{
+	struct famfs_ioc_map2 m = { 0 };
+	struct famfs_extent *e;
+	int fd, err = 0;
+
+	fd = open(full, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, n->mode & 07777);
+	if (fd < 0 && errno == EEXIST) {
+		fd = open(full, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && same_map(fd, n)) {
+			close(fd);
+			return 1;
+		}
+		if (fd >= 0)
+			close(fd);
+		/* A different file of the same name: replace it. */
+		if (unlink(full))
+			return -errno;
+		fd = open(full, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, n->mode & 07777);
+	}
+	if (fd < 0)
+		return -errno;
+	e = calloc(n->n_ext ? n->n_ext : 1, sizeof(*e));
+	if (!e) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < n->n_ext; i++) {
+		e[i].offset = n->ext[i].offset;
+		e[i].len = n->ext[i].len;
+	}
+	m.file_type = FAMFS_REG;
+	m.file_size = n->size;
+	m.ext_count = n->n_ext;
+	m.ext_list = (uintptr_t)e;
+	if (n->n_ext && ioctl(fd, FAMFSIOC_MAP_CREATE2, &m))
+		err = -errno;
+	if (!err && fchown(fd, n->uid, n->gid))
+		err = -errno;
+	free(e);
+	close(fd);
+	return err;
+}
+
+static int node_full(const char *mnt, const struct fam_node *n, char *full, size_t cap)
+{
+	char path[PATH_MAX];
+	int len = fam_ns_path(n, path, sizeof(path));
+
+	if (len < 0)
+		return len;
+	if ((size_t)snprintf(full, cap, "%s%s", mnt, path) >= cap)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* 1 existing, 0 made, -errno */
+static int instantiate(const char *mnt, const struct fam_node *n)
+{
+	char full[PATH_MAX + 64];
+	struct stat st;
+	int err = node_full(mnt, n, full, sizeof(full));
+
+	if (err)
+		return err;
+	if (!S_ISDIR(n->mode))
+		return map_file(full, n);
+	if (!mkdir(full, n->mode & 07777))
+		return chown(full, n->uid, n->gid) ? -errno : 0;
+	if (errno == EEXIST && !stat(full, &st) && S_ISDIR(st.st_mode))
+		return 1;
+	return -errno;
+}
+
+int fam_kmount_node(const char *mnt, const struct fam_node *n)
+{
+	int err = instantiate(mnt, n);
+
+	return err < 0 ? err : 0;
+}
+
+int fam_kmount_remove(const char *mnt, const char *path)
+{
+	char full[PATH_MAX + 64];
+
+	snprintf(full, sizeof(full), "%s%s", mnt, path);
+	if (!unlink(full) || errno == ENOENT)
+		return 0;
+	if (errno == EISDIR && !rmdir(full))
+		return 0;
+	return -errno;
+}
+
+int fam_kmount_rename(const char *mnt, const char *from, const char *to)
+{
+	char a[PATH_MAX + 64], b[PATH_MAX + 64];
+
+	snprintf(a, sizeof(a), "%s%s", mnt, from);
+	snprintf(b, sizeof(b), "%s%s", mnt, to);
+	return rename(a, b) ? -errno : 0;
+}
+
+struct sync_ctx {
+	const char *mnt;
+	const struct fam_fs *fs;
+	struct fam_kmount_stats *st;
+	char *err;
+	size_t errlen;
+};
+
+static int sync_node(void *arg, const struct fam_node *n)
+{
+	struct sync_ctx *s = arg;
+	int r;
+
+	if (!n->parent)
+		return 0;
+	r = instantiate(s->mnt, n);
+	if (r == 1)
+		s->st->existing++;
+	else if (r == 0 && S_ISDIR(n->mode))
+		s->st->dirs++;
+	else if (r == 0)
+		s->st->files++;
+	else if (!s->st->failed++) {
+		char p[PATH_MAX];
+
+		fam_ns_path(n, p, sizeof(p));
+		kfail(s->err, s->errlen, r, "%s%s: %s", s->mnt, p, strerror(-r));
+	}
+	return 0;	/* keep going: instantiate as much as possible */
+}
+
+/* Remove what the namespace no longer has (depth first). */
+static void prune(struct sync_ctx *s, const char *rel)
+{
+	char dpath[PATH_MAX + 64];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dpath, sizeof(dpath), "%s%s", s->mnt, rel);
+	d = opendir(dpath);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char child[PATH_MAX], full[PATH_MAX + 64];
+		struct fam_node *n;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (!*rel && !strcmp(de->d_name, FAM_KMOUNT_META_DIR))
+			continue;
+		if ((size_t)snprintf(child, sizeof(child), "%s/%s", rel, de->d_name) >= sizeof(child))
+			continue;
+		snprintf(full, sizeof(full), "%s%s", s->mnt, child);
+		if (fam_ns_lookup(&s->fs->ns, child, strlen(child), &n) == 0 &&
+		    (de->d_type == DT_DIR) == !!S_ISDIR(n->mode)) {
+			if (de->d_type == DT_DIR)
+				prune(s, child);
+			continue;
+		}
+		if (de->d_type == DT_DIR) {
+			prune(s, child);
+			if (!rmdir(full))
+				s->st->removed++;
+		} else if (!unlink(full)) {
+			s->st->removed++;
+		}
+	}
+	closedir(d);
+}
+
+int fam_kmount_sync(const char *mnt, const struct fam_fs *fs, struct fam_kmount_stats *st,
+		    char *err, size_t errlen)
+{
+	struct sync_ctx s = { .mnt = mnt, .fs = fs, .st = st, .err = err, .errlen = errlen };
+
+	memset(st, 0, sizeof(*st));
+	prune(&s, "");
+	fam_ns_walk(&fs->ns, sync_node, &s);
+	return st->failed ? -EIO : 0;
+}
