@@ -39,14 +39,19 @@ all:
 
 include scripts/deps.mk
 include lib/lib.mk
+-include lib/rpc.mk
 include tools/tools.mk
+include famfsd/build.mk
 include client/client.mk
 include tests/tests.mk
 include tests/tools/tools-tests.mk
+include tests/integration/integration.mk
 include tests/fuzz/fuzz.mk
 include bench/bench.mk
 -include kernel/kernel.mk
 -include tests/vm/vm.mk
+-include famfsd/famfsd.mk
+-include docs/docs.mk
 
 $(B)/%.o: %.c | deps-checked
 	@mkdir -p $(dir $@)

@@ -5,3 +5,11 @@ $(B)/bench/bench_meta: $(B)/bench/bench_meta.o $(LIBFAMFS)
 BENCH_RECORDS ?= 1000000
 bench-meta: $(B)/bench/bench_meta
 	$(B)/bench/bench_meta $(BENCH_RECORDS)
+
+# bench-rpc: null RPCs and creates through a real famfsd vs raw ping-pong.
+$(B)/bench/bench_rpc.o: BASE_CFLAGS += -I$(B)/proto
+$(B)/bench/bench_rpc.o: | $(B)/proto/famfs.pb-c.h
+$(B)/bench/bench_rpc: $(B)/bench/bench_rpc.o $(LIBFAMFS_RPC) $(LIBFAMFS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(RPC_LDLIBS) $(LDLIBS)
+bench-rpc: all $(B)/bench/bench_rpc
+	@B=$(B) bash bench/bench_rpc.sh

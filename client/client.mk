@@ -1,7 +1,19 @@
-# client/: famfsctl (and, later, libfamfs-client).
-FAMFSCTL_SRCS := client/famfsctl/main.c client/famfsctl/local.c
-FAMFSCTL_OBJS := $(FAMFSCTL_SRCS:%.c=$(B)/%.o)
+# client/: libfamfs-client (C API for apps and schedulers) and famfsctl.
+CLIENT_LIB_SRCS := client/lib/client.c
+CLIENT_LIB_OBJS := $(CLIENT_LIB_SRCS:%.c=$(B)/%.o)
+LIBFAMFS_CLIENT := $(B)/libfamfs-client.a
 
-$(B)/famfsctl: $(FAMFSCTL_OBJS) $(LIBFAMFS)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-all: $(B)/famfsctl
+FAMFSCTL_SRCS := client/famfsctl/main.c client/famfsctl/local.c client/famfsctl/remote.c
+FAMFSCTL_OBJS := $(FAMFSCTL_SRCS:%.c=$(B)/%.o)
+CLIENT_LDLIBS := $(RPC_LDLIBS) $(LDLIBS)
+
+$(CLIENT_LIB_OBJS) $(FAMFSCTL_OBJS): BASE_CFLAGS += -Iclient/include -I$(B)/proto
+$(CLIENT_LIB_OBJS) $(FAMFSCTL_OBJS): | $(B)/proto/famfs.pb-c.h
+
+$(LIBFAMFS_CLIENT): $(CLIENT_LIB_OBJS)
+	$(Q)$(AR) rcs $@ $^
+
+$(B)/famfsctl: $(FAMFSCTL_OBJS) $(LIBFAMFS_CLIENT) $(LIBFAMFS_RPC) $(LIBFAMFS)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CLIENT_LDLIBS)
+all: $(B)/famfsctl $(LIBFAMFS_CLIENT)

@@ -17,6 +17,7 @@
 struct ctl {
 	bool json;
 	const char *prog;
+	const char *socket;	/* --socket; NULL: $FAMFS_SOCKET or the default */
 };
 
 struct ctl_verb {
@@ -27,6 +28,9 @@ struct ctl_verb {
 };
 
 int ctl_local(struct ctl *c, int argc, char **argv);
+/* Daemon commands; *found says whether argv[0] is one. */
+int ctl_remote(struct ctl *c, int argc, char **argv, bool *found);
+void ctl_remote_usage(FILE *out);
 void ctl_local_usage(FILE *out);
 
 /* Print "famfsctl: what: reason" (with the library's detail if any); returns EXIT_FAIL. */

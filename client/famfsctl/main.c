@@ -16,9 +16,12 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: famfsctl [--json] COMMAND ...\n"
+		"usage: famfsctl [--json] [--socket PATH] COMMAND ...\n"
 		"       famfsctl --version\n\n"
-		"Offline commands (no daemon; act on DEVICE: /dev/daxN.M, a fabric file,\n"
+		"Commands served by the local famfsd (socket: --socket, $FAMFS_SOCKET or\n"
+		"/run/famfsd/famfsd.sock):\n");
+	ctl_remote_usage(out);
+	fprintf(out, "\nOffline commands (no daemon; act on DEVICE: /dev/daxN.M, a fabric file,\n"
 		"or a famfs mount point):\n");
 	ctl_local_usage(out);
 	fprintf(out, "\nExit status: 0 success, 1 the operation failed, 2 usage error.\n");
@@ -88,6 +91,10 @@ int main(int argc, char **argv)
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			c.json = true;
+		} else if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
+			c.socket = argv[++i];
+		} else if (!strncmp(argv[i], "--socket=", 9)) {
+			c.socket = argv[i] + 9;
 		} else if (!strcmp(argv[i], "--version")) {
 			printf("famfsctl %s\n", FAMFS_VERSION);
 			return EXIT_OK;
@@ -106,6 +113,13 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[i], "local"))
 		return ctl_local(&c, argc - i - 1, argv + i + 1);
+	{
+		bool found;
+		int ret = ctl_remote(&c, argc - i, argv + i, &found);
+
+		if (found)
+			return ret;
+	}
 	if (!strcmp(argv[i], "help")) {
 		usage(stdout);
 		return EXIT_OK;

@@ -1,11 +1,11 @@
-# tests/fuzz/: libFuzzer targets for the on-media decoders (built with clang).
+# tests/fuzz/: libFuzzer targets for the on-media decoders, the RPC frame codec and famfsd's config parser (clang).
 #   make fuzz          run each target for FUZZ_SECONDS (default 30); fails on any crash
 #   make fuzz-smoke    each target over its committed seed corpus only (part of make check)
 #   make fuzz-corpus   regenerate tests/fuzz/corpus/ with the real encoders
 FUZZ_CC       ?= clang
 FUZZ_SECONDS  ?= 30
 FUZZ_B        := build-fuzz
-FUZZ_TARGETS  := fuzz_superblock fuzz_log
+FUZZ_TARGETS  := fuzz_superblock fuzz_log fuzz_config fuzz_frame
 FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_B)/%)
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ilib -Ikernel/uapi \
@@ -23,9 +23,32 @@ $(FUZZ_B)/lib/%.o: lib/%.c
 $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 	$(Q)$(AR) rcs $@ $^
 
-$(FUZZ_BINS): $(FUZZ_B)/%: tests/fuzz/%.c $(FUZZ_LIB)
+# fuzz_config: famfsd/config.c (and logging.c, which it uses) built with clang, plus inih.
+FUZZ_FAMFSD_OBJS := $(FUZZ_B)/famfsd/config.o $(FUZZ_B)/famfsd/logging.o
+$(FUZZ_B)/famfsd/%.o: famfsd/%.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+		-fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+$(FUZZ_B)/fuzz_config: $(FUZZ_FAMFSD_OBJS)
+$(FUZZ_B)/fuzz_config: FUZZ_EXTRA := -Ifamfsd $(FUZZ_FAMFSD_OBJS) -linih
+
+$(filter-out $(FUZZ_B)/fuzz_frame,$(FUZZ_BINS)): $(FUZZ_B)/%: tests/fuzz/%.c $(FUZZ_LIB)
 	$(if $(Q),@echo "  FUZZLD  $@")
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -Werror -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -Werror -fsanitize=fuzzer -o $@ $< $(FUZZ_EXTRA) $(FUZZ_LIB)
+
+# fuzz_frame: the RPC frame codec and the protobuf-c code generated for it, built with clang.
+$(FUZZ_B)/proto/%.pb-c.c $(FUZZ_B)/proto/%.pb-c.h: proto/%.proto
+	@mkdir -p $(FUZZ_B)/proto
+	$(Q)protoc-c --proto_path=proto --c_out=$(FUZZ_B)/proto $<
+$(FUZZ_B)/proto/famfs.pb-c.o: $(FUZZ_B)/proto/famfs.pb-c.c
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -I$(FUZZ_B)/proto -c -o $@ $<
+$(FUZZ_B)/lib/rpc_frame.o: FUZZ_CFLAGS += -I$(FUZZ_B)/proto
+$(FUZZ_B)/lib/rpc_frame.o: $(FUZZ_B)/proto/famfs.pb-c.h
+$(FUZZ_B)/fuzz_frame: tests/fuzz/fuzz_frame.c $(FUZZ_B)/lib/rpc_frame.o $(FUZZ_B)/proto/famfs.pb-c.o
+	$(if $(Q),@echo "  FUZZLD  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -Werror -fsanitize=fuzzer -o $@ $^ \
+		$(shell pkg-config --libs libprotobuf-c 2>/dev/null)
 
 fuzz: $(FUZZ_BINS)
 	@mkdir -p $(FUZZ_B)/artifacts
@@ -53,4 +76,4 @@ $(B)/tests/fuzz/gen_corpus: $(B)/tests/fuzz/gen_corpus.o $(LIBFAMFS)
 fuzz-corpus: $(B)/tests/fuzz/gen_corpus
 	$(B)/tests/fuzz/gen_corpus tests/fuzz/corpus
 
--include $(FUZZ_LIB_OBJS:.o=.d)
+-include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_FAMFSD_OBJS:.o=.d)

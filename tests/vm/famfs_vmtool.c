@@ -2,8 +2,10 @@
 /*
  * famfs_vmtool - tiny static helper for the VM test bed.
  *
- * Drives the famfs kernel module's ioctls directly, so the VM suite does
- * not depend on the user-space tools.  Every command prints one line;
+ * Drives the famfs kernel module's ioctls directly for the kernel-level
+ * scenarios (invalid maps, revocation, lease, poison) and checks bytes and
+ * fault behaviour through mmap; the file-system work itself (mkfs, create,
+ * replay) is done by the project's tools.  Every command prints one line;
  * failures print "errno=NAME" (the test scripts compare that) and exit 1.
  *
  *   map FILE TYPE SIZE OFF:LEN[,OFF:LEN...] [v1|v2] [ACCESS]
@@ -16,7 +18,7 @@
  *   lease PATH MS | leaseq PATH
  *   revoke FILE                              revocation scenario
  *   leasetest DIR FILE MS                    lease expiry scenario
- *   putlog LOGFILE TEXTFILE | getlog LOGFILE manifest in the .log file
+ *   bench FILE|DEVDAX SIZE REPS [prefill]    4 KiB-stride mmap reads, medians
  *   poison FILE                              MADV_HWPOISON scenario
  *   nop PATH
  *   mount SOURCE TARGET [OPTIONS]            mount(2) of type famfs
@@ -580,48 +582,145 @@ static int cmd_leasetest(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_putlog(int argc, char **argv)
-{
-	static char text[1 << 20];
-	unsigned char *p;
-	size_t len, n;
-	FILE *f;
-	int fd, rc;
+/*
+ * bench FILE|DEVDAX SIZE REPS [prefill]: 4 KiB-stride reads (8 bytes of
+ * each page) through a MAP_SHARED mapping.  Per repetition: a fresh
+ * mapping read sequentially (first touch: faults included), untimed
+ * warm-up passes (see tlb_flush_hint), BENCH_WARM timed sequential passes and as many in a
+ * random page order (warm), then a fresh mapping read in random order
+ * (first touch).  Prints one line per sample, "S METRIC NS_PER_PAGE", then
+ * "ok" with the medians.  prefill: write a pattern over SIZE first.
+ */
+#define BENCH_WARM 4
+#define BENCH_WARMUP 12
 
-	if (argc < 3)
-		return fail_errno("usage", EINVAL);
-	f = fopen(argv[2], "r");
-	if (!f)
-		return fail_errno("fopen", errno);
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	rc = map_file(argv[1], O_RDWR, PROT_READ | PROT_WRITE, &p, &len, &fd);
-	if (rc)
-		return fail_errno("mmap", -rc);
-	if (n + 1 > len)
-		return fail_errno("log too small", ENOSPC);
-	memcpy(p, text, n);
-	p[n] = 0;
-	msync(p, len, MS_SYNC);
-	munmap(p, len);
-	close(fd);
-	printf("ok %zu\n", n);
-	return 0;
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + t.tv_nsec;
 }
 
-static int cmd_getlog(int argc, char **argv)
-{
-	unsigned char *p;
-	size_t len;
-	int fd, rc;
+static uint64_t sink;
 
-	if (argc < 2)
+static double read_pages(const unsigned char *p, const uint32_t *order, size_t npages)
+{
+	uint64_t t0 = now_ns(), sum = 0;
+
+	for (size_t i = 0; i < npages; i++)
+		sum += *(const volatile uint64_t *)(p + ((size_t)(order ? order[i] : i) << 12));
+	sink += sum;
+	return (double)(now_ns() - t0) / npages;
+}
+
+/*
+ * Make the kernel flush this mm's TLB (munmap of more pages than x86's
+ * single-page flush ceiling).  Under qemu TCG a full flush is when the
+ * soft TLB is resized to the working set; without a few of them the warm
+ * passes measure qemu's TLB size, not the mapping.
+ */
+static void tlb_flush_hint(void)
+{
+	size_t len = 256 << 10;
+	unsigned char *a = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (a == MAP_FAILED)
+		return;
+	for (size_t off = 0; off < len; off += 4096)
+		a[off] = 1;
+	munmap(a, len);
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_dbl);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+	static const char *const name[4] = { "cold_seq", "warm_seq", "warm_rand", "cold_rand" };
+	double *t[4];
+	int n[4] = { 0 };
+	size_t len, npages;
+	uint32_t *order, x = 12345;
+	int reps, fd;
+
+	if (argc < 4)
 		return fail_errno("usage", EINVAL);
-	rc = map_file(argv[1], O_RDONLY, PROT_READ, &p, &len, &fd);
-	if (rc)
-		return fail_errno("mmap", -rc);
-	fwrite(p, 1, strnlen((char *)p, len), stdout);
-	munmap(p, len);
+	len = parse_size(argv[2]);
+	reps = atoi(argv[3]);
+	npages = len >> 12;
+	if (!npages || reps < 1 || reps > 1000)
+		return fail_errno("usage", EINVAL);
+	fd = open(argv[1], O_RDONLY);
+	if (fd < 0)
+		return fail_errno("open", errno);
+	order = malloc(npages * sizeof(*order));
+	for (int k = 0; k < 4; k++)
+		t[k] = calloc(reps * BENCH_WARM, sizeof(double));
+	if (!order || !t[0] || !t[1] || !t[2] || !t[3])
+		return fail_errno("malloc", ENOMEM);
+	for (size_t i = 0; i < npages; i++)
+		order[i] = i;
+	for (size_t i = npages - 1; i > 0; i--) {	/* Fisher-Yates, fixed seed */
+		uint32_t j, tmp;
+
+		x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+		j = x % (i + 1);
+		tmp = order[i]; order[i] = order[j]; order[j] = tmp;
+	}
+	if (argc > 4 && !strcmp(argv[4], "prefill")) {	/* e.g. a devdax device */
+		int wfd = open(argv[1], O_RDWR);
+		unsigned char *w = wfd < 0 ? MAP_FAILED :
+			mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, wfd, 0);
+
+		if (w == MAP_FAILED)
+			return fail_errno("prefill mmap", errno);
+		pattern_fill(w, len, 1, 0);
+		msync(w, len, MS_SYNC);
+		munmap(w, len);
+		close(wfd);
+	}
+	for (int r = 0; r < reps; r++) {
+		unsigned char *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+
+		if (p == MAP_FAILED)
+			return fail_errno("mmap", errno);
+		t[0][n[0]++] = read_pages(p, NULL, npages);
+		for (int w = 0; w < BENCH_WARMUP; w++) {
+			read_pages(p, w % 2 ? order : NULL, npages);
+			tlb_flush_hint();
+		}
+		read_pages(p, NULL, npages);
+		read_pages(p, order, npages);
+		for (int w = 0; w < BENCH_WARM; w++)
+			t[1][n[1]++] = read_pages(p, NULL, npages);
+		for (int w = 0; w < BENCH_WARM; w++)
+			t[2][n[2]++] = read_pages(p, order, npages);
+		munmap(p, len);
+		p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			return fail_errno("mmap", errno);
+		t[3][n[3]++] = read_pages(p, order, npages);
+		munmap(p, len);
+	}
+	for (int k = 0; k < 4; k++)
+		for (int i = 0; i < n[k]; i++)
+			printf("S %s %.2f\n", name[k], t[k][i]);
+	printf("ok pages=%zu reps=%d", npages, reps);
+	for (int k = 0; k < 4; k++)
+		printf(" %s_ns=%.1f", name[k], median(t[k], n[k]));
+	printf("\n");
 	close(fd);
 	return 0;
 }
@@ -718,16 +817,14 @@ int main(int argc, char **argv)
 		return cmd_revoke(argc, argv);
 	if (!strcmp(cmd, "leasetest"))
 		return cmd_leasetest(argc, argv);
-	if (!strcmp(cmd, "putlog"))
-		return cmd_putlog(argc, argv);
-	if (!strcmp(cmd, "getlog"))
-		return cmd_getlog(argc, argv);
+	if (!strcmp(cmd, "bench"))
+		return cmd_bench(argc, argv);
 	if (!strcmp(cmd, "poison"))
 		return cmd_poison(argc, argv);
 	if (!strcmp(cmd, "mount"))
 		return cmd_mount(argc, argv);
 	if (!strcmp(cmd, "nop"))
 		return cmd_nop(argc, argv);
-	fprintf(stderr, "usage: famfs_vmtool map|mapi|getmap|fill|fillmm|verify|mmtouch|setaccess|getaccess|lease|leaseq|revoke|leasetest|putlog|getlog|poison|mount|nop ...\n");
+	fprintf(stderr, "usage: famfs_vmtool map|mapi|getmap|fill|fillmm|verify|mmtouch|setaccess|getaccess|lease|leaseq|revoke|leasetest|bench|poison|mount|nop ...\n");
 	return 2;
 }

@@ -2,17 +2,22 @@
 # Shared helpers of the in-VM test scripts (POSIX sh, busybox).
 #
 # Each scenario prints exactly one line "RESULT PASS|FAIL|SKIP name[: why]";
-# the host runner counts them.  Device layout used by the tests (ours):
-# superblock [0, 2M), log [2M, 10M), data after.
+# the host runner counts them.  The shared pmem is formatted by mkfs.famfs
+# (superblock [0, 2M), log [2M, 10M), famfsctl allocates data from 10M up);
+# the kernel-level scenarios map private files (not in the log) with
+# famfs_vmtool at fixed offsets from PRIV (256M) up, clear of famfsctl's.
 
 T=famfs_vmtool
 MNT=/mnt/famfs
-FAM_BYTES=536870912	# the shared nvdimm (the devdax test one is 64M)
+FAM_BYTES=${FAM_BYTES:-536870912}	# the shared nvdimm (famfs_bytes=; the devdax test one is 64M)
 DEV=/dev/pmem0		# set by load_nvdimm
 REGION=0
 SB_LEN=2M
 LOG_OFF=2M
 LOG_LEN=8M
+PRIV=256	# MiB: start of the vmtool-only area
+# priv MIB: byte offset PRIV + MIB MiB
+priv() { echo $(( (PRIV + $1) * 1048576 )); }
 
 pass() { echo "RESULT PASS $1"; }
 fail() { echo "RESULT FAIL $1: $2"; }
@@ -98,6 +103,15 @@ pmd_check() {
 	else
 		fail "$1" "$_c ($_o)"
 	fi
+}
+
+# jnum KEY: the number KEY has in famfsctl --json output on stdin.
+jnum() { sed -n "s/.*\"$1\": *\([0-9][0-9]*\).*/\1/p" | head -n 1; }
+
+# ctl_json OUT CMD...: run famfsctl --json CMD, keep its output in OUT.
+ctl_json() {
+	_f=$1; shift
+	famfsctl --json "$@" > "$_f" 2>&1
 }
 
 net_up() {

@@ -5,15 +5,17 @@
 #
 # Builds the VM test initramfs: static busybox, the nvdimm/dax/e1000
 # modules of the Debian kernel KVER (dependencies resolved through
-# modules.dep, copied uncompressed), famfs.ko, the static famfs_vmtool,
-# the project's user-space binaries from BUILD_DIR with their shared
-# libraries (found with ldd), and the in-VM scripts of this directory.
+# modules.dep, copied uncompressed; ext4 for the bench baseline), famfs.ko,
+# the static famfs_vmtool, e2fsprogs' mke2fs (as mke2fs.e2fs: busybox owns
+# the name mke2fs) and filefrag, the project's user-space binaries from BUILD_DIR with
+# their shared libraries (found with ldd), and the in-VM scripts.
 set -euo pipefail
 
 out=$1 kver=$2 famfs_ko=$3 vmtool=$4 build=${5:-}
 here=$(cd "$(dirname "$0")" && pwd)
 moddir=/lib/modules/$kver
-want="libnvdimm nfit nd_btt nd_pmem nd_e820 device_dax dax_pmem e1000"
+# ext4 + crc32c: the ext4 -o dax baseline of bench-vm.
+want="libnvdimm nfit nd_btt nd_pmem nd_e820 device_dax dax_pmem e1000 crc32c_generic ext4"
 
 stage=$(mktemp -d /tmp/famfs-initramfs.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
@@ -55,7 +57,6 @@ cp "$famfs_ko" "$stage/modules/famfs.ko"
 
 cp "$vmtool" "$stage/bin/famfs_vmtool"
 
-# The project's user-space tools, when built (famfsctl, mkfs.famfs ...).
 copy_libs() {
 	ldd "$1" 2>/dev/null | awk '/=> \//{print $3} /^\t\//{print $1}' |
 	while read -r lib; do
@@ -64,9 +65,21 @@ copy_libs() {
 		cp -L "$lib" "$stage$lib"
 	done
 }
+
+# e2fsprogs' mke2fs (busybox's cannot make ext4) for the ext4 -o dax baseline.
+mke2fs=$(command -v mke2fs || echo /usr/sbin/mke2fs)
+if [ -x "$mke2fs" ]; then
+	cp "$mke2fs" "$stage/usr/sbin/mke2fs.e2fs"
+	copy_libs "$mke2fs"
+	[ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$stage/etc/"
+fi
+filefrag=$(command -v filefrag || echo /usr/sbin/filefrag)
+[ -x "$filefrag" ] && cp "$filefrag" "$stage/usr/sbin/filefrag" && copy_libs "$filefrag"
+
+# The project's user-space tools, when built (famfsctl, mkfs.famfs ...).
 if [ -n "$build" ] && [ -d "$build" ]; then
 	for b in famfsctl famfsd mkfs.famfs fsck.famfs; do
-		[ -x "$build/$b" ] || continue
+		[ -f "$build/$b" ] && [ -x "$build/$b" ] || continue
 		cp "$build/$b" "$stage/usr/bin/$b"
 		copy_libs "$build/$b"
 	done

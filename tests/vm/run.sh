@@ -1,15 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh [check|bench]: the famfs VM suite.
+# run.sh [check|bench|one TEST]: the famfs VM suite.
 #
-# Boots Debian's kernel in qemu (TCG) with famfs.ko and a busybox
-# initramfs.  All VMs share one memory-backend-file nvdimm in /dev/shm:
-#   phase 1  VM1 alone: fsdax switch (once per backing file), mount,
-#            create + map + fill files, record them in the log, then the
-#            single-host scenarios;
+# Boots Debian's kernel in qemu (TCG) with famfs.ko, the project's tools
+# and a busybox initramfs.  All VMs share one memory-backend-file nvdimm
+# in /dev/shm:
+#   phase 1  VM1 alone: fsdax switch (once per backing file), mkfs.famfs,
+#            mount, build a tree with famfsctl local (log through the
+#            mount's .meta DAX files), then the single-host kernel scenarios;
 #   phase 2  VM2 and VM3 at once, linked by a socket netdev (IPv6 ULA):
-#            both replay the files from the log and check the bytes.
+#            both famfsctl local replay into their mount and check the
+#            bytes; VM2 then removes a file as writer, VM3 replays it away.
+#   bench    one VM, bench.sh, results in bench/results/vm.txt.
 # Prints one line per scenario and "vm: N passed, N failed[, N skipped]".
 # Exits 0 with "SKIP: <reason>" when qemu or the kernel is missing.
 set -uo pipefail
@@ -20,6 +23,7 @@ top=$(cd "$here/../.." && pwd)
 build=${FAMFS_BUILD:-$top/build}
 ko=${FAMFS_KO:-$top/kernel/famfs.ko}
 vmtool=${FAMFS_VMTOOL:-$build/tests/vm/famfs_vmtool}
+extra_append=
 timeout_s=${FAMFS_VM_TIMEOUT:-240}
 start=$(date +%s)
 
@@ -34,6 +38,10 @@ vmlinuz=/boot/vmlinuz-$kver
 [ -d "/lib/modules/$kver/kernel" ] || skip "no modules in /lib/modules/$kver"
 [ -x "$vmtool" ] || skip "famfs_vmtool not built"
 command -v cpio >/dev/null || skip "cpio not installed"
+for t in mkfs.famfs famfsctl fsck.famfs; do
+	[ -f "$build/$t" ] && [ -x "$build/$t" ] ||
+		{ echo "$build/$t not built (make all)"; echo "vm: 0 passed, 1 failed"; exit 1; }
+done
 [ -x /bin/busybox ] || skip "busybox-static not installed"
 
 work=$(mktemp -d /tmp/famfs-vm.XXXXXX)
@@ -49,7 +57,12 @@ trap cleanup EXIT INT TERM
 
 "$here/mkinitramfs.sh" "$work/initramfs.cpio" "$kver" "$ko" "$vmtool" "$build" ||
 	{ echo "vm: 0 passed, 1 failed (initramfs build)"; exit 1; }
-truncate -s 512M "$fam"
+# bench: a larger shared nvdimm (FAMFS_BENCH_NVDIMM_MB, default 1024) for
+# FAMFS_BENCH_MB-sized files (default 256), FAMFS_BENCH_REPS (5) x
+# FAMFS_BENCH_ROUNDS (3).
+fam_mb=512
+[ "$mode" = bench ] && fam_mb=${FAMFS_BENCH_NVDIMM_MB:-1024}
+truncate -s ${fam_mb}M "$fam"
 truncate -s 64M "$dax"
 
 port=$(( 20000 + $$ % 20000 ))
@@ -59,12 +72,12 @@ vm() {
 	local name=$1 test=$2; shift 2
 	timeout -k 5 "$timeout_s" "$qemu" -accel tcg -cpu max -smp 1 \
 		-machine pc,nvdimm=on -m 1G,slots=2,maxmem=4G \
-		-object memory-backend-file,id=mem1,share=on,mem-path="$fam",size=512M,align=2M \
+		-object memory-backend-file,id=mem1,share=on,mem-path="$fam",size=${fam_mb}M,align=2M \
 		-device nvdimm,id=nv1,memdev=mem1 \
 		-object memory-backend-file,id=mem2,share=on,mem-path="$dax",size=64M,align=2M \
 		-device nvdimm,id=nv2,memdev=mem2 \
 		-kernel "$vmlinuz" -initrd "$work/initramfs.cpio" \
-		-append "console=ttyS0 loglevel=1 panic=-1 famfs_test=$test famfs_role=$name" \
+		-append "console=ttyS0 loglevel=1 panic=-1 famfs_test=$test famfs_role=$name famfs_bytes=$((fam_mb << 20)) $extra_append" \
 		-display none -monitor none -serial "file:$work/$name.log" -no-reboot \
 		"$@" > "$work/$name.qemu" 2>&1 &
 	pids+=($!)
@@ -91,10 +104,20 @@ if [ "$mode" = one ]; then
 fi
 
 if [ "$mode" = bench ]; then
+	extra_append="famfs_bench=${FAMFS_BENCH_MB:-256},${FAMFS_BENCH_REPS:-5},${FAMFS_BENCH_ROUNDS:-3}"
 	vm bench bench -net none
 	finish bench "${pids[0]}"
-	tr -d '\r' < "$work/bench.log" | grep -E '^(BENCH|RESULT)'
-	exit 0
+	out=${FAMFS_BENCH_OUT:-$top/bench/results/vm.txt}
+	mkdir -p "$(dirname "$out")"
+	{
+		echo "# make bench-vm, $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $kver, qemu TCG, -smp 1"
+		tr -d '\r' < "$work/bench.log" | sed -n 's/^BENCH //p'
+	} > "$out"
+	cat "$out"
+	tr -d '\r' < "$work/bench.log" | grep -a '^RESULT' | grep -v PASS
+	echo "(bench took $(( $(date +%s) - start )) s; written to ${out#$top/})"
+	grep -q '^RESULT PASS bench ran' "$work/bench.log"
+	exit
 fi
 
 vm vm1 vm1 -net none

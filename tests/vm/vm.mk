@@ -1,6 +1,7 @@
 # tests/vm/: the VM suite (qemu TCG, Debian kernel, shared nvdimm).
 #   make check-vm     build famfs.ko + famfs_vmtool, boot the VMs, assert
-#   make bench-vm     fault-cost benchmark in one VM
+#   make bench-vm     famfs vs ext4 -o dax vs devdax mmap reads, one VM
+#                     (bench/results/vm.txt)
 # Included by the top-level Makefile; needs root (nvdimm backing in /dev/shm).
 VMTOOL := $(B)/tests/vm/famfs_vmtool
 
@@ -14,14 +15,20 @@ $(VMTOOL): tests/vm/famfs_vmtool.c kernel/uapi/famfs_ioctl.h
 	$(Q)$(CC) -static -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 		-Ikernel/uapi -o $@ $<
 
+# The scenarios run the project's tools (mkfs.famfs, famfsctl, fsck.famfs);
+# run.sh fails when they are missing.
+VM_TOOLS := $(B)/mkfs.famfs $(B)/fsck.famfs $(B)/famfsctl
+
 check-vm:
 	@$(MAKE) --no-print-directory deps-vm || echo "warning: could not install the VM packages"
+	@$(MAKE) --no-print-directory $(VM_TOOLS) || echo "warning: could not build $(VM_TOOLS)"
 	@if $(MAKE) --no-print-directory kmod $(VMTOOL); then \
 		FAMFS_BUILD=$(CURDIR)/$(B) FAMFS_VMTOOL=$(CURDIR)/$(VMTOOL) bash tests/vm/run.sh check; \
 	else echo "SKIP: cannot build famfs.ko or famfs_vmtool"; fi
 
 bench-vm:
 	@$(MAKE) --no-print-directory deps-vm || echo "warning: could not install the VM packages"
+	@$(MAKE) --no-print-directory $(VM_TOOLS) || echo "warning: could not build $(VM_TOOLS)"
 	@if $(MAKE) --no-print-directory kmod $(VMTOOL); then \
 		FAMFS_BUILD=$(CURDIR)/$(B) FAMFS_VMTOOL=$(CURDIR)/$(VMTOOL) bash tests/vm/run.sh bench; \
 	else echo "SKIP: cannot build famfs.ko or famfs_vmtool"; fi

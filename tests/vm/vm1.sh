@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
-# VM1: fsdax setup, mount, create and map files (recording them in the
-# log for VM2), then the single-host scenarios.
+# VM1: fsdax setup, mkfs.famfs on the shared pmem, mount, build a small
+# tree with famfsctl (committed to the log through the mount's .meta DAX
+# files) for VM2/VM3 to replay, then the single-host kernel scenarios on
+# private files that famfs_vmtool maps at fixed offsets (not in the log).
 . /tests/lib.sh
 
 if load_nvdimm && fsdax_switch; then
@@ -9,6 +11,23 @@ else
 	fail "vm1 $DEV in fsdax mode" "queue/dax=$(cat /sys/block/${DEV##*/}/queue/dax 2>&1)"
 	exit 1
 fi
+
+# mkfs goes through the block device: only before any mount.  The backing
+# file is new on every run; --force only if one was left formatted.
+if mkfs.famfs $DEV > /tmp/mkfs.out 2>&1 ||
+   { grep -q -- --force /tmp/mkfs.out && mkfs.famfs --force $DEV > /tmp/mkfs.out 2>&1; }; then
+	pass "mkfs.famfs $DEV ($(grep -o 'log [0-9]* MiB' /tmp/mkfs.out))"
+else
+	fail "mkfs.famfs $DEV" "$(tail -n 2 /tmp/mkfs.out | tr '\n' ' ')"
+	exit 1
+fi
+_o=$(mkfs.famfs $DEV 2>&1)
+case $? in
+0) fail "mkfs.famfs refuses an existing famfs without --force" "it overwrote it" ;;
+*) echo "$_o" | grep -q -- --force && pass "mkfs.famfs refuses an existing famfs without --force" ||
+	fail "mkfs.famfs refuses an existing famfs without --force" "$_o" ;;
+esac
+
 ok "vm1 load famfs.ko" load_famfs
 mkdir -p $MNT /mnt/second
 ok "vm1 mount (-o dax=always, noatime)" mount -t famfs -o dax=always,noatime $DEV $MNT
@@ -17,29 +36,71 @@ if ! grep -q " $MNT famfs " /proc/mounts; then
 	exit 1
 fi
 
-# Metadata files: superblock and log through DAX, never through the bdev.
-mkdir -p $MNT/.meta
-ok "map .meta/.superblock" $T map $MNT/.meta/.superblock sb $SB_LEN 0:$SB_LEN
-ok "map .meta/.log" $T map $MNT/.meta/.log log $LOG_LEN $LOG_OFF:$LOG_LEN
+# The tree VM2/VM3 replay.  Sources are famfs_vmtool patterns (seed N) so
+# the other VMs can check the bytes without a copy.
+src() { rm -f "$1"; truncate -s "$2" "$1" && $T fill "$1" "$3" >/dev/null; }
+src /tmp/src1 3000000 7
+src /tmp/src2 1M 9
+src /tmp/src3 64K 11
+if famfsctl local mkdir -p $MNT /d/e && [ -d $MNT/d/e ]; then
+	pass "famfsctl local mkdir -p /d/e (mount mode: log via .meta DAX files)"
+else
+	fail "famfsctl local mkdir -p /d/e" "$(ls -la $MNT $MNT/.meta 2>&1 | tr '\n' ' ')"
+fi
+_o=$(famfsctl local cp $MNT /tmp/src1 /d/e/file 2>&1 && $T verify $MNT/d/e/file 7)
+case $_o in
+"ok 3000000") pass "famfsctl local cp: 3000000 bytes, identical via read(2) and mmap" ;;
+*) fail "famfsctl local cp" "$_o" ;;
+esac
+ok "famfsctl local cp two more files" sh -c "famfsctl local cp $MNT /tmp/src2 /d/e/gone &&
+	famfsctl local cp $MNT /tmp/src3 /d/victim && $T verify $MNT/d/e/gone 9 && $T verify $MNT/d/victim 11"
+ok "famfsctl local creat --size 8M /big, filled via mmap" sh -c "famfsctl local creat --size 8M $MNT /big &&
+	$T fillmm $MNT/big 3 && $T verify $MNT/big 3"
+ok "famfsctl local cat returns the source bytes" sh -c "famfsctl local cat $MNT /d/e/file | cmp - /tmp/src1"
+if famfsctl local rm $MNT /d/victim && [ ! -e $MNT/d/victim ] &&
+   ! famfsctl local ls $MNT /d | grep -q victim; then
+	pass "famfsctl local rm: gone from the log and the mount"
+else
+	fail "famfsctl local rm" "$(ls $MNT/d 2>&1 | tr '\n' ' ')"
+fi
+if famfsctl local creat --size 2M $MNT /d/old && famfsctl local mv $MNT /d/old /d/new &&
+   [ -f $MNT/d/new ] && [ ! -e $MNT/d/old ]; then
+	pass "famfsctl local mv"
+else
+	fail "famfsctl local mv" "$(ls $MNT/d 2>&1 | tr '\n' ' ')"
+fi
+_o=$(famfsctl local ls -l $MNT /d/e 2>&1)
+if echo "$_o" | grep -qE ' 3000000 .* file$' && echo "$_o" | grep -qE ' 1048576 .* gone$'; then
+	pass "famfsctl local ls -l /d/e"
+else
+	fail "famfsctl local ls -l /d/e" "$(echo "$_o" | tr '\n' ' ')"
+fi
+_o=$(famfsctl local getmap $MNT /big 2>&1)
+echo "$_o" | grep -q "2M-aligned" && pass "famfsctl allocates /big 2M-aligned" ||
+	fail "famfsctl allocates /big 2M-aligned" "$(echo "$_o" | tr '\n' ' ')"
+pmd_check "famfsctl file /big (8M) via mmap: PMD faults only (4 x 2M)" $MNT/big 4
+_o=$(fsck.famfs $MNT 2>&1); _rc=$?
+case "$_rc $_o" in
+"0 $MNT: clean, 4 files, 2 directories"*) pass "fsck.famfs $MNT (mount mode): clean, 4 files, 2 dirs" ;;
+*) fail "fsck.famfs $MNT clean" "rc=$_rc $_o" ;;
+esac
+ctl_json /tmp/r local replay $DEV $MNT
+if [ "$(jnum created_files < /tmp/r)$(jnum created_dirs < /tmp/r)$(jnum existing < /tmp/r)$(jnum removed < /tmp/r)$(jnum failed < /tmp/r)" = 00600 ]; then
+	pass "replay on the writer's own mount changes nothing (6 existing)"
+else
+	fail "replay on the writer's own mount" "$(tr -d '\n ' < /tmp/r)"
+fi
 
-# The files VM2 replays: path, seed, how it was filled, map spec.
-mkdir -p $MNT/dir/sub
-cat > /tmp/manifest <<'M'
-/dir/small 1 fill reg 64K 16M:64K
-/dir/two 2 fillmm reg 3M 20M:1M,24M:2M
-/pmd 3 fill reg 8M 32M:8M
-/dir/sub/stripe 5 fillmm stripe 6M 1M 64M:2M,70M:2M,76M:2M
-M
-# A file of many extents (MAP_CREATE2): 100 x 64K with holes between.
+# Kernel-level scenarios on private files (famfs_vmtool, not in the log;
+# no famfsctl mutation after this point, it would prune them).
+mkdir -p $MNT/k/dir/sub
 many=; i=0
-while [ $i -lt 100 ]; do
-	many="$many${many:+,}$((48 * 1048576 + i * 131072)):64K"
+while [ $i -lt 100 ]; do	# 100 x 64K with holes between (MAP_CREATE2)
+	many="$many${many:+,}$(( $(priv 48) + i * 131072 )):64K"
 	i=$((i + 1))
 done
-echo "/many 4 fill reg 6400K $many" >> /tmp/manifest
-
 rc=0
-while read -r path seed how kind size a b c; do
+while read -r path seed how kind size a b; do
 	if [ "$kind" = stripe ]; then
 		$T mapi "$MNT$path" "$size" "$a" "$b" >/dev/null || rc=1
 	else
@@ -47,43 +108,48 @@ while read -r path seed how kind size a b c; do
 	fi
 	$T "$how" "$MNT$path" "$seed" >/dev/null || rc=1
 	$T verify "$MNT$path" "$seed" >/dev/null || rc=1
-done < /tmp/manifest
-[ $rc = 0 ] && pass "create, map and fill files (v1, 2-extent, 100-extent v2, interleaved)" ||
-	fail "create, map and fill files" "see famfs_vmtool output"
-ok "record manifest in .meta/.log" $T putlog $MNT/.meta/.log /tmp/manifest
-
-_o=$($T getmap $MNT/dir/sub/stripe)
+done <<M
+/k/dir/small 1 fill reg 64K $(priv 16):64K
+/k/dir/two 2 fillmm reg 3M $(priv 20):1M,$(priv 24):2M
+/k/pmd 3 fill reg 8M $(priv 32):8M
+/k/dir/sub/stripe 5 fillmm stripe 6M 1M $(priv 64):2M,$(priv 70):2M,$(priv 76):2M
+/k/many 4 fill reg 6400K $many
+M
+[ $rc = 0 ] && pass "map and fill files (v1, 2-extent, 100-extent v2, interleaved)" ||
+	fail "map and fill files" "see famfs_vmtool output"
+_o=$($T getmap $MNT/k/dir/sub/stripe)
 case $_o in
 *"strips=3 chunk=1048576"*) pass "MAP_GET2 reads back the interleave" ;;
 *) fail "MAP_GET2 reads back the interleave" "$_o" ;;
 esac
-pmd_check "2M-aligned file read via mmap: PMD faults only (4 x 2M)" $MNT/pmd 4
+pmd_check "2M-aligned v1 file via mmap: PMD faults only (4 x 2M)" $MNT/k/pmd 4
 
 # Overlap between regular files is user space's business.
-ok "overlapping regular files allowed" $T map $MNT/overlap reg 64K 16M:64K
-ok "MAP_CREATE2 with initial access ro" $T map $MNT/ro reg 2M 100M:2M v2 ro
-_o=$($T getaccess $MNT/ro); [ "$_o" = ro ] && pass "GET_ACCESS reports ro" || fail "GET_ACCESS reports ro" "$_o"
+ok "overlapping regular files allowed" $T map $MNT/k/overlap reg 64K $(priv 16):64K
+ok "MAP_CREATE2 with initial access ro" $T map $MNT/k/ro reg 2M $(priv 100):2M v2 ro
+_o=$($T getaccess $MNT/k/ro); [ "$_o" = ro ] && pass "GET_ACCESS reports ro" || fail "GET_ACCESS reports ro" "$_o"
 
 # Invalid maps, each with its errno.
-errno_is "reject misaligned offset" EINVAL $T map $MNT/bad1 reg 4K $((110 * 1048576 + 512)):4K
-errno_is "reject misaligned length" EINVAL $T map $MNT/bad2 reg 4K 110M:4097
-errno_is "reject REG overlapping superblock" EPERM $T map $MNT/bad3 reg 64K 1M:64K
-errno_is "reject REG overlapping log" EPERM $T map $MNT/bad4 reg 64K 4M:64K
-errno_is "reject beyond device end" ERANGE $T map $MNT/bad5 reg 4M 600M:4M
-errno_is "reject unknown file type" EINVAL $T map $MNT/bad6 7 4K 110M:4K
-errno_is "reject second superblock file" EEXIST $T map $MNT/bad7 sb 2M 0:2M
-errno_is "reject LOG overlapping superblock" EPERM $T map $MNT/bad8 log 1M 1M:1M
-errno_is "reject size beyond extents" EINVAL $T map $MNT/bad9 reg 8M 110M:4M
-errno_is "reject zero size" EINVAL $T map $MNT/bad10 reg 0 110M:4M
-errno_is "reject double map" EEXIST $T map $MNT/dir/small reg 64K 16M:64K
-errno_is "MAP_GET2 of unmapped file" ENODATA $T getmap $MNT/bad1
+B=$(priv 110)
+errno_is "reject misaligned offset" EINVAL $T map $MNT/k/bad1 reg 4K $((B + 512)):4K
+errno_is "reject misaligned length" EINVAL $T map $MNT/k/bad2 reg 4K $B:4097
+errno_is "reject REG overlapping superblock" EPERM $T map $MNT/k/bad3 reg 64K 1M:64K
+errno_is "reject REG overlapping log" EPERM $T map $MNT/k/bad4 reg 64K 4M:64K
+errno_is "reject beyond device end" ERANGE $T map $MNT/k/bad5 reg 4M 600M:4M
+errno_is "reject unknown file type" EINVAL $T map $MNT/k/bad6 7 4K $B:4K
+errno_is "reject second superblock file" EEXIST $T map $MNT/k/bad7 sb 2M 0:2M
+errno_is "reject LOG overlapping superblock" EPERM $T map $MNT/k/bad8 log 1M 1M:1M
+errno_is "reject size beyond extents" EINVAL $T map $MNT/k/bad9 reg 8M $B:4M
+errno_is "reject zero size" EINVAL $T map $MNT/k/bad10 reg 0 $B:4M
+errno_is "reject double map" EEXIST $T map $MNT/k/dir/small reg 64K $(priv 16):64K
+errno_is "MAP_GET2 of unmapped file" ENODATA $T getmap $MNT/k/bad1
 errno_is "second mount of the device" EBUSY $T mount $DEV /mnt/second
 
-# Revocation and lease (private files, not in the manifest).
-$T map $MNT/rev reg 2M 90M:2M >/dev/null
-ok "revocation: SIGBUS on next touch, EACCES/EPERM on I/O, restore" $T revoke $MNT/rev
-$T map $MNT/lease reg 2M 94M:2M >/dev/null
-ok "lease expiry drops access; renewal + SET_ACCESS restore" $T leasetest $MNT $MNT/lease 400
+# Revocation and lease.
+$T map $MNT/k/rev reg 2M $(priv 90):2M >/dev/null
+ok "revocation: SIGBUS on next touch, EACCES/EPERM on I/O, restore" $T revoke $MNT/k/rev
+$T map $MNT/k/lease reg 2M $(priv 94):2M >/dev/null
+ok "lease expiry drops access; renewal + SET_ACCESS restore" $T leasetest $MNT $MNT/k/lease 400
 
 ok "unmount" umount $MNT
 ok "rmmod famfs" rmmod famfs
@@ -94,7 +160,7 @@ i=0; err=
 while [ $i -lt 20 ] && [ -z "$err" ]; do
 	insmod /modules/famfs.ko || err="insmod $i"
 	mount -t famfs $DEV $MNT || err="${err:-mount $i}"
-	mkdir -p $MNT/d && $T map $MNT/d/f reg 2M 96M:2M >/dev/null &&
+	mkdir -p $MNT/d && $T map $MNT/d/f reg 2M $(priv 96):2M >/dev/null &&
 		$T mmtouch $MNT/d/f >/dev/null && cat $MNT/d/f > /dev/null || err="${err:-use $i}"
 	umount $MNT || err="${err:-umount $i}"
 	rmmod famfs || err="${err:-rmmod $i}"

@@ -1,8 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
-# VM2 / VM3: boot on the memory VM1 wrote, mount, replay the files from
-# the log and check every byte through mmap and read(2).  Both run at the
-# same time (read-only concurrent sharing) and see each other over an
-# IPv6 ULA link.  VM2 then tries devdax and memory-failure handling.
+# VM2 / VM3: boot on the memory VM1 formatted and wrote, mount, and bring
+# the mount up to date with `famfsctl local replay` (meta files, log replay
+# through DAX, every dir/file instantiated with the map ioctls); check the
+# bytes through mmap and read(2), ls, the replay counts and idempotence.
+# Both run at the same time (concurrent readers) and talk over an IPv6 ULA
+# link: once VM3 has replayed, VM2 becomes the writer and removes a file
+# (famfsctl local rm through its own mount), and VM3's next replay must
+# remove it too.  VM2 then tries devdax and memory-failure handling.
 #
 # FAMFS_ROLE=vm2|vm3 (kernel command line famfs_role=).
 . /tests/lib.sh
@@ -15,6 +19,9 @@ if net_up $me && wait_for 60 ping6_ok $peer; then
 else
 	fail "$R reaches peer $peer over IPv6 ULA" "no reply"
 fi
+# say PORT WORD / hear PORT: one-line messages between VM2 and VM3.
+say() { wait_for 90 sh -c "echo $2 | nc $peer $1"; }
+hear() { timeout 120 nc -l -p $1 2>/dev/null | head -n 1; }
 
 # No fsdax switch here: the pfn info block VM1 wrote is in the memory.
 if [ "$(cat /sys/block/${DEV##*/}/queue/dax 2>/dev/null)" = 1 ]; then
@@ -31,28 +38,70 @@ if ! grep -q " $MNT famfs " /proc/mounts; then
 	exit 1
 fi
 
-# Replay: metadata files first, then what the log lists.
-mkdir -p $MNT/.meta
-$T map $MNT/.meta/.superblock sb $SB_LEN 0:$SB_LEN >/dev/null
-$T map $MNT/.meta/.log log $LOG_LEN $LOG_OFF:$LOG_LEN >/dev/null
-$T getlog $MNT/.meta/.log > /tmp/manifest
-n=$(wc -l < /tmp/manifest)
-rc=0 bad=
-while read -r path seed how kind size a b c; do
-	mkdir -p "$MNT${path%/*}"
-	if [ "$kind" = stripe ]; then
-		$T mapi "$MNT$path" "$size" "$a" "$b" >/dev/null || rc=1
-	else
-		$T map "$MNT$path" reg "$size" "$a" >/dev/null || rc=1
-	fi
-	_o=$($T verify "$MNT$path" "$seed") || { rc=1; bad="$bad $path: $_o"; }
-done < /tmp/manifest
-if [ $rc = 0 ] && [ "$n" -ge 5 ]; then
-	pass "$R replays $n files from the log: identical bytes via mmap and read(2)"
+# counts FILE: created dirs/files, existing, removed, failed of a replay.
+counts() {
+	echo "dirs=$(jnum created_dirs < $1) files=$(jnum created_files < $1) existing=$(jnum existing < $1) removed=$(jnum removed < $1) failed=$(jnum failed < $1) log=$(jnum files < $1)f/$(jnum directories < $1)d"
+}
+ctl_json /tmp/r1 local replay $DEV $MNT; rc=$?
+c=$(counts /tmp/r1)
+if [ $rc = 0 ] && [ "$c" = "dirs=2 files=4 existing=0 removed=0 failed=0 log=4f/2d" ]; then
+	pass "$R famfsctl local replay: 2 dirs + 4 files instantiated"
 else
-	fail "$R replays files from the log" "n=$n$bad"
+	fail "$R famfsctl local replay" "rc=$rc $c $(tr -d '\n ' < /tmp/r1 | head -c 300)"
 fi
-pmd_check "$R 2M-aligned file via mmap: PMD faults only" $MNT/pmd 4
+_o=
+for f in /d/e/file:7 /d/e/gone:9 /big:3; do
+	_v=$($T verify $MNT${f%:*} ${f#*:} 2>&1) || _o="$_o ${f%:*}: $_v"
+done
+[ -f $MNT/d/new ] && [ ! -e $MNT/d/old ] && [ ! -e $MNT/d/victim ] && [ ! -e $MNT/k ] ||
+	_o="$_o tree: $(ls -R $MNT | tr '\n' ' ')"
+[ -z "$_o" ] && pass "$R replayed files: identical bytes via mmap and read(2); rm/mv applied" ||
+	fail "$R replayed files" "$_o"
+rm -f /tmp/src1; truncate -s 3000000 /tmp/src1 && $T fill /tmp/src1 7 >/dev/null
+ok "$R famfsctl local cat matches VM1's source" sh -c "famfsctl local cat $MNT /d/e/file | cmp - /tmp/src1"
+_o=$(famfsctl local ls -l $MNT /d/e 2>&1)
+if echo "$_o" | grep -qE ' 3000000 .* file$' && echo "$_o" | grep -qE ' 1048576 .* gone$'; then
+	pass "$R famfsctl local ls -l /d/e"
+else
+	fail "$R famfsctl local ls -l /d/e" "$(echo "$_o" | tr '\n' ' ')"
+fi
+_o=$(fsck.famfs $MNT 2>&1) && pass "$R fsck.famfs $MNT clean" || fail "$R fsck.famfs $MNT clean" "$_o"
+ctl_json /tmp/r2 local replay $DEV $MNT; rc=$?
+c=$(counts /tmp/r2)
+if [ $rc = 0 ] && [ "$c" = "dirs=0 files=0 existing=6 removed=0 failed=0 log=4f/2d" ]; then
+	pass "$R second replay is idempotent (6 existing, nothing created)"
+else
+	fail "$R second replay is idempotent" "rc=$rc $c"
+fi
+pmd_check "$R famfsctl file /big via mmap: PMD faults only" $MNT/big 4
+
+# A removal by another host reaches this one through the log.
+if [ "$R" = vm3 ]; then
+	say 5001 replayed || fail "vm3 tells vm2 it replayed" "no connection"
+	_m=$(hear 5002)
+	ctl_json /tmp/r3 local replay $DEV $MNT; rc=$?
+	c=$(counts /tmp/r3)
+	if [ "$_m" = removed ] && [ $rc = 0 ] && [ ! -e $MNT/d/e/gone ] &&
+	   [ "$c" = "dirs=0 files=0 existing=5 removed=1 failed=0 log=3f/2d" ] &&
+	   $T verify $MNT/d/e/file 7 >/dev/null; then
+		pass "vm3 replay after vm2's famfsctl local rm removes the file"
+	else
+		fail "vm3 replay after vm2's rm" "msg=$_m rc=$rc $c $(ls $MNT/d/e | tr '\n' ' ')"
+	fi
+else
+	_m=$(hear 5001)
+	if [ "$_m" = replayed ] && famfsctl local rm $MNT /d/e/gone && [ ! -e $MNT/d/e/gone ]; then
+		pass "vm2 as writer: famfsctl local rm /d/e/gone on its mount"
+	else
+		fail "vm2 as writer: famfsctl local rm" "msg=$_m $(ls $MNT/d/e 2>&1 | tr '\n' ' ')"
+	fi
+	say 5002 removed || fail "vm2 tells vm3 it removed" "no connection"
+	_o=$(fsck.famfs $MNT 2>&1)
+	case $_o in
+	*"clean, 3 files, 2 directories"*) pass "vm2 fsck.famfs clean after rm (3 files)" ;;
+	*) fail "vm2 fsck.famfs after rm" "$_o" ;;
+	esac
+fi
 
 if [ "$R" = vm2 ]; then
 	# devdax: a second nvdimm switched to devdax mode through sysfs.
@@ -87,11 +136,11 @@ if [ "$R" = vm2 ]; then
 
 	# Memory failure: poison a mapped page; the app gets SIGBUS, the
 	# mount is disabled, the kernel survives.
-	$T map $MNT/poison reg 2M 200M:2M >/dev/null
+	$T map $MNT/poison reg 2M $(priv 200):2M >/dev/null
 	_o=$($T poison $MNT/poison 2>&1)
 	d=$(sysfs_dir)
 	if echo "$_o" | grep -q SIGBUS && [ "$(cat $d/disabled)" = 1 ]; then
-		_r=$($T verify $MNT/pmd 3 2>&1)
+		_r=$($T verify $MNT/big 3 2>&1)
 		case $_r in
 		"errno=EIO "*) pass "memory failure: SIGBUS, mount disabled, I/O gets EIO" ;;
 		*) fail "memory failure: I/O after disable" "$_r" ;;

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# make bench-rpc: start a famfsd on a fabric file (UNIX socket + TLS on
+# loopback), run bench_rpc against it, stop it. Results also go to
+# bench/results/rpc.txt.
+set -euo pipefail
+B=${B:-build}
+TMP=$(mktemp -d /tmp/famfs-bench-rpc.XXXXXX)
+DEV=/dev/shm/famfs-bench-rpc.$$
+PORT=$((20000 + RANDOM % 20000))
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP" "$DEV"' EXIT
+$B/mkfs.famfs --size 2G --log-size 64M "$DEV" >/dev/null
+bash scripts/famfs-certs.sh "$TMP/certs" bench >/dev/null
+cat >"$TMP/famfsd.conf" <<CONF
+[famfs]
+device = $DEV
+mode = user
+[control]
+socket = $TMP/famfsd.sock
+[log]
+level = warning
+[cluster]
+host_id = 1
+listen = 127.0.0.1:$PORT
+cert = $TMP/certs/bench.crt
+key = $TMP/certs/bench.key
+ca = $TMP/certs/ca.crt
+CONF
+$B/famfsd --config "$TMP/famfsd.conf" &
+pid=$!
+for _ in $(seq 1 100); do [ -S "$TMP/famfsd.sock" ] && break; sleep 0.05; done
+mkdir -p bench/results
+$B/bench/bench_rpc "$TMP/famfsd.sock" "127.0.0.1:$PORT" "$TMP/certs/bench.crt" \
+	"$TMP/certs/bench.key" "$TMP/certs/ca.crt" | tee bench/results/rpc.txt

@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * famfsctl commands served by the local famfsd (through libfamfs-client).
+ * famfs paths in cp take a "famfs:" prefix so the direction is explicit.
+ */
+#include "famfsctl.h"
+#include "crc32c.h"
+#include "util.h"
+
+#include <famfs/client.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FAMFS_PREFIX "famfs:"
+
+struct ropts {
+	bool parents, longfmt, have_size;
+	uint64_t size;
+	uint32_t mode;
+};
+
+static int ropts_parse(struct ctl *c, int argc, char **argv, struct ropts *o, const char *allowed)
+{
+	static const struct option lo[] = {
+		{ "parents", no_argument, NULL, 'p' },
+		{ "long", no_argument, NULL, 'l' },
+		{ "size", required_argument, NULL, 's' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "json", no_argument, NULL, 'j' },
+		{ 0 }
+	};
+	int ch;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+pls:m:j", lo, NULL)) != -1) {
+		char *end;
+
+		if (ch == 'j') {
+			c->json = true;
+			continue;
+		}
+		if (ch == '?' || !strchr(allowed, ch)) {
+			fprintf(stderr, "%s: %s: unknown or misplaced option '%s'\n", c->prog, argv[0],
+				argv[optind - 1]);
+			return -EINVAL;
+		}
+		switch (ch) {
+		case 'p': o->parents = true; break;
+		case 'l': o->longfmt = true; break;
+		case 's':
+			if (fam_parse_size(optarg, &o->size)) {
+				fprintf(stderr, "%s: invalid size '%s'\n", c->prog, optarg);
+				return -EINVAL;
+			}
+			o->have_size = true;
+			break;
+		case 'm':
+			o->mode = (uint32_t)strtoul(optarg, &end, 8);
+			if (!*optarg || *end || o->mode > 07777) {
+				fprintf(stderr, "%s: invalid mode '%s' (octal)\n", c->prog, optarg);
+				return -EINVAL;
+			}
+			break;
+		}
+	}
+	return optind;
+}
+
+static struct famfs_client *rconnect(struct ctl *c)
+{
+	struct famfs_client *fc;
+
+	if (famfs_connect(c->socket, &fc))
+		return NULL;
+	return fc;
+}
+
+static int rfail(struct ctl *c, struct famfs_client *fc, const char *what, int err)
+{
+	return ctl_err(c, what, err, famfs_errmsg(fc));
+}
+
+static json_object *stat_json(const struct famfs_stat *st)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	json_object_object_add(o, "path", json_object_new_string(st->path));
+	json_object_object_add(o, "type", json_object_new_string(st->is_dir ? "directory" : "file"));
+	json_object_object_add(o, "ino", json_object_new_uint64(st->ino));
+	json_object_object_add(o, "mode", json_object_new_int((int)st->mode));
+	json_object_object_add(o, "uid", json_object_new_int64(st->uid));
+	json_object_object_add(o, "gid", json_object_new_int64(st->gid));
+	json_object_object_add(o, "size", json_object_new_uint64(st->size));
+	for (uint32_t i = 0; i < st->n_extents; i++) {
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "offset", json_object_new_uint64(st->extents[i].offset));
+		json_object_object_add(e, "length", json_object_new_uint64(st->extents[i].length));
+		json_object_array_add(a, e);
+	}
+	json_object_object_add(o, "extents", a);
+	return o;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s && s[1] ? s + 1 : p;
+}
+
+static int r_status(struct ctl *c, int argc, char **argv)
+{
+	struct ropts o = { 0 };
+	struct famfs_client *fc;
+	struct famfs_status st;
+	char a[32], b[32], d[32];
+	int i = ropts_parse(c, argc, argv, &o, ""), err;
+
+	if (i < 0 || argc != i)
+		return EXIT_USAGE;
+	fc = rconnect(c);
+	if (!fc)
+		return EXIT_FAIL;
+	err = famfs_status(fc, &st);
+	if (err) {
+		rfail(c, fc, "status", err);
+		famfs_disconnect(fc);
+		return EXIT_FAIL;
+	}
+	if (c->json) {
+		json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "version", json_object_new_string(st.version));
+		json_object_object_add(j, "uuid", json_object_new_string(st.uuid));
+		json_object_object_add(j, "device", json_object_new_string(st.device));
+		json_object_object_add(j, "mode", json_object_new_string(st.mode));
+		json_object_object_add(j, "mount", json_object_new_string(st.mount));
+		json_object_object_add(j, "host_id", json_object_new_int64(st.host_id));
+		json_object_object_add(j, "writer", json_object_new_boolean(st.writer));
+		json_object_object_add(j, "epoch", json_object_new_uint64(st.epoch));
+		json_object_object_add(j, "head_seq", json_object_new_uint64(st.head_seq));
+		json_object_object_add(j, "committed_seq", json_object_new_uint64(st.committed_seq));
+		json_object_object_add(j, "replayed_seq", json_object_new_uint64(st.replayed_seq));
+		json_object_object_add(j, "files", json_object_new_uint64(st.files));
+		json_object_object_add(j, "directories", json_object_new_uint64(st.directories));
+		json_object_object_add(j, "log_size", json_object_new_uint64(st.log_size));
+		json_object_object_add(j, "log_used", json_object_new_uint64(st.log_used));
+		json_object_object_add(j, "data_bytes", json_object_new_uint64(st.data_bytes));
+		json_object_object_add(j, "used_bytes", json_object_new_uint64(st.used_bytes));
+		json_object_object_add(j, "pending_bytes", json_object_new_uint64(st.pending_bytes));
+		json_object_object_add(j, "free_bytes", json_object_new_uint64(st.free_bytes));
+		json_object_object_add(j, "uptime_ms", json_object_new_uint64(st.uptime_ms));
+		json_object_object_add(j, "rpc_calls", json_object_new_uint64(st.rpc_calls));
+		json_object_object_add(j, "rpc_errors", json_object_new_uint64(st.rpc_errors));
+		ctl_json_print(j);
+	} else {
+		printf("famfsd %s, %s mode%s%s, host %u%s\n"
+		       "  file system %s on %s\n"
+		       "  %llu files, %llu directories; log seq %llu..%llu (%s of %s used)\n"
+		       "  data: %s used, %s pending reuse, %s free\n"
+		       "  up %llu s, %llu calls, %llu errors\n",
+		       st.version, st.mode, st.mount[0] ? " at " : "", st.mount, st.host_id,
+		       st.writer ? " (log writer)" : "", st.uuid, st.device,
+		       (unsigned long long)st.files, (unsigned long long)st.directories,
+		       (unsigned long long)st.head_seq, (unsigned long long)st.committed_seq,
+		       fam_size_str(st.log_used, a, sizeof(a)), fam_size_str(st.log_size, b, sizeof(b)),
+		       fam_size_str(st.used_bytes, d, sizeof(d)),
+		       fam_size_str(st.pending_bytes, a, sizeof(a)),
+		       fam_size_str(st.free_bytes, b, sizeof(b)),
+		       (unsigned long long)(st.uptime_ms / 1000), (unsigned long long)st.rpc_calls,
+		       (unsigned long long)st.rpc_errors);
+	}
+	famfs_disconnect(fc);
+	return EXIT_OK;
+}
+
+static int r_mkdir(struct ctl *c, int argc, char **argv)
+{
+	struct ropts o = { .mode = 0755 };
+	struct famfs_client *fc;
+	int i = ropts_parse(c, argc, argv, &o, "pm"), ret = EXIT_OK;
+
+	if (i < 0 || argc - i < 1) {
+		fprintf(stderr, "usage: famfsctl mkdir [-p] [--mode OCTAL] PATH...\n");
+		return EXIT_USAGE;
+	}
+	if (!(fc = rconnect(c)))
+		return EXIT_FAIL;
+	for (; i < argc && ret == EXIT_OK; i++) {
+		int err = famfs_mkdir(fc, argv[i], o.mode, o.parents);
+
+		if (err)
+			ret = rfail(c, fc, argv[i], err);
+	}
+	famfs_disconnect(fc);
+	return ret;
+}
+
+static int r_creat(struct ctl *c, int argc, char **argv)
+{
+	struct ropts o = { .mode = 0644 };
+	struct famfs_client *fc;
+	struct famfs_stat st;
+	int i = ropts_parse(c, argc, argv, &o, "sm"), err, ret = EXIT_OK;
+
+	if (i < 0 || !o.have_size || argc - i != 1) {
+		fprintf(stderr, "usage: famfsctl creat --size SIZE [--mode OCTAL] PATH\n");
+		return EXIT_USAGE;
+	}
+	if (!(fc = rconnect(c)))
+		return EXIT_FAIL;
+	err = famfs_create(fc, argv[i], o.mode, o.size, &st);
+	if (err) {
+		ret = rfail(c, fc, argv[i], err);
+	} else {
+		if (c->json)
+			ctl_json_print(stat_json(&st));
+		famfs_stat_free(&st);
+	}
+	famfs_disconnect(fc);
+	return ret;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0)
+			return -errno;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int r_cp(struct ctl *c, int argc, char **argv)
+{
+	struct ropts o = { 0 };
+	struct famfs_client *fc;
+	struct famfs_map m;
+	struct stat sb;
+	int i = ropts_parse(c, argc, argv, &o, "m"), fd = -1, err, ret = EXIT_FAIL;
+	bool into;
+	const char *src, *dst;
+
+	if (i < 0 || argc - i != 2) {
+		fprintf(stderr, "usage: famfsctl cp [--mode OCTAL] LOCAL famfs:PATH\n"
+				"       famfsctl cp famfs:PATH LOCAL\n");
+		return EXIT_USAGE;
+	}
+	src = argv[i];
+	dst = argv[i + 1];
+	into = !strncmp(dst, FAMFS_PREFIX, strlen(FAMFS_PREFIX));
+	if (into == !strncmp(src, FAMFS_PREFIX, strlen(FAMFS_PREFIX))) {
+		fprintf(stderr, "%s: cp: exactly one side must be a famfs path (famfs:/path)\n", c->prog);
+		return EXIT_USAGE;
+	}
+	if (!(fc = rconnect(c)))
+		return EXIT_FAIL;
+	if (into) {
+		struct famfs_stat st;
+
+		dst += strlen(FAMFS_PREFIX);
+		fd = open(src, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &sb)) {
+			ctl_err(c, src, -errno, NULL);
+			goto out;
+		}
+		err = famfs_create(fc, dst, o.mode ? o.mode : sb.st_mode & 07777,
+				   (uint64_t)sb.st_size, &st);
+		if (err) {
+			rfail(c, fc, dst, err);
+			goto out;
+		}
+		famfs_stat_free(&st);
+		err = famfs_mmap(fc, dst, PROT_READ | PROT_WRITE, &m);
+		if (err) {
+			rfail(c, fc, dst, err);
+			goto out;
+		}
+		for (size_t off = 0; off < m.length; ) {
+			ssize_t r = pread(fd, (uint8_t *)m.addr + off, m.length - off, (off_t)off);
+
+			if (r <= 0) {
+				ctl_err(c, src, r < 0 ? -errno : -EIO, "short read");
+				famfs_munmap(&m);
+				goto out;
+			}
+			off += (size_t)r;
+		}
+		famfs_flush(m.addr, m.length);
+		famfs_munmap(&m);
+	} else {
+		src += strlen(FAMFS_PREFIX);
+		err = famfs_mmap(fc, src, PROT_READ, &m);
+		if (err) {
+			rfail(c, fc, src, err);
+			goto out;
+		}
+		fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			ctl_err(c, dst, -errno, NULL);
+			famfs_munmap(&m);
+			goto out;
+		}
+		famfs_invalidate(m.addr, m.length);
+		err = write_all(fd, m.addr, m.length);
+		famfs_munmap(&m);
+		if (err) {
+			ctl_err(c, dst, err, NULL);
+			goto out;
+		}
+	}
+	ret = EXIT_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	famfs_disconnect(fc);
+	return ret;
+}
+
+static int r_simple(struct ctl *c, int argc, char **argv, int nargs, const char *syn)
+{
+	struct ropts o = { 0 };
+	int i = ropts_parse(c, argc, argv, &o, "");
+
+	if (i < 0 || argc - i < nargs || (nargs > 1 && argc - i != nargs)) {
+		fprintf(stderr, "usage: famfsctl %s\n", syn);
+		return -1;
+	}
+	return i;
+}
+
+static int r_rm(struct ctl *c, int argc, char **argv)
+{
+	struct famfs_client *fc;
+	int i = r_simple(c, argc, argv, 1, "rm PATH..."), ret = EXIT_OK;
+
+	if (i < 0)
+		return EXIT_USAGE;
+	if (!(fc = rconnect(c)))
+		return EXIT_FAIL;
+	for (; i < argc && ret == EXIT_OK; i++) {
+		int err = famfs_unlink(fc, argv[i]);
+
+		if (err)
+			ret = rfail(c, fc, argv[i], err);
+	}
+	famfs_disconnect(fc);
+	return ret;
+}
+
+static int r_mv(struct ctl *c, int argc, char **argv)
+{
+	struct famfs_client *fc;
+	int i = r_simple(c, argc, argv, 2, "mv FROM TO"), err, ret = EXIT_OK;
+
+	if (i < 0)
+		return EXIT_USAGE;
+	if (!(fc = rconnect(c)))
+		return EXIT_FAIL;
+	err = famfs_rename(fc, argv[i], argv[i + 1]);
+	if (err)
+		ret = rfail(c, fc, argv[i], err);
+	famfs_disconnect(fc);
+	return ret;
+}
+
+static void print_entry(const struct famfs_stat *st, bool longfmt)
+{
+	const char *name = base_name(st->path);
+
+	if (!longfmt) {
+		printf("%s%s\n", name, st->is_dir ? "/" : "");
+		return;
+	}
+	printf("%c%c%c%c%c%c%c%c%c%c %5u %5u %12llu %6u %s\n", st->is_dir ? 'd' : '-',
+	       st->mode & 0400 ? 'r' : '-', st->mode & 0200 ? 'w' : '-', st->mode & 0100 ? 'x' : '-',
+	       st->mode & 040 ? 'r' : '-', st->mode & 020 ? 'w' : '-', st->mode & 010 ? 'x' : '-',
+	       st->mode & 04 ? 'r' : '-', st->mode & 02 ? 'w' : '-', st->mode & 01 ? 'x' : '-',
+	       st->uid, st->gid, (unsigned long long)st->size, st->n_extents, name);
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct famfs_stat *)a)->path, ((const struct famfs_stat *)b)->path);
+}
+
+static int r_ls(struct ctl *c, int argc, char **argv)
+{
+	struct ropts o = { 0 };
+	struct famfs_client *fc;
+	struct famfs_stat *e;
+	size_t n;
+	int i = ropts_parse(c, argc, argv, &o, "l"), err;
+	const char *path;
+
+	if (i < 0 || argc - i > 1) {
+		fprintf(stderr, "usage: famfsctl ls [-l] [PATH]\n");
+		return EXIT_USAGE;
+	}
+	path = argc - i == 1 ? argv[i] : "/";
+	if (!(fc = rconnect(c)))
+		return EXIT_FAIL;
+	err = famfs_list(fc, path, &e, &n);
+	if (err) {
+		rfail(c, fc, path, err);
+		famfs_disconnect(fc);
+		return EXIT_FAIL;
+	}
+	qsort(e, n, sizeof(*e), by_path);
+	if (c->json) {
+		json_object *a = json_object_new_array();
+
+		for (size_t k = 0; k < n; k++)
+			json_object_array_add(a, stat_json(&e[k]));
+		ctl_json_print(a);
+	} else {
+		if (o.longfmt)
+			printf("%-10s %5s %5s %12s %6s %s\n", "mode", "uid", "gid", "size", "extents",
+			       "name");
+		for (size_t k = 0; k < n; k++)
+			print_entry(&e[k], o.longfmt);
+	}
+	famfs_list_free(e, n);
+	famfs_disconnect(fc);
+	return EXIT_OK;
+}
+
+static int r_stat_map(struct ctl *c, int argc, char **argv, bool map)
+{
+	struct famfs_client *fc;
+	struct famfs_stat st;
+	char s[32];
+	struct ropts o = { 0 };
+	int i = ropts_parse(c, argc, argv, &o, ""), err;
+
+	if (i < 0 || argc - i != 1) {
+		fprintf(stderr, "usage: famfsctl %s PATH\n", map ? "getmap" : "stat");
+		return EXIT_USAGE;
+	}
+	if (!(fc = rconnect(c)))
+		return EXIT_FAIL;
+	err = famfs_stat(fc, argv[i], &st);
+	if (!err && map && st.is_dir) {
+		famfs_stat_free(&st);
+		err = -EISDIR;
+	}
+	if (err) {
+		rfail(c, fc, argv[i], err);
+		famfs_disconnect(fc);
+		return EXIT_FAIL;
+	}
+	if (c->json) {
+		ctl_json_print(stat_json(&st));
+	} else if (map) {
+		printf("%s: size %llu, %u extent%s\n", st.path, (unsigned long long)st.size,
+		       st.n_extents, st.n_extents == 1 ? "" : "s");
+		for (uint32_t k = 0; k < st.n_extents; k++)
+			printf("  %3u: offset %#014llx length %#012llx (%s)\n", k,
+			       (unsigned long long)st.extents[k].offset,
+			       (unsigned long long)st.extents[k].length,
+			       fam_size_str(st.extents[k].length, s, sizeof(s)));
+	} else {
+		printf("  path: %s\n  type: %s\n   ino: %llu\n  mode: %04o\n   uid: %u\n   gid: %u\n"
+		       "  size: %llu\nextents: %u\n", st.path, st.is_dir ? "directory" : "file",
+		       (unsigned long long)st.ino, st.mode, st.uid, st.gid,
+		       (unsigned long long)st.size, st.n_extents);
+	}
+	famfs_stat_free(&st);
+	famfs_disconnect(fc);
+	return EXIT_OK;
+}
+
+static int r_stat(struct ctl *c, int argc, char **argv)
+{
+	return r_stat_map(c, argc, argv, false);
+}
+
+static int r_getmap(struct ctl *c, int argc, char **argv)
+{
+	return r_stat_map(c, argc, argv, true);
+}
+
+/* Map the file and checksum it; with LOCAL, compare byte for byte. */
+static int r_verify(struct ctl *c, int argc, char **argv)
+{
+	struct ropts o = { 0 };
+	struct famfs_client *fc;
+	struct famfs_map m;
+	uint8_t *local = MAP_FAILED;
+	struct stat sb;
+	int i = ropts_parse(c, argc, argv, &o, ""), err, ret = EXIT_FAIL, fd = -1;
+	uint32_t crc;
+	bool same = true;
+
+	if (i < 0 || (argc - i != 1 && argc - i != 2)) {
+		fprintf(stderr, "usage: famfsctl verify PATH [LOCAL_FILE]\n");
+		return EXIT_USAGE;
+	}
+	if (!(fc = rconnect(c)))
+		return EXIT_FAIL;
+	err = famfs_mmap(fc, argv[i], PROT_READ, &m);
+	if (err) {
+		rfail(c, fc, argv[i], err);
+		goto out;
+	}
+	famfs_invalidate(m.addr, m.length);
+	crc = fam_crc32c(0, m.addr, m.length);
+	if (argc - i == 2) {
+		fd = open(argv[i + 1], O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &sb)) {
+			ctl_err(c, argv[i + 1], -errno, NULL);
+			goto unmap;
+		}
+		if ((uint64_t)sb.st_size != m.length) {
+			same = false;
+		} else if (m.length) {
+			local = mmap(NULL, m.length, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (local == MAP_FAILED) {
+				ctl_err(c, argv[i + 1], -errno, "mmap");
+				goto unmap;
+			}
+			same = !memcmp(local, m.addr, m.length);
+			munmap(local, m.length);
+		}
+	}
+	if (c->json) {
+		json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "path", json_object_new_string(argv[i]));
+		json_object_object_add(j, "size", json_object_new_uint64(m.length));
+		json_object_object_add(j, "crc32c", json_object_new_int64(crc));
+		if (argc - i == 2)
+			json_object_object_add(j, "matches", json_object_new_boolean(same));
+		ctl_json_print(j);
+	} else {
+		printf("%s: %zu bytes, crc32c %08x%s\n", argv[i], m.length, crc,
+		       argc - i == 2 ? (same ? ", identical to the local file" :
+					 ", DIFFERS from the local file") : "");
+	}
+	ret = same ? EXIT_OK : EXIT_FAIL;
+unmap:
+	famfs_munmap(&m);
+out:
+	if (fd >= 0)
+		close(fd);
+	famfs_disconnect(fc);
+	return ret;
+}
+
+static const struct ctl_verb verbs[] = {
+	{ "status", r_status, "", "daemon, file system and log state" },
+	{ "ls", r_ls, "[-l] [PATH]", "list a directory" },
+	{ "stat", r_stat, "PATH", "attributes" },
+	{ "getmap", r_getmap, "PATH", "a file's extents" },
+	{ "mkdir", r_mkdir, "[-p] [--mode OCTAL] PATH...", "create directories" },
+	{ "creat", r_creat, "--size SIZE [--mode OCTAL] PATH", "create a file of SIZE bytes" },
+	{ "cp", r_cp, "LOCAL famfs:PATH | famfs:PATH LOCAL", "copy into or out of famfs" },
+	{ "rm", r_rm, "PATH...", "delete files or empty directories" },
+	{ "mv", r_mv, "FROM TO", "rename" },
+	{ "verify", r_verify, "PATH [LOCAL_FILE]", "map a file, checksum it, compare with a local file" },
+};
+
+void ctl_remote_usage(FILE *out)
+{
+	for (size_t k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
+		fprintf(out, "  %-7s %s\n          %s\n", verbs[k].name, verbs[k].args, verbs[k].help);
+}
+
+int ctl_remote(struct ctl *c, int argc, char **argv, bool *found)
+{
+	for (size_t k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++) {
+		if (!strcmp(argv[0], verbs[k].name)) {
+			*found = true;
+			return verbs[k].fn(c, argc, argv);
+		}
+	}
+	*found = false;
+	return EXIT_USAGE;
+}

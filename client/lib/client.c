@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * libfamfs-client: each call is one RPC to the local famfsd (lib/rpc.h),
+ * run to completion on a private event loop.
+ */
+#include <famfs/client.h>
+
+#include "flush.h"
+#include "rpc.h"
+#include "famfs.pb-c.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define DEFAULT_TIMEOUT_MS 10000
+#define MAP_ALIGN (2UL << 20)
+
+struct famfs_client {
+	struct event_base *base;
+	struct fam_rpc *rpc;
+	struct fam_rpc_conn *conn;
+	uint32_t timeout_ms;
+	char err[8448];
+	bool have_status;
+	struct famfs_status st;
+};
+
+static int set_err(struct famfs_client *c, int err, const char *fmt, const char *a)
+{
+	snprintf(c->err, sizeof(c->err), fmt, a);
+	return err;
+}
+
+int famfs_connect(const char *socket, struct famfs_client **out)
+{
+	struct famfs_client *c = calloc(1, sizeof(*c));
+	struct fam_rpc_opts o = { 0 };
+	int err = -ENOMEM;
+
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
+	if (!socket)
+		socket = getenv("FAMFS_SOCKET");
+	if (!socket)
+		socket = FAMFS_CLIENT_SOCKET_DEFAULT;
+	c->timeout_ms = DEFAULT_TIMEOUT_MS;
+	c->base = event_base_new();
+	if (!c->base)
+		goto fail;
+	c->rpc = fam_rpc_new(c->base, &o);
+	if (!c->rpc)
+		goto fail;
+	c->conn = fam_rpc_connect_unix(c->rpc, socket, &err);
+	if (!c->conn) {
+		fprintf(stderr, "famfs: cannot connect to famfsd at %s: %s (is famfsd running?)\n",
+			socket, strerror(-err));
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	famfs_disconnect(c);
+	return err;
+}
+
+void famfs_disconnect(struct famfs_client *c)
+{
+	if (!c)
+		return;
+	if (c->conn)
+		fam_rpc_conn_close(c->conn);
+	if (c->rpc)
+		fam_rpc_free(c->rpc);
+	if (c->base)
+		event_base_free(c->base);
+	free(c);
+}
+
+const char *famfs_errmsg(const struct famfs_client *c)
+{
+	return c && c->err[0] ? c->err : "no error";
+}
+
+void famfs_set_timeout(struct famfs_client *c, uint32_t ms)
+{
+	c->timeout_ms = ms;
+}
+
+/* One call: pack req (may be NULL), run it, hand back the reply bytes. */
+static int call(struct famfs_client *c, const char *method, const ProtobufCMessage *req,
+		uint8_t **reply, size_t *reply_len)
+{
+	uint8_t *buf = NULL, *rep = NULL;
+	size_t len = 0, rlen = 0;
+	char *msg = NULL;
+	int status;
+
+	c->err[0] = 0;
+	if (req) {
+		len = protobuf_c_message_get_packed_size(req);
+		buf = malloc(len ? len : 1);
+		if (!buf)
+			return set_err(c, -ENOMEM, "%s", "out of memory");
+		protobuf_c_message_pack(req, buf);
+	}
+	status = fam_rpc_call_sync(c->conn, method, buf, len, c->timeout_ms, &rep, &rlen, &msg);
+	free(buf);
+	if (status != FAM_RPC_OK) {
+		snprintf(c->err, sizeof(c->err), "%s: %s", fam_rpc_status_name(status),
+			 msg ? msg : "no detail");
+		free(msg);
+		free(rep);
+		return fam_rpc_errno_from_status(status);
+	}
+	free(msg);
+	if (reply) {
+		*reply = rep;
+		*reply_len = rlen;
+	} else {
+		free(rep);
+	}
+	return 0;
+}
+
+static int stat_from_node(const Famfs__Node *n, struct famfs_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->path = strdup(n->path);
+	st->extents = calloc(n->n_extents + 1, sizeof(*st->extents));
+	st->owners = calloc(n->n_owners + 1, sizeof(*st->owners));
+	if (!st->path || !st->extents || !st->owners) {
+		famfs_stat_free(st);
+		return -ENOMEM;
+	}
+	st->is_dir = n->is_dir;
+	st->ino = n->ino;
+	st->mode = n->mode;
+	st->uid = n->uid;
+	st->gid = n->gid;
+	st->size = n->size;
+	st->n_extents = (uint32_t)n->n_extents;
+	for (size_t i = 0; i < n->n_extents; i++) {
+		st->extents[i].offset = n->extents[i]->offset;
+		st->extents[i].length = n->extents[i]->length;
+	}
+	st->n_owners = (uint32_t)n->n_owners;
+	for (size_t i = 0; i < n->n_owners; i++) {
+		st->owners[i].host = n->owners[i]->host;
+		st->owners[i].mode = n->owners[i]->mode;
+		st->owners[i].epoch = n->owners[i]->epoch;
+	}
+	return 0;
+}
+
+/* A call whose reply is a Node. */
+static int node_call(struct famfs_client *c, const char *method, const ProtobufCMessage *req,
+		     struct famfs_stat *st)
+{
+	uint8_t *rep = NULL;
+	size_t len = 0;
+	Famfs__Node *n;
+	int err = call(c, method, req, &rep, &len);
+
+	if (err || !st) {
+		free(rep);
+		return err;
+	}
+	n = famfs__node__unpack(NULL, len, rep);
+	free(rep);
+	if (!n)
+		return set_err(c, -EPROTO, "%s", "malformed Node in the reply");
+	err = stat_from_node(n, st);
+	famfs__node__free_unpacked(n, NULL);
+	return err;
+}
+
+void famfs_stat_free(struct famfs_stat *st)
+{
+	if (!st)
+		return;
+	free(st->path);
+	free(st->extents);
+	free(st->owners);
+	memset(st, 0, sizeof(*st));
+}
+
+void famfs_list_free(struct famfs_stat *entries, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		famfs_stat_free(&entries[i]);
+	free(entries);
+}
+
+int famfs_ping(struct famfs_client *c)
+{
+	return call(c, "famfs.Ping", NULL, NULL, NULL);
+}
+
+#define COPY_STR(dst, src) snprintf(dst, sizeof(dst), "%s", (src) ? (src) : "")
+
+int famfs_status(struct famfs_client *c, struct famfs_status *st)
+{
+	uint8_t *rep = NULL;
+	size_t len = 0;
+	Famfs__StatusReply *r;
+	int err = call(c, "famfs.Status", NULL, &rep, &len);
+
+	if (err)
+		return err;
+	r = famfs__status_reply__unpack(NULL, len, rep);
+	free(rep);
+	if (!r)
+		return set_err(c, -EPROTO, "%s", "malformed StatusReply");
+	memset(st, 0, sizeof(*st));
+	COPY_STR(st->version, r->version);
+	COPY_STR(st->uuid, r->uuid);
+	COPY_STR(st->mode, r->mode);
+	COPY_STR(st->device, r->device);
+	COPY_STR(st->mount, r->mount);
+	st->host_id = r->host_id;
+	st->writer = r->writer;
+	st->epoch = r->epoch;
+	st->head_seq = r->head_seq;
+	st->committed_seq = r->committed_seq;
+	st->replayed_seq = r->replayed_seq;
+	st->files = r->files;
+	st->directories = r->directories;
+	st->log_size = r->log_size;
+	st->log_used = r->log_used;
+	st->data_bytes = r->data_bytes;
+	st->used_bytes = r->used_bytes;
+	st->pending_bytes = r->pending_bytes;
+	st->free_bytes = r->free_bytes;
+	st->uptime_ms = r->uptime_ms;
+	st->rpc_calls = r->rpc_calls;
+	st->rpc_errors = r->rpc_errors;
+	famfs__status_reply__free_unpacked(r, NULL);
+	c->st = *st;
+	c->have_status = true;
+	return 0;
+}
+
+int famfs_mkdir(struct famfs_client *c, const char *path, uint32_t mode, bool parents)
+{
+	Famfs__MkdirRequest m = FAMFS__MKDIR_REQUEST__INIT;
+
+	m.path = (char *)path;
+	m.mode = mode;
+	m.parents = parents;
+	return node_call(c, "famfs.Mkdir", &m.base, NULL);
+}
+
+int famfs_create(struct famfs_client *c, const char *path, uint32_t mode, uint64_t size,
+		 struct famfs_stat *st)
+{
+	Famfs__CreateRequest m = FAMFS__CREATE_REQUEST__INIT;
+
+	m.path = (char *)path;
+	m.mode = mode;
+	m.size = size;
+	return node_call(c, "famfs.Create", &m.base, st);
+}
+
+int famfs_unlink(struct famfs_client *c, const char *path)
+{
+	Famfs__PathRequest m = FAMFS__PATH_REQUEST__INIT;
+
+	m.path = (char *)path;
+	return call(c, "famfs.Delete", &m.base, NULL, NULL);
+}
+
+int famfs_rename(struct famfs_client *c, const char *from, const char *to)
+{
+	Famfs__RenameRequest m = FAMFS__RENAME_REQUEST__INIT;
+
+	m.from = (char *)from;
+	m.to = (char *)to;
+	return node_call(c, "famfs.Rename", &m.base, NULL);
+}
+
+int famfs_stat(struct famfs_client *c, const char *path, struct famfs_stat *st)
+{
+	Famfs__PathRequest m = FAMFS__PATH_REQUEST__INIT;
+
+	m.path = (char *)path;
+	return node_call(c, "famfs.Stat", &m.base, st);
+}
+
+int famfs_list(struct famfs_client *c, const char *path, struct famfs_stat **entries,
+	       size_t *n)
+{
+	Famfs__PathRequest m = FAMFS__PATH_REQUEST__INIT;
+	Famfs__ListReply *r;
+	uint8_t *rep = NULL;
+	size_t len = 0;
+	int err;
+
+	*entries = NULL;
+	*n = 0;
+	m.path = (char *)path;
+	err = call(c, "famfs.List", &m.base, &rep, &len);
+	if (err)
+		return err;
+	r = famfs__list_reply__unpack(NULL, len, rep);
+	free(rep);
+	if (!r)
+		return set_err(c, -EPROTO, "%s", "malformed ListReply");
+	*entries = calloc(r->n_entries + 1, sizeof(**entries));
+	if (!*entries) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < r->n_entries; i++) {
+		err = stat_from_node(r->entries[i], &(*entries)[i]);
+		if (err) {
+			famfs_list_free(*entries, i);
+			*entries = NULL;
+			goto out;
+		}
+	}
+	*n = r->n_entries;
+out:
+	famfs__list_reply__free_unpacked(r, NULL);
+	return err;
+}
+
+/* User-space mode: the extents of the file, side by side in one range. */
+static int map_extents(struct famfs_client *c, const struct famfs_stat *st, int prot,
+		       struct famfs_map *m)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), total = 0, off = 0;
+	uint8_t *base, *aligned;
+	int fd, err = 0;
+
+	for (uint32_t i = 0; i < st->n_extents; i++)
+		total += st->extents[i].length;
+	if (total < st->size)
+		return set_err(c, -EUCLEAN, "%s: extents do not cover the file", st->path);
+	total = (total + page - 1) / page * page;
+	fd = open(c->st.device, (prot & PROT_WRITE ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		return set_err(c, err, "cannot open the famfs device %s (user-space mode maps it directly)",
+			       c->st.device);
+	}
+	/* Reserve an aligned range so that 2 MiB extents can use huge mappings. */
+	base = mmap(NULL, total + MAP_ALIGN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED) {
+		err = -errno;
+		close(fd);
+		return set_err(c, err, "%s", "cannot reserve address space");
+	}
+	aligned = (uint8_t *)(((uintptr_t)base + MAP_ALIGN - 1) & ~(MAP_ALIGN - 1));
+	if (aligned > base)
+		munmap(base, (size_t)(aligned - base));
+	munmap(aligned + total, (size_t)(base + total + MAP_ALIGN - (aligned + total)));
+	for (uint32_t i = 0; i < st->n_extents && off < total; i++) {
+		size_t len = st->extents[i].length;
+
+		if (len > total - off)
+			len = total - off;
+		if (mmap(aligned + off, len, prot, MAP_SHARED | MAP_FIXED, fd,
+			 (off_t)st->extents[i].offset) == MAP_FAILED) {
+			err = -errno;
+			munmap(aligned, total);
+			close(fd);
+			return set_err(c, err, "%s: mmap of an extent failed", st->path);
+		}
+		off += len;
+	}
+	close(fd);
+	m->addr = aligned;
+	m->length = st->size;
+	m->map_length = total;
+	m->prot = prot;
+	return 0;
+}
+
+int famfs_mmap(struct famfs_client *c, const char *path, int prot, struct famfs_map *m)
+{
+	struct famfs_status s;
+	struct famfs_stat st;
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	if (!c->have_status && (err = famfs_status(c, &s)))
+		return err;
+	err = famfs_stat(c, path, &st);
+	if (err)
+		return err;
+	if (st.is_dir) {
+		famfs_stat_free(&st);
+		return set_err(c, -EISDIR, "%s: is a directory", path);
+	}
+	if (!strcmp(c->st.mode, "kernel")) {
+		char full[8192];
+		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+		int fd;
+
+		snprintf(full, sizeof(full), "%s%s", c->st.mount, path);
+		fd = open(full, (prot & PROT_WRITE ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+		if (fd < 0) {
+			err = -errno;
+			famfs_stat_free(&st);
+			return set_err(c, err, "cannot open %s", full);
+		}
+		m->map_length = st.size ? (st.size + page - 1) / page * page : page;
+		m->addr = mmap(NULL, m->map_length, prot, MAP_SHARED, fd, 0);
+		err = m->addr == MAP_FAILED ? -errno : 0;
+		close(fd);
+		if (err) {
+			m->addr = NULL;
+			famfs_stat_free(&st);
+			return set_err(c, err, "mmap of %s failed", full);
+		}
+		m->length = st.size;
+		m->prot = prot;
+	} else if (st.size == 0) {
+		m->addr = NULL;
+	} else {
+		err = map_extents(c, &st, prot, m);
+	}
+	famfs_stat_free(&st);
+	return err;
+}
+
+int famfs_munmap(struct famfs_map *m)
+{
+	int err = 0;
+
+	if (m->addr && munmap(m->addr, m->map_length))
+		err = -errno;
+	memset(m, 0, sizeof(*m));
+	return err;
+}
+
+void famfs_flush(const void *addr, size_t len)
+{
+	fam_flush(addr, len);
+}
+
+void famfs_invalidate(const void *addr, size_t len)
+{
+	fam_invalidate(addr, len);
+}

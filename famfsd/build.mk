@@ -1,0 +1,16 @@
+# famfsd/: the daemon binary, $(B)/famfsd. Its objects live in $(FAMFSD_OBJ)
+# (not $(B)/famfsd/, which is the binary's own name).
+FAMFSD_OBJ  := $(B)/famfsd-obj
+FAMFSD_SRCS := famfsd/main.c famfsd/backend.c famfsd/service.c famfsd/config.c famfsd/logging.c
+FAMFSD_OBJS := $(FAMFSD_SRCS:famfsd/%.c=$(FAMFSD_OBJ)/%.o)
+FAMFSD_LDLIBS := $(RPC_LDLIBS) $(shell pkg-config --libs libsystemd inih 2>/dev/null) $(LDLIBS)
+
+$(FAMFSD_OBJ)/%.o: famfsd/%.c | deps-checked $(B)/proto/famfs.pb-c.h
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(BASE_CFLAGS) -I$(B)/proto -Ifamfsd $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/famfsd: $(FAMFSD_OBJS) $(LIBFAMFS_RPC) $(LIBFAMFS)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FAMFSD_LDLIBS)
+all: $(B)/famfsd

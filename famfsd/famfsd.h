@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* famfsd: the daemon's state, shared by its files. Only main.c creates it. */
+#ifndef FAMFSD_H
+#define FAMFSD_H
+
+#include "config.h"
+#include "fs.h"
+#include "logging.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct event_base;
+struct event;
+struct fam_rpc;
+
+struct famfsd_stats {
+	uint64_t calls, errors;
+	uint64_t creates, mkdirs, deletes, renames;
+};
+
+struct famfsd {
+	struct famfsd_config cfg;
+	const char *config_path;
+	struct famfsd_log log;
+	struct event_base *base;
+	struct fam_rpc *rpc;
+	struct ssl_ctx_st *tls;		/* peer TLS context, when [cluster] listen is set */
+	struct event *ev_term, *ev_int, *ev_hup, *ev_watchdog;
+	uint64_t watchdog_usec;
+	/* The local famfs. */
+	struct fam_dev dev;
+	struct fam_fs fs;
+	bool fs_open;
+	bool kernel;			/* kernel mode: files live in cfg.mount */
+	bool mounted;			/* we mounted it (and unmount on stop) */
+	bool socket_activated;		/* the control socket came from systemd */
+	uint64_t start_ms;
+	struct famfsd_stats stats;
+};
+
+/* backend.c: open (and in kernel mode mount) the local famfs; close it again. */
+int famfsd_backend_open(struct famfsd *d);
+void famfsd_backend_close(struct famfsd *d);
+
+/* service.c: register the control API methods. */
+int famfsd_service_register(struct famfsd *d);
+
+uint64_t famfsd_now_ms(void);
+
+#endif

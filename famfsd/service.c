@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The control API (proto/famfs.proto): one handler per method, each
+ * decoding its request, acting on the local famfs and replying once. In
+ * kernel mode every committed change is also made in the mount at once.
+ */
+#include "famfsd.h"
+#include "kmount.h"
+#include "rpc.h"
+#include "famfs.pb-c.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef FAMFS_VERSION
+#define FAMFS_VERSION "0.1.0"
+#endif
+
+static void reply_status(struct famfsd *d, struct fam_rpc_call *call, int status, const char *msg)
+{
+	d->stats.errors++;
+	famfsd_logf(&d->log, LOG_DEBUG, "%s from %s: %s: %s", fam_rpc_call_method(call),
+		    fam_rpc_call_peer(call)->name, fam_rpc_status_name(status), msg);
+	fam_rpc_reply(call, status, msg, NULL, 0);
+}
+
+/* A failed operation: status from errno, message naming the path and the reason. */
+static void reply_errno(struct famfsd *d, struct fam_rpc_call *call, int err, const char *path)
+{
+	char msg[PATH_MAX + 320];
+
+	if (d->fs.err[0])
+		snprintf(msg, sizeof(msg), "%s: %s (%s)", path, strerror(-err), d->fs.err);
+	else
+		snprintf(msg, sizeof(msg), "%s: %s", path, strerror(-err));
+	d->fs.err[0] = 0;
+	reply_status(d, call, fam_rpc_status_from_errno(err), msg);
+}
+
+static void reply_packed(struct fam_rpc_call *call, const ProtobufCMessage *m)
+{
+	size_t len = protobuf_c_message_get_packed_size(m);
+	uint8_t stackbuf[4096], *buf = len <= sizeof(stackbuf) ? stackbuf : malloc(len);
+
+	if (!buf) {
+		fam_rpc_reply(call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory", NULL, 0);
+		return;
+	}
+	protobuf_c_message_pack(m, buf);
+	fam_rpc_reply(call, FAM_RPC_OK, NULL, buf, len);
+	if (buf != stackbuf)
+		free(buf);
+}
+
+/* Node <-> protobuf. The returned message points into n and into the scratch arrays. */
+struct node_msg {
+	Famfs__Node node;
+	Famfs__Extent *ext;
+	Famfs__Extent **extp;
+	Famfs__Grant *grant;
+	Famfs__Grant **grantp;
+	char path[PATH_MAX];
+};
+
+static int node_msg_fill(struct node_msg *m, const struct fam_node *n)
+{
+	famfs__node__init(&m->node);
+	if (fam_ns_path(n, m->path, sizeof(m->path)) < 0)
+		return -ENAMETOOLONG;
+	m->ext = calloc(n->n_ext + 1, sizeof(*m->ext));
+	m->extp = calloc(n->n_ext + 1, sizeof(*m->extp));
+	m->grant = calloc(n->n_grants + 1, sizeof(*m->grant));
+	m->grantp = calloc(n->n_grants + 1, sizeof(*m->grantp));
+	if (!m->ext || !m->extp || !m->grant || !m->grantp)
+		return -ENOMEM;
+	m->node.path = m->path;
+	m->node.is_dir = S_ISDIR(n->mode);
+	m->node.ino = n->ino;
+	m->node.mode = n->mode & 07777;
+	m->node.uid = n->uid;
+	m->node.gid = n->gid;
+	m->node.size = n->size;
+	for (uint32_t i = 0; i < n->n_ext; i++) {
+		famfs__extent__init(&m->ext[i]);
+		m->ext[i].offset = n->ext[i].offset;
+		m->ext[i].length = n->ext[i].len;
+		m->extp[i] = &m->ext[i];
+	}
+	m->node.n_extents = n->n_ext;
+	m->node.extents = m->extp;
+	for (uint32_t i = 0; i < n->n_grants; i++) {
+		famfs__grant__init(&m->grant[i]);
+		m->grant[i].host = n->grants[i].host;
+		m->grant[i].mode = n->grants[i].mode;
+		m->grant[i].epoch = n->grants[i].grant_epoch;
+		m->grantp[i] = &m->grant[i];
+	}
+	m->node.n_owners = n->n_grants;
+	m->node.owners = m->grantp;
+	return 0;
+}
+
+static void node_msg_free(struct node_msg *m)
+{
+	free(m->ext);
+	free(m->extp);
+	free(m->grant);
+	free(m->grantp);
+}
+
+static void reply_node(struct famfsd *d, struct fam_rpc_call *call, const char *path)
+{
+	struct node_msg *m = calloc(1, sizeof(*m));
+	struct fam_node *n;
+	int err;
+
+	if (!m) {
+		reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	err = fam_fs_lookup(&d->fs, path, &n);
+	if (!err)
+		err = node_msg_fill(m, n);
+	if (err)
+		reply_errno(d, call, err, path);
+	else
+		reply_packed(call, &m->node.base);
+	node_msg_free(m);
+	free(m);
+}
+
+#define UNPACK(type, fn, var, req, len)						\
+	type *var = (d->stats.calls++, fn##__unpack(NULL, len, req));		\
+	if (!var) {								\
+		reply_status(d, call, FAM_RPC_INVALID_ARGUMENT,			\
+			     "malformed " #type " message");			\
+		return;								\
+	}
+
+static int check_path(struct famfsd *d, struct fam_rpc_call *call, const char *path)
+{
+	size_t len = strnlen(path, FAM_PATH_MAX + 1);
+	int err = fam_path_check(path, len);
+
+	if (err == -ENAMETOOLONG)
+		reply_status(d, call, FAM_RPC_INVALID_ARGUMENT,
+			     "path too long (more than 4095 bytes, or a name over 255)");
+	else if (err)
+		reply_status(d, call, FAM_RPC_INVALID_ARGUMENT,
+			     "invalid path: must be absolute, without empty, '.' or '..' components");
+	return err;
+}
+
+/* In kernel mode, mirror a committed node into the mount. */
+static void kernel_node(struct famfsd *d, const char *path)
+{
+	struct fam_node *n;
+	int err;
+
+	if (!d->kernel || fam_fs_lookup(&d->fs, path, &n))
+		return;
+	err = fam_kmount_node(d->cfg.mount, n);
+	if (err)
+		famfsd_logf(&d->log, LOG_ERR, "instantiating %s in %s: %s", path, d->cfg.mount,
+			    strerror(-err));
+}
+
+static void h_mkdir(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	struct famfsd *d = arg;
+	const struct fam_rpc_peer *peer = fam_rpc_call_peer(call);
+	UNPACK(Famfs__MkdirRequest, famfs__mkdir_request, m, req, len);
+	uint32_t mode = m->mode ? m->mode : 0755;
+	int err = 0;
+
+	if (check_path(d, call, m->path))
+		goto out;
+	if (m->parents) {
+		char *p = m->path;
+
+		for (char *s = p + 1; !err; s++) {
+			if (*s == '/' || !*s) {
+				char save = *s;
+				struct fam_node *n;
+
+				*s = 0;
+				err = fam_fs_lookup(&d->fs, p, &n);
+				if (err == -ENOENT) {
+					err = fam_fs_mkdir(&d->fs, p, mode, peer->uid, peer->gid);
+					if (!err) {
+						d->stats.mkdirs++;
+						kernel_node(d, p);
+					}
+				} else if (!err && !S_ISDIR(n->mode)) {
+					err = -ENOTDIR;
+				}
+				*s = save;
+				if (!save)
+					break;
+			}
+		}
+	} else {
+		err = fam_fs_mkdir(&d->fs, m->path, mode, peer->uid, peer->gid);
+		if (!err) {
+			d->stats.mkdirs++;
+			kernel_node(d, m->path);
+		}
+	}
+	if (err)
+		reply_errno(d, call, err, m->path);
+	else
+		reply_node(d, call, m->path);
+out:
+	famfs__mkdir_request__free_unpacked(m, NULL);
+}
+
+static void h_create(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	struct famfsd *d = arg;
+	const struct fam_rpc_peer *peer = fam_rpc_call_peer(call);
+	UNPACK(Famfs__CreateRequest, famfs__create_request, m, req, len);
+	int err;
+
+	if (check_path(d, call, m->path))
+		goto out;
+	err = fam_fs_create(&d->fs, m->path, m->mode ? m->mode : 0644, peer->uid, peer->gid,
+			    m->size, NULL);
+	if (err) {
+		reply_errno(d, call, err, m->path);
+		goto out;
+	}
+	d->stats.creates++;
+	kernel_node(d, m->path);
+	reply_node(d, call, m->path);
+out:
+	famfs__create_request__free_unpacked(m, NULL);
+}
+
+static void h_delete(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	struct famfsd *d = arg;
+	UNPACK(Famfs__PathRequest, famfs__path_request, m, req, len);
+	int err;
+
+	if (check_path(d, call, m->path))
+		goto out;
+	err = fam_fs_delete(&d->fs, m->path);
+	if (err) {
+		reply_errno(d, call, err, m->path);
+		goto out;
+	}
+	d->stats.deletes++;
+	if (d->kernel && (err = fam_kmount_remove(d->cfg.mount, m->path)))
+		famfsd_logf(&d->log, LOG_ERR, "removing %s from %s: %s", m->path, d->cfg.mount,
+			    strerror(-err));
+	fam_rpc_reply(call, FAM_RPC_OK, NULL, NULL, 0);
+out:
+	famfs__path_request__free_unpacked(m, NULL);
+}
+
+static void h_rename(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	struct famfsd *d = arg;
+	UNPACK(Famfs__RenameRequest, famfs__rename_request, m, req, len);
+	int err;
+
+	if (check_path(d, call, m->from) || check_path(d, call, m->to))
+		goto out;
+	err = fam_fs_rename(&d->fs, m->from, m->to);
+	if (err) {
+		reply_errno(d, call, err, m->from);
+		goto out;
+	}
+	d->stats.renames++;
+	if (d->kernel && (err = fam_kmount_rename(d->cfg.mount, m->from, m->to)))
+		famfsd_logf(&d->log, LOG_ERR, "renaming %s in %s: %s", m->from, d->cfg.mount,
+			    strerror(-err));
+	reply_node(d, call, m->to);
+out:
+	famfs__rename_request__free_unpacked(m, NULL);
+}
+
+static void h_stat(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	struct famfsd *d = arg;
+	UNPACK(Famfs__PathRequest, famfs__path_request, m, req, len);
+
+	if (!check_path(d, call, m->path))
+		reply_node(d, call, m->path);
+	famfs__path_request__free_unpacked(m, NULL);
+}
+
+static void h_list(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	struct famfsd *d = arg;
+	UNPACK(Famfs__PathRequest, famfs__path_request, m, req, len);
+	Famfs__ListReply r = FAMFS__LIST_REPLY__INIT;
+	struct node_msg *msgs = NULL;
+	struct fam_node *n;
+	size_t cnt = 0, k = 0;
+	int err;
+
+	if (check_path(d, call, m->path))
+		goto out;
+	err = fam_fs_lookup(&d->fs, m->path, &n);
+	if (err) {
+		reply_errno(d, call, err, m->path);
+		goto out;
+	}
+	cnt = S_ISDIR(n->mode) ? n->n_children : 1;
+	msgs = calloc(cnt + 1, sizeof(*msgs));
+	r.entries = calloc(cnt + 1, sizeof(*r.entries));
+	if (!msgs || !r.entries) {
+		reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
+		goto out;
+	}
+	if (S_ISDIR(n->mode)) {
+		for (const struct fam_node *c = n->children; c; c = c->next)
+			if (!node_msg_fill(&msgs[k], c))
+				r.entries[k] = &msgs[k].node, k++;
+	} else if (!node_msg_fill(&msgs[0], n)) {
+		r.entries[k++] = &msgs[0].node;
+	}
+	r.n_entries = k;
+	reply_packed(call, &r.base);
+out:
+	for (size_t i = 0; msgs && i < cnt; i++)
+		node_msg_free(&msgs[i]);
+	free(msgs);
+	free(r.entries);
+	famfs__path_request__free_unpacked(m, NULL);
+}
+
+static void h_status(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	struct famfsd *d = arg;
+	Famfs__StatusReply r = FAMFS__STATUS_REPLY__INIT;
+	char uuid[37];
+	uint64_t data = d->fs.sb.device_size - d->fs.sb.data_offset;
+	uint64_t pend = 0;
+
+	d->stats.calls++;
+	for (size_t i = 0; i < fam_ns_pending_count(&d->fs.ns); i++)
+		pend += fam_ns_pending(&d->fs.ns, i)->ext.len;
+	snprintf(uuid, sizeof(uuid), "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 d->fs.sb.uuid[0], d->fs.sb.uuid[1], d->fs.sb.uuid[2], d->fs.sb.uuid[3],
+		 d->fs.sb.uuid[4], d->fs.sb.uuid[5], d->fs.sb.uuid[6], d->fs.sb.uuid[7],
+		 d->fs.sb.uuid[8], d->fs.sb.uuid[9], d->fs.sb.uuid[10], d->fs.sb.uuid[11],
+		 d->fs.sb.uuid[12], d->fs.sb.uuid[13], d->fs.sb.uuid[14], d->fs.sb.uuid[15]);
+	r.version = FAMFS_VERSION;
+	r.uuid = uuid;
+	r.device = d->cfg.device;
+	r.mode = d->kernel ? "kernel" : "user";
+	r.mount = d->kernel ? d->cfg.mount : "";
+	r.host_id = d->cfg.host_id;
+	r.writer = d->fs.writer;
+	r.epoch = d->fs.epoch;
+	r.head_seq = d->fs.log.hdr.head_seq;
+	r.committed_seq = d->fs.log.hdr.committed_seq;
+	r.replayed_seq = d->fs.ns.applied_seq;
+	r.files = d->fs.ns.n_files;
+	r.directories = d->fs.ns.n_dirs;
+	r.log_size = d->fs.sb.log_size;
+	r.log_used = fam_log_used(&d->fs.log);
+	r.data_bytes = data - data % d->fs.sb.alloc_unit;
+	r.free_bytes = fam_alloc_free_bytes(&d->fs.alloc);
+	r.pending_bytes = pend;
+	r.used_bytes = r.data_bytes - r.free_bytes - pend;
+	r.uptime_ms = famfsd_now_ms() - d->start_ms;
+	r.rpc_calls = d->stats.calls;
+	r.rpc_errors = d->stats.errors;
+	reply_packed(call, &r.base);
+}
+
+static void h_ping(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	fam_rpc_reply(call, FAM_RPC_OK, NULL, req, len);
+}
+
+static const struct {
+	const char *name;
+	unsigned int flags;
+	fam_rpc_handler fn;
+} methods[] = {
+	{ "famfs.Ping", 0, h_ping },
+	{ "famfs.Status", 0, h_status },
+	{ "famfs.Stat", 0, h_stat },
+	{ "famfs.List", 0, h_list },
+	{ "famfs.Mkdir", FAM_RPC_MUTATES, h_mkdir },
+	{ "famfs.Create", FAM_RPC_MUTATES, h_create },
+	{ "famfs.Delete", FAM_RPC_MUTATES, h_delete },
+	{ "famfs.Rename", FAM_RPC_MUTATES, h_rename },
+};
+
+int famfsd_service_register(struct famfsd *d)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		int err = fam_rpc_register(d->rpc, methods[i].name, methods[i].flags,
+					   methods[i].fn, d);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}

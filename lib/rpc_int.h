@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Internal glue between lib/rpc.c (connections, calls) and lib/rpc_tls.c
+ * (OpenSSL). Not installed; only lib/rpc*.c include it.
+ */
+#ifndef FAMFS_RPC_INT_H
+#define FAMFS_RPC_INT_H
+
+#include "rpc.h"
+
+#include <stdarg.h>
+
+struct bufferevent;
+
+struct event_base *rpc_base(struct fam_rpc *r);
+void rpc_log(struct fam_rpc *r, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* rpc.c: adopt a listening socket (made non-blocking); ctx is referenced when is_tls. */
+int rpc_listener_add(struct fam_rpc *r, int fd, bool is_tls, SSL_CTX *ctx);
+/* rpc.c: a client connection over bev (TLS: handshake still running). */
+struct fam_rpc_conn *rpc_conn_client(struct fam_rpc *r, struct bufferevent *bev, bool is_tls,
+				     const char *addr);
+
+/* rpc_tls.c: an OpenSSL bufferevent on fd (closed with it), accepting or connecting. */
+struct bufferevent *rpc_tls_bev(struct fam_rpc *r, int fd, SSL_CTX *ctx, bool server);
+/* rpc_tls.c: after the handshake, check the peer's certificate and fill peer (name = CN). */
+int rpc_tls_peer(struct bufferevent *bev, struct fam_rpc_peer *peer, char *err, size_t errlen);
+/* rpc_tls.c: why a TLS bufferevent failed (OpenSSL error queue, or the socket error). */
+void rpc_tls_error(struct bufferevent *bev, char *buf, size_t len);
+
+#endif

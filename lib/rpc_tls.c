@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * famfs RPC over TCP with mutual TLS 1.3: the SSL_CTX (our certificate and
+ * key, the cluster CA; the peer must present a certificate the CA signed),
+ * TLS listeners and connections, and the peer's identity (subject CN).
+ * Every TLS peer that passes verification is a cluster member: admin.
+ */
+#include "rpc_int.h"
+
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/util.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <unistd.h>
+
+static void ssl_errors(char *buf, size_t len, const char *what, const char *file)
+{
+	unsigned long e = ERR_get_error();
+	char reason[200] = "unknown error";
+
+	if (e)
+		ERR_error_string_n(e, reason, sizeof(reason));
+	ERR_clear_error();
+	snprintf(buf, len, "%s%s%s: %s", what, file ? " " : "", file ? file : "", reason);
+}
+
+SSL_CTX *fam_rpc_tls_ctx(const char *cert, const char *key, const char *ca, bool server,
+			 char *err, size_t errlen)
+{
+	char dummy[8];
+	SSL_CTX *ctx;
+
+	if (!err) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	if (!ca || (server && (!cert || !key)) || (!cert != !key)) {
+		snprintf(err, errlen, "TLS needs a certificate, its key and the cluster CA");
+		return NULL;
+	}
+	ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+	if (!ctx) {
+		ssl_errors(err, errlen, "SSL_CTX_new", NULL);
+		return NULL;
+	}
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1) {
+		ssl_errors(err, errlen, "TLS 1.3 not available", NULL);
+		goto fail;
+	}
+	if (cert && SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+		ssl_errors(err, errlen, "cannot load certificate", cert);
+		goto fail;
+	}
+	if (key && SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+		ssl_errors(err, errlen, "cannot load private key", key);
+		goto fail;
+	}
+	if (key && SSL_CTX_check_private_key(ctx) != 1) {
+		ssl_errors(err, errlen, "private key does not match certificate", cert);
+		goto fail;
+	}
+	if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1) {
+		ssl_errors(err, errlen, "cannot load CA certificate", ca);
+		goto fail;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	/* A peer closing without close_notify is an ordinary EOF: frames carry their length. */
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	if (server) {
+		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca);
+
+		if (names)
+			SSL_CTX_set_client_CA_list(ctx, names);
+		SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"famfs", 5);
+	}
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+struct bufferevent *rpc_tls_bev(struct fam_rpc *r, int fd, SSL_CTX *ctx, bool server)
+{
+	struct bufferevent *bev;
+	char why[256];
+	int one = 1;
+	SSL *ssl;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ssl = SSL_new(ctx);
+	if (!ssl) {
+		ssl_errors(why, sizeof(why), "SSL_new", NULL);
+		rpc_log(r, LOG_ERR, "%s", why);
+		return NULL;
+	}
+	bev = bufferevent_openssl_socket_new(rpc_base(r), fd, ssl,
+					     server ? BUFFEREVENT_SSL_ACCEPTING :
+						      BUFFEREVENT_SSL_CONNECTING,
+					     BEV_OPT_CLOSE_ON_FREE);
+	if (!bev) {
+		rpc_log(r, LOG_ERR, "cannot create a TLS bufferevent");
+		return NULL;
+	}
+	/* A peer closing without close_notify is an ordinary EOF, not an error. */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
+}
+
+int rpc_tls_peer(struct bufferevent *bev, struct fam_rpc_peer *peer, char *err, size_t errlen)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+	X509 *cert = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+	long v;
+	char cn[sizeof(peer->name)];
+
+	if (!cert) {
+		snprintf(err, errlen, "no certificate");
+		return -EACCES;
+	}
+	v = SSL_get_verify_result(ssl);
+	if (v != X509_V_OK) {
+		snprintf(err, errlen, "certificate not trusted: %s",
+			 X509_verify_cert_error_string(v));
+		return -EACCES;
+	}
+	if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn,
+				      sizeof(cn)) <= 0 || !cn[0]) {
+		snprintf(err, errlen, "certificate has no subject CN");
+		return -EACCES;
+	}
+	memset(peer, 0, sizeof(*peer));
+	peer->uid = (uid_t)-1;
+	peer->gid = (gid_t)-1;
+	peer->admin = true;
+	snprintf(peer->name, sizeof(peer->name), "%s", cn);
+	return 0;
+}
+
+void rpc_tls_error(struct bufferevent *bev, char *buf, size_t len)
+{
+	size_t off = 0;
+	unsigned long e;
+	int serr = EVUTIL_SOCKET_ERROR();
+
+	buf[0] = 0;
+	while ((e = bufferevent_get_openssl_error(bev)) && off + 2 < len) {
+		char one[200];
+
+		if (!ERR_GET_LIB(e))
+			continue;	/* libevent's own marker, says nothing */
+
+		ERR_error_string_n(e, one, sizeof(one));
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "; " : "", one);
+	}
+	if (!off)
+		snprintf(buf, len, "%s", serr ? evutil_socket_error_to_string(serr) :
+			 "connection closed");
+}
+
+/* "[::1]:7070", "127.0.0.1:7070", or "host:7070" (resolved, blocking). */
+static int parse_addr(const char *addr, struct sockaddr_storage *ss, int *len)
+{
+	struct evutil_addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
+	char host[256];
+	const char *colon;
+
+	*len = (int)sizeof(*ss);
+	if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)ss, len) == 0)
+		return 0;
+	colon = strrchr(addr, ':');
+	if (!colon || colon == addr || (size_t)(colon - addr) >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, addr, (size_t)(colon - addr));
+	host[colon - addr] = 0;
+	if (evutil_getaddrinfo(host, colon + 1, &hints, &res) != 0 || !res)
+		return -EHOSTUNREACH;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = (int)res->ai_addrlen;
+	evutil_freeaddrinfo(res);
+	return 0;
+}
+
+int fam_rpc_listen_tls(struct fam_rpc *r, const char *addr, SSL_CTX *ctx)
+{
+	struct sockaddr_storage ss;
+	int len, fd, ret, one = 1;
+
+	if (!ctx)
+		return -EINVAL;
+	ret = parse_addr(addr, &ss, &len);
+	if (ret < 0)
+		return ret;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, (socklen_t)len) < 0 || listen(fd, SOMAXCONN) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	ret = rpc_listener_add(r, fd, true, ctx);
+	if (ret < 0)
+		close(fd);
+	return ret;
+}
+
+struct fam_rpc_conn *fam_rpc_connect_tls(struct fam_rpc *r, const char *addr, SSL_CTX *ctx,
+					 int *err)
+{
+	struct sockaddr_storage ss;
+	struct fam_rpc_conn *c;
+	struct bufferevent *bev;
+	int len, fd, e;
+
+	e = ctx ? parse_addr(addr, &ss, &len) : -EINVAL;
+	if (e < 0)
+		goto fail;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		e = -errno;
+		goto fail;
+	}
+	/* The TLS handshake waits for the TCP connection; errors show up as UNAVAILABLE. */
+	if (connect(fd, (struct sockaddr *)&ss, (socklen_t)len) < 0 && errno != EINPROGRESS) {
+		e = -errno;
+		close(fd);
+		goto fail;
+	}
+	bev = rpc_tls_bev(r, fd, ctx, false);
+	if (!bev) {
+		close(fd);
+		e = -ENOMEM;
+		goto fail;
+	}
+	c = rpc_conn_client(r, bev, true, addr);
+	if (!c) {
+		bufferevent_free(bev);
+		e = -ENOMEM;
+		goto fail;
+	}
+	if (err)
+		*err = 0;
+	return c;
+fail:
+	if (err)
+		*err = e;
+	return NULL;
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Integration: a real famfsd on a fabric file (user-space mapping mode),
+# driven by famfsctl, libfamfs-client and a raw protocol poker.
+# Prints "integration: N passed, N failed".
+set -u
+B=${B:-build}
+CTL=$B/famfsctl D=$B/famfsd POKE=$B/tests/rpc_poke CLIENT_TEST=$B/tests/test_client
+TMP=$(mktemp -d /tmp/famfsd-it.XXXXXX)
+chmod 755 "$TMP"
+DEV=/dev/shm/famfs-it.$$
+SOCK=$TMP/famfsd.sock
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$TMP" "$DEV"
+}
+trap cleanup EXIT
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); echo "PASS: $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
+expect() {
+	local code=$1 what=$2; shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err"; local rc=$?
+	if [ "$rc" = "$code" ]; then ok "$what"; else bad "$what (exit $rc, want $code): $(head -c 400 "$TMP/err")"; fi
+}
+grep_out() {
+	if cat "$TMP/out" "$TMP/err" | grep -Eq -- "$1"; then ok "$2"; else bad "$2: no '$1' in: $(cat "$TMP/out" "$TMP/err" | head -c 400)"; fi
+}
+json_get() { python3 -c "import json; d=json.load(open('$TMP/out')); print($1)"; }
+ctl() { $CTL --socket "$SOCK" "$@"; }
+
+start_daemon() {
+	$D --device "$DEV" --mode user --socket "$SOCK" --log-level debug "$@" 2>>"$TMP/famfsd.log" &
+	pid=$!
+	for _ in $(seq 1 100); do
+		[ -S "$SOCK" ] && ctl status >/dev/null 2>&1 && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+$B/mkfs.famfs --size 256M "$DEV" >/dev/null || { echo "integration: 0 passed, 1 failed"; exit 1; }
+if start_daemon; then ok "famfsd starts and serves"; else bad "famfsd did not start: $(tail -5 "$TMP/famfsd.log")"; echo "integration: $pass passed, $fail failed"; exit 1; fi
+
+# --- the control API through famfsctl ---
+expect 0 "status --json" ctl --json status
+[ "$(json_get "d['mode'], d['writer'], d['files']")" = "user True 0" ] && ok "status: user mode, writer, 0 files" || bad "status: $(cat "$TMP/out")"
+head -c 5000000 /dev/urandom >"$TMP/blob"
+expect 0 "mkdir -p" ctl mkdir -p /jobs/j1/in
+expect 0 "cp local -> famfs" ctl cp "$TMP/blob" famfs:/jobs/j1/in/blob
+expect 0 "verify against the local file (mmap)" ctl verify /jobs/j1/in/blob "$TMP/blob"
+grep_out 'identical' "verify says identical"
+expect 0 "cp famfs -> local" ctl cp famfs:/jobs/j1/in/blob "$TMP/back"
+cmp -s "$TMP/blob" "$TMP/back" && ok "bytes survive the round trip" || bad "round trip differs"
+expect 0 "a second host's offline view sees the file at once" bash -c "$CTL local cat $DEV /jobs/j1/in/blob | cmp - $TMP/blob"
+expect 0 "creat --size" ctl --json creat --size 8M /jobs/j1/scratch
+[ "$(json_get "d['size'], d['extents'][0]['offset'] % 2097152")" = "8388608 0" ] && ok "creat replies with a 2 MiB-aligned extent" || bad "creat: $(cat "$TMP/out")"
+expect 0 "ls -l" ctl ls -l /jobs/j1
+grep_out 'scratch' "ls shows the new file"
+expect 0 "ls --json" ctl --json ls /jobs/j1
+[ "$(json_get "sorted(e['path'] for e in d)")" = "['/jobs/j1/in', '/jobs/j1/scratch']" ] && ok "ls json lists both entries" || bad "ls json: $(cat "$TMP/out")"
+expect 0 "stat" ctl stat /jobs/j1/in/blob
+expect 0 "getmap --json" ctl --json getmap /jobs/j1/in/blob
+[ "$(json_get "len(d['extents']) >= 1 and d['size'] == 5000000")" = "True" ] && ok "getmap shows extents" || bad "getmap: $(cat "$TMP/out")"
+expect 0 "mv" ctl mv /jobs/j1/scratch /jobs/j1/out
+expect 0 "rm" ctl rm /jobs/j1/out
+expect 1 "stat after rm fails" ctl stat /jobs/j1/out
+grep_out 'NOT_FOUND' "NOT_FOUND status is named"
+
+# --- errors with clear statuses ---
+expect 1 "mkdir of an existing dir" ctl mkdir /jobs
+grep_out 'ALREADY_EXISTS' "ALREADY_EXISTS"
+expect 1 "rm of a non-empty dir" ctl rm /jobs
+grep_out 'FAILED_PRECONDITION' "FAILED_PRECONDITION"
+long=/$(printf 'y%.0s' $(seq 1 300))
+expect 1 "a 300-byte name" ctl mkdir "$long"
+grep_out 'INVALID_ARGUMENT.*too long' "INVALID_ARGUMENT names the length"
+deep=$(python3 -c "print('/d' * 2100)")
+expect 1 "a path over PATH_MAX" ctl mkdir "$deep"
+grep_out 'INVALID_ARGUMENT' "INVALID_ARGUMENT for PATH_MAX"
+expect 1 "ENOSPC" ctl creat --size 1T /huge
+grep_out 'RESOURCE_EXHAUSTED.*No space' "RESOURCE_EXHAUSTED names ENOSPC"
+expect 2 "cp without a famfs: side is a usage error" ctl cp "$TMP/blob" "$TMP/x"
+if id nobody >/dev/null 2>&1; then
+	expect 1 "an unprivileged user may not mutate" runuser -u nobody -- $CTL --socket "$SOCK" mkdir /nobody
+	grep_out 'PERMISSION_DENIED' "PERMISSION_DENIED"
+	expect 0 "an unprivileged user may read status" runuser -u nobody -- $CTL --socket "$SOCK" status
+fi
+expect 1 "no daemon: clear error" $CTL --socket "$TMP/nope.sock" status
+grep_out 'cannot connect to famfsd' "connection failure is explained"
+
+# --- bad input on the wire; the daemon keeps serving ---
+expect 0 "unknown method" $POKE "$SOCK" unknown-method
+grep_out '^UNIMPLEMENTED$' "UNIMPLEMENTED"
+expect 0 "expired deadline" $POKE "$SOCK" expired
+grep_out '^DEADLINE_EXCEEDED$' "DEADLINE_EXCEEDED"
+expect 0 "garbage frame" $POKE "$SOCK" garbage
+grep_out '^closed$' "garbage closes that connection"
+expect 0 "oversized frame" $POKE "$SOCK" oversized
+grep_out '^closed$' "oversized frame closes that connection"
+expect 0 "truncated frame" $POKE "$SOCK" truncated
+expect 0 "1000 clients connect and drop" $POKE "$SOCK" flood 1000
+expect 0 "still serving after all that" ctl status
+kill -0 "$pid" && ok "famfsd is still alive" || bad "famfsd died"
+grep -q 'rpc:' "$TMP/famfsd.log" && ok "protocol errors are logged" || bad "no rpc errors in the log"
+
+# --- the C client library ---
+if [ -x "$CLIENT_TEST" ]; then
+	FAMFS_SOCKET=$SOCK "$CLIENT_TEST" >"$TMP/out" 2>"$TMP/err" && ok "client library tests" || bad "client library tests: $(tail -5 "$TMP/out" "$TMP/err")"
+	grep -E '^[0-9]+%: Checks' "$TMP/out"
+fi
+
+# --- one writer per device; restart keeps everything ---
+expect 1 "a second famfsd on the same device is refused" $D --device "$DEV" --mode user --socket "$TMP/second.sock"
+grep_out 'log writer' "the refusal names the log writer"
+kill -HUP "$pid"; sleep 0.3
+grep -q 'configuration reloaded' "$TMP/famfsd.log" && ok "SIGHUP reloads" || bad "no reload in log"
+kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
+[ "$rc" = 0 ] && ok "SIGTERM: clean exit" || bad "SIGTERM exit $rc"
+[ ! -e "$SOCK" ] && ok "socket removed on exit" || bad "socket left behind"
+start_daemon && ok "restart" || bad "restart failed"
+expect 0 "files survive a restart" ctl verify /jobs/j1/in/blob "$TMP/blob"
+expect 0 "fsck is clean while famfsd runs" $B/fsck.famfs "$DEV"
+
+# --- configuration errors ---
+printf '[famfs]\ndevice = %s\nbogus = 1\n' "$DEV" >"$TMP/bad.conf"
+expect 1 "--check-config rejects an unknown key" $D --config "$TMP/bad.conf" --check-config
+grep_out 'bad.conf:3' "the error names file and line"
+printf '[famfs]\ndevice = %s\nmode = user\n[control]\nsocket = %s\n' "$DEV" "$SOCK" >"$TMP/good.conf"
+expect 0 "--check-config accepts a good file" $D --config "$TMP/good.conf" --check-config
+
+echo "integration: $pass passed, $fail failed"
+[ "$fail" = 0 ]

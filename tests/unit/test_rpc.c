@@ -1,0 +1,1005 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * RPC library: calls over socketpairs, UNIX listeners and mutual TLS on
+ * loopback; deadlines on both sides, bad frames, streams, authorization,
+ * many clients. Server and clients share one event loop in this process; raw
+ * sockets stand in for misbehaving peers.
+ */
+#include "testutil.h"
+#include "rpc.h"
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+
+#define ADMIN_GID	4242
+
+static struct event_base *base;
+static struct event *tick;
+static struct fam_rpc *srv, *cli;
+static char tmpdir[64];
+
+static int nlog;
+static char logbuf[4096];
+
+static struct fam_rpc_call *held[128];
+static int nheld;
+static int null_calls;
+static char last_peer[128];
+static bool last_peer_unix, last_peer_admin;
+
+static void test_log(void *arg, int level, const char *msg)
+{
+	size_t l = strlen(logbuf);
+
+	nlog++;
+	if (getenv("FAMFS_RPC_VERBOSE"))
+		fprintf(stderr, "log %d: %s\n", level, msg);
+	snprintf(logbuf + l, sizeof(logbuf) - l, "%s\n", msg);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+}
+
+/* Run the loop until *flag or ms pass. */
+static bool spin_until(const bool *flag, int ms)
+{
+	uint64_t end = now_ms() + (uint64_t)ms;
+
+	while (!(flag && *flag) && now_ms() < end)
+		event_base_loop(base, EVLOOP_ONCE);
+	return flag && *flag;
+}
+
+static void spin(int ms)
+{
+	spin_until(NULL, ms);
+}
+
+/* ---- handlers ---- */
+
+static void h_null(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	const struct fam_rpc_peer *p = fam_rpc_call_peer(call);
+
+	null_calls++;
+	snprintf(last_peer, sizeof(last_peer), "%s", p->name);
+	last_peer_unix = p->is_unix;
+	last_peer_admin = p->admin;
+	ck_assert_int_eq(fam_rpc_stream_send(call, "x", 1), -EINVAL);
+	ck_assert_int_eq(fam_rpc_reply(call, FAM_RPC_OK, NULL, NULL, 0), 0);
+}
+
+static void h_echo(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	fam_rpc_reply(call, FAM_RPC_OK, NULL, req, len);
+}
+
+static void h_hold(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	ck_assert_int_lt(nheld, 128);
+	held[nheld++] = call;
+}
+
+static void h_sleep(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	usleep(100 * 1000);
+	fam_rpc_reply(call, FAM_RPC_OK, NULL, NULL, 0);
+}
+
+static void h_stream(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	char item[16];
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(item, sizeof(item), "item%d", i);
+		ck_assert_int_eq(fam_rpc_stream_send(call, item, strlen(item)), 0);
+	}
+	fam_rpc_reply(call, FAM_RPC_OK, "done", NULL, 0);
+}
+
+static void h_fail(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	fam_rpc_reply(call, fam_rpc_status_from_errno(-ENOENT), "no such file: /x", NULL, 0);
+}
+
+static struct fam_rpc *new_server(unsigned int max_conns)
+{
+	struct fam_rpc_opts o = { .admin_gid = ADMIN_GID, .admin_gid_set = true,
+				  .log = test_log, .max_conns = max_conns };
+	struct fam_rpc *r = fam_rpc_new(base, &o);
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(fam_rpc_register(r, "t.Null", 0, h_null, NULL), 0);
+	ck_assert_int_eq(fam_rpc_register(r, "t.Null", 0, h_null, NULL), -EEXIST);
+	ck_assert_int_eq(fam_rpc_register(r, "t.Echo", 0, h_echo, NULL), 0);
+	ck_assert_int_eq(fam_rpc_register(r, "t.Hold", 0, h_hold, NULL), 0);
+	ck_assert_int_eq(fam_rpc_register(r, "t.Sleep", 0, h_sleep, NULL), 0);
+	ck_assert_int_eq(fam_rpc_register(r, "t.Stream", FAM_RPC_STREAM, h_stream, NULL), 0);
+	ck_assert_int_eq(fam_rpc_register(r, "t.Mutate", FAM_RPC_MUTATES, h_null, NULL), 0);
+	ck_assert_int_eq(fam_rpc_register(r, "t.Fail", 0, h_fail, NULL), 0);
+	return r;
+}
+
+static void setup(void)
+{
+	struct timeval tv = { 0, 5000 };
+	struct fam_rpc_opts co = { .log = test_log };
+
+	base = event_base_new();
+	ck_assert_ptr_nonnull(base);
+	tick = event_new(base, -1, EV_PERSIST, tick_cb, NULL);
+	event_add(tick, &tv);
+	srv = new_server(0);
+	cli = fam_rpc_new(base, &co);
+	nheld = 0;
+	null_calls = 0;
+	nlog = 0;
+	logbuf[0] = 0;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/famfs-rpc-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	chmod(tmpdir, 0755);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	fam_rpc_free(cli);
+	fam_rpc_free(srv);
+	event_free(tick);
+	event_base_free(base);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", tmpdir);
+}
+
+/* A served socketpair: the client end as a connection of cli. */
+static struct fam_rpc_conn *pair_conn(struct fam_rpc *server)
+{
+	struct fam_rpc_conn *c;
+	int sv[2], err = 0;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	ck_assert_int_eq(fam_rpc_serve_fd(server, sv[0]), 0);
+	c = fam_rpc_connect_fd(cli, sv[1], &err);
+	ck_assert_msg(c, "connect_fd: %d", err);
+	return c;
+}
+
+/* A served socketpair with a raw client end. */
+static int pair_raw(void)
+{
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	ck_assert_int_eq(fam_rpc_serve_fd(srv, sv[0]), 0);
+	return sv[1];
+}
+
+struct result {
+	bool done;
+	int ndone;
+	int status;
+	char msg[256];
+	uint8_t payload[64];
+	size_t len;
+	int items;
+	char item[4][16];
+};
+
+static void done_cb(int status, const char *msg, const uint8_t *payload, size_t len, void *arg)
+{
+	struct result *res = arg;
+
+	res->done = true;
+	res->ndone++;
+	res->status = status;
+	snprintf(res->msg, sizeof(res->msg), "%s", msg ? msg : "");
+	res->len = len < sizeof(res->payload) ? len : sizeof(res->payload);
+	if (len)
+		memcpy(res->payload, payload, res->len);
+}
+
+static void item_cb(const uint8_t *payload, size_t len, void *arg)
+{
+	struct result *res = arg;
+
+	if (res->items < 4)
+		snprintf(res->item[res->items], sizeof(res->item[0]), "%.*s", (int)len,
+			 (const char *)payload);
+	res->items++;
+}
+
+static int sync_call(struct fam_rpc_conn *c, const char *method, char **msg)
+{
+	uint8_t *reply = NULL;
+	size_t len = 0;
+	int st = fam_rpc_call_sync(c, method, NULL, 0, 5000, &reply, &len, msg);
+
+	free(reply);
+	return st;
+}
+
+static void expect_null_ok(struct fam_rpc_conn *c)
+{
+	char *msg = NULL;
+	int st = sync_call(c, "t.Null", &msg);
+
+	ck_assert_msg(st == FAM_RPC_OK, "t.Null: %s %s", fam_rpc_status_name(st), msg ? msg : "");
+	free(msg);
+}
+
+/* ---- raw peers ---- */
+
+static void raw_write(int fd, const void *buf, size_t len)
+{
+	ck_assert_int_eq(write(fd, buf, len), (ssize_t)len);
+}
+
+static void raw_send(int fd, uint64_t id, const char *method, uint32_t deadline_ms)
+{
+	struct fam_rpc_msg m = { .call_id = id, .method = (char *)method,
+				 .deadline_ms = deadline_ms };
+	uint8_t *buf;
+	ssize_t n = fam_rpc_frame_encode(&m, &buf);
+
+	ck_assert_int_gt(n, 0);
+	raw_write(fd, buf, (size_t)n);
+	free(buf);
+}
+
+struct rawbuf {
+	uint8_t b[4096];
+	size_t n;
+};
+
+/* 1: a frame in m; 0: EOF; -1: nothing within ms. Runs the loop meanwhile. */
+static int raw_recv(int fd, struct rawbuf *rb, struct fam_rpc_msg *m, int ms)
+{
+	uint64_t end = now_ms() + (uint64_t)ms;
+
+	for (;;) {
+		int ret = fam_rpc_frame_decode(rb->b, rb->n, 0, m);
+		ssize_t got;
+
+		ck_assert_int_ge(ret, 0);
+		if (ret > 0) {
+			memmove(rb->b, rb->b + ret, rb->n - (size_t)ret);
+			rb->n -= (size_t)ret;
+			return 1;
+		}
+		got = recv(fd, rb->b + rb->n, sizeof(rb->b) - rb->n, MSG_DONTWAIT);
+		if (got == 0)
+			return 0;
+		if (got > 0) {
+			rb->n += (size_t)got;
+			continue;
+		}
+		if (errno == ECONNRESET)
+			return 0;
+		ck_assert_int_eq(errno, EAGAIN);
+		if (now_ms() >= end)
+			return -1;
+		event_base_loop(base, EVLOOP_ONCE);
+	}
+}
+
+static void expect_closed(int fd)
+{
+	struct rawbuf rb = { .n = 0 };
+	struct fam_rpc_msg m;
+	int ret = raw_recv(fd, &rb, &m, 3000);
+
+	if (ret == 1)
+		fam_rpc_msg_clear(&m);
+	ck_assert_msg(ret == 0, "server did not close the connection (%d)", ret);
+}
+
+/* ---- tests ---- */
+
+START_TEST(test_frame_codec)
+{
+	struct fam_rpc_msg m = { .call_id = 1ull << 40, .method = "famfs.Mkdir",
+				 .deadline_ms = 1234, .status = 5, .status_message = "why",
+				 .payload = (uint8_t *)"abc", .payload_len = 3, .flags = 1 }, d;
+	uint8_t *buf, bad[12] = { 0, 0, 0, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	ssize_t n = fam_rpc_frame_encode(&m, &buf);
+
+	ck_assert_int_gt(n, 4);
+	for (ssize_t i = 0; i < n; i++)
+		ck_assert_int_eq(fam_rpc_frame_decode(buf, (size_t)i, 0, &d), 0);
+	ck_assert_int_eq(fam_rpc_frame_decode(buf, (size_t)n, 0, &d), n);
+	ck_assert_uint_eq(d.call_id, m.call_id);
+	ck_assert_str_eq(d.method, "famfs.Mkdir");
+	ck_assert_uint_eq(d.deadline_ms, 1234);
+	ck_assert_int_eq(d.status, 5);
+	ck_assert_str_eq(d.status_message, "why");
+	ck_assert_uint_eq(d.payload_len, 3);
+	ck_assert_int_eq(memcmp(d.payload, "abc", 3), 0);
+	ck_assert_uint_eq(d.flags, 1);
+	fam_rpc_msg_clear(&d);
+	ck_assert_int_eq(fam_rpc_frame_decode(buf, (size_t)n, (uint32_t)n - 5, &d), -EMSGSIZE);
+	free(buf);
+	ck_assert_int_eq(fam_rpc_frame_decode(bad, sizeof(bad), 0, &d), -EBADMSG);
+	bad[0] = 0x7f;
+	ck_assert_int_eq(fam_rpc_frame_decode(bad, 4, 0, &d), -EMSGSIZE);
+	/* An empty message is a valid (empty) envelope. */
+	memset(&m, 0, sizeof(m));
+	n = fam_rpc_frame_encode(&m, &buf);
+	ck_assert_int_eq(n, 4);
+	ck_assert_int_eq(fam_rpc_frame_decode(buf, 4, 0, &d), 4);
+	ck_assert_str_eq(d.method, "");
+	ck_assert_ptr_null(d.payload);
+	fam_rpc_msg_clear(&d);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_null_call)
+{
+	struct fam_rpc_conn *c = pair_conn(srv);
+	uint8_t *reply = NULL;
+	size_t len = 0;
+	char *msg = NULL;
+
+	expect_null_ok(c);
+	ck_assert_int_eq(null_calls, 1);
+	ck_assert(last_peer_unix);
+	ck_assert_int_eq(last_peer_admin, getuid() == 0);
+	ck_assert_int_eq(fam_rpc_call_sync(c, "t.Echo", "hello", 5, 1000, &reply, &len, &msg),
+			 FAM_RPC_OK);
+	ck_assert_uint_eq(len, 5);
+	ck_assert_int_eq(memcmp(reply, "hello", 5), 0);
+	ck_assert_ptr_null(msg);
+	free(reply);
+	ck_assert_int_eq(fam_rpc_call_sync(c, "t.Fail", NULL, 0, 1000, NULL, NULL, &msg),
+			 FAM_RPC_NOT_FOUND);
+	ck_assert_str_eq(msg, "no such file: /x");
+	free(msg);
+	ck_assert_int_eq(fam_rpc_call(c, "", NULL, 0, 0, done_cb, NULL, NULL), -EINVAL);
+	fam_rpc_conn_close(c);
+}
+END_TEST
+
+START_TEST(test_many_in_flight)
+{
+	struct fam_rpc_conn *c = pair_conn(srv);
+	struct result res[64];
+	uint64_t seed = 7;
+
+	memset(res, 0, sizeof(res));
+	for (int i = 0; i < 64; i++) {
+		uint8_t p = (uint8_t)i;
+
+		ck_assert_int_eq(fam_rpc_call(c, "t.Hold", &p, 1, 0, done_cb, NULL, &res[i]), 0);
+	}
+	for (int i = 0; i < 200 && nheld < 64; i++)
+		spin(5);
+	ck_assert_int_eq(nheld, 64);
+	/* Reply in a shuffled order, each with its own payload: async replies. */
+	for (int i = 63; i > 0; i--) {
+		int j = (int)tu_rand_below(&seed, (uint64_t)i + 1);
+		struct fam_rpc_call *t = held[i];
+
+		held[i] = held[j];
+		held[j] = t;
+	}
+	for (int i = 0; i < 64; i++) {
+		uint8_t p[2] = { 0xAA, 0 };
+
+		ck_assert_uint_eq(fam_rpc_call_remaining_ms(held[i]), UINT32_MAX);
+		ck_assert_str_eq(fam_rpc_call_method(held[i]), "t.Hold");
+		ck_assert(fam_rpc_call_peer(held[i])->is_unix);
+		ck_assert_int_eq(fam_rpc_call_peer(held[i])->uid, getuid());
+		p[1] = (uint8_t)i;
+		ck_assert_int_eq(fam_rpc_reply(held[i], FAM_RPC_OK, NULL, p, 2), 0);
+		if (i % 8 == 0)
+			spin(1);
+	}
+	nheld = 0;
+	for (int i = 0; i < 64; i++) {
+		spin_until(&res[i].done, 2000);
+		ck_assert_int_eq(res[i].ndone, 1);
+		ck_assert_int_eq(res[i].status, FAM_RPC_OK);
+		ck_assert_uint_eq(res[i].len, 2);
+		ck_assert_uint_eq(res[i].payload[0], 0xAA);
+	}
+	/* Each reply went to its own caller: the held order maps back. */
+	{
+		bool seen[64] = { false };
+
+		for (int i = 0; i < 64; i++)
+			seen[res[i].payload[1]] = true;
+		for (int i = 0; i < 64; i++)
+			ck_assert(seen[i]);
+	}
+	fam_rpc_conn_close(c);
+}
+END_TEST
+
+START_TEST(test_out_of_order_ids)
+{
+	/* The replies' order on the wire differs from the calls': each done gets its own. */
+	struct fam_rpc_conn *c = pair_conn(srv);
+	struct result a = { 0 }, b = { 0 };
+
+	ck_assert_int_eq(fam_rpc_call(c, "t.Hold", "A", 1, 0, done_cb, NULL, &a), 0);
+	ck_assert_int_eq(fam_rpc_call(c, "t.Hold", "B", 1, 0, done_cb, NULL, &b), 0);
+	for (int i = 0; i < 100 && nheld < 2; i++)
+		spin(5);
+	ck_assert_int_eq(nheld, 2);
+	fam_rpc_reply(held[1], FAM_RPC_ALREADY_EXISTS, "second", NULL, 0);
+	spin_until(&b.done, 1000);
+	ck_assert(!a.done);
+	ck_assert_int_eq(b.status, FAM_RPC_ALREADY_EXISTS);
+	ck_assert_str_eq(b.msg, "second");
+	fam_rpc_reply(held[0], FAM_RPC_OK, "first", "x", 1);
+	spin_until(&a.done, 1000);
+	ck_assert_str_eq(a.msg, "first");
+	nheld = 0;
+	fam_rpc_conn_close(c);
+}
+END_TEST
+
+START_TEST(test_unimplemented)
+{
+	struct fam_rpc_conn *c = pair_conn(srv);
+	char *msg = NULL;
+
+	ck_assert_int_eq(sync_call(c, "t.Nope", &msg), FAM_RPC_UNIMPLEMENTED);
+	ck_assert_msg(strstr(msg, "t.Nope"), "message: %s", msg);
+	free(msg);
+	expect_null_ok(c);
+	fam_rpc_conn_close(c);
+}
+END_TEST
+
+START_TEST(test_deadline_client)
+{
+	struct fam_rpc_conn *c = pair_conn(srv);
+	struct result res = { 0 };
+	uint64_t t0 = now_ms();
+
+	ck_assert_int_eq(fam_rpc_call(c, "t.Hold", NULL, 0, 50, done_cb, NULL, &res), 0);
+	spin_until(&res.done, 2000);
+	ck_assert_int_eq(res.status, FAM_RPC_DEADLINE_EXCEEDED);
+	ck_assert_uint_ge(now_ms() - t0, 45);
+	ck_assert_int_eq(nheld, 1);
+	ck_assert_uint_le(fam_rpc_call_remaining_ms(held[0]), 50);
+	/* The late reply is dropped: done ran once. */
+	spin(60);
+	fam_rpc_reply(held[0], FAM_RPC_OK, NULL, NULL, 0);
+	nheld = 0;
+	spin(50);
+	ck_assert_int_eq(res.ndone, 1);
+	expect_null_ok(c);
+	fam_rpc_conn_close(c);
+}
+END_TEST
+
+START_TEST(test_deadline_server)
+{
+	int fd = pair_raw();
+	struct rawbuf rb = { .n = 0 };
+	struct fam_rpc_msg m;
+	uint8_t *f1, *f2, both[256];
+	struct fam_rpc_msg q1 = { .call_id = 1, .method = "t.Sleep" };
+	struct fam_rpc_msg q2 = { .call_id = 2, .method = "t.Null", .deadline_ms = 20 };
+	ssize_t n1, n2;
+
+	/* The handler does not answer within the deadline: the server says so itself. */
+	raw_send(fd, 7, "t.Hold", 30);
+	ck_assert_int_eq(raw_recv(fd, &rb, &m, 2000), 1);
+	ck_assert_uint_eq(m.call_id, 7);
+	ck_assert_int_eq(m.status, FAM_RPC_DEADLINE_EXCEEDED);
+	ck_assert_uint_eq(m.flags & 1, 1);
+	fam_rpc_msg_clear(&m);
+	ck_assert_int_eq(nheld, 1);
+	ck_assert_uint_eq(fam_rpc_call_remaining_ms(held[0]), 0);
+	ck_assert_int_eq(fam_rpc_reply(held[0], FAM_RPC_OK, NULL, NULL, 0), -ETIMEDOUT);
+	nheld = 0;
+	ck_assert_int_eq(raw_recv(fd, &rb, &m, 100), -1);	/* that reply was dropped */
+
+	/* Queued behind a slow call, a request's deadline expires before it starts. */
+	n1 = fam_rpc_frame_encode(&q1, &f1);
+	n2 = fam_rpc_frame_encode(&q2, &f2);
+	memcpy(both, f1, (size_t)n1);
+	memcpy(both + n1, f2, (size_t)n2);
+	raw_write(fd, both, (size_t)(n1 + n2));
+	free(f1);
+	free(f2);
+	ck_assert_int_eq(raw_recv(fd, &rb, &m, 2000), 1);
+	ck_assert_uint_eq(m.call_id, 1);
+	ck_assert_int_eq(m.status, FAM_RPC_OK);
+	fam_rpc_msg_clear(&m);
+	ck_assert_int_eq(raw_recv(fd, &rb, &m, 2000), 1);
+	ck_assert_uint_eq(m.call_id, 2);
+	ck_assert_int_eq(m.status, FAM_RPC_DEADLINE_EXCEEDED);
+	fam_rpc_msg_clear(&m);
+	ck_assert_int_eq(null_calls, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_bad_frames)
+{
+	struct fam_rpc_conn *good = pair_conn(srv);
+	uint8_t trunc[14] = { 0, 0, 0, 100, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+	uint8_t big[4] = { 0x01, 0x00, 0x00, 0x01 };	/* 16 MiB + 1 */
+	uint8_t garbage[12] = { 0, 0, 0, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	int fd, before;
+
+	expect_null_ok(good);
+
+	/* The peer closes in the middle of a frame. */
+	before = nlog;
+	fd = pair_raw();
+	raw_write(fd, trunc, sizeof(trunc));
+	close(fd);
+	for (int i = 0; i < 100 && nlog == before; i++)
+		spin(5);
+	ck_assert_msg(strstr(logbuf, "middle of a frame"), "log: %s", logbuf);
+	expect_null_ok(good);
+
+	/* Oversized. */
+	fd = pair_raw();
+	raw_write(fd, big, sizeof(big));
+	expect_closed(fd);
+	close(fd);
+	ck_assert_msg(strstr(logbuf, "exceeds the limit"), "log: %s", logbuf);
+	expect_null_ok(good);
+
+	/* Garbage that protobuf rejects. */
+	fd = pair_raw();
+	raw_write(fd, garbage, sizeof(garbage));
+	expect_closed(fd);
+	close(fd);
+	ck_assert_msg(strstr(logbuf, "malformed frame"), "log: %s", logbuf);
+	expect_null_ok(good);
+
+	/* Text on the socket (an HTTP client, say). */
+	fd = pair_raw();
+	raw_write(fd, "GET / HTTP/1.0\r\n\r\n", 18);
+	expect_closed(fd);
+	close(fd);
+
+	/* A well-formed envelope that is neither a request nor a reply. */
+	fd = pair_raw();
+	raw_send(fd, 1, "", 0);
+	expect_closed(fd);
+	close(fd);
+	ck_assert_msg(strstr(logbuf, "without a method"), "log: %s", logbuf);
+
+	expect_null_ok(good);
+	fam_rpc_conn_close(good);
+}
+END_TEST
+
+START_TEST(test_status_mapping)
+{
+	static const struct { int err, status; } map[] = {
+		{ 0, FAM_RPC_OK },
+		{ -ENOENT, FAM_RPC_NOT_FOUND },
+		{ -EEXIST, FAM_RPC_ALREADY_EXISTS },
+		{ -EACCES, FAM_RPC_PERMISSION_DENIED },
+		{ -EPERM, FAM_RPC_PERMISSION_DENIED },
+		{ -ENOSPC, FAM_RPC_RESOURCE_EXHAUSTED },
+		{ -ENAMETOOLONG, FAM_RPC_INVALID_ARGUMENT },
+		{ -EINVAL, FAM_RPC_INVALID_ARGUMENT },
+		{ -ENOTEMPTY, FAM_RPC_FAILED_PRECONDITION },
+		{ -ENOTDIR, FAM_RPC_FAILED_PRECONDITION },
+		{ -EISDIR, FAM_RPC_FAILED_PRECONDITION },
+		{ -EBUSY, FAM_RPC_FAILED_PRECONDITION },
+		{ -EROFS, FAM_RPC_FAILED_PRECONDITION },
+		{ -ETIMEDOUT, FAM_RPC_DEADLINE_EXCEEDED },
+		{ -ECONNREFUSED, FAM_RPC_UNAVAILABLE },
+		{ -ENOTCONN, FAM_RPC_UNAVAILABLE },
+		{ -EIO, FAM_RPC_INTERNAL },
+		{ -EXDEV, FAM_RPC_INTERNAL },
+		{ ENOENT, FAM_RPC_NOT_FOUND },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		ck_assert_msg(fam_rpc_status_from_errno(map[i].err) == map[i].status,
+			      "errno %d -> %s", map[i].err,
+			      fam_rpc_status_name(fam_rpc_status_from_errno(map[i].err)));
+	ck_assert_int_eq(fam_rpc_errno_from_status(FAM_RPC_OK), 0);
+	ck_assert_int_eq(fam_rpc_errno_from_status(FAM_RPC_NOT_FOUND), -ENOENT);
+	ck_assert_int_eq(fam_rpc_errno_from_status(FAM_RPC_ALREADY_EXISTS), -EEXIST);
+	ck_assert_int_eq(fam_rpc_errno_from_status(FAM_RPC_PERMISSION_DENIED), -EACCES);
+	ck_assert_int_eq(fam_rpc_errno_from_status(FAM_RPC_RESOURCE_EXHAUSTED), -ENOSPC);
+	ck_assert_int_eq(fam_rpc_errno_from_status(FAM_RPC_INVALID_ARGUMENT), -EINVAL);
+	ck_assert_int_eq(fam_rpc_errno_from_status(FAM_RPC_DEADLINE_EXCEEDED), -ETIMEDOUT);
+	ck_assert_int_eq(fam_rpc_errno_from_status(FAM_RPC_INTERNAL), -EIO);
+	ck_assert_int_eq(fam_rpc_errno_from_status(12345), -EIO);
+	/* Every status maps to an errno that maps back to it (INTERNAL & co. to INTERNAL). */
+	for (int s = 0; s <= FAM_RPC_UNAUTHENTICATED; s++) {
+		int back = fam_rpc_status_from_errno(fam_rpc_errno_from_status(s));
+
+		ck_assert_str_ne(fam_rpc_status_name(s), "INVALID_STATUS");
+		if (s != FAM_RPC_UNKNOWN && s != FAM_RPC_DATA_LOSS && s != FAM_RPC_UNAUTHENTICATED)
+			ck_assert_msg(back == s, "%s -> %s", fam_rpc_status_name(s),
+				      fam_rpc_status_name(back));
+	}
+	ck_assert_str_eq(fam_rpc_status_name(FAM_RPC_PERMISSION_DENIED), "PERMISSION_DENIED");
+	ck_assert_str_eq(fam_rpc_status_name(-1), "INVALID_STATUS");
+	ck_assert_str_eq(fam_rpc_status_name(17), "INVALID_STATUS");
+}
+END_TEST
+
+START_TEST(test_stream)
+{
+	struct fam_rpc_conn *c = pair_conn(srv);
+	struct result res = { 0 };
+
+	ck_assert_int_eq(fam_rpc_call(c, "t.Stream", NULL, 0, 2000, done_cb, item_cb, &res), 0);
+	spin_until(&res.done, 2000);
+	ck_assert_int_eq(res.status, FAM_RPC_OK);
+	ck_assert_str_eq(res.msg, "done");
+	ck_assert_int_eq(res.items, 3);
+	ck_assert_str_eq(res.item[0], "item0");
+	ck_assert_str_eq(res.item[1], "item1");
+	ck_assert_str_eq(res.item[2], "item2");
+	fam_rpc_conn_close(c);
+}
+END_TEST
+
+START_TEST(test_close_with_calls_pending)
+{
+	struct fam_rpc_conn *c = pair_conn(srv);
+	struct result res = { 0 };
+	char *msg = NULL;
+
+	ck_assert_int_eq(fam_rpc_call(c, "t.Hold", NULL, 0, 0, done_cb, NULL, &res), 0);
+	for (int i = 0; i < 100 && !nheld; i++)
+		spin(5);
+	ck_assert_int_eq(nheld, 1);
+	fam_rpc_conn_close(c);
+	ck_assert_int_eq(res.ndone, 1);
+	ck_assert_int_eq(res.status, FAM_RPC_CANCELLED);
+	spin(50);	/* the server sees the EOF; the held call is orphaned */
+	ck_assert_int_eq(fam_rpc_reply(held[0], FAM_RPC_OK, NULL, NULL, 0), -ENOTCONN);
+	nheld = 0;
+
+	/* The server goes away: pending calls fail with UNAVAILABLE, later ones at once. */
+	c = pair_conn(srv);
+	memset(&res, 0, sizeof(res));
+	ck_assert_int_eq(fam_rpc_call(c, "t.Hold", NULL, 0, 0, done_cb, NULL, &res), 0);
+	for (int i = 0; i < 100 && !nheld; i++)
+		spin(5);
+	fam_rpc_free(srv);
+	srv = new_server(0);
+	spin_until(&res.done, 2000);
+	ck_assert_int_eq(res.status, FAM_RPC_UNAVAILABLE);
+	ck_assert_int_eq(fam_rpc_call(c, "t.Null", NULL, 0, 0, done_cb, NULL, &res), -ENOTCONN);
+	ck_assert_int_eq(sync_call(c, "t.Null", &msg), FAM_RPC_UNAVAILABLE);
+	free(msg);
+	nheld = 0;
+	fam_rpc_conn_close(c);
+}
+END_TEST
+
+START_TEST(test_permission_self)
+{
+	struct fam_rpc_conn *c = pair_conn(srv);
+	char *msg = NULL;
+	int st = sync_call(c, "t.Mutate", &msg);
+
+	if (getuid() == 0)
+		ck_assert_msg(st == FAM_RPC_OK, "%s %s", fam_rpc_status_name(st), msg);
+	else
+		ck_assert_int_eq(st, FAM_RPC_PERMISSION_DENIED);
+	free(msg);
+	fam_rpc_conn_close(c);
+}
+END_TEST
+
+/* In a child as nobody (optionally in the admin group): exit 0 when the calls went as expected. */
+static int child_calls(const char *path, bool in_admin_group)
+{
+	struct event_base *b;
+	struct fam_rpc *r;
+	struct fam_rpc_conn *c;
+	gid_t g = ADMIN_GID;
+	char *msg = NULL;
+	int err = 0, st;
+
+	if (setgroups(in_admin_group ? 1 : 0, &g) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+		return 10;
+	b = event_base_new();
+	r = fam_rpc_new(b, NULL);
+	c = fam_rpc_connect_unix(r, path, &err);
+	if (!c)
+		return 11;
+	if (fam_rpc_call_sync(c, "t.Null", NULL, 0, 5000, NULL, NULL, NULL) != FAM_RPC_OK)
+		return 12;
+	st = fam_rpc_call_sync(c, "t.Mutate", NULL, 0, 5000, NULL, NULL, &msg);
+	if (in_admin_group)
+		return st == FAM_RPC_OK ? 0 : 13;
+	if (st != FAM_RPC_PERMISSION_DENIED)
+		return 14;
+	if (!msg || !strstr(msg, "t.Mutate") || !strstr(msg, "4242") || !strstr(msg, "uid 65534"))
+		return 15;
+	fprintf(stderr, "   non-admin peer told: %s\n", msg);
+	return 0;
+}
+
+static int run_child(const char *path, bool in_admin_group)
+{
+	uint64_t end = now_ms() + 10000;
+	pid_t pid = fork();
+	int status = -1;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(child_calls(path, in_admin_group));
+	while (now_ms() < end) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+		spin(5);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return 101;
+}
+
+START_TEST(test_permission_denied_nobody)
+{
+	char path[128];
+	struct fam_rpc_conn *c;
+	int err = 0;
+
+	snprintf(path, sizeof(path), "%s/famfsd.sock", tmpdir);
+	ck_assert_int_eq(fam_rpc_listen_unix(srv, path), 0);
+	ck_assert_int_eq(fam_rpc_listen_unix(srv, path), -EADDRINUSE);
+	c = fam_rpc_connect_unix(cli, path, &err);
+	ck_assert_msg(c, "connect: %d", err);
+	expect_null_ok(c);
+	fam_rpc_conn_close(c);
+	if (getuid() != 0) {
+		fprintf(stderr, "   not root: setuid(nobody) part skipped\n");
+		return;
+	}
+	ck_assert_int_eq(run_child(path, false), 0);
+	ck_assert_int_eq(run_child(path, true), 0);
+}
+END_TEST
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		n++;
+	closedir(d);
+	return n;
+}
+
+START_TEST(test_thousand_clients)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct fam_rpc_conn *c;
+	int fds[100], err = 0, before;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/famfsd.sock", tmpdir);
+	ck_assert_int_eq(fam_rpc_listen_unix(srv, sun.sun_path), 0);
+	before = count_fds();
+	for (int round = 0; round < 10; round++) {
+		for (int i = 0; i < 100; i++) {
+			fds[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+			ck_assert_int_ge(fds[i], 0);
+			while (connect(fds[i], (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+				ck_assert_int_eq(errno, EAGAIN);	/* backlog full */
+				spin(1);
+			}
+			if (i % 3 == 1)
+				raw_write(fds[i], "\0\0\0", 3);		/* half a header */
+			else if (i % 3 == 2)
+				raw_send(fds[i], (uint64_t)i, "t.Null", 1000);
+		}
+		spin(5);
+		for (int i = 0; i < 100; i++)
+			close(fds[i]);
+	}
+	for (int i = 0; i < 100 && count_fds() > before; i++)
+		spin(10);
+	ck_assert_int_eq(count_fds(), before);
+	c = fam_rpc_connect_unix(cli, sun.sun_path, &err);
+	ck_assert_msg(c, "connect: %d", err);
+	expect_null_ok(c);
+	fam_rpc_conn_close(c);
+}
+END_TEST
+
+START_TEST(test_max_conns)
+{
+	struct fam_rpc *small = new_server(2);
+	struct fam_rpc_conn *c;
+	char path[128];
+	int err = 0;
+	struct fam_rpc_conn *a, *b;
+
+	snprintf(path, sizeof(path), "%s/small.sock", tmpdir);
+	ck_assert_int_eq(fam_rpc_listen_unix(small, path), 0);
+	a = fam_rpc_connect_unix(cli, path, &err);
+	b = fam_rpc_connect_unix(cli, path, &err);
+	ck_assert(a && b);
+	expect_null_ok(a);
+	expect_null_ok(b);
+	c = fam_rpc_connect_unix(cli, path, &err);
+	ck_assert_ptr_nonnull(c);	/* accepted by the kernel, closed by the server */
+	ck_assert_int_eq(sync_call(c, "t.Null", NULL), FAM_RPC_UNAVAILABLE);
+	ck_assert_msg(strstr(logbuf, "connections already"), "log: %s", logbuf);
+	fam_rpc_conn_close(c);
+	fam_rpc_conn_close(a);
+	spin(20);
+	c = fam_rpc_connect_unix(cli, path, &err);
+	expect_null_ok(c);
+	fam_rpc_conn_close(c);
+	fam_rpc_conn_close(b);
+	fam_rpc_free(small);
+}
+END_TEST
+
+/* ---- TLS ---- */
+
+static SSL_CTX *ctx_from(const char *dir, const char *host, const char *cadir, bool server)
+{
+	char cert[256], key[256], ca[256], err[256] = "";
+	SSL_CTX *ctx;
+
+	snprintf(cert, sizeof(cert), "%s/%s.crt", dir, host);
+	snprintf(key, sizeof(key), "%s/%s.key", dir, host);
+	snprintf(ca, sizeof(ca), "%s/ca.crt", cadir);
+	ctx = fam_rpc_tls_ctx(host ? cert : NULL, host ? key : NULL, ca, server, err, sizeof(err));
+	ck_assert_msg(ctx, "tls ctx: %s", err);
+	return ctx;
+}
+
+static int tls_call(SSL_CTX *ctx, const char *addr, const char *method, char **msg)
+{
+	int err = 0, st;
+	struct fam_rpc_conn *c = fam_rpc_connect_tls(cli, addr, ctx, &err);
+
+	ck_assert_msg(c, "connect_tls: %d", err);
+	st = fam_rpc_call_sync(c, method, NULL, 0, 5000, NULL, NULL, msg);
+	fam_rpc_conn_close(c);
+	return st;
+}
+
+START_TEST(test_tls)
+{
+	char cmd[512], dir_a[128], dir_b[128], addr[64], err[128];
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sin);
+	SSL_CTX *sctx, *good, *nocert, *rogue, *wrongca;
+	char *msg = NULL;
+	int lfd, st, before;
+
+	snprintf(dir_a, sizeof(dir_a), "%s/a", tmpdir);
+	snprintf(dir_b, sizeof(dir_b), "%s/b", tmpdir);
+	snprintf(cmd, sizeof(cmd), "scripts/famfs-certs.sh %s node1 node2 >/dev/null && "
+		 "scripts/famfs-certs.sh %s rogue >/dev/null", dir_a, dir_b);
+	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+	ck_assert_ptr_null(fam_rpc_tls_ctx("/nonexistent.crt", "/nonexistent.key", "/x", true,
+					   err, sizeof(err)));
+	ck_assert_msg(strstr(err, "/nonexistent.crt"), "err: %s", err);
+
+	sctx = ctx_from(dir_a, "node1", dir_a, true);
+	good = ctx_from(dir_a, "node2", dir_a, false);
+	nocert = ctx_from(dir_a, NULL, dir_a, false);
+	rogue = ctx_from(dir_b, "rogue", dir_a, false);	/* trusts our CA, signed by another */
+	wrongca = ctx_from(dir_a, "node2", dir_b, false);	/* does not trust the server */
+
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(lfd, 0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(lfd, 128), 0);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sin, &sl), 0);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", ntohs(sin.sin_port));
+	ck_assert_int_eq(fam_rpc_listen_fd(srv, lfd, false, NULL), -EPROTONOSUPPORT);
+	ck_assert_int_eq(fam_rpc_listen_fd(srv, lfd, true, sctx), 0);
+	ck_assert_int_eq(fam_rpc_listen_tls(srv, "127.0.0.1:0", sctx), 0);
+	ck_assert_int_eq(fam_rpc_listen_tls(srv, "nonsense", sctx), -EINVAL);
+	ck_assert_int_eq(fam_rpc_listen_tls(srv, "127.0.0.1:0", NULL), -EINVAL);
+
+	st = tls_call(good, addr, "t.Mutate", &msg);
+	ck_assert_msg(st == FAM_RPC_OK, "good client: %s %s", fam_rpc_status_name(st), msg);
+	ck_assert_str_eq(last_peer, "node2");
+	ck_assert(!last_peer_unix);
+	ck_assert(last_peer_admin);
+	free(msg);
+
+	before = null_calls;
+	st = tls_call(nocert, addr, "t.Null", &msg);
+	ck_assert_msg(st == FAM_RPC_UNAVAILABLE, "no cert: %s %s", fam_rpc_status_name(st), msg);
+	free(msg);
+	spin(20);
+	ck_assert_msg(strstr(logbuf, "TLS handshake failed"), "log: %s", logbuf);
+	ck_assert_msg(strstr(logbuf, "certificate"), "log: %s", logbuf);
+
+	logbuf[0] = 0;
+	st = tls_call(rogue, addr, "t.Null", &msg);
+	ck_assert_msg(st == FAM_RPC_UNAVAILABLE, "rogue: %s %s", fam_rpc_status_name(st), msg);
+	free(msg);
+	spin(20);
+	ck_assert_msg(strstr(logbuf, "certificate verify failed"), "log: %s", logbuf);
+
+	st = tls_call(wrongca, addr, "t.Null", &msg);
+	ck_assert_msg(st == FAM_RPC_UNAVAILABLE, "wrong CA: %s %s", fam_rpc_status_name(st), msg);
+	free(msg);
+	ck_assert_int_eq(null_calls, before);
+
+	/* Plain TCP clients that drop, or talk without TLS. */
+	for (int i = 0; i < 100; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+		if (i % 2)
+			raw_write(fd, "\0\0\0\4abcd", 8);
+		close(fd);
+		if (i % 10 == 0)
+			spin(1);
+	}
+	spin(50);
+
+	st = tls_call(good, addr, "t.Null", &msg);
+	ck_assert_msg(st == FAM_RPC_OK, "good client again: %s %s", fam_rpc_status_name(st), msg);
+	free(msg);
+	SSL_CTX_free(sctx);
+	SSL_CTX_free(good);
+	SSL_CTX_free(nocert);
+	SSL_CTX_free(rogue);
+	SSL_CTX_free(wrongca);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("rpc");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_frame_codec);
+	tcase_add_test(tc, test_null_call);
+	tcase_add_test(tc, test_many_in_flight);
+	tcase_add_test(tc, test_out_of_order_ids);
+	tcase_add_test(tc, test_unimplemented);
+	tcase_add_test(tc, test_deadline_client);
+	tcase_add_test(tc, test_deadline_server);
+	tcase_add_test(tc, test_bad_frames);
+	tcase_add_test(tc, test_status_mapping);
+	tcase_add_test(tc, test_stream);
+	tcase_add_test(tc, test_close_with_calls_pending);
+	tcase_add_test(tc, test_permission_self);
+	tcase_add_test(tc, test_permission_denied_nobody);
+	tcase_add_test(tc, test_thousand_clients);
+	tcase_add_test(tc, test_max_conns);
+	tcase_add_test(tc, test_tls);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}
