@@ -34,7 +34,7 @@ LDFLAGS += -fsanitize=address,undefined
 B       := build-san
 endif
 
-.PHONY: all deps check demo install clean fuzz bench-meta check-unit check-tools
+.PHONY: all deps check demo install clean fuzz bench-meta check-unit check-tools check-asan check-integration
 all:
 
 include scripts/deps.mk
@@ -71,10 +71,41 @@ endif
 check: deps all
 	@MAKE="$(MAKE)" bash scripts/run-checks.sh $(CHECK_TARGETS)
 
+# ASan + UBSan (+ LeakSanitizer) over the unit and integration tests, in build-san/.
+check-asan:
+	@$(MAKE) --no-print-directory SAN=1 all
+	@MAKE="$(MAKE) SAN=1" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		bash scripts/run-checks.sh check-unit check-integration
+
+UNITDIR    ?= /usr/lib/systemd/system
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+SYSCONFDIR ?= /etc
+INCDIR     ?= $(PREFIX)/include
+LIBDIR     ?= $(PREFIX)/lib
+COMPLDIR   ?= /usr/share/bash-completion/completions
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
-	install -m 0755 $(B)/mkfs.famfs $(B)/fsck.famfs $(DESTDIR)$(SBINDIR)/
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(UNITDIR)/famfsd.service.d $(DESTDIR)$(TMPFILESDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/famfs $(DESTDIR)$(INCDIR)/famfs $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(COMPLDIR)
+	install -m 0755 $(B)/mkfs.famfs $(B)/fsck.famfs $(B)/famfsd $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(B)/famfsctl $(DESTDIR)$(BINDIR)/
+	sed 's#/usr/sbin/famfsd#$(SBINDIR)/famfsd#g' systemd/famfsd.service \
+		>$(DESTDIR)$(UNITDIR)/famfsd.service
+	install -m 0644 systemd/famfsd.socket $(DESTDIR)$(UNITDIR)/
+	install -m 0644 systemd/famfsd-kernel-mode.conf \
+		$(DESTDIR)$(UNITDIR)/famfsd.service.d/kernel-mode.conf.example
+	install -m 0644 systemd/famfsd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/famfsd.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/famfs/famfsd.conf ] || \
+		install -m 0644 etc/famfsd.conf $(DESTDIR)$(SYSCONFDIR)/famfs/famfsd.conf
+	install -m 0644 client/include/famfs/client.h $(DESTDIR)$(INCDIR)/famfs/
+	install -m 0644 $(B)/libfamfs-client.a $(DESTDIR)$(LIBDIR)/
+	install -m 0644 client/completion/famfsctl $(DESTDIR)$(COMPLDIR)/famfsctl
+	$(MAKE) --no-print-directory man
+	for m in $(wildcard $(B)/man/*.[1-8]); do \
+		sec=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$sec; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$sec/; done
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -121,7 +121,7 @@ void famfsd_config_defaults(struct famfsd_config *c)
 	c->mode = FAMFSD_MODE_AUTO;
 	snprintf(c->socket, sizeof(c->socket), "%s", FAMFSD_SOCKET_DEFAULT);
 	c->max_frame = 4U << 20;
-	c->max_clients = 256;
+	c->max_clients = 4096;
 	c->log_level = LOG_INFO;
 	c->host_id = 0;
 	c->lease_ms = 5000;

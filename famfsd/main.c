@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
@@ -184,6 +185,7 @@ static int start_rpc(struct famfsd *d)
 		.admin_gid_set = d->cfg.admin_gid_set,
 		.log = rpc_log,
 		.log_arg = d,
+		.max_conns = d->cfg.max_clients,
 	};
 	int n, e;
 
@@ -230,6 +232,19 @@ static int start_rpc(struct famfsd *d)
 	if (e)
 		famfsd_logf(&d->log, LOG_ERR, "cannot listen on %s: %s", d->cfg.socket, strerror(-e));
 	return e;
+}
+
+/* Many clients at once need many descriptors: take the hard limit. */
+static void raise_nofile(struct famfsd *d)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		famfsd_logf(&d->log, LOG_WARNING, "cannot raise the open file limit: %s",
+			    strerror(errno));
 }
 
 static int start_signals(struct famfsd *d)
@@ -284,6 +299,7 @@ int main(int argc, char **argv)
 	}
 	famfsd_log_init(&d->log, d->cfg.log_level);
 	d->start_ms = famfsd_now_ms();
+	raise_nofile(d);
 	d->base = event_base_new();
 	if (!d->base)
 		goto out_free;

@@ -123,6 +123,72 @@ start_daemon && ok "restart" || bad "restart failed"
 expect 0 "files survive a restart" ctl verify /jobs/j1/in/blob "$TMP/blob"
 expect 0 "fsck is clean while famfsd runs" $B/fsck.famfs "$DEV"
 
+# --- systemd: readiness, watchdog, socket activation ---
+kill -TERM "$pid"; wait "$pid"; pid=
+python3 - "$TMP/notify" "$TMP/notify.log" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); s.settimeout(0.2)
+end = time.time() + 8
+with open(sys.argv[2], "w") as out:
+    while time.time() < end:
+        try:
+            out.write(s.recv(4096).decode() + "\n"); out.flush()
+        except socket.timeout:
+            pass
+PY
+listener=$!
+for _ in $(seq 1 50); do [ -S "$TMP/notify" ] && break; sleep 0.05; done
+NOTIFY_SOCKET=$TMP/notify WATCHDOG_USEC=200000 start_daemon && ok "starts under a notify socket" || bad "no start with NOTIFY_SOCKET"
+sleep 0.6
+grep -q '^READY=1' "$TMP/notify.log" && ok "sd_notify READY=1" || bad "no READY=1: $(cat "$TMP/notify.log")"
+grep -q 'STATUS=serving' "$TMP/notify.log" && ok "sd_notify STATUS" || bad "no STATUS"
+[ "$(grep -c '^WATCHDOG=1' "$TMP/notify.log")" -ge 2 ] && ok "watchdog pings at half the interval" || bad "watchdog: $(cat "$TMP/notify.log")"
+kill -TERM "$pid"; wait "$pid"; pid=
+sleep 0.2
+grep -q '^STOPPING=1' "$TMP/notify.log" && ok "sd_notify STOPPING=1 on SIGTERM" || bad "no STOPPING=1"
+kill "$listener" 2>/dev/null; wait "$listener" 2>/dev/null
+if command -v systemd-socket-activate >/dev/null; then
+	systemd-socket-activate -l "$TMP/act.sock" $D --device "$DEV" --mode user --socket "$TMP/act.sock" 2>>"$TMP/famfsd.log" &
+	pid=$!
+	for _ in $(seq 1 100); do [ -S "$TMP/act.sock" ] && break; sleep 0.05; done
+	expect 0 "socket activation: famfsd serves the socket systemd passed" $CTL --socket "$TMP/act.sock" status
+	grep -q 'control socket from systemd' "$TMP/famfsd.log" && ok "famfsd took the listening fd" || bad "no socket-activation log line"
+	kill -TERM "$pid"; wait "$pid"; pid=
+fi
+
+# --- peers: mutual TLS only ---
+bash scripts/famfs-certs.sh "$TMP/certs" node1 >/dev/null 2>&1
+bash scripts/famfs-certs.sh "$TMP/other" intruder >/dev/null 2>&1
+PORT=$((20000 + RANDOM % 20000))
+cat >"$TMP/tls.conf" <<CONF
+[famfs]
+device = $DEV
+mode = user
+[control]
+socket = $SOCK
+[cluster]
+host_id = 1
+listen = 127.0.0.1:$PORT
+cert = $TMP/certs/node1.crt
+key = $TMP/certs/node1.key
+ca = $TMP/certs/ca.crt
+CONF
+$D --config "$TMP/tls.conf" 2>>"$TMP/famfsd.log" &
+pid=$!
+for _ in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+tls() { timeout 5 openssl s_client -connect "127.0.0.1:$PORT" -tls1_3 -CAfile "$TMP/certs/ca.crt" "$@" </dev/null >"$TMP/out" 2>&1; }
+tls -cert "$TMP/certs/node1.crt" -key "$TMP/certs/node1.key"
+grep -q 'Verify return code: 0' "$TMP/out" && ok "a peer with a cluster certificate completes the handshake" || bad "good TLS peer: $(tail -3 "$TMP/out")"
+tls
+sleep 0.3
+grep -q 'peer did not return a certificate\|certificate required\|no certificate' "$TMP/famfsd.log" "$TMP/out" && ok "a peer without a certificate is refused" || bad "no-cert peer: $(tail -3 "$TMP/out")"
+tls -cert "$TMP/other/intruder.crt" -key "$TMP/other/intruder.key"
+sleep 0.3
+grep -q 'certificate verify failed\|unknown ca' "$TMP/famfsd.log" "$TMP/out" && ok "a peer with another CA's certificate is refused" || bad "wrong-CA peer: $(tail -3 "$TMP/out")"
+expect 0 "still serving after refused TLS peers" ctl status
+kill -TERM "$pid"; wait "$pid"; pid=
+
 # --- configuration errors ---
 printf '[famfs]\ndevice = %s\nbogus = 1\n' "$DEV" >"$TMP/bad.conf"
 expect 1 "--check-config rejects an unknown key" $D --config "$TMP/bad.conf" --check-config

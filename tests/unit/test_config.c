@@ -57,7 +57,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c.mode, FAMFSD_MODE_AUTO);
 	ck_assert_int_eq(c.log_level, LOG_INFO);
 	ck_assert_uint_eq(c.max_frame, 4U << 20);
-	ck_assert_uint_eq(c.max_clients, 256);
+	ck_assert_uint_eq(c.max_clients, 4096);
 	ck_assert_uint_eq(c.lease_ms, 5000);
 	ck_assert_uint_eq(c.n_peers, 0);
 	ck_assert(!c.admin_gid_set);
