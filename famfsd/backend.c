@@ -62,12 +62,13 @@ int famfsd_backend_open(struct famfsd *d)
 			goto fail;
 		src = d->cfg.mount;
 	}
-	e = fam_dev_open(&d->dev, src, FAM_DEV_WRITER);
+	/* In a cluster the writer moves between hosts: no per-host writer lock. */
+	e = fam_dev_open(&d->dev, src, d->cfg.n_peers ? 0 : FAM_DEV_WRITER);
 	if (e) {
 		famfsd_logf(&d->log, LOG_ERR, "%s", d->dev.err);
 		goto fail;
 	}
-	e = fam_fs_open(&d->fs, &d->dev, FAM_FS_WRITER);
+	e = fam_fs_open(&d->fs, &d->dev, d->cfg.n_peers ? 0 : FAM_FS_WRITER);
 	if (e) {
 		famfsd_logf(&d->log, LOG_ERR, "%s", d->fs.err);
 		fam_dev_close(&d->dev);
@@ -85,6 +86,8 @@ int famfsd_backend_open(struct famfsd *d)
 			    (unsigned long long)st.existing, (unsigned long long)st.removed,
 			    (unsigned long long)st.failed, e ? ": " : "", e ? err : "");
 	}
+	d->fs.on_apply = famfsd_on_record_cb;
+	d->fs.on_apply_arg = d;
 	famfsd_logf(&d->log, LOG_INFO, "%s mode on %s: %llu files, %llu directories, log seq %llu",
 		    d->kernel ? "kernel" : "user-space mapping", d->cfg.device,
 		    (unsigned long long)d->fs.ns.n_files, (unsigned long long)d->fs.ns.n_dirs,
@@ -92,6 +95,23 @@ int famfsd_backend_open(struct famfsd *d)
 	return 0;
 fail:
 	famfsd_backend_close(d);
+	return e;
+}
+
+int famfsd_replay(struct famfsd *d)
+{
+	int e = fam_fs_replay(&d->fs, NULL);
+
+	if (e)
+		famfsd_logf(&d->log, LOG_ERR, "replay: %s", d->fs.err);
+	if (d->kernel && d->fs.replay_rebuilt) {
+		/* Rebuilt from a checkpoint: per-record updates may have missed deletions. */
+		struct fam_kmount_stats st;
+		char err[PATH_MAX + 128];
+
+		if (fam_kmount_sync(d->cfg.mount, &d->fs, &st, err, sizeof(err)))
+			famfsd_logf(&d->log, LOG_WARNING, "%s", err);
+	}
 	return e;
 }
 

@@ -13,6 +13,8 @@
 struct event_base;
 struct event;
 struct fam_rpc;
+struct famfsd_cluster;
+struct famfsd_own;
 
 struct famfsd_stats {
 	uint64_t calls, errors;
@@ -36,7 +38,9 @@ struct famfsd {
 	bool mounted;			/* we mounted it (and unmount on stop) */
 	bool socket_activated;		/* the control socket came from systemd */
 	uint64_t start_ms;
+	struct famfsd_cluster *cluster;	/* NULL on a single host */
 	struct famfsd_stats stats;
+	struct famfsd_own *own;		/* ownership.c: watchers, handoffs, epochs */
 };
 
 /* backend.c: open (and in kernel mode mount) the local famfs; close it again. */
@@ -46,6 +50,24 @@ void famfsd_backend_close(struct famfsd *d);
 /* service.c: register the control API methods. */
 int famfsd_service_register(struct famfsd *d);
 
+/* A record was applied locally (own commit or replay): mirror it into the
+ * kernel mount, apply ownership, tell watchers. Called by the cluster core. */
+void famfsd_on_record(struct famfsd *d, const struct fam_rec *r);
+void famfsd_on_record_cb(void *arg, const struct fam_rec *r);	/* fs->on_apply */
+
+/* ownership.c: acquire / release / handoff / owners / watch. */
+int famfsd_ownership_register(struct famfsd *d);
+/* After a record is applied locally (OWNER records change access here). */
+void famfsd_ownership_on_record(struct famfsd *d, const struct fam_rec *r);
+/* Master: host's lease expired; its grants may now be released. */
+void famfsd_ownership_host_expired(struct famfsd *d, uint32_t host);
+/* Renew the kernel module's lease (kernel mode), called every lease/3. */
+void famfsd_ownership_tick(struct famfsd *d);
+void famfsd_ownership_stop(struct famfsd *d);
+
 uint64_t famfsd_now_ms(void);
+
+/* Catch up with the log (a follower after a push or a forwarded commit). */
+int famfsd_replay(struct famfsd *d);
 
 #endif

@@ -4,6 +4,7 @@
  * and config, open the local famfs, bind the control socket (or take it
  * from systemd), READY=1, run the loop, and undo it all in reverse.
  */
+#include "cluster.h"
 #include "famfsd.h"
 #include "rpc.h"
 
@@ -312,11 +313,21 @@ int main(int argc, char **argv)
 	e = start_signals(d);
 	if (e)
 		goto out_events;
+	e = famfsd_ownership_register(d);
+	if (!e)
+		e = famfsd_cluster_start(d);
+	if (e) {
+		famfsd_logf(&d->log, LOG_ERR, "cannot start the cluster: %s", strerror(-e));
+		goto out_cluster;
+	}
 	famfsd_logf(&d->log, LOG_NOTICE, "famfsd %s ready on %s", FAMFS_VERSION, d->cfg.socket);
 	sd_notifyf(0, "READY=1\nSTATUS=serving %s (%s mode), %llu files", d->cfg.device,
 		   d->kernel ? "kernel" : "user-space", (unsigned long long)d->fs.ns.n_files);
 	event_base_dispatch(d->base);
 	ret = 0;
+out_cluster:
+	famfsd_cluster_stop(d);
+	famfsd_ownership_stop(d);
 out_events:
 	free_events(d);
 out_rpc:

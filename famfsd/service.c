@@ -4,6 +4,7 @@
  * decoding its request, acting on the local famfs and replying once. In
  * kernel mode every committed change is also made in the mount at once.
  */
+#include "cluster.h"
 #include "famfsd.h"
 #include "kmount.h"
 #include "rpc.h"
@@ -36,7 +37,9 @@ static void reply_errno(struct famfsd *d, struct fam_rpc_call *call, int err, co
 	else
 		snprintf(msg, sizeof(msg), "%s: %s", path, strerror(-err));
 	d->fs.err[0] = 0;
-	reply_status(d, call, fam_rpc_status_from_errno(err), msg);
+	/* A deposed master: the caller may retry once a new master is known. */
+	reply_status(d, call, err == -ESTALE ? FAM_RPC_UNAVAILABLE : fam_rpc_status_from_errno(err),
+		     msg);
 }
 
 static void reply_packed(struct fam_rpc_call *call, const ProtobufCMessage *m)
@@ -153,30 +156,117 @@ static int check_path(struct famfsd *d, struct fam_rpc_call *call, const char *p
 	return err;
 }
 
-/* In kernel mode, mirror a committed node into the mount. */
-static void kernel_node(struct famfsd *d, const char *path)
+/* In kernel mode, mirror one applied record into the mount. */
+static void kernel_record(struct famfsd *d, const struct fam_rec *r)
 {
+	char a[PATH_MAX], b[PATH_MAX];
 	struct fam_node *n;
-	int err;
+	int err = 0;
 
-	if (!d->kernel || fam_fs_lookup(&d->fs, path, &n))
+	switch (r->type) {
+	case FAM_REC_MKDIR:
+	case FAM_REC_CREATE:
+		memcpy(a, r->u.node.path, r->u.node.path_len);
+		a[r->u.node.path_len] = 0;
+		if (!fam_fs_lookup(&d->fs, a, &n))
+			err = fam_kmount_node(d->cfg.mount, n);
+		break;
+	case FAM_REC_DELETE:
+		memcpy(a, r->u.del.path, r->u.del.path_len);
+		a[r->u.del.path_len] = 0;
+		err = fam_kmount_remove(d->cfg.mount, a);
+		break;
+	case FAM_REC_RENAME:
+		memcpy(a, r->u.ren.from, r->u.ren.from_len);
+		a[r->u.ren.from_len] = 0;
+		memcpy(b, r->u.ren.to, r->u.ren.to_len);
+		b[r->u.ren.to_len] = 0;
+		err = fam_kmount_rename(d->cfg.mount, a, b);
+		break;
+	default:
 		return;
-	err = fam_kmount_node(d->cfg.mount, n);
+	}
 	if (err)
-		famfsd_logf(&d->log, LOG_ERR, "instantiating %s in %s: %s", path, d->cfg.mount,
+		famfsd_logf(&d->log, LOG_ERR, "mirroring record %llu (%s) into %s: %s",
+			    (unsigned long long)r->seq, fam_rec_type_name(r->type), d->cfg.mount,
 			    strerror(-err));
 }
+
+void famfsd_on_record(struct famfsd *d, const struct fam_rec *r)
+{
+	if (d->kernel)
+		kernel_record(d, r);
+	famfsd_ownership_on_record(d, r);
+}
+
+void famfsd_on_record_cb(void *arg, const struct fam_rec *r)
+{
+	famfsd_on_record(arg, r);
+}
+
+/* Non-master: hand the call to the master. Returns true when forwarded. */
+static bool forwarded(struct famfsd *d, struct fam_rpc_call *call, const uint8_t *req, size_t len)
+{
+	if (famfsd_is_master(d))
+		return false;
+	famfsd_forward(d, call, req, len);
+	return true;
+}
+
+/* Owner of a new node: the local client, or the one a forwarding host names. */
+static void owner_of(struct fam_rpc_call *call, bool has, uint32_t uid, uint32_t gid,
+		     uint32_t *ouid, uint32_t *ogid)
+{
+	const struct fam_rpc_peer *peer = fam_rpc_call_peer(call);
+
+	if (!peer->is_unix && has) {
+		*ouid = uid;
+		*ogid = gid;
+	} else if (!peer->is_unix) {
+		*ouid = 0;
+		*ogid = 0;
+	} else {
+		*ouid = peer->uid;
+		*ogid = peer->gid;
+	}
+}
+
+/* Repack a request with the local client's identity, for the master. */
+#define FORWARD_WITH_OWNER(type, fn, m)						\
+	do {									\
+		const struct fam_rpc_peer *peer_ = fam_rpc_call_peer(call);	\
+		uint8_t *buf_;							\
+		size_t len_;							\
+		if (peer_->is_unix) {						\
+			m->has_owner = true;					\
+			m->uid = peer_->uid;					\
+			m->gid = peer_->gid;					\
+		}								\
+		len_ = fn##__get_packed_size(m);				\
+		buf_ = malloc(len_ ? len_ : 1);					\
+		if (!buf_) {							\
+			reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory"); \
+		} else {							\
+			fn##__pack(m, buf_);					\
+			famfsd_forward(d, call, buf_, len_);			\
+			free(buf_);						\
+		}								\
+	} while (0)
 
 static void h_mkdir(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
-	const struct fam_rpc_peer *peer = fam_rpc_call_peer(call);
 	UNPACK(Famfs__MkdirRequest, famfs__mkdir_request, m, req, len);
-	uint32_t mode = m->mode ? m->mode : 0755;
+	uint32_t mode = m->mode ? m->mode : 0755, uid, gid;
 	int err = 0;
 
 	if (check_path(d, call, m->path))
 		goto out;
+	if (!famfsd_is_master(d)) {
+		FORWARD_WITH_OWNER(Famfs__MkdirRequest, famfs__mkdir_request, m);
+		goto out;
+	}
+	owner_of(call, m->has_owner, m->uid, m->gid, &uid, &gid);
 	if (m->parents) {
 		char *p = m->path;
 
@@ -188,11 +278,9 @@ static void h_mkdir(struct fam_rpc_call *call, const uint8_t *req, size_t len, v
 				*s = 0;
 				err = fam_fs_lookup(&d->fs, p, &n);
 				if (err == -ENOENT) {
-					err = fam_fs_mkdir(&d->fs, p, mode, peer->uid, peer->gid);
-					if (!err) {
+					err = fam_fs_mkdir(&d->fs, p, mode, uid, gid);
+					if (!err)
 						d->stats.mkdirs++;
-						kernel_node(d, p);
-					}
 				} else if (!err && !S_ISDIR(n->mode)) {
 					err = -ENOTDIR;
 				}
@@ -202,12 +290,11 @@ static void h_mkdir(struct fam_rpc_call *call, const uint8_t *req, size_t len, v
 			}
 		}
 	} else {
-		err = fam_fs_mkdir(&d->fs, m->path, mode, peer->uid, peer->gid);
-		if (!err) {
+		err = fam_fs_mkdir(&d->fs, m->path, mode, uid, gid);
+		if (!err)
 			d->stats.mkdirs++;
-			kernel_node(d, m->path);
-		}
 	}
+	famfsd_cluster_committed(d);
 	if (err)
 		reply_errno(d, call, err, m->path);
 	else
@@ -219,20 +306,24 @@ out:
 static void h_create(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
-	const struct fam_rpc_peer *peer = fam_rpc_call_peer(call);
 	UNPACK(Famfs__CreateRequest, famfs__create_request, m, req, len);
+	uint32_t uid, gid;
 	int err;
 
 	if (check_path(d, call, m->path))
 		goto out;
-	err = fam_fs_create(&d->fs, m->path, m->mode ? m->mode : 0644, peer->uid, peer->gid,
-			    m->size, NULL);
+	if (!famfsd_is_master(d)) {
+		FORWARD_WITH_OWNER(Famfs__CreateRequest, famfs__create_request, m);
+		goto out;
+	}
+	owner_of(call, m->has_owner, m->uid, m->gid, &uid, &gid);
+	err = fam_fs_create(&d->fs, m->path, m->mode ? m->mode : 0644, uid, gid, m->size, NULL);
 	if (err) {
 		reply_errno(d, call, err, m->path);
 		goto out;
 	}
 	d->stats.creates++;
-	kernel_node(d, m->path);
+	famfsd_cluster_committed(d);
 	reply_node(d, call, m->path);
 out:
 	famfs__create_request__free_unpacked(m, NULL);
@@ -244,7 +335,7 @@ static void h_delete(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 	UNPACK(Famfs__PathRequest, famfs__path_request, m, req, len);
 	int err;
 
-	if (check_path(d, call, m->path))
+	if (check_path(d, call, m->path) || forwarded(d, call, req, len))
 		goto out;
 	err = fam_fs_delete(&d->fs, m->path);
 	if (err) {
@@ -252,9 +343,7 @@ static void h_delete(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		goto out;
 	}
 	d->stats.deletes++;
-	if (d->kernel && (err = fam_kmount_remove(d->cfg.mount, m->path)))
-		famfsd_logf(&d->log, LOG_ERR, "removing %s from %s: %s", m->path, d->cfg.mount,
-			    strerror(-err));
+	famfsd_cluster_committed(d);
 	fam_rpc_reply(call, FAM_RPC_OK, NULL, NULL, 0);
 out:
 	famfs__path_request__free_unpacked(m, NULL);
@@ -266,7 +355,8 @@ static void h_rename(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 	UNPACK(Famfs__RenameRequest, famfs__rename_request, m, req, len);
 	int err;
 
-	if (check_path(d, call, m->from) || check_path(d, call, m->to))
+	if (check_path(d, call, m->from) || check_path(d, call, m->to) ||
+	    forwarded(d, call, req, len))
 		goto out;
 	err = fam_fs_rename(&d->fs, m->from, m->to);
 	if (err) {
@@ -274,9 +364,7 @@ static void h_rename(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		goto out;
 	}
 	d->stats.renames++;
-	if (d->kernel && (err = fam_kmount_rename(d->cfg.mount, m->from, m->to)))
-		famfsd_logf(&d->log, LOG_ERR, "renaming %s in %s: %s", m->from, d->cfg.mount,
-			    strerror(-err));
+	famfsd_cluster_committed(d);
 	reply_node(d, call, m->to);
 out:
 	famfs__rename_request__free_unpacked(m, NULL);
@@ -371,6 +459,9 @@ static void h_status(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 	r.uptime_ms = famfsd_now_ms() - d->start_ms;
 	r.rpc_calls = d->stats.calls;
 	r.rpc_errors = d->stats.errors;
+	r.role = (char *)(d->cluster ? famfsd_role_name(famfsd_is_master(d) ? FAMFSD_MASTER :
+				      FAMFSD_FOLLOWER) : "master");
+	r.master = famfsd_master_id(d);
 	reply_packed(call, &r.base);
 }
 

@@ -215,6 +215,8 @@ static int replay_one(struct fam_fs *fs, const struct fam_rec *r)
 		return fs_fail(fs, -EUCLEAN, "record %llu (%s) does not apply: %s",
 			       (unsigned long long)r->seq, fam_rec_type_name(r->type),
 			       strerror(-err));
+	if (fs->on_apply)
+		fs->on_apply(fs->on_apply_arg, r);
 	if (r->type != FAM_REC_PAD && r->type != FAM_REC_CHECKPOINT)
 		fs->replay_full = false;
 	return 0;
@@ -228,10 +230,13 @@ int fam_fs_replay(struct fam_fs *fs, uint64_t *n_applied)
 	int err, ret, tries = 0;
 
 again:
+	fs->replay_rebuilt = false;
 	err = fam_log_read_hdr(&fs->log, &h);
 	if (err)
 		return fs_fail(fs, err, "%s: no valid log header", fs->dev->path);
 	fs->log.hdr = h;
+	if (h.epoch > fs->epoch)
+		fs->epoch = h.epoch;
 	if (fs->cur.seq == 0 || fs->cur.seq < h.head_seq) {
 		/* New, or fell behind a checkpoint: rebuild from the head. */
 		err = fam_ns_reset(&fs->ns);
@@ -239,6 +244,7 @@ again:
 			return fs_fail(fs, err, "out of memory");
 		fam_log_cursor_head(&fs->log, &h, &fs->cur);
 		fs->replay_full = true;
+		fs->replay_rebuilt = true;
 		fs->ckpt_skip = false;
 	}
 	fam_log_invalidate_from(&fs->log, &h, &fs->cur);
@@ -397,6 +403,50 @@ static uint64_t ckpt_reserve(const struct fam_fs *fs)
 	return img + img / 4;
 }
 
+/* A cluster writer was deposed if the log moved under it or shows a newer epoch. */
+static int fence_check(struct fam_fs *fs)
+{
+	struct fam_log_hdr h;
+	int err = fam_log_read_hdr(&fs->log, &h);
+
+	if (err)
+		return fs_fail(fs, err, "log header unreadable");
+	if (h.epoch > fs->epoch || h.update_count != fs->log.hdr.update_count) {
+		fam_fs_step_down(fs);
+		return fs_fail(fs, -ESTALE,
+			       "no longer the log writer: the log was written in epoch %llu (this writer: epoch %llu)",
+			       (unsigned long long)h.epoch, (unsigned long long)fs->epoch);
+	}
+	return 0;
+}
+
+int fam_fs_become_writer(struct fam_fs *fs, uint64_t epoch)
+{
+	int err;
+
+	if (fs->writer)
+		fam_fs_step_down(fs);
+	err = fam_fs_replay(fs, NULL);
+	if (err)
+		return err;
+	err = build_alloc(fs);
+	if (err) {
+		fam_alloc_fini(&fs->alloc);
+		return err;
+	}
+	fs->epoch = epoch;
+	fs->writer = true;
+	fs->fence = true;
+	fs->auto_watermark = false;
+	return fam_log_set_epoch(&fs->log, epoch);
+}
+
+void fam_fs_step_down(struct fam_fs *fs)
+{
+	fs->writer = false;
+	fam_alloc_fini(&fs->alloc);
+}
+
 /* Commit one record that the namespace accepts, checkpointing first when needed. */
 static int commit(struct fam_fs *fs, struct fam_rec *r)
 {
@@ -412,6 +462,11 @@ static int commit(struct fam_fs *fs, struct fam_rec *r)
 	err = fam_ns_apply(&fs->ns, r, true);
 	if (err)
 		return err;
+	if (fs->fence) {
+		err = fence_check(fs);
+		if (err)
+			return err;
+	}
 	fam_log_txn_begin(&fs->log, &t, fs->epoch);
 	if (!fam_log_txn_fits(&fs->log, &t, len + ckpt_reserve(fs))) {
 		err = fam_fs_checkpoint(fs);
@@ -445,6 +500,8 @@ static int commit(struct fam_fs *fs, struct fam_rec *r)
 	if (err)	/* committed but not applied here: only ENOMEM gets here */
 		return fs_fail(fs, err, "record %llu committed but not applied: %s",
 			       (unsigned long long)r->seq, strerror(-err));
+	if (fs->on_apply)
+		fs->on_apply(fs->on_apply_arg, r);
 	if (fs->auto_watermark)
 		fam_fs_set_watermark(fs, r->seq);
 	return 0;

@@ -38,6 +38,11 @@ struct fam_fs {
 	uint64_t n_checkpoints;
 	uint64_t bad_off;		/* where replay stopped on a bad record */
 	int replay_err;			/* result of the replay at open (readers keep going) */
+	bool replay_rebuilt;		/* the last replay rebuilt the namespace from the head */
+	bool fence;			/* writer: check the header before each commit (cluster) */
+	/* Called after each record is applied here (own commits and replay). */
+	void (*on_apply)(void *arg, const struct fam_rec *r);
+	void *on_apply_arg;
 	char err[256];
 };
 
@@ -63,6 +68,15 @@ int fam_fs_rename(struct fam_fs *fs, const char *from, const char *to);
 int fam_fs_owner(struct fam_fs *fs, const char *path, uint32_t host, uint32_t mode,
 		 uint64_t grant_epoch);
 int fam_fs_checkpoint(struct fam_fs *fs);
+
+/*
+ * Cluster: become the log writer for epoch (replays to the end, builds the
+ * allocator, publishes the epoch in the log header), or stop being it.
+ * With fence set, every commit first checks that nobody else wrote the log
+ * (a newer epoch or a moved header means this writer was deposed: -ESTALE).
+ */
+int fam_fs_become_writer(struct fam_fs *fs, uint64_t epoch);
+void fam_fs_step_down(struct fam_fs *fs);
 
 /* Every host has replayed past seq: space freed up to it may be reused. */
 void fam_fs_set_watermark(struct fam_fs *fs, uint64_t seq);

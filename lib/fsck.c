@@ -178,6 +178,35 @@ static void check_hdr_copies(struct fam_fsck *f, struct fam_fs *fs)
 	}
 }
 
+/* No record may carry an older epoch than one before it: a deposed master never writes. */
+static void check_epochs(struct fam_fsck *f, struct fam_fs *fs)
+{
+	struct fam_log_cursor c;
+	struct fam_rec r;
+	uint64_t max = 0, max_seq = 0;
+
+	fam_log_cursor_head(&fs->log, &fs->log.hdr, &c);
+	while (fam_log_next(&fs->log, &fs->log.hdr, &c, &r) == 1) {
+		if (r.type == FAM_REC_PAD)
+			continue;
+		if (r.epoch < max) {
+			report(f, FAM_FSCK_ERROR, "log-epoch",
+			       "record %llu (%s) was written in epoch %llu after record %llu of epoch %llu",
+			       (unsigned long long)r.seq, fam_rec_type_name(r.type),
+			       (unsigned long long)r.epoch, (unsigned long long)max_seq,
+			       (unsigned long long)max);
+			return;
+		}
+		max = r.epoch;
+		max_seq = r.seq;
+	}
+	if (fs->log.hdr.epoch < max)
+		report(f, FAM_FSCK_ERROR, "log-epoch",
+		       "the log header's epoch %llu is older than record %llu's epoch %llu",
+		       (unsigned long long)fs->log.hdr.epoch, (unsigned long long)max_seq,
+		       (unsigned long long)max);
+}
+
 int fam_fsck(struct fam_dev *dev, struct fam_fsck *f)
 {
 	struct fam_fs *fs = calloc(1, sizeof(*fs));
@@ -205,6 +234,7 @@ int fam_fsck(struct fam_dev *dev, struct fam_fsck *f)
 	} else {
 		f->log_ok = true;
 	}
+	check_epochs(f, fs);
 	err = check_extents(f, fs);
 	fam_fs_close(fs);
 	free(fs);

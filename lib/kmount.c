@@ -310,3 +310,177 @@ int fam_kmount_sync(const char *mnt, const struct fam_fs *fs, struct fam_kmount_
 	fam_ns_walk(&fs->ns, sync_node, &s);
 	return st->failed ? -EIO : 0;
 }
+
+/* ---- ownership: access, cache maintenance, lease ---- */
+
+static uint32_t to_kaccess(uint32_t mode)
+{
+	return mode == FAM_OWN_RW ? FAMFS_ACCESS_RW :
+	       mode == FAM_OWN_RO ? FAMFS_ACCESS_RO : FAMFS_ACCESS_NONE;
+}
+
+/*
+ * Every regular file of the tree at full (a file or a directory; the mount's
+ * .meta directory is never part of a data set). cb returns 0 or -errno;
+ * the walk goes on and the first error is returned.
+ */
+static int walk_files(const char *full, bool top_is_root, int (*cb)(void *, const char *),
+		      void *arg)
+{
+	struct stat st;
+	struct dirent *de;
+	DIR *dir;
+	int first = 0, e;
+
+	if (lstat(full, &st))
+		return -errno;
+	if (S_ISREG(st.st_mode))
+		return cb(arg, full);
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	dir = opendir(full);
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		char child[PATH_MAX + 64];
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (top_is_root && !strcmp(de->d_name, FAM_KMOUNT_META_DIR))
+			continue;
+		if ((size_t)snprintf(child, sizeof(child), "%s/%s", full, de->d_name) >= sizeof(child)) {
+			first = first ? first : -ENAMETOOLONG;
+			continue;
+		}
+		e = walk_files(child, false, cb, arg);
+		if (e < 0 && !first)
+			first = e;
+	}
+	closedir(dir);
+	return first;
+}
+
+static int walk_data_set(const char *mnt, const char *path, int (*cb)(void *, const char *),
+			 void *arg)
+{
+	char full[PATH_MAX + 64];
+	bool root = !strcmp(path, "/") || !*path;
+
+	if ((size_t)snprintf(full, sizeof(full), "%s%s", mnt, root ? "" : path) >= sizeof(full))
+		return -ENAMETOOLONG;
+	return walk_files(full, root, cb, arg);
+}
+
+struct access_ctx {
+	uint32_t kaccess;
+	int count;
+};
+
+static int set_access_cb(void *arg, const char *full)
+{
+	struct access_ctx *a = arg;
+	struct famfs_ioc_access io = { .access = a->kaccess };
+	int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), e = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (ioctl(fd, FAMFSIOC_SET_ACCESS, &io) && errno != EBUSY && errno != ENODATA)
+		e = -errno;
+	else
+		a->count++;
+	close(fd);
+	return e;
+}
+
+int fam_kmount_set_access(const char *mnt, const char *path, uint32_t mode)
+{
+	struct access_ctx a = { .kaccess = to_kaccess(mode) };
+	int e = walk_data_set(mnt, path, set_access_cb, &a);
+
+	return e < 0 ? e : a.count;
+}
+
+int fam_kmount_get_access(const char *mnt, const char *path, uint32_t *mode)
+{
+	struct famfs_ioc_access io = { 0 };
+	char full[PATH_MAX + 64];
+	int fd, e = 0;
+
+	if ((size_t)snprintf(full, sizeof(full), "%s%s", mnt, path) >= sizeof(full))
+		return -ENAMETOOLONG;
+	fd = open(full, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, FAMFSIOC_GET_ACCESS, &io))
+		e = -errno;
+	else
+		*mode = io.access == FAMFS_ACCESS_RW ? FAM_OWN_RW :
+			io.access == FAMFS_ACCESS_RO ? FAM_OWN_RO : FAM_OWN_NONE;
+	close(fd);
+	return e;
+}
+
+struct cache_ctx {
+	bool invalidate;
+	uint64_t bytes;
+};
+
+static int cache_cb(void *arg, const char *full)
+{
+	struct cache_ctx *cc = arg;
+	int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), e = 0;
+	struct stat st;
+	void *map;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &st)) {
+		e = -errno;
+	} else if (st.st_size > 0) {
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED) {
+			e = -errno;
+		} else {
+			if (cc->invalidate)
+				fam_invalidate(map, (size_t)st.st_size);
+			else
+				fam_flush(map, (size_t)st.st_size);
+			cc->bytes += (uint64_t)st.st_size;
+			munmap(map, (size_t)st.st_size);
+		}
+	}
+	close(fd);
+	return e;
+}
+
+int fam_kmount_cache(const char *mnt, const char *path, bool invalidate, uint64_t *bytes)
+{
+	struct cache_ctx cc = { .invalidate = invalidate };
+	int e = walk_data_set(mnt, path, cache_cb, &cc);
+
+	if (bytes)
+		*bytes = cc.bytes;
+	return e < 0 ? e : 0;
+}
+
+int fam_kmount_lease(const char *mnt, uint32_t duration_ms, bool query,
+		     struct fam_kmount_lease *out)
+{
+	struct famfs_ioc_lease l = { .duration_ms = duration_ms };
+	int fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (query)
+		l.flags = FAMFS_LEASE_QUERY;
+	if (ioctl(fd, FAMFSIOC_LEASE, &l)) {
+		e = -errno;
+	} else if (out) {
+		out->active = l.state & FAMFS_LEASE_ACTIVE;
+		out->expired = l.state & FAMFS_LEASE_EXPIRED;
+		out->expirations = l.expirations;
+		out->remaining_ms = l.remaining_ms;
+	}
+	close(fd);
+	return e;
+}

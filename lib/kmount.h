@@ -29,4 +29,37 @@ int fam_kmount_rename(const char *mnt, const char *from, const char *to);
 /* Is path a mounted famfs (statfs magic)? */
 bool fam_kmount_is_famfs(const char *path);
 
+/*
+ * Ownership (docs/ownership.md). mode is an enum fam_owner_mode: FAM_OWN_NONE,
+ * FAM_OWN_RO or FAM_OWN_RW; path is a famfs path (absolute, inside mnt).
+ *
+ * Set this host's access (FAMFSIOC_SET_ACCESS) on every file of the data set
+ * at path: the file itself, or every file below a directory. Lowering access
+ * zaps live mappings. Files without a map (empty) are skipped; EBUSY (pages
+ * pinned by in-flight I/O: the new mode is in force regardless) counts as done.
+ * Returns the number of files set, or the first -errno (the walk goes on).
+ */
+int fam_kmount_set_access(const char *mnt, const char *path, uint32_t mode);
+/* This host's access to one file (FAMFSIOC_GET_ACCESS), as a FAM_OWN_* mode. */
+int fam_kmount_get_access(const char *mnt, const char *path, uint32_t *mode);
+/*
+ * Write back (fam_flush) or drop (fam_invalidate) this CPU's cached lines of
+ * every file of the data set: each file is mapped read-only through the mount
+ * and the helper runs over its bytes (cache lines are physically tagged, so
+ * any mapping reaches them). Needs at least read-only access to the files.
+ * *bytes (may be NULL) receives the bytes covered. Returns 0 or the first -errno.
+ */
+int fam_kmount_cache(const char *mnt, const char *path, bool invalidate, uint64_t *bytes);
+
+/* The mount's lease (self-fencing), see FAMFSIOC_LEASE. */
+struct fam_kmount_lease {
+	bool active;		/* a lease was armed before this call */
+	bool expired;		/* it expired since the last renewal: access was dropped */
+	uint32_t expirations;	/* since mount */
+	uint64_t remaining_ms;	/* after this call */
+};
+/* Arm or renew the lease for duration_ms (0 disables it); query only changes nothing. */
+int fam_kmount_lease(const char *mnt, uint32_t duration_ms, bool query,
+		     struct fam_kmount_lease *out);
+
 #endif

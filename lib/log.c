@@ -238,3 +238,14 @@ int fam_log_txn_commit(struct fam_log *log, struct fam_log_txn *t, bool new_head
 	log->hdr = h;
 	return 0;
 }
+
+int fam_log_set_epoch(struct fam_log *log, uint64_t epoch)
+{
+	struct fam_log_hdr h = log->hdr;
+
+	h.update_count++;
+	h.epoch = epoch;
+	write_hdr(log, &h);
+	log->hdr = h;
+	return 0;
+}

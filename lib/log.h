@@ -70,4 +70,7 @@ bool fam_log_txn_fits(const struct fam_log *log, const struct fam_log_txn *t, ui
 /* Publish: flush the records, then the header. new_head: the txn's first record becomes the head. */
 int fam_log_txn_commit(struct fam_log *log, struct fam_log_txn *t, bool new_head);
 
+/* A new master takes over: publish its epoch in the header (no record). */
+int fam_log_set_epoch(struct fam_log *log, uint64_t epoch);
+
 #endif

@@ -1272,3 +1272,13 @@ void fam_rpc_set_admin_gid(struct fam_rpc *r, gid_t gid, bool set)
 	r->opts.admin_gid = gid;
 	r->opts.admin_gid_set = set;
 }
+
+bool fam_rpc_conn_dead(const struct fam_rpc_conn *c)
+{
+	return c->dead;
+}
+
+const struct fam_rpc_peer *fam_rpc_conn_peer(const struct fam_rpc_conn *c)
+{
+	return &c->peer;
+}

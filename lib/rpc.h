@@ -141,6 +141,10 @@ struct fam_rpc_conn *fam_rpc_connect_tls(struct fam_rpc *r, const char *addr, SS
 struct fam_rpc_conn *fam_rpc_connect_fd(struct fam_rpc *r, int fd, int *err);
 /* Frees c. A connection whose peer went away stays allocated (calls fail) until this. */
 void fam_rpc_conn_close(struct fam_rpc_conn *c);
+/* Has the connection failed or been closed by the peer (close it and dial again)? */
+bool fam_rpc_conn_dead(const struct fam_rpc_conn *c);
+/* Peer identity of a connection (TLS: certificate CN). */
+const struct fam_rpc_peer *fam_rpc_conn_peer(const struct fam_rpc_conn *c);
 
 /* 0, or -ENOTCONN / -EINVAL / -EMSGSIZE / -ENOMEM (then done is not called). */
 int fam_rpc_call(struct fam_rpc_conn *c, const char *method, const void *payload, size_t len,

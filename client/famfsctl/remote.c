@@ -161,15 +161,17 @@ static int r_status(struct ctl *c, int argc, char **argv)
 		json_object_object_add(j, "uptime_ms", json_object_new_uint64(st.uptime_ms));
 		json_object_object_add(j, "rpc_calls", json_object_new_uint64(st.rpc_calls));
 		json_object_object_add(j, "rpc_errors", json_object_new_uint64(st.rpc_errors));
+		json_object_object_add(j, "role", json_object_new_string(st.role));
+		json_object_object_add(j, "master", json_object_new_int(st.master));
 		ctl_json_print(j);
 	} else {
-		printf("famfsd %s, %s mode%s%s, host %u%s\n"
+		printf("famfsd %s, %s mode%s%s, host %u, %s (master: host %d)%s\n"
 		       "  file system %s on %s\n"
 		       "  %llu files, %llu directories; log seq %llu..%llu (%s of %s used)\n"
 		       "  data: %s used, %s pending reuse, %s free\n"
 		       "  up %llu s, %llu calls, %llu errors\n",
 		       st.version, st.mode, st.mount[0] ? " at " : "", st.mount, st.host_id,
-		       st.writer ? " (log writer)" : "", st.uuid, st.device,
+		       st.role, st.master, st.writer ? ", log writer" : "", st.uuid, st.device,
 		       (unsigned long long)st.files, (unsigned long long)st.directories,
 		       (unsigned long long)st.head_seq, (unsigned long long)st.committed_seq,
 		       fam_size_str(st.log_used, a, sizeof(a)), fam_size_str(st.log_size, b, sizeof(b)),
@@ -559,6 +561,337 @@ out:
 	return ret;
 }
 
+/* ---- ownership verbs ---- */
+
+struct oopts {
+	int mode;			/* 0 unset, FAMFS_OWN_RO, FAMFS_OWN_RW */
+	int host;			/* FAMFS_HOST_SELF unless --host */
+	long to;			/* --to, -1 unset */
+	uint32_t wait_ms;
+	bool force;
+	long count;			/* --count, 0: forever */
+};
+
+static int oopts_parse(struct ctl *c, int argc, char **argv, struct oopts *o, const char *allowed)
+{
+	static const struct option lo[] = {
+		{ "rw", no_argument, NULL, 'W' },
+		{ "ro", no_argument, NULL, 'R' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ 0 }
+	};
+	int ch;
+
+	o->host = FAMFS_HOST_SELF;
+	o->to = -1;
+	optind = 1;
+	opterr = 0;
+	/* Options may come before or after PATH (no '+': getopt permutes). */
+	while ((ch = getopt_long(argc, argv, "fn:j", lo, NULL)) != -1) {
+		char *end;
+		long v;
+		double secs;
+
+		if (ch == 'j') {
+			c->json = true;
+			continue;
+		}
+		if (ch == '?' || !strchr(allowed, ch)) {
+			fprintf(stderr, "%s: %s: unknown or misplaced option '%s'\n", c->prog, argv[0],
+				argv[optind - 1]);
+			return -EINVAL;
+		}
+		switch (ch) {
+		case 'W':
+		case 'R':
+			if (o->mode) {
+				fprintf(stderr, "%s: %s: give one of --rw and --ro\n", c->prog, argv[0]);
+				return -EINVAL;
+			}
+			o->mode = ch == 'W' ? FAMFS_OWN_RW : FAMFS_OWN_RO;
+			break;
+		case 'H':
+		case 'T':
+		case 'n':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || errno || v < 0 ||
+			    (ch != 'n' && v > 255) || (ch == 'n' && v == 0)) {
+				fprintf(stderr, "%s: %s: invalid %s '%s' (%s)\n", c->prog, argv[0],
+					ch == 'n' ? "count" : "host id", optarg,
+					ch == 'n' ? "a positive number" : "0 to 255");
+				return -EINVAL;
+			}
+			if (ch == 'H')
+				o->host = (int)v;
+			else if (ch == 'T')
+				o->to = v;
+			else
+				o->count = v;
+			break;
+		case 'w':
+			secs = strtod(optarg, &end);
+			if (!*optarg || *end || !(secs >= 0) || secs > 3600) {
+				fprintf(stderr, "%s: %s: invalid wait '%s' (seconds, 0 to 3600)\n",
+					c->prog, argv[0], optarg);
+				return -EINVAL;
+			}
+			o->wait_ms = (uint32_t)(secs * 1000 + 0.5);
+			break;
+		case 'f':
+			o->force = true;
+			break;
+		}
+	}
+	return optind;
+}
+
+static const char *own_mode_name(uint32_t m)
+{
+	return m == FAMFS_OWN_RW ? "rw" : m == FAMFS_OWN_RO ? "ro" : "none";
+}
+
+static const char *own_mode_long(uint32_t m)
+{
+	return m == FAMFS_OWN_RW ? "read-write" : m == FAMFS_OWN_RO ? "read-only" : "no";
+}
+
+static const char *scope_name(enum famfs_grant_scope s)
+{
+	return s == FAMFS_SCOPE_ANCESTOR ? "ancestor" : s == FAMFS_SCOPE_DESCENDANT ? "descendant" :
+	       "self";
+}
+
+static json_object *owners_json(const struct famfs_owners *o)
+{
+	json_object *j = json_object_new_object(), *a = json_object_new_array();
+
+	json_object_object_add(j, "path", json_object_new_string(o->path));
+	json_object_object_add(j, "host", json_object_new_int64(o->host));
+	json_object_object_add(j, "access", json_object_new_string(own_mode_name(o->access)));
+	json_object_object_add(j, "owned", json_object_new_boolean(o->owned));
+	for (size_t i = 0; i < o->n_grants; i++) {
+		json_object *g = json_object_new_object();
+
+		json_object_object_add(g, "path", json_object_new_string(o->grants[i].path));
+		json_object_object_add(g, "host", json_object_new_int64(o->grants[i].host));
+		json_object_object_add(g, "mode", json_object_new_string(own_mode_name(o->grants[i].mode)));
+		json_object_object_add(g, "epoch", json_object_new_uint64(o->grants[i].epoch));
+		json_object_object_add(g, "seq", json_object_new_uint64(o->grants[i].seq));
+		json_object_object_add(g, "scope", json_object_new_string(scope_name(o->grants[i].scope)));
+		json_object_array_add(a, g);
+	}
+	json_object_object_add(j, "owners", a);
+	if (o->warning && o->warning[0])
+		json_object_object_add(j, "warning", json_object_new_string(o->warning));
+	return j;
+}
+
+static void owners_print(const struct famfs_owners *o)
+{
+	if (!o->n_grants) {
+		printf("%s: not owned: every host may read and write it\n", o->path);
+		return;
+	}
+	printf("%s: %s; host %u has %s access\n", o->path,
+	       o->owned ? "owned" : "not owned itself (grants below it)", o->host,
+	       o->owned ? own_mode_long(o->access) : "read-write");
+	for (size_t i = 0; i < o->n_grants; i++) {
+		const struct famfs_grant *g = &o->grants[i];
+
+		printf("  host %-3u %-10s epoch %-6llu seq %-8llu on %s%s\n", g->host,
+		       own_mode_long(g->mode), (unsigned long long)g->epoch,
+		       (unsigned long long)g->seq, g->path,
+		       g->scope == FAMFS_SCOPE_ANCESTOR ? " (covers it)" :
+		       g->scope == FAMFS_SCOPE_DESCENDANT ? " (inside it)" : "");
+	}
+}
+
+static const struct famfs_grant *grant_for(const struct famfs_owners *o, uint32_t host)
+{
+	for (size_t i = 0; i < o->n_grants; i++)
+		if (o->grants[i].scope == FAMFS_SCOPE_SELF && o->grants[i].host == host)
+			return &o->grants[i];
+	return NULL;
+}
+
+/* Shared tail of acquire / release / handoff / owners. */
+static int owners_done(struct ctl *c, struct famfs_client *fc, const char *path, int err,
+		       struct famfs_owners *o, const char *verb, uint32_t host)
+{
+	const struct famfs_grant *g;
+
+	if (err) {
+		rfail(c, fc, path, err);
+		famfs_disconnect(fc);
+		return EXIT_FAIL;
+	}
+	if (c->json) {
+		ctl_json_print(owners_json(o));
+	} else if (!strcmp(verb, "owners")) {
+		owners_print(o);
+	} else if (!strcmp(verb, "release")) {
+		printf("%s: host %u released it\n", o->path, host);
+	} else if ((g = grant_for(o, host))) {
+		printf("%s: host %u owns it %s (epoch %llu)%s\n", o->path, host, own_mode_long(g->mode),
+		       (unsigned long long)g->epoch, strcmp(verb, "handoff") ? "" : ", handed off");
+	}
+	if (o->warning && o->warning[0])
+		fprintf(stderr, "%s: warning: %s\n", c->prog, o->warning);
+	famfs_owners_free(o);
+	famfs_disconnect(fc);
+	return EXIT_OK;
+}
+
+/* The host a verb acted for: --host, or the daemon's own. */
+static uint32_t acting_host(struct famfs_client *fc, int host)
+{
+	struct famfs_status st;
+
+	if (host >= 0)
+		return (uint32_t)host;
+	return famfs_status(fc, &st) ? 0 : st.host_id;
+}
+
+static int r_acquire(struct ctl *c, int argc, char **argv)
+{
+	struct oopts o = { 0 };
+	struct famfs_client *fc;
+	struct famfs_owners ow;
+	int i = oopts_parse(c, argc, argv, &o, "WRH"), err;
+
+	if (i < 0 || argc - i != 1 || !o.mode) {
+		fprintf(stderr, "usage: famfsctl acquire PATH --rw|--ro [--host N]\n");
+		return EXIT_USAGE;
+	}
+	if (!(fc = rconnect(c)))
+		return EXIT_FAIL;
+	err = famfs_acquire(fc, argv[i], (uint32_t)o.mode, o.host, &ow);
+	return owners_done(c, fc, argv[i], err, &ow, "acquire", err ? 0 : acting_host(fc, o.host));
+}
+
+static int r_release(struct ctl *c, int argc, char **argv)
+{
+	struct oopts o = { 0 };
+	struct famfs_client *fc;
+	struct famfs_owners ow;
+	int i = oopts_parse(c, argc, argv, &o, "H"), err;
+
+	if (i < 0 || argc - i != 1) {
+		fprintf(stderr, "usage: famfsctl release PATH [--host N]\n");
+		return EXIT_USAGE;
+	}
+	if (!(fc = rconnect(c)))
+		return EXIT_FAIL;
+	err = famfs_release(fc, argv[i], o.host, &ow);
+	return owners_done(c, fc, argv[i], err, &ow, "release", err ? 0 : acting_host(fc, o.host));
+}
+
+static int r_handoff(struct ctl *c, int argc, char **argv)
+{
+	struct oopts o = { 0 };
+	struct famfs_client *fc;
+	struct famfs_owners ow;
+	int i = oopts_parse(c, argc, argv, &o, "Twf"), err;
+
+	if (i < 0 || argc - i != 1 || o.to < 0) {
+		fprintf(stderr, "usage: famfsctl handoff PATH --to HOST [--wait SECS] [--force]\n");
+		return EXIT_USAGE;
+	}
+	if (!(fc = rconnect(c)))
+		return EXIT_FAIL;
+	err = famfs_handoff(fc, argv[i], (uint32_t)o.to, o.wait_ms, o.force, &ow);
+	return owners_done(c, fc, argv[i], err, &ow, "handoff", (uint32_t)o.to);
+}
+
+static int r_owners(struct ctl *c, int argc, char **argv)
+{
+	struct oopts o = { 0 };
+	struct famfs_client *fc;
+	struct famfs_owners ow;
+	int i = oopts_parse(c, argc, argv, &o, ""), err;
+
+	if (i < 0 || argc - i != 1) {
+		fprintf(stderr, "usage: famfsctl owners PATH\n");
+		return EXIT_USAGE;
+	}
+	if (!(fc = rconnect(c)))
+		return EXIT_FAIL;
+	err = famfs_owners(fc, argv[i], &ow);
+	return owners_done(c, fc, argv[i], err, &ow, "owners", 0);
+}
+
+struct watch_state {
+	struct ctl *c;
+	long count, seen;
+};
+
+static int on_event(const struct famfs_event *ev, void *arg)
+{
+	struct watch_state *w = arg;
+
+	if (!strcmp(ev->kind, "ready")) {
+		fprintf(stderr, "%s: watching%s%s from seq %llu\n", w->c->prog,
+			ev->path[0] ? " " : "", ev->path, (unsigned long long)ev->seq);
+		return 0;
+	}
+	if (w->c->json) {
+		json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "kind", json_object_new_string(ev->kind));
+		json_object_object_add(j, "path", json_object_new_string(ev->path));
+		if (ev->to[0])
+			json_object_object_add(j, "to", json_object_new_string(ev->to));
+		json_object_object_add(j, "seq", json_object_new_uint64(ev->seq));
+		if (ev->has_host) {
+			json_object_object_add(j, "host", json_object_new_int64(ev->host));
+			json_object_object_add(j, "mode", json_object_new_string(own_mode_name(ev->mode)));
+			json_object_object_add(j, "epoch", json_object_new_uint64(ev->epoch));
+		}
+		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+	} else if (!strcmp(ev->kind, "rename")) {
+		printf("seq %llu rename %s -> %s\n", (unsigned long long)ev->seq, ev->path, ev->to);
+	} else if (ev->has_host) {
+		printf("seq %llu %s %s host %u %s epoch %llu\n", (unsigned long long)ev->seq, ev->kind,
+		       ev->path, ev->host, own_mode_name(ev->mode), (unsigned long long)ev->epoch);
+	} else {
+		printf("seq %llu %s %s\n", (unsigned long long)ev->seq, ev->kind, ev->path);
+	}
+	fflush(stdout);
+	return w->count && ++w->seen >= w->count;
+}
+
+static int r_watch(struct ctl *c, int argc, char **argv)
+{
+	struct oopts o = { 0 };
+	struct famfs_client *fc;
+	struct watch_state w = { .c = c };
+	int i = oopts_parse(c, argc, argv, &o, "n"), err;
+
+	if (i < 0 || argc - i > 1) {
+		fprintf(stderr, "usage: famfsctl watch [PATH] [--count N]\n");
+		return EXIT_USAGE;
+	}
+	w.count = o.count;
+	if (!(fc = rconnect(c)))
+		return EXIT_FAIL;
+	err = famfs_watch_path(fc, argc - i == 1 ? argv[i] : NULL, on_event, &w);
+	if (err) {
+		rfail(c, fc, "watch", err);
+		famfs_disconnect(fc);
+		return EXIT_FAIL;
+	}
+	famfs_disconnect(fc);
+	return EXIT_OK;
+}
+
 static const struct ctl_verb verbs[] = {
 	{ "status", r_status, "", "daemon, file system and log state" },
 	{ "ls", r_ls, "[-l] [PATH]", "list a directory" },
@@ -570,6 +903,12 @@ static const struct ctl_verb verbs[] = {
 	{ "rm", r_rm, "PATH...", "delete files or empty directories" },
 	{ "mv", r_mv, "FROM TO", "rename" },
 	{ "verify", r_verify, "PATH [LOCAL_FILE]", "map a file, checksum it, compare with a local file" },
+	{ "acquire", r_acquire, "PATH --rw|--ro [--host N]", "own a data set (file or directory tree)" },
+	{ "release", r_release, "PATH [--host N]", "drop a grant" },
+	{ "handoff", r_handoff, "PATH --to HOST [--wait SECS] [--force]",
+	  "move the read-write grant to another host" },
+	{ "owners", r_owners, "PATH", "grants on a path, above and below it" },
+	{ "watch", r_watch, "[PATH] [--count N]", "stream namespace and ownership changes" },
 };
 
 void ctl_remote_usage(FILE *out)

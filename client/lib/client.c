@@ -26,6 +26,7 @@ struct famfs_client {
 	struct fam_rpc *rpc;
 	struct fam_rpc_conn *conn;
 	uint32_t timeout_ms;
+	char socket[4096];		/* for the second connection of famfs_watch */
 	char err[8448];
 	bool have_status;
 	struct famfs_status st;
@@ -51,6 +52,7 @@ int famfs_connect(const char *socket, struct famfs_client **out)
 	if (!socket)
 		socket = FAMFS_CLIENT_SOCKET_DEFAULT;
 	c->timeout_ms = DEFAULT_TIMEOUT_MS;
+	snprintf(c->socket, sizeof(c->socket), "%s", socket);
 	c->base = event_base_new();
 	if (!c->base)
 		goto fail;
@@ -93,9 +95,9 @@ void famfs_set_timeout(struct famfs_client *c, uint32_t ms)
 	c->timeout_ms = ms;
 }
 
-/* One call: pack req (may be NULL), run it, hand back the reply bytes. */
-static int call(struct famfs_client *c, const char *method, const ProtobufCMessage *req,
-		uint8_t **reply, size_t *reply_len)
+/* One call with a deadline: pack req (may be NULL), run it, hand back the reply bytes. */
+static int call_dl(struct famfs_client *c, const char *method, const ProtobufCMessage *req,
+		   uint8_t **reply, size_t *reply_len, uint32_t deadline_ms)
 {
 	uint8_t *buf = NULL, *rep = NULL;
 	size_t len = 0, rlen = 0;
@@ -110,7 +112,7 @@ static int call(struct famfs_client *c, const char *method, const ProtobufCMessa
 			return set_err(c, -ENOMEM, "%s", "out of memory");
 		protobuf_c_message_pack(req, buf);
 	}
-	status = fam_rpc_call_sync(c->conn, method, buf, len, c->timeout_ms, &rep, &rlen, &msg);
+	status = fam_rpc_call_sync(c->conn, method, buf, len, deadline_ms, &rep, &rlen, &msg);
 	free(buf);
 	if (status != FAM_RPC_OK) {
 		snprintf(c->err, sizeof(c->err), "%s: %s", fam_rpc_status_name(status),
@@ -127,6 +129,12 @@ static int call(struct famfs_client *c, const char *method, const ProtobufCMessa
 		free(rep);
 	}
 	return 0;
+}
+
+static int call(struct famfs_client *c, const char *method, const ProtobufCMessage *req,
+		uint8_t **reply, size_t *reply_len)
+{
+	return call_dl(c, method, req, reply, reply_len, c->timeout_ms);
 }
 
 static int stat_from_node(const Famfs__Node *n, struct famfs_stat *st)
@@ -241,6 +249,8 @@ int famfs_status(struct famfs_client *c, struct famfs_status *st)
 	st->uptime_ms = r->uptime_ms;
 	st->rpc_calls = r->rpc_calls;
 	st->rpc_errors = r->rpc_errors;
+	COPY_STR(st->role, r->role);
+	st->master = r->master;
 	famfs__status_reply__free_unpacked(r, NULL);
 	c->st = *st;
 	c->have_status = true;
@@ -383,6 +393,22 @@ static int map_extents(struct famfs_client *c, const struct famfs_stat *st, int 
 	return 0;
 }
 
+/* Ownership: may this host map path (for writing)? An older famfsd without famfs.Open: yes. */
+static int open_check(struct famfs_client *c, const char *path, int prot)
+{
+	Famfs__OpenRequest m = FAMFS__OPEN_REQUEST__INIT;
+	int err;
+
+	m.path = (char *)path;
+	m.write = (prot & PROT_WRITE) != 0;
+	err = call(c, "famfs.Open", &m.base, NULL, NULL);
+	if (err == -ENOSYS) {
+		c->err[0] = 0;
+		return 0;
+	}
+	return err;
+}
+
 int famfs_mmap(struct famfs_client *c, const char *path, int prot, struct famfs_map *m)
 {
 	struct famfs_status s;
@@ -391,6 +417,9 @@ int famfs_mmap(struct famfs_client *c, const char *path, int prot, struct famfs_
 
 	memset(m, 0, sizeof(*m));
 	if (!c->have_status && (err = famfs_status(c, &s)))
+		return err;
+	err = open_check(c, path, prot);
+	if (err)
 		return err;
 	err = famfs_stat(c, path, &st);
 	if (err)
@@ -449,4 +478,215 @@ void famfs_flush(const void *addr, size_t len)
 void famfs_invalidate(const void *addr, size_t len)
 {
 	fam_invalidate(addr, len);
+}
+
+/* ---- ownership ---- */
+
+void famfs_owners_free(struct famfs_owners *o)
+{
+	if (!o)
+		return;
+	for (size_t i = 0; i < o->n_grants; i++)
+		free(o->grants[i].path);
+	free(o->grants);
+	free(o->path);
+	free(o->warning);
+	memset(o, 0, sizeof(*o));
+}
+
+static int owners_from(struct famfs_client *c, const uint8_t *rep, size_t len,
+		       struct famfs_owners *o)
+{
+	Famfs__OwnersReply *r = famfs__owners_reply__unpack(NULL, len, rep);
+	int err = 0;
+
+	memset(o, 0, sizeof(*o));
+	if (!r)
+		return set_err(c, -EPROTO, "%s", "malformed OwnersReply");
+	o->path = strdup(r->path);
+	o->warning = strdup(r->warning);
+	o->grants = calloc(r->n_owners + 1, sizeof(*o->grants));
+	if (!o->path || !o->warning || !o->grants) {
+		err = -ENOMEM;
+		goto out;
+	}
+	o->host = r->host;
+	o->access = r->access;
+	o->owned = r->owned;
+	for (size_t i = 0; i < r->n_owners; i++) {
+		struct famfs_grant *g = &o->grants[i];
+
+		g->path = strdup(r->owners[i]->path);
+		if (!g->path) {
+			err = -ENOMEM;
+			goto out;
+		}
+		g->host = r->owners[i]->host;
+		g->mode = r->owners[i]->mode;
+		g->epoch = r->owners[i]->epoch;
+		g->seq = r->owners[i]->seq;
+		g->scope = (enum famfs_grant_scope)r->owners[i]->scope;
+		o->n_grants = i + 1;
+	}
+out:
+	famfs__owners_reply__free_unpacked(r, NULL);
+	if (err) {
+		famfs_owners_free(o);
+		set_err(c, err, "%s", "out of memory");
+	}
+	return err;
+}
+
+/* A call whose reply is an OwnersReply (out may be NULL). */
+static int owners_call(struct famfs_client *c, const char *method, const ProtobufCMessage *req,
+		       struct famfs_owners *out, uint32_t deadline_ms)
+{
+	uint8_t *rep = NULL;
+	size_t len = 0;
+	int err = call_dl(c, method, req, &rep, &len, deadline_ms);
+
+	if (!err && out)
+		err = owners_from(c, rep, len, out);
+	free(rep);
+	return err;
+}
+
+int famfs_acquire(struct famfs_client *c, const char *path, uint32_t mode, int host,
+		  struct famfs_owners *out)
+{
+	Famfs__AcquireRequest m = FAMFS__ACQUIRE_REQUEST__INIT;
+
+	m.path = (char *)path;
+	m.mode = mode;
+	m.has_host = host >= 0;
+	m.host = host >= 0 ? (uint32_t)host : 0;
+	return owners_call(c, "famfs.Acquire", &m.base, out, c->timeout_ms);
+}
+
+int famfs_release(struct famfs_client *c, const char *path, int host, struct famfs_owners *out)
+{
+	Famfs__ReleaseRequest m = FAMFS__RELEASE_REQUEST__INIT;
+
+	m.path = (char *)path;
+	m.has_host = host >= 0;
+	m.host = host >= 0 ? (uint32_t)host : 0;
+	return owners_call(c, "famfs.Release", &m.base, out, c->timeout_ms);
+}
+
+int famfs_handoff(struct famfs_client *c, const char *path, uint32_t to_host, uint32_t wait_ms,
+		  bool force, struct famfs_owners *out)
+{
+	Famfs__HandoffRequest m = FAMFS__HANDOFF_REQUEST__INIT;
+	uint64_t dl = (uint64_t)c->timeout_ms + wait_ms + 5000;
+
+	m.path = (char *)path;
+	m.to_host = to_host;
+	m.wait_ms = wait_ms;
+	m.force = force;
+	return owners_call(c, "famfs.Handoff", &m.base, out,
+			   dl > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)dl);
+}
+
+int famfs_owners(struct famfs_client *c, const char *path, struct famfs_owners *out)
+{
+	Famfs__PathRequest m = FAMFS__PATH_REQUEST__INIT;
+
+	m.path = (char *)path;
+	return owners_call(c, "famfs.Owners", &m.base, out, c->timeout_ms);
+}
+
+struct watch_ctx {
+	famfs_watch_fn cb;
+	void *arg;
+	bool done, stop;
+	int status;
+	char *msg;
+};
+
+static void watch_item(const uint8_t *payload, size_t len, void *arg)
+{
+	struct watch_ctx *w = arg;
+	Famfs__WatchEvent *e;
+	struct famfs_event ev;
+
+	if (w->stop)
+		return;
+	e = famfs__watch_event__unpack(NULL, len, payload);
+	if (!e)
+		return;
+	if (strcmp(e->kind, "keepalive")) {
+		ev.kind = e->kind;
+		ev.path = e->path;
+		ev.to = e->to;
+		ev.seq = e->seq;
+		ev.has_host = e->has_host;
+		ev.host = e->host;
+		ev.mode = e->mode;
+		ev.epoch = e->epoch;
+		if (w->cb(&ev, w->arg))
+			w->stop = true;
+	}
+	famfs__watch_event__free_unpacked(e, NULL);
+}
+
+static void watch_done(int status, const char *msg, const uint8_t *payload, size_t len,
+		       void *arg)
+{
+	struct watch_ctx *w = arg;
+
+	w->done = true;
+	w->status = status;
+	free(w->msg);
+	w->msg = strdup(msg ? msg : "");
+}
+
+int famfs_watch_path(struct famfs_client *c, const char *path, famfs_watch_fn cb, void *arg)
+{
+	Famfs__WatchRequest m = FAMFS__WATCH_REQUEST__INIT;
+	struct watch_ctx w = { .cb = cb, .arg = arg };
+	struct fam_rpc_conn *conn;
+	uint8_t *buf;
+	size_t len;
+	int err = 0;
+
+	c->err[0] = 0;
+	conn = fam_rpc_connect_unix(c->rpc, c->socket, &err);
+	if (!conn)
+		return set_err(c, err, "cannot open a second connection to famfsd at %s", c->socket);
+	m.path = (char *)(path ? path : "");
+	len = famfs__watch_request__get_packed_size(&m);
+	buf = malloc(len ? len : 1);
+	if (!buf) {
+		fam_rpc_conn_close(conn);
+		return set_err(c, -ENOMEM, "%s", "out of memory");
+	}
+	famfs__watch_request__pack(&m, buf);
+	err = fam_rpc_call(conn, "famfs.Watch", buf, len, 0, watch_done, watch_item, &w);
+	free(buf);
+	if (err) {
+		fam_rpc_conn_close(conn);
+		return set_err(c, err, "%s", "cannot start the watch");
+	}
+	while (!w.done && !w.stop)
+		if (event_base_loop(c->base, EVLOOP_ONCE) != 0)
+			break;
+	fam_rpc_conn_close(conn);	/* a stop by the callback: the call ends as CANCELLED */
+	if (w.stop) {
+		free(w.msg);
+		return 0;
+	}
+	if (!w.done) {
+		free(w.msg);
+		return set_err(c, -EIO, "%s", "event loop failed");
+	}
+	snprintf(c->err, sizeof(c->err), "the watch ended: %s: %s", fam_rpc_status_name(w.status),
+		 w.msg && *w.msg ? w.msg : "no detail");
+	free(w.msg);
+	err = fam_rpc_errno_from_status(w.status);
+	return err ? err : -ENOTCONN;
+}
+
+int famfs_watch(struct famfs_client *c, famfs_watch_fn cb, void *arg)
+{
+	return famfs_watch_path(c, NULL, cb, arg);
 }

@@ -11,3 +11,24 @@ check-integration: all $(B)/tests/rpc_poke $(B)/tests/test_client
 	@B=$(B) bash tests/integration/test_famfsd.sh
 
 CHECK_TARGETS += check-integration
+
+# Several famfsd on loopback over one fabric file (the cluster).
+check-cluster: all
+	@B=$(B) bash tests/integration/test_cluster.sh
+CHECK_TARGETS += check-cluster
+
+# Fault injection: kill -9 of the master during commits, FAULT_TRIALS times.
+FAULT_TRIALS ?= 100
+check-faults: all
+	@B=$(B) FAMFS_FAULT_TRIALS=$(FAULT_TRIALS) bash tests/faults/test_failover.sh
+# The short form inside make check.
+check-faults-short: all
+	@B=$(B) FAMFS_FAULT_TRIALS=5 bash tests/faults/test_failover.sh
+CHECK_TARGETS += check-faults-short
+
+# Ownership (serial and read-only sharing): one host, then three on loopback;
+# runs as part of check-integration.
+check-ownership: all
+	@B=$(B) bash tests/integration/test_ownership.sh
+	@B=$(B) bash tests/integration/test_ownership_cluster.sh
+check-integration: check-ownership

@@ -11,7 +11,9 @@
 #            mount's .meta DAX files), then the single-host kernel scenarios;
 #   phase 2  VM2 and VM3 at once, linked by a socket netdev (IPv6 ULA):
 #            both famfsctl local replay into their mount and check the
-#            bytes; VM2 then removes a file as writer, VM3 replays it away.
+#            bytes; VM2 then removes a file as writer, VM3 replays it away;
+#            VM3 then runs famfsd in kernel mode (famfsd.sh) and VM2
+#            replays the daemon's files once it has stopped.
 #   bench    one VM, bench.sh, results in bench/results/vm.txt.
 # Prints one line per scenario and "vm: N passed, N failed[, N skipped]".
 # Exits 0 with "SKIP: <reason>" when qemu or the kernel is missing.
@@ -38,7 +40,7 @@ vmlinuz=/boot/vmlinuz-$kver
 [ -d "/lib/modules/$kver/kernel" ] || skip "no modules in /lib/modules/$kver"
 [ -x "$vmtool" ] || skip "famfs_vmtool not built"
 command -v cpio >/dev/null || skip "cpio not installed"
-for t in mkfs.famfs famfsctl fsck.famfs; do
+for t in mkfs.famfs famfsctl famfsd fsck.famfs; do
 	[ -f "$build/$t" ] && [ -x "$build/$t" ] ||
 		{ echo "$build/$t not built (make all)"; echo "vm: 0 passed, 1 failed"; exit 1; }
 done

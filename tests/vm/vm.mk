@@ -15,9 +15,9 @@ $(VMTOOL): tests/vm/famfs_vmtool.c kernel/uapi/famfs_ioctl.h
 	$(Q)$(CC) -static -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 		-Ikernel/uapi -o $@ $<
 
-# The scenarios run the project's tools (mkfs.famfs, famfsctl, fsck.famfs);
+# The scenarios run the project's tools (mkfs.famfs, famfsctl, famfsd, fsck.famfs);
 # run.sh fails when they are missing.
-VM_TOOLS := $(B)/mkfs.famfs $(B)/fsck.famfs $(B)/famfsctl
+VM_TOOLS := $(B)/mkfs.famfs $(B)/fsck.famfs $(B)/famfsctl $(B)/famfsd
 
 check-vm:
 	@$(MAKE) --no-print-directory deps-vm || echo "warning: could not install the VM packages"

@@ -6,7 +6,10 @@
 # Both run at the same time (concurrent readers) and talk over an IPv6 ULA
 # link: once VM3 has replayed, VM2 becomes the writer and removes a file
 # (famfsctl local rm through its own mount), and VM3's next replay must
-# remove it too.  VM2 then tries devdax and memory-failure handling.
+# remove it too.  VM3 then unmounts and runs famfsd in kernel mode
+# (famfsd.sh: the daemon mounts, replays, serves famfsctl, stops, restarts)
+# while VM2 waits; VM2 replays the daemon's files and checks their bytes,
+# then tries devdax and memory-failure handling.
 #
 # FAMFS_ROLE=vm2|vm3 (kernel command line famfs_role=).
 . /tests/lib.sh
@@ -101,6 +104,32 @@ else
 	*"clean, 3 files, 2 directories"*) pass "vm2 fsck.famfs clean after rm (3 files)" ;;
 	*) fail "vm2 fsck.famfs after rm" "$_o" ;;
 	esac
+	# VM3 now runs famfsd in kernel mode (the only writer; VM2 stays
+	# idle until it has stopped), then VM2 replays what the daemon made.
+	say 5003 idle || fail "vm2 tells vm3 it is idle" "no connection"
+	_m=$(hear 5004)
+	rm -f /tmp/dsrc; truncate -s 5000000 /tmp/dsrc && $T fill /tmp/dsrc 21 >/dev/null
+	ctl_json /tmp/r4 local replay $DEV $MNT; rc=$?
+	c=$(counts /tmp/r4)
+	if [ "$_m" = stopped ] && [ $rc = 0 ] &&
+	   [ "$c" = "dirs=2 files=2 existing=4 removed=1 failed=0 log=4f/4d" ]; then
+		pass "vm2 replay after vm3's famfsd: /x/y, /x/y/g, /x/big created, /d/new removed"
+	else
+		fail "vm2 replay after vm3's famfsd" "msg=$_m rc=$rc $c"
+	fi
+	_o=
+	cmp /tmp/dsrc $MNT/x/y/g >/dev/null 2>&1 || _o="$_o cmp /x/y/g"
+	_v=$($T verify $MNT/x/y/g 21 2>&1); [ "$_v" = "ok 5000000" ] || _o="$_o /x/y/g: $_v"
+	_v=$($T verify $MNT/x/big 23 2>&1); [ "$_v" = "ok 8388608" ] || _o="$_o /x/big: $_v"
+	famfsctl local cat $MNT /x/y/g 2>&1 | cmp - /tmp/dsrc >/dev/null 2>&1 || _o="$_o local cat /x/y/g"
+	[ -e $MNT/d/new ] || [ -e $MNT/x/y/f ] || [ -e $MNT/x/tmp ] && _o="$_o removed files present"
+	[ -z "$_o" ] && pass "vm2 sees famfsd's files with identical bytes (cmp, mmap, local cat)" ||
+		fail "vm2 sees famfsd's files" "$_o"
+	_o=$(fsck.famfs $MNT 2>&1)
+	case $_o in
+	*"clean, 4 files, 4 directories"*) pass "vm2 fsck.famfs clean after famfsd (4 files, 4 dirs)" ;;
+	*) fail "vm2 fsck.famfs after famfsd" "$_o" ;;
+	esac
 fi
 
 if [ "$R" = vm2 ]; then
@@ -156,4 +185,17 @@ if dmesg | grep -qE 'BUG:|WARNING:|Oops|Busy inodes'; then
 	fail "$R kernel log clean" "$(dmesg | grep -E 'BUG:|WARNING:|Oops|Busy inodes' | head -n 1)"
 else
 	pass "$R kernel log clean"
+fi
+
+# VM3: famfsd in kernel mode (tests/vm/famfsd.sh) once VM2 is idle; its
+# mount is gone and it has no private files the daemon's replay would prune.
+if [ "$R" = vm3 ]; then
+	_m=$(hear 5003)
+	. /tests/famfsd.sh
+	if [ "$_m" = idle ]; then
+		famfsd_scenarios "vm3 famfsd"
+	else
+		fail "vm3 famfsd" "vm2 did not say it is idle ($_m)"
+	fi
+	say 5004 stopped || fail "vm3 tells vm2 famfsd stopped" "no connection"
 fi

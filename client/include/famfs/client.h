@@ -57,6 +57,8 @@ struct famfs_status {
 	uint64_t log_size, log_used;
 	uint64_t data_bytes, used_bytes, pending_bytes, free_bytes;
 	uint64_t uptime_ms, rpc_calls, rpc_errors;
+	char role[16];		/* master, follower (a single host is its own master) */
+	int32_t master;		/* host id of the master; -1: none known */
 };
 
 /* A file's bytes mapped into this process: the fabric memory itself. */
@@ -91,7 +93,10 @@ void famfs_stat_free(struct famfs_stat *st);
 void famfs_list_free(struct famfs_stat *entries, size_t n);
 
 /*
- * Map a file's bytes (PROT_READ and/or PROT_WRITE). Kernel mode: mmap of the
+ * Map a file's bytes (PROT_READ and/or PROT_WRITE). famfsd first checks
+ * ownership (famfs.Open): -EACCES when another host owns the file's data
+ * set read-write, or read-only and this host holds no grant (or PROT_WRITE
+ * with a read-only grant). Kernel mode: mmap of the
  * file in the famfs mount (DAX, PMD faults for 2 MiB-aligned files).
  * User-space mode: the file's extents are mapped straight from the device,
  * laid out contiguously. Writers must famfs_flush() before another host
@@ -101,6 +106,93 @@ int famfs_mmap(struct famfs_client *c, const char *path, int prot, struct famfs_
 int famfs_munmap(struct famfs_map *m);
 void famfs_flush(const void *addr, size_t len);
 void famfs_invalidate(const void *addr, size_t len);
+
+/*
+ * ---- Ownership: serial sharing and read-only sharing (docs/ownership.md) ----
+ *
+ * A data set is a file or a directory tree. One host may own it read-write
+ * (no other host may then hold any grant on it, on a directory above it or
+ * on anything below it), or any number of hosts read-only. Files nobody owns
+ * are open to every host. Each grant carries a fencing epoch.
+ */
+#define FAMFS_OWN_NONE	0
+#define FAMFS_OWN_RO	1
+#define FAMFS_OWN_RW	2
+/* host argument: the host of the famfsd this client talks to. */
+#define FAMFS_HOST_SELF	(-1)
+
+enum famfs_grant_scope {
+	FAMFS_SCOPE_SELF = 0,		/* on the path itself */
+	FAMFS_SCOPE_ANCESTOR = 1,	/* on a directory above it (covers it) */
+	FAMFS_SCOPE_DESCENDANT = 2,	/* on something below it */
+};
+
+struct famfs_grant {
+	char *path;			/* the data set the grant is on */
+	uint32_t host;
+	uint32_t mode;			/* FAMFS_OWN_RO or FAMFS_OWN_RW */
+	uint64_t epoch;			/* fencing epoch */
+	uint64_t seq;			/* log record that made it */
+	enum famfs_grant_scope scope;
+};
+
+struct famfs_owners {
+	char *path;
+	uint32_t host;			/* the answering famfsd's host id */
+	uint32_t access;		/* that host's access to path now: FAMFS_OWN_* */
+	bool owned;			/* a grant on path or above it applies */
+	size_t n_grants;
+	struct famfs_grant *grants;
+	char *warning;			/* "" or a note (e.g. the new owner did not confirm) */
+};
+
+/*
+ * Grant host (FAMFS_HOST_SELF: this host) mode on path. -EBUSY
+ * (FAILED_PRECONDITION) when another host's grant is in the way; asking
+ * again for a grant already held changes nothing. out (may be NULL): the
+ * owners afterwards; free with famfs_owners_free().
+ */
+int famfs_acquire(struct famfs_client *c, const char *path, uint32_t mode, int host,
+		  struct famfs_owners *out);
+/* Drop host's grant on exactly path. */
+int famfs_release(struct famfs_client *c, const char *path, int host, struct famfs_owners *out);
+/*
+ * Move the read-write grant on path from its owner to to_host: the owner
+ * revokes its access (waiting up to wait_ms for its local users to close;
+ * force: revoke even if still in use, and proceed without an owner that does
+ * not answer once its lease has expired) and flushes its caches, the master
+ * commits the new grant (epoch + 1), to_host invalidates its caches.
+ */
+int famfs_handoff(struct famfs_client *c, const char *path, uint32_t to_host, uint32_t wait_ms,
+		  bool force, struct famfs_owners *out);
+/* The grants on path, on directories above it and below it. */
+int famfs_owners(struct famfs_client *c, const char *path, struct famfs_owners *out);
+void famfs_owners_free(struct famfs_owners *o);
+
+/*
+ * One change applied on the daemon's host. kind: "ready" (first event: the
+ * watch is in place), "mkdir", "create", "delete", "rename" (to: new path),
+ * "owner" (host, mode: FAMFS_OWN_NONE = released, epoch), "checkpoint".
+ * Strings are valid during the callback only.
+ */
+struct famfs_event {
+	const char *kind;
+	const char *path;
+	const char *to;
+	uint64_t seq;			/* log sequence number */
+	bool has_host;
+	uint32_t host, mode;
+	uint64_t epoch;
+};
+typedef int (*famfs_watch_fn)(const struct famfs_event *ev, void *arg);
+/*
+ * Stream events (on a second connection) until cb returns non-zero (then 0
+ * is returned) or the stream ends (the daemon stops or goes away: -ENOTCONN,
+ * a reader too slow: -ENOSPC; famfs_errmsg() says which).
+ */
+int famfs_watch(struct famfs_client *c, famfs_watch_fn cb, void *arg);
+/* The same, for events on path or below it only. */
+int famfs_watch_path(struct famfs_client *c, const char *path, famfs_watch_fn cb, void *arg);
 
 #ifdef __cplusplus
 }

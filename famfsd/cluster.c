@@ -1,0 +1,669 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Cluster core: peers over mutual TLS, the master lease, forwarding and
+ * push replay.
+ *
+ * Master lease (majority promises): a candidate takes epoch E = highest
+ * seen + 1 and asks every host for a promise. A host promises at most one
+ * candidate per epoch, and none other while an earlier promise is still
+ * running (lease_ms from when it granted, on its own monotonic clock). The
+ * master counts its lease from before it asked, so it expires no later than
+ * any promise it holds; it renews every lease/3 and stops writing when it
+ * cannot. A successor can therefore only win after the old lease ran out,
+ * and it publishes its epoch in the log header before its first write; the
+ * log writer (lib/fs.c) refuses to commit when the header moved under it.
+ *
+ * Followers hear from the master through renewals and pushes; a follower
+ * that heard nothing for lease + lease/2 (plus a per-host stagger) stands.
+ */
+#include "cluster.h"
+#include "famfsd.h"
+#include "famfs.pb-c.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <openssl/ssl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONNECT_BACKOFF_MS	300
+#define PEER_DEADLINE_MS	2000
+
+struct peer {
+	const struct famfsd_peer *cfg;
+	struct famfsd_cluster *cl;
+	struct fam_rpc_conn *conn;
+	uint64_t next_dial;
+	uint32_t backoff;		/* ms until the next dial after a failure */
+	uint64_t last_heard;		/* any answer from it */
+	uint64_t replayed_seq;
+	bool push_busy, push_again;
+	bool expired;			/* master: its host lease ran out (reported once) */
+};
+
+struct famfsd_cluster {
+	struct famfsd *d;
+	SSL_CTX *ctx;
+	struct event *tick;
+	uint32_t lease_ms;
+	enum famfsd_role role;
+	uint64_t epoch;			/* highest master epoch seen */
+	int master;
+	/* as master */
+	uint64_t lease_until;
+	uint64_t renew_sent;
+	uint32_t renew_votes;
+	uint64_t renew_round;
+	/* as voter */
+	uint64_t promised_epoch;
+	uint32_t promised_to;
+	uint64_t promise_until;
+	uint64_t last_master_contact;
+	/* as candidate */
+	uint64_t vote_epoch, vote_sent;
+	uint32_t votes;
+	uint64_t last_own_tick;
+	uint32_t n_peers;
+	struct peer peers[FAMFSD_MAX_PEERS];
+};
+
+const char *famfsd_role_name(enum famfsd_role r)
+{
+	switch (r) {
+	case FAMFSD_MASTER: return "master";
+	case FAMFSD_CANDIDATE: return "candidate";
+	default: return "follower";
+	}
+}
+
+static uint32_t self_id(const struct famfsd_cluster *cl)
+{
+	return cl->d->cfg.host_id;
+}
+
+static uint32_t majority(const struct famfsd_cluster *cl)
+{
+	return (cl->n_peers + 1) / 2 + 1;
+}
+
+bool famfsd_is_master(const struct famfsd *d)
+{
+	return !d->cluster || d->cluster->role == FAMFSD_MASTER;
+}
+
+int famfsd_master_id(const struct famfsd *d)
+{
+	if (!d->cluster)
+		return (int)d->cfg.host_id;
+	return d->cluster->master;
+}
+
+static struct peer *peer_by_id(struct famfsd_cluster *cl, uint32_t host)
+{
+	for (uint32_t i = 0; i < cl->n_peers; i++)
+		if (cl->peers[i].cfg->host_id == host)
+			return &cl->peers[i];
+	return NULL;
+}
+
+bool famfsd_host_alive(const struct famfsd *d, uint32_t host)
+{
+	struct famfsd_cluster *cl = d->cluster;
+	struct peer *p;
+
+	if (!cl || host == d->cfg.host_id)
+		return true;
+	p = peer_by_id(cl, host);
+	return p && p->last_heard &&
+	       famfsd_now_ms() < p->last_heard + cl->lease_ms + cl->lease_ms / 2;
+}
+
+int famfsd_peer_call(struct famfsd *d, uint32_t host, const char *method, const void *payload,
+		     size_t len, uint32_t deadline_ms, fam_rpc_done done, void *arg)
+{
+	struct peer *p = d->cluster ? peer_by_id(d->cluster, host) : NULL;
+
+	if (!p || !p->conn || fam_rpc_conn_dead(p->conn))
+		return -ENOTCONN;
+	return fam_rpc_call(p->conn, method, payload, len, deadline_ms, done, NULL, arg);
+}
+
+/* ---- becoming and leaving master ---- */
+
+static void step_down(struct famfsd_cluster *cl, const char *why)
+{
+	struct famfsd *d = cl->d;
+
+	if (cl->role == FAMFSD_MASTER) {
+		famfsd_logf(&d->log, LOG_WARNING, "no longer master of epoch %llu: %s",
+			    (unsigned long long)cl->epoch, why);
+		fam_fs_step_down(&d->fs);
+		cl->master = -1;
+	}
+	cl->role = FAMFSD_FOLLOWER;
+	cl->last_master_contact = famfsd_now_ms();
+}
+
+static void become_master(struct famfsd_cluster *cl)
+{
+	struct famfsd *d = cl->d;
+	int err;
+
+	/* Promises run from when they were granted, after vote_sent: ours ends first. */
+	cl->lease_until = cl->vote_sent + cl->lease_ms;
+	if (famfsd_now_ms() >= cl->lease_until) {
+		cl->role = FAMFSD_FOLLOWER;
+		return;
+	}
+	err = fam_fs_become_writer(&d->fs, cl->vote_epoch);
+	if (err) {
+		famfsd_logf(&d->log, LOG_ERR, "cannot become the log writer: %s", d->fs.err);
+		cl->role = FAMFSD_FOLLOWER;
+		return;
+	}
+	cl->role = FAMFSD_MASTER;
+	cl->epoch = cl->vote_epoch;
+	cl->master = (int)self_id(cl);
+	cl->renew_sent = cl->vote_sent;
+	famfsd_logf(&d->log, LOG_NOTICE, "master of epoch %llu (%u of %u votes), log seq %llu",
+		    (unsigned long long)cl->epoch, cl->votes, cl->n_peers + 1,
+		    (unsigned long long)d->fs.log.hdr.committed_seq);
+	famfsd_cluster_committed(d);
+}
+
+/* ---- lease requests (as candidate or renewing master) ---- */
+
+struct vote_ctx {
+	struct famfsd_cluster *cl;
+	struct peer *p;
+	uint64_t epoch;
+	uint64_t round;
+	bool renew;
+};
+
+static void on_vote(int status, const char *msg, const uint8_t *payload, size_t len, void *arg)
+{
+	struct vote_ctx *v = arg;
+	struct famfsd_cluster *cl = v->cl;
+	Famfs__LeaseReply *r;
+
+	if (status != FAM_RPC_OK || !(r = famfs__lease_reply__unpack(NULL, len, payload))) {
+		free(v);
+		return;
+	}
+	v->p->last_heard = famfsd_now_ms();
+	v->p->replayed_seq = r->replayed_seq;
+	if (!r->granted && r->promised_to != self_id(cl) && r->promised_epoch >= cl->epoch &&
+	    !v->renew) {
+		/* Refused for a master whose lease still runs: follow it instead of standing. */
+		cl->epoch = r->promised_epoch;
+		cl->master = (int)r->promised_to;
+		cl->last_master_contact = famfsd_now_ms();
+		if (cl->role == FAMFSD_CANDIDATE)
+			cl->role = FAMFSD_FOLLOWER;
+	}
+	if (r->granted && v->epoch == cl->vote_epoch) {
+		if (v->renew && cl->role == FAMFSD_MASTER && v->round == cl->renew_round) {
+			if (++cl->renew_votes == majority(cl))
+				cl->lease_until = cl->renew_sent + cl->lease_ms;
+		} else if (!v->renew && cl->role == FAMFSD_CANDIDATE) {
+			if (++cl->votes == majority(cl))
+				become_master(cl);
+		}
+	}
+	famfs__lease_reply__free_unpacked(r, NULL);
+	free(v);
+}
+
+static void ask_votes(struct famfsd_cluster *cl, bool renew)
+{
+	Famfs__LeaseRequest m = FAMFS__LEASE_REQUEST__INIT;
+	uint8_t buf[64];
+	size_t len;
+
+	m.epoch = cl->vote_epoch;
+	m.candidate = self_id(cl);
+	m.lease_ms = cl->lease_ms;
+	m.committed_seq = cl->d->fs.log.hdr.committed_seq;
+	len = famfs__lease_request__pack(&m, buf);
+	for (uint32_t i = 0; i < cl->n_peers; i++) {
+		struct peer *p = &cl->peers[i];
+		struct vote_ctx *v;
+
+		if (!p->conn || fam_rpc_conn_dead(p->conn))
+			continue;
+		v = calloc(1, sizeof(*v));
+		if (!v)
+			return;
+		*v = (struct vote_ctx){ .cl = cl, .p = p, .epoch = m.epoch, .renew = renew,
+					.round = cl->renew_round };
+		if (fam_rpc_call(p->conn, "famfs.peer.Lease", buf, len, cl->lease_ms / 3 + 1,
+				 on_vote, NULL, v))
+			free(v);
+	}
+}
+
+static void start_election(struct famfsd_cluster *cl, uint64_t now)
+{
+	uint64_t e = cl->epoch > cl->promised_epoch ? cl->epoch : cl->promised_epoch;
+
+	if (e < cl->d->fs.log.hdr.epoch)
+		e = cl->d->fs.log.hdr.epoch;
+	/* Our own promise to another candidate must have run out too. */
+	if (now < cl->promise_until && cl->promised_to != self_id(cl))
+		return;
+	cl->role = FAMFSD_CANDIDATE;
+	cl->vote_epoch = e + 1;
+	cl->promised_epoch = cl->vote_epoch;
+	cl->promised_to = self_id(cl);
+	cl->promise_until = now + cl->lease_ms;
+	cl->vote_sent = now;
+	cl->votes = 1;
+	famfsd_logf(&cl->d->log, LOG_INFO, "standing for master of epoch %llu",
+		    (unsigned long long)cl->vote_epoch);
+	if (cl->votes >= majority(cl))
+		become_master(cl);
+	else
+		ask_votes(cl, false);
+}
+
+/* ---- push replay ---- */
+
+static void push_one(struct famfsd_cluster *cl, struct peer *p);
+
+static void update_watermark(struct famfsd_cluster *cl)
+{
+	struct famfsd *d = cl->d;
+	uint64_t w = d->fs.log.hdr.committed_seq;
+
+	for (uint32_t i = 0; i < cl->n_peers; i++) {
+		struct peer *p = &cl->peers[i];
+
+		/* A host that is down has nothing mapped; it replays everything when it returns. */
+		if (famfsd_host_alive(d, p->cfg->host_id) && p->replayed_seq < w)
+			w = p->replayed_seq;
+	}
+	fam_fs_set_watermark(&d->fs, w);
+}
+
+static void on_pushed(int status, const char *msg, const uint8_t *payload, size_t len,
+		      void *arg)
+{
+	struct peer *p = arg;
+	struct famfsd_cluster *cl = p->cl;
+	Famfs__CommittedReply *r;
+
+	p->push_busy = false;
+	if (status == FAM_RPC_OK && (r = famfs__committed_reply__unpack(NULL, len, payload))) {
+		p->last_heard = famfsd_now_ms();
+		p->replayed_seq = r->replayed_seq;
+		famfs__committed_reply__free_unpacked(r, NULL);
+		if (cl->role == FAMFSD_MASTER)
+			update_watermark(cl);
+	}
+	if (p->push_again && cl->role == FAMFSD_MASTER)
+		push_one(cl, p);
+}
+
+static void push_one(struct famfsd_cluster *cl, struct peer *p)
+{
+	Famfs__CommittedRequest m = FAMFS__COMMITTED_REQUEST__INIT;
+	uint8_t buf[64];
+	size_t len;
+
+	if (!p->conn || fam_rpc_conn_dead(p->conn))
+		return;
+	if (p->push_busy) {
+		p->push_again = true;	/* one push in flight per peer; coalesce the rest */
+		return;
+	}
+	m.seq = cl->d->fs.log.hdr.committed_seq;
+	m.epoch = cl->epoch;
+	m.master = self_id(cl);
+	m.watermark = cl->d->fs.watermark;
+	len = famfs__committed_request__pack(&m, buf);
+	p->push_busy = true;
+	p->push_again = false;
+	if (fam_rpc_call(p->conn, "famfs.peer.Committed", buf, len, PEER_DEADLINE_MS, on_pushed,
+			 NULL, p))
+		p->push_busy = false;
+}
+
+void famfsd_cluster_committed(struct famfsd *d)
+{
+	struct famfsd_cluster *cl = d->cluster;
+
+	if (!cl || cl->role != FAMFSD_MASTER)
+		return;
+	for (uint32_t i = 0; i < cl->n_peers; i++)
+		push_one(cl, &cl->peers[i]);
+}
+
+/* ---- forwarding ---- */
+
+struct fwd {
+	struct famfsd *d;
+	struct fam_rpc_call *call;
+};
+
+static void on_forwarded(int status, const char *msg, const uint8_t *payload, size_t len,
+			 void *arg)
+{
+	struct fwd *f = arg;
+	struct famfsd *d = f->d;
+
+	if (status == FAM_RPC_OK) {
+		/* The master replied after committing: replay so this host shows it too. */
+		famfsd_replay(d);
+		fam_rpc_reply(f->call, FAM_RPC_OK, NULL, payload, len);
+	} else {
+		fam_rpc_reply(f->call, status, msg, NULL, 0);
+	}
+	free(f);
+}
+
+void famfsd_forward(struct famfsd *d, struct fam_rpc_call *call, const uint8_t *req, size_t len)
+{
+	struct famfsd_cluster *cl = d->cluster;
+	uint32_t left = fam_rpc_call_remaining_ms(call);
+	struct fwd *f;
+	char msg[128];
+	int err;
+
+	if (!cl || cl->master < 0) {
+		fam_rpc_reply(call, FAM_RPC_UNAVAILABLE,
+			      "no master: the cluster is electing one or has no majority", NULL, 0);
+		return;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		fam_rpc_reply(call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory", NULL, 0);
+		return;
+	}
+	f->d = d;
+	f->call = call;
+	err = famfsd_peer_call(d, (uint32_t)cl->master, fam_rpc_call_method(call), req, len,
+			       left == UINT32_MAX ? 10000 : left, on_forwarded, f);
+	if (err) {
+		free(f);
+		snprintf(msg, sizeof(msg), "master (host %d) is not reachable from host %u",
+			 cl->master, self_id(cl));
+		fam_rpc_reply(call, FAM_RPC_UNAVAILABLE, msg, NULL, 0);
+	}
+}
+
+/* ---- peer methods ---- */
+
+static void h_lease(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	struct famfsd *d = arg;
+	struct famfsd_cluster *cl = d->cluster;
+	Famfs__LeaseRequest *m = famfs__lease_request__unpack(NULL, len, req);
+	Famfs__LeaseReply r = FAMFS__LEASE_REPLY__INIT;
+	uint64_t now = famfsd_now_ms();
+	uint8_t buf[64];
+
+	if (!m) {
+		fam_rpc_reply(call, FAM_RPC_INVALID_ARGUMENT, "malformed LeaseRequest", NULL, 0);
+		return;
+	}
+	if (m->epoch == cl->promised_epoch && m->candidate == cl->promised_to) {
+		r.granted = true;			/* renewal */
+	} else if (m->epoch == cl->epoch && (int)m->candidate == cl->master &&
+		   cl->role == FAMFSD_FOLLOWER) {
+		/* The master we follow, renewing; our own failed candidacy promised nothing. */
+		r.granted = true;
+	} else if (m->epoch > cl->promised_epoch &&
+		   (now >= cl->promise_until || cl->promised_to == m->candidate)) {
+		r.granted = true;			/* a new epoch */
+	}
+	if (r.granted) {
+		if (m->candidate != self_id(cl) && cl->role != FAMFSD_FOLLOWER)
+			step_down(cl, "granted a newer epoch to another host");
+		cl->promised_epoch = m->epoch;
+		cl->promised_to = m->candidate;
+		cl->promise_until = now + (m->lease_ms ? m->lease_ms : cl->lease_ms);
+		cl->epoch = m->epoch;
+		cl->master = (int)m->candidate;
+		cl->last_master_contact = now;
+	}
+	r.promised_epoch = cl->promised_epoch;
+	r.promised_to = cl->promised_to;
+	r.replayed_seq = d->fs.ns.applied_seq;
+	r.host = self_id(cl);
+	famfs__lease_request__free_unpacked(m, NULL);
+	fam_rpc_reply(call, FAM_RPC_OK, NULL, buf, famfs__lease_reply__pack(&r, buf));
+}
+
+static void h_committed(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	struct famfsd *d = arg;
+	struct famfsd_cluster *cl = d->cluster;
+	Famfs__CommittedRequest *m = famfs__committed_request__unpack(NULL, len, req);
+	Famfs__CommittedReply r = FAMFS__COMMITTED_REPLY__INIT;
+	uint8_t buf[32];
+
+	if (!m) {
+		fam_rpc_reply(call, FAM_RPC_INVALID_ARGUMENT, "malformed CommittedRequest", NULL, 0);
+		return;
+	}
+	if (m->epoch >= cl->epoch && m->master != self_id(cl)) {
+		if (cl->role == FAMFSD_MASTER && m->epoch > cl->epoch)
+			step_down(cl, "another host is master of a newer epoch");
+		cl->epoch = m->epoch;
+		cl->master = (int)m->master;
+		cl->last_master_contact = famfsd_now_ms();
+		famfsd_replay(d);
+		if (m->watermark)
+			fam_fs_set_watermark(&d->fs, m->watermark);
+	}
+	famfs__committed_request__free_unpacked(m, NULL);
+	r.replayed_seq = d->fs.ns.applied_seq;
+	r.host = self_id(cl);
+	fam_rpc_reply(call, FAM_RPC_OK, NULL, buf, famfs__committed_reply__pack(&r, buf));
+}
+
+static void h_cluster(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	struct famfsd *d = arg;
+	struct famfsd_cluster *cl = d->cluster;
+	Famfs__ClusterReply r = FAMFS__CLUSTER_REPLY__INIT;
+	Famfs__HostState hs[FAMFSD_MAX_PEERS + 1], *hp[FAMFSD_MAX_PEERS + 1];
+	uint64_t now = famfsd_now_ms();
+	uint8_t *buf;
+	size_t n = 0, plen;
+
+	r.self = d->cfg.host_id;
+	r.role = (char *)(cl ? famfsd_role_name(cl->role) : "master");
+	r.master = famfsd_master_id(d);
+	r.epoch = d->fs.epoch;
+	r.committed_seq = d->fs.log.hdr.committed_seq;
+	r.watermark = d->fs.watermark;
+	if (cl && cl->role == FAMFSD_MASTER && cl->lease_until > now)
+		r.lease_left_ms = cl->lease_until - now;
+	famfs__host_state__init(&hs[n]);
+	hs[n].host = d->cfg.host_id;
+	hs[n].name = "self";
+	hs[n].address = d->cfg.listen;
+	hs[n].up = true;
+	hs[n].self = true;
+	hs[n].master = famfsd_is_master(d);
+	hs[n].replayed_seq = d->fs.ns.applied_seq;
+	hp[n] = &hs[n];
+	n++;
+	for (uint32_t i = 0; cl && i < cl->n_peers; i++, n++) {
+		struct peer *p = &cl->peers[i];
+
+		famfs__host_state__init(&hs[n]);
+		hs[n].host = p->cfg->host_id;
+		hs[n].name = (char *)p->cfg->name;
+		hs[n].address = (char *)p->cfg->address;
+		hs[n].up = famfsd_host_alive(d, p->cfg->host_id) && p->last_heard;
+		hs[n].master = cl->master == (int)p->cfg->host_id;
+		hs[n].replayed_seq = p->replayed_seq;
+		hs[n].last_heard_ms = p->last_heard ? now - p->last_heard : UINT64_MAX;
+		hp[n] = &hs[n];
+	}
+	r.n_hosts = n;
+	r.hosts = hp;
+	plen = famfs__cluster_reply__get_packed_size(&r);
+	buf = malloc(plen ? plen : 1);
+	if (!buf) {
+		fam_rpc_reply(call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory", NULL, 0);
+		return;
+	}
+	famfs__cluster_reply__pack(&r, buf);
+	fam_rpc_reply(call, FAM_RPC_OK, NULL, buf, plen);
+	free(buf);
+}
+
+/* ---- the tick ---- */
+
+static void dial(struct famfsd_cluster *cl, struct peer *p, uint64_t now)
+{
+	int err;
+
+	if (p->conn && fam_rpc_conn_dead(p->conn)) {
+		fam_rpc_conn_close(p->conn);
+		p->conn = NULL;
+		p->push_busy = false;
+		/* Back off while the peer stays away: 300 ms doubling up to 5 s. */
+		if (!p->last_heard || now > p->last_heard + p->backoff)
+			p->backoff = p->backoff ? (p->backoff * 2 > 5000 ? 5000 : p->backoff * 2)
+						: CONNECT_BACKOFF_MS;
+		else
+			p->backoff = CONNECT_BACKOFF_MS;
+		p->next_dial = now + p->backoff;
+	}
+	if (p->conn || now < p->next_dial)
+		return;
+	p->conn = fam_rpc_connect_tls(cl->d->rpc, p->cfg->address, cl->ctx, &err);
+	p->next_dial = now + CONNECT_BACKOFF_MS;
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct famfsd_cluster *cl = arg;
+	struct famfsd *d = cl->d;
+	uint64_t now = famfsd_now_ms();
+
+	for (uint32_t i = 0; i < cl->n_peers; i++)
+		dial(cl, &cl->peers[i], now);
+	switch (cl->role) {
+	case FAMFSD_MASTER:
+		if (now >= cl->lease_until) {
+			step_down(cl, "lease not renewed by a majority in time");
+			break;
+		}
+		if (now >= cl->renew_sent + cl->lease_ms / 3) {
+			cl->renew_sent = now;
+			cl->renew_votes = 1;
+			cl->renew_round++;
+			cl->promise_until = now + cl->lease_ms;
+			ask_votes(cl, true);
+		}
+		for (uint32_t i = 0; i < cl->n_peers; i++) {
+			struct peer *p = &cl->peers[i];
+			bool alive = famfsd_host_alive(d, p->cfg->host_id);
+
+			if (!alive && !p->expired && p->last_heard) {
+				p->expired = true;
+				famfsd_logf(&d->log, LOG_WARNING, "host %u: lease expired",
+					    p->cfg->host_id);
+				famfsd_ownership_host_expired(d, p->cfg->host_id);
+			} else if (alive) {
+				p->expired = false;
+			}
+		}
+		break;
+	case FAMFSD_CANDIDATE:
+		if (now >= cl->vote_sent + cl->lease_ms / 2)
+			cl->role = FAMFSD_FOLLOWER;	/* lost or split: wait, then stand again */
+		break;
+	default:
+		if (now >= cl->last_master_contact + cl->lease_ms + cl->lease_ms / 2 +
+			   (uint64_t)self_id(cl) % 8 * (cl->lease_ms / 8)) {
+			cl->master = -1;
+			start_election(cl, now);
+		}
+		break;
+	}
+	if (now >= cl->last_own_tick + cl->lease_ms / 3) {
+		cl->last_own_tick = now;
+		famfsd_ownership_tick(d);
+	}
+}
+
+static const struct {
+	const char *name;
+	unsigned int flags;
+	fam_rpc_handler fn;
+} peer_methods[] = {
+	{ "famfs.peer.Lease", FAM_RPC_MUTATES, h_lease },
+	{ "famfs.peer.Committed", FAM_RPC_MUTATES, h_committed },
+	{ "famfs.Cluster", 0, h_cluster },
+};
+
+int famfsd_cluster_start(struct famfsd *d)
+{
+	struct famfsd_cluster *cl;
+	struct timeval tv;
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(peer_methods) / sizeof(peer_methods[0]); i++) {
+		int e = fam_rpc_register(d->rpc, peer_methods[i].name, peer_methods[i].flags,
+					 peer_methods[i].fn, d);
+
+		if (e)
+			return e;
+	}
+	if (!d->cfg.n_peers)
+		return 0;	/* a single host is its own master */
+	cl = calloc(1, sizeof(*cl));
+	if (!cl)
+		return -ENOMEM;
+	cl->d = d;
+	cl->lease_ms = d->cfg.lease_ms ? d->cfg.lease_ms : 3000;
+	cl->master = -1;
+	cl->epoch = d->fs.log.hdr.epoch;
+	cl->last_master_contact = famfsd_now_ms();
+	cl->ctx = fam_rpc_tls_ctx(d->cfg.cert, d->cfg.key, d->cfg.ca, false, err, sizeof(err));
+	if (!cl->ctx) {
+		famfsd_logf(&d->log, LOG_ERR, "cluster TLS: %s", err);
+		free(cl);
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < d->cfg.n_peers; i++) {
+		if (d->cfg.peers[i].host_id == d->cfg.host_id)
+			continue;	/* the config may list every host, this one too */
+		cl->peers[cl->n_peers].cfg = &d->cfg.peers[i];
+		cl->peers[cl->n_peers].cl = cl;
+		cl->n_peers++;
+	}
+	d->cluster = cl;
+	tv.tv_sec = 0;
+	tv.tv_usec = (suseconds_t)(cl->lease_ms / 10 < 20 ? 20 : cl->lease_ms / 10) * 1000;
+	cl->tick = event_new(d->base, -1, EV_PERSIST, on_tick, cl);
+	if (!cl->tick || event_add(cl->tick, &tv))
+		return -ENOMEM;
+	famfsd_logf(&d->log, LOG_INFO, "cluster: host %u with %u peers, lease %u ms",
+		    d->cfg.host_id, cl->n_peers, cl->lease_ms);
+	return 0;
+}
+
+void famfsd_cluster_stop(struct famfsd *d)
+{
+	struct famfsd_cluster *cl = d->cluster;
+
+	if (!cl)
+		return;
+	if (cl->tick)
+		event_free(cl->tick);
+	for (uint32_t i = 0; i < cl->n_peers; i++)
+		if (cl->peers[i].conn)
+			fam_rpc_conn_close(cl->peers[i].conn);
+	if (cl->ctx)
+		SSL_CTX_free(cl->ctx);
+	free(cl);
+	d->cluster = NULL;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The cluster: membership from the config, one master (log writer) per
+ * epoch holding a lease granted by a majority, commits forwarded to the
+ * master, committed positions pushed to every peer, replay positions
+ * reported back (they drive safe space reuse), per-host leases.
+ *
+ * Peer RPCs travel over mutual TLS; their methods are named "famfs.peer.*".
+ */
+#ifndef FAMFSD_CLUSTER_H
+#define FAMFSD_CLUSTER_H
+
+#include "rpc.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct famfsd;
+struct fam_rec;
+
+enum famfsd_role { FAMFSD_FOLLOWER, FAMFSD_CANDIDATE, FAMFSD_MASTER };
+
+/* Start/stop (after the backend is open and the RPC server exists). */
+int famfsd_cluster_start(struct famfsd *d);
+void famfsd_cluster_stop(struct famfsd *d);
+
+/* Single host (no peers configured) is always its own master. */
+bool famfsd_is_master(const struct famfsd *d);
+/* Known master's host id, or -1 when none is known. */
+int famfsd_master_id(const struct famfsd *d);
+const char *famfsd_role_name(enum famfsd_role r);
+
+/*
+ * A mutating client call on a non-master: send it to the master, wait for
+ * the commit, replay up to it locally, then relay the master's reply.
+ */
+void famfsd_forward(struct famfsd *d, struct fam_rpc_call *call, const uint8_t *req,
+		    size_t len);
+
+/* The master committed records: push the position to every peer. */
+void famfsd_cluster_committed(struct famfsd *d);
+
+/* Call a method on a peer by host id. -ENOTCONN if it is not reachable. */
+int famfsd_peer_call(struct famfsd *d, uint32_t host, const char *method, const void *payload,
+		     size_t len, uint32_t deadline_ms, fam_rpc_done done, void *arg);
+
+/* Is host's lease (heartbeats to the master) still valid? The master only. */
+bool famfsd_host_alive(const struct famfsd *d, uint32_t host);
+
+#endif

@@ -1,0 +1,100 @@
+# Helpers for the multi-daemon tests: N famfsd on loopback over one fabric
+# file (user-space mapping mode), mutual TLS between them.
+# Needs: B (build dir), TMP (scratch dir), DEV (fabric file), BASE_PORT.
+CTL=${CTL:-$B/famfsctl}
+FAMFSD=${FAMFSD:-$B/famfsd}
+declare -A PID
+
+cluster_setup() { # N LEASE_MS
+	local n=$1 lease=$2 i j
+	$B/mkfs.famfs --force --size ${FAMFS_CLUSTER_SIZE:-1G} "$DEV" >/dev/null || return 1
+	local hosts=()
+	for i in $(seq 1 "$n"); do hosts+=("h$i"); done
+	bash scripts/famfs-certs.sh "$TMP/certs" "${hosts[@]}" >/dev/null 2>&1 || return 1
+	for i in $(seq 1 "$n"); do
+		cat >"$TMP/h$i.conf" <<CONF
+[famfs]
+device = $DEV
+mode = user
+[control]
+socket = $TMP/h$i.sock
+[log]
+level = info
+[cluster]
+host_id = $i
+listen = 127.0.0.1:$((BASE_PORT + i))
+cert = $TMP/certs/h$i.crt
+key = $TMP/certs/h$i.key
+ca = $TMP/certs/ca.crt
+lease_ms = $lease
+CONF
+		for j in $(seq 1 "$n"); do
+			[ "$j" = "$i" ] && continue
+			printf '[peer h%s]\nhost_id = %s\naddress = 127.0.0.1:%s\n' "$j" "$j" $((BASE_PORT + j)) >>"$TMP/h$i.conf"
+		done
+	done
+}
+
+host_start() { # I
+	"$FAMFSD" --config "$TMP/h$1.conf" 2>>"$TMP/h$1.log" &
+	PID[$1]=$!
+	for _ in $(seq 1 100); do
+		[ -S "$TMP/h$1.sock" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+host_kill() { # I [SIGNAL]
+	kill -"${2:-KILL}" "${PID[$1]}" 2>/dev/null
+	[ "${2:-KILL}" = KILL ] && { wait "${PID[$1]}" 2>/dev/null; rm -f "$TMP/h$1.sock"; PID[$1]=; }
+	return 0
+}
+
+hctl() { # I ARGS...
+	local i=$1; shift
+	$CTL --socket "$TMP/h$i.sock" "$@"
+}
+
+# The master's host id as host I sees it (-1 when none).
+master_seen_by() {
+	local m
+	m=$(hctl "$1" --json status 2>/dev/null | sed -n 's/^ *"master":\(-*[0-9]*\).*/\1/p')
+	echo "${m:--1}"
+}
+
+# Hosts (of those listed) that call themselves master right now.
+masters_now() {
+	local i out=""
+	for i in "$@"; do
+		[ -n "${PID[$i]:-}" ] || continue
+		if hctl "$i" --json status 2>/dev/null | grep -q '"role":"master"'; then out="$out $i"; fi
+	done
+	echo $out
+}
+
+# Wait until exactly one of the listed hosts is master and all agree; print it.
+wait_master() { # TIMEOUT_S HOSTS...
+	local t=$1; shift
+	local end=$((SECONDS + t)) m agree i
+	while [ $SECONDS -lt $end ]; do
+		m=$(masters_now "$@")
+		if [ -n "$m" ] && [ "$(echo $m | wc -w)" = 1 ]; then
+			agree=1
+			for i in "$@"; do
+				[ "$(master_seen_by "$i")" = "$m" ] || agree=0
+			done
+			[ $agree = 1 ] && { echo "$m"; return 0; }
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+cluster_stop_all() {
+	local i
+	for i in "${!PID[@]}"; do
+		[ -n "${PID[$i]}" ] && kill -CONT "${PID[$i]}" 2>/dev/null && kill "${PID[$i]}" 2>/dev/null
+	done
+	wait 2>/dev/null
+}
