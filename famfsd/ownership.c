@@ -908,8 +908,9 @@ static int owners_cb(void *arg, const struct fam_node *n, const struct fam_grant
 	return 0;
 }
 
+/* host: whose access the reply reports (the acting host of Acquire / Release / Handoff). */
 static void reply_owners(struct famfsd *d, struct fam_rpc_call *call, const char *path,
-			 const char *warning)
+			 const char *warning, uint32_t host)
 {
 	Famfs__OwnersReply r = FAMFS__OWNERS_REPLY__INIT;
 	struct owners_acc a = { 0 };
@@ -932,9 +933,9 @@ static void reply_owners(struct famfsd *d, struct fam_rpc_call *call, const char
 	r.path = (char *)path;
 	r.owners = a.ep;
 	r.n_owners = a.n;
-	r.host = d->cfg.host_id;
-	r.access = access_of(n, d->cfg.host_id, &owned);
-	if (is_held(d, path))
+	r.host = host;
+	r.access = access_of(n, host, &owned);
+	if (host == d->cfg.host_id && is_held(d, path))
 		r.access = FAM_OWN_NONE;
 	r.owned = owned;
 	r.warning = (char *)(warning ? warning : "");
@@ -1038,7 +1039,7 @@ static void h_acquire(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 		goto out;
 	g = grant_of(n, host);
 	if (g && g->mode == m->mode) {	/* already so: nothing to commit */
-		reply_owners(d, call, m->path, NULL);
+		reply_owners(d, call, m->path, NULL, host);
 		goto out;
 	}
 	if (find_conflict(n, m->path, host, m->mode, NULL, 0, msg, sizeof(msg))) {
@@ -1051,7 +1052,7 @@ static void h_acquire(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 		goto out;
 	}
 	famfsd_cluster_committed(d);
-	reply_owners(d, call, m->path, NULL);
+	reply_owners(d, call, m->path, NULL, host);
 out:
 	famfs__acquire_request__free_unpacked(m, NULL);
 }
@@ -1104,7 +1105,7 @@ static void h_release(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 		goto out;
 	}
 	famfsd_cluster_committed(d);
-	reply_owners(d, call, m->path, NULL);
+	reply_owners(d, call, m->path, NULL, host);
 out:
 	famfs__release_request__free_unpacked(m, NULL);
 }
@@ -1115,7 +1116,7 @@ static void h_owners(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 	UNPACK(Famfs__PathRequest, famfs__path_request, m, req, len);
 
 	if (!check_path(d, call, m->path))
-		reply_owners(d, call, m->path, NULL);
+		reply_owners(d, call, m->path, NULL, d->cfg.host_id);
 	famfs__path_request__free_unpacked(m, NULL);
 }
 
@@ -1195,7 +1196,7 @@ static void handoff_reply(struct handoff *h, int status, const char *fmt, ...)
 	struct famfsd *d = h->d;
 
 	if (status == FAM_RPC_OK) {
-		reply_owners(d, h->call, h->path, h->warning[0] ? h->warning : NULL);
+		reply_owners(d, h->call, h->path, h->warning[0] ? h->warning : NULL, h->to);
 	} else {
 		char msg[PATH_MAX + 1024];
 		va_list ap;

@@ -384,10 +384,10 @@ static int set_access_cb(void *arg, const char *full)
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	if (ioctl(fd, FAMFSIOC_SET_ACCESS, &io) && errno != EBUSY && errno != ENODATA)
-		e = -errno;
-	else
+	if (!ioctl(fd, FAMFSIOC_SET_ACCESS, &io) || errno == EBUSY)
 		a->count++;
+	else if (errno != ENODATA)	/* ENODATA: an empty file has no map */
+		e = -errno;
 	close(fd);
 	return e;
 }
@@ -429,11 +429,17 @@ static int cache_cb(void *arg, const char *full)
 {
 	struct cache_ctx *cc = arg;
 	int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), e = 0;
+	struct famfs_ioc_access acc = { 0 };
 	struct stat st;
 	void *map;
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
+	/* Touching a file without access would fault with SIGBUS: skip those. */
+	if (ioctl(fd, FAMFSIOC_GET_ACCESS, &acc) || acc.access == FAMFS_ACCESS_NONE) {
+		close(fd);
+		return 0;
+	}
 	if (fstat(fd, &st)) {
 		e = -errno;
 	} else if (st.st_size > 0) {

@@ -46,7 +46,8 @@ int fam_kmount_get_access(const char *mnt, const char *path, uint32_t *mode);
  * Write back (fam_flush) or drop (fam_invalidate) this CPU's cached lines of
  * every file of the data set: each file is mapped read-only through the mount
  * and the helper runs over its bytes (cache lines are physically tagged, so
- * any mapping reaches them). Needs at least read-only access to the files.
+ * any mapping reaches them). Files this host has no access to (or without a
+ * map) are skipped: touching them would fault.
  * *bytes (may be NULL) receives the bytes covered. Returns 0 or the first -errno.
  */
 int fam_kmount_cache(const char *mnt, const char *path, bool invalidate, uint64_t *bytes);

@@ -79,7 +79,7 @@ byte pexp[N];				/* promise expires at */
 /* each host as candidate / master */
 byte role[N];
 byte ep[N];				/* its epoch */
-byte rts[N];				/* start of its current vote round */
+byte rexp[N];				/* lease end if this round wins: start + LM */
 byte votes[N];				/* bit mask of votes in this round */
 byte mexp[N];				/* master lease (and its log fence) expires at */
 bool tk[N];				/* takeover (header epoch bump) pending */
@@ -104,9 +104,9 @@ byte rack[N];				/* revoke / release ack: grant epoch given up */
 /* host leases */
 byte mhexp[N*N];			/* [c*N+h] master c's view of host h's lease */
 bool hb[N];				/* heartbeat in flight */
-byte hbts[N];				/* ... sent at */
+byte hbexp[N];				/* ... sent at: kernel lease end it may give */
 bool hack[N];				/* heartbeat ack in flight */
-byte ackts[N];				/* ... for the heartbeat sent at */
+byte ackexp[N];				/* ... carrying hbexp of its heartbeat */
 
 /* each host's kernel module */
 byte acc[N];				/* local access mode to the data set */
@@ -162,7 +162,7 @@ inline start_election(h)
 		ep[h] = NEXTE(h);
 		pe[h] = ep[h]; pto[h] = h; pexp[h] = now + LP;
 		role[h] = CANDIDATE; tk[h] = 0;
-		rts[h] = now;			/* lease counted from before the requests */
+		rexp[h] = now + LM;		/* lease counted from before the requests */
 		votes[h] = 1 << h;
 		vreq[h*N + 0] = (h != 0); vrep[h*N + 0] = 0;
 		vreq[h*N + 1] = (h != 1); vrep[h*N + 1] = 0;
@@ -177,7 +177,7 @@ inline renew(h)
 		IS_MASTER(h) ->
 		assert(pe[h] == ep[h] && pto[h] == h);
 		pexp[h] = now + LP;
-		rts[h] = now;
+		rexp[h] = now + LM;
 		votes[h] = 1 << h;
 		vreq[h*N + 0] = (h != 0); vrep[h*N + 0] = 0;
 		vreq[h*N + 1] = (h != 1); vrep[h*N + 1] = 0;
@@ -209,19 +209,22 @@ inline recv_vote(h, g)
 	d_step {
 		vrep[h*N + g] ->
 		vrep[h*N + g] = 0;
-		votes[h] = votes[h] | (1 << g);
 		if
-		:: role[h] == CANDIDATE && MAJ(votes[h]) ->
+		:: role[h] != FOLLOWER -> votes[h] = votes[h] | (1 << g)
+		:: else -> skip
+		fi;
+		if
+		:: role[h] == CANDIDATE && now < rexp[h] && MAJ(votes[h]) ->
 			role[h] = MASTER;
-			mexp[h] = rts[h] + LM;
+			mexp[h] = rexp[h];
 			tk[h] = 1;
 			/* it does not know the old master's view: assume every host
 			 * lease may run for a full period from now */
 			mhexp[h*N + 0] = now + LH;
 			mhexp[h*N + 1] = now + LH;
 			mhexp[h*N + 2] = now + LH
-		:: IS_MASTER(h) && MAJ(votes[h]) ->
-			mexp[h] = rts[h] + LM
+		:: IS_MASTER(h) && MAJ(votes[h]) && mexp[h] < rexp[h] ->
+			mexp[h] = rexp[h]
 		:: else -> skip
 		fi
 	}
@@ -303,7 +306,7 @@ inline store(h)
 
 inline hb_send(h)
 {
-	d_step { !hb[h] -> hb[h] = 1; hbts[h] = now }
+	d_step { !hb[h] -> hb[h] = 1; hbexp[h] = now + LK }
 }
 
 /* Master h receives host g's heartbeat (after receipt, while its lease holds). */
@@ -316,7 +319,7 @@ inline hb_recv(h, g)
 		:: mhexp[h*N + g] < now + LH -> mhexp[h*N + g] = now + LH
 		:: else -> skip
 		fi;
-		hack[g] = 1; ackts[g] = hbts[g]
+		hack[g] = 1; ackexp[g] = hbexp[g]
 	}
 }
 
@@ -331,7 +334,7 @@ inline hb_ack(h)
 		:: else -> skip
 		fi;
 		if
-		:: kexp[h] < ackts[h] + LK -> kexp[h] = ackts[h] + LK
+		:: kexp[h] < ackexp[h] -> kexp[h] = ackexp[h]
 		:: else -> skip
 		fi
 	}
@@ -399,10 +402,37 @@ end:	do
 }
 
 /* Time passes whatever the hosts do (a paused host does nothing meanwhile). */
+/*
+ * Time passes whatever the hosts do (a paused host does nothing meanwhile).
+ * After each tick, values that can no longer matter are canonicalised (an
+ * expired deadline is 0, a lapsed master or a candidate whose round can no
+ * longer win is a follower, a lapsed kernel lease has no access): this only
+ * merges states that no step can tell apart.
+ */
+#define EXPIRE(x)	if :: x <= now -> x = 0 :: else -> skip fi
+
+inline normalise(h)
+{
+	EXPIRE(pexp[h]); EXPIRE(rexp[h]); EXPIRE(mexp[h]);
+	EXPIRE(hbexp[h]); EXPIRE(ackexp[h]);
+	if
+	:: kexp[h] <= now -> kexp[h] = 0; acc[h] = NONE	/* self-fencing */
+	:: else -> skip
+	fi;
+	if
+	:: (role[h] == MASTER && mexp[h] == 0) || (role[h] == CANDIDATE && rexp[h] == 0) ->
+		role[h] = FOLLOWER; votes[h] = 0; tk[h] = 0;
+		vrep[h*N + 0] = 0; vrep[h*N + 1] = 0; vrep[h*N + 2] = 0;
+		mhexp[h*N + 0] = 0; mhexp[h*N + 1] = 0; mhexp[h*N + 2] = 0
+	:: else -> skip
+	fi;
+	EXPIRE(mhexp[h*N + 0]); EXPIRE(mhexp[h*N + 1]); EXPIRE(mhexp[h*N + 2])
+}
+
 active proctype clock()
 {
 end:	do
-	:: d_step { now < TMAX -> now++ }
+	:: d_step { now < TMAX -> now++; normalise(0); normalise(1); normalise(2) }
 	od
 }
 

@@ -138,7 +138,8 @@ struct famfs_grant {
 
 struct famfs_owners {
 	char *path;
-	uint32_t host;			/* the answering famfsd's host id */
+	uint32_t host;			/* acquire/release: the acting host; handoff: the new
+					 * owner; owners: the answering famfsd's host */
 	uint32_t access;		/* that host's access to path now: FAMFS_OWN_* */
 	bool owned;			/* a grant on path or above it applies */
 	size_t n_grants;
