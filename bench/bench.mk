@@ -13,3 +13,11 @@ $(B)/bench/bench_rpc: $(B)/bench/bench_rpc.o $(LIBFAMFS_RPC) $(LIBFAMFS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(RPC_LDLIBS) $(LDLIBS)
 bench-rpc: all $(B)/bench/bench_rpc
 	@B=$(B) bash bench/bench_rpc.sh
+
+# bench-cluster: handoff latency of a 1 GiB data set vs a TCP copy, and
+# commits/s from a non-master host.
+$(B)/bench/bench_handoff.o: BASE_CFLAGS += -Iclient/include
+$(B)/bench/bench_handoff: $(B)/bench/bench_handoff.o $(LIBFAMFS_CLIENT) $(LIBFAMFS_RPC) $(LIBFAMFS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(RPC_LDLIBS) $(LDLIBS)
+bench-cluster: all $(B)/bench/bench_handoff $(B)/bench/bench_rpc
+	@B=$(B) bash bench/bench_cluster.sh

@@ -224,9 +224,11 @@ static double rpc_run(struct pipe_state *p, long n, int window)
 static int make_create(struct pipe_state *p, long i)
 {
 	static char path[64];
+	static long serial;	/* unique across runs: every create makes a new file */
 	Famfs__CreateRequest m = FAMFS__CREATE_REQUEST__INIT;
 
-	snprintf(path, sizeof(path), "/bench-rpc/%d-%ld", getpid(), i);
+	(void)i;
+	snprintf(path, sizeof(path), "/bench-rpc/%d-%ld", getpid(), serial++);
 	m.path = path;
 	m.size = 0;
 	m.mode = 0644;

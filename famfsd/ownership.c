@@ -552,7 +552,9 @@ static uint64_t user_cache(struct famfsd *d, const struct file_list *fl, bool in
 
 		if (!p)
 			continue;
-		if (invalidate)
+		if (d->dev.kind == FAM_DEV_FILE)
+			fam_flush_file_range(p, fl->ext[i].len, invalidate);
+		else if (invalidate)
 			fam_invalidate(p, fl->ext[i].len);
 		else
 			fam_flush(p, fl->ext[i].len);

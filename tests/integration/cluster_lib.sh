@@ -7,7 +7,7 @@ declare -A PID
 
 cluster_setup() { # N LEASE_MS
 	local n=$1 lease=$2 i j
-	$B/mkfs.famfs --force --size ${FAMFS_CLUSTER_SIZE:-1G} "$DEV" >/dev/null || return 1
+	$B/mkfs.famfs --force --size ${FAMFS_CLUSTER_SIZE:-1G} --log-size ${FAMFS_CLUSTER_LOG:-8M} "$DEV" >/dev/null || return 1
 	local hosts=()
 	for i in $(seq 1 "$n"); do hosts+=("h$i"); done
 	bash scripts/famfs-certs.sh "$TMP/certs" "${hosts[@]}" >/dev/null 2>&1 || return 1

@@ -390,6 +390,7 @@ end:	do
 	:: plan_release(h, 1)
 	:: plan_release(h, 2)
 	:: store(h)
+#ifndef NO_OWNERSHIP
 	:: hb_send(h)
 	:: hb_recv(h, 0)
 	:: hb_recv(h, 1)
@@ -398,6 +399,7 @@ end:	do
 	:: acquire(h)
 	:: enable(h)
 	:: release(h)
+#endif
 	od
 }
 
