@@ -552,9 +552,14 @@ static uint64_t user_cache(struct famfsd *d, const struct file_list *fl, bool in
 
 		if (!p)
 			continue;
+		/*
+		 * A regular file simulates fabric memory on one host, whose caches
+		 * are coherent: there is nothing to write back or drop, and walking
+		 * a large data set would only cost time. Real FAM (devdax) is flushed.
+		 */
 		if (d->dev.kind == FAM_DEV_FILE)
-			fam_flush_file_range(p, fl->ext[i].len, invalidate);
-		else if (invalidate)
+			continue;
+		if (invalidate)
 			fam_invalidate(p, fl->ext[i].len);
 		else
 			fam_flush(p, fl->ext[i].len);

@@ -7,8 +7,6 @@
 #include "flush.h"
 
 #include <stdint.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>
@@ -117,42 +115,3 @@ const char *fam_flush_method(void)
 	return names[flush_kind_cached];
 }
 
-void fam_flush_file_range(const void *addr, size_t len, bool invalidate)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE), chunk = 512 * page;
-	uintptr_t start = (uintptr_t)addr & ~(uintptr_t)(page - 1);
-	uintptr_t end = (uintptr_t)addr + len;
-	unsigned char vec[512];
-
-	for (uintptr_t c = start; c < end; c += chunk) {
-		size_t n = end - c < chunk ? end - c : chunk;
-		size_t pages = (n + page - 1) / page;
-
-		if (mincore((void *)c, n, vec)) {
-			/* Cannot tell: flush it all. */
-			if (invalidate)
-				fam_invalidate((const void *)c, n);
-			else
-				fam_flush((const void *)c, n);
-			continue;
-		}
-		for (size_t i = 0; i < pages; ) {
-			size_t j = i;
-
-			while (j < pages && (vec[j] & 1))
-				j++;
-			if (j > i) {
-				uintptr_t a = c + i * page;
-				size_t l = (j - i) * page;
-
-				if (a + l > end)
-					l = end - a;
-				if (invalidate)
-					fam_invalidate((const void *)a, l);
-				else
-					fam_flush((const void *)a, l);
-			}
-			i = j + 1;
-		}
-	}
-}

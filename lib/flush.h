@@ -7,20 +7,12 @@
 #ifndef FAMFS_FLUSH_H
 #define FAMFS_FLUSH_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 /* Write back [addr, addr+len) to memory and fence (clwb or clflushopt + sfence). */
 void fam_flush(const void *addr, size_t len);
 /* Drop [addr, addr+len) from this CPU's caches so the next read sees memory. */
 void fam_invalidate(const void *addr, size_t len);
-/*
- * The same for a shared mapping of a regular file (the simulated fabric):
- * pages that were never touched are not resident, hold nothing in any
- * cache, and are skipped instead of being faulted in (mincore(2)).
- * Not for device (DAX) mappings, where residency says nothing.
- */
-void fam_flush_file_range(const void *addr, size_t len, bool invalidate);
 /* Which instruction fam_flush() uses: "clwb", "clflushopt", "clflush" or "none". */
 const char *fam_flush_method(void);
 

@@ -122,7 +122,7 @@ static int r_status(struct ctl *c, int argc, char **argv)
 	struct ropts o = { 0 };
 	struct famfs_client *fc;
 	struct famfs_status st;
-	char a[32], b[32], d[32];
+	char a[32], b[32], d[32], e[32], f[32];
 	int i = ropts_parse(c, argc, argv, &o, ""), err;
 
 	if (i < 0 || argc != i)
@@ -176,8 +176,8 @@ static int r_status(struct ctl *c, int argc, char **argv)
 		       (unsigned long long)st.head_seq, (unsigned long long)st.committed_seq,
 		       fam_size_str(st.log_used, a, sizeof(a)), fam_size_str(st.log_size, b, sizeof(b)),
 		       fam_size_str(st.used_bytes, d, sizeof(d)),
-		       fam_size_str(st.pending_bytes, a, sizeof(a)),
-		       fam_size_str(st.free_bytes, b, sizeof(b)),
+		       fam_size_str(st.pending_bytes, e, sizeof(e)),
+		       fam_size_str(st.free_bytes, f, sizeof(f)),
 		       (unsigned long long)(st.uptime_ms / 1000), (unsigned long long)st.rpc_calls,
 		       (unsigned long long)st.rpc_errors);
 	}
