@@ -3,7 +3,7 @@ CLIENT_LIB_SRCS := client/lib/client.c
 CLIENT_LIB_OBJS := $(CLIENT_LIB_SRCS:%.c=$(B)/%.o)
 LIBFAMFS_CLIENT := $(B)/libfamfs-client.a
 
-FAMFSCTL_SRCS := client/famfsctl/main.c client/famfsctl/local.c client/famfsctl/remote.c
+FAMFSCTL_SRCS := client/famfsctl/main.c client/famfsctl/local.c client/famfsctl/remote.c client/famfsctl/opts.c
 FAMFSCTL_OBJS := $(FAMFSCTL_SRCS:%.c=$(B)/%.o)
 CLIENT_LDLIBS := $(RPC_LDLIBS) $(LDLIBS)
 

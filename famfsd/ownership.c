@@ -20,6 +20,7 @@
  * Everything runs on the event loop; waits are timers, never sleeps.
  */
 #include "famfsd.h"
+#include "reply.h"
 #include "cluster.h"
 #include "flush.h"
 #include "kmount.h"
@@ -109,73 +110,6 @@ static const char *mode_long(uint32_t m)
 
 /* ---- replies ---- */
 
-static void reply_status(struct famfsd *d, struct fam_rpc_call *call, int status,
-			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void reply_status(struct famfsd *d, struct fam_rpc_call *call, int status,
-			 const char *fmt, ...)
-{
-	char msg[PATH_MAX + 1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	d->stats.errors++;
-	famfsd_logf(&d->log, LOG_DEBUG, "%s from %s: %s: %s", fam_rpc_call_method(call),
-		    fam_rpc_call_peer(call)->name, fam_rpc_status_name(status), msg);
-	fam_rpc_reply(call, status, msg, NULL, 0);
-}
-
-static void reply_errno(struct famfsd *d, struct fam_rpc_call *call, int err, const char *path)
-{
-	if (d->fs.err[0])
-		reply_status(d, call, fam_rpc_status_from_errno(err), "%s: %s (%s)", path,
-			     strerror(-err), d->fs.err);
-	else
-		reply_status(d, call, fam_rpc_status_from_errno(err), "%s: %s", path,
-			     strerror(-err));
-	d->fs.err[0] = 0;
-}
-
-static void reply_packed(struct fam_rpc_call *call, const ProtobufCMessage *m)
-{
-	size_t len = protobuf_c_message_get_packed_size(m);
-	uint8_t stackbuf[1024], *buf = len <= sizeof(stackbuf) ? stackbuf : malloc(len);
-
-	if (!buf) {
-		fam_rpc_reply(call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory", NULL, 0);
-		return;
-	}
-	protobuf_c_message_pack(m, buf);
-	fam_rpc_reply(call, FAM_RPC_OK, NULL, buf, len);
-	if (buf != stackbuf)
-		free(buf);
-}
-
-#define UNPACK(type, fn, var, req, len)						\
-	type *var = (d->stats.calls++, fn##__unpack(NULL, len, req));		\
-	if (!var) {								\
-		reply_status(d, call, FAM_RPC_INVALID_ARGUMENT,			\
-			     "malformed " #type " message");			\
-		return;								\
-	}
-
-static int check_path(struct famfsd *d, struct fam_rpc_call *call, const char *path)
-{
-	size_t len = strnlen(path, FAM_PATH_MAX + 1);
-	int err = fam_path_check(path, len);
-
-	if (err == -ENAMETOOLONG)
-		reply_status(d, call, FAM_RPC_INVALID_ARGUMENT,
-			     "path too long (more than 4095 bytes, or a name over 255)");
-	else if (err)
-		reply_status(d, call, FAM_RPC_INVALID_ARGUMENT,
-			     "invalid path '%s': must be absolute, without empty, '.' or '..' components",
-			     path);
-	return err;
-}
-
 /* Forward a call to the master, re-packed when the handler filled in a field. */
 static void forward_msg(struct famfsd *d, struct fam_rpc_call *call, const ProtobufCMessage *m)
 {
@@ -183,7 +117,7 @@ static void forward_msg(struct famfsd *d, struct fam_rpc_call *call, const Proto
 	uint8_t *buf = malloc(len ? len : 1);
 
 	if (!buf) {
-		reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
+		famfsd_reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
 	protobuf_c_message_pack(m, buf);
@@ -836,17 +770,17 @@ static void emit_simple(struct famfsd *d, const char *kind, const char *path, ui
 static void h_watch(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
-	UNPACK(Famfs__WatchRequest, famfs__watch_request, m, req, len);
+	FAMFSD_UNPACK(Famfs__WatchRequest, famfs__watch_request, m, req, len);
 	struct watcher *w;
 	Famfs__WatchEvent ev = FAMFS__WATCH_EVENT__INIT;
 	uint8_t buf[64];
 
-	if (m->path[0] && check_path(d, call, m->path))
+	if (m->path[0] && famfsd_check_path(d, call, m->path))
 		goto out;
 	w = calloc(1, sizeof(*w));
 	if (!w || !(w->prefix = strdup(m->path))) {
 		free(w);
-		reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
+		famfsd_reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
 		goto out;
 	}
 	/* Tell the client it is subscribed: nothing applied from now on is missed. */
@@ -926,13 +860,13 @@ static void reply_owners(struct famfsd *d, struct fam_rpc_call *call, const char
 	int err = fam_fs_lookup(&d->fs, path, &n);
 
 	if (err) {
-		reply_errno(d, call, err, path);
+		famfsd_reply_errno(d, call, err, path);
 		return;
 	}
 	for_grants(n, true, owners_cb, &a);
 	a.ep = calloc(a.n + 1, sizeof(*a.ep));
 	if (a.oom || !a.ep) {
-		reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
+		famfsd_reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < a.n; i++)
@@ -946,7 +880,7 @@ static void reply_owners(struct famfsd *d, struct fam_rpc_call *call, const char
 		r.access = FAM_OWN_NONE;
 	r.owned = owned;
 	r.warning = (char *)(warning ? warning : "");
-	reply_packed(call, &r.base);
+	famfsd_reply_packed(call, &r.base);
 out:
 	for (size_t i = 0; i < a.n; i++)
 		free(a.paths[i]);
@@ -971,7 +905,7 @@ static bool refuse_busy(struct famfsd *d, struct fam_rpc_call *call, const char 
 
 	if (!h)
 		return false;
-	reply_status(d, call, FAM_RPC_ABORTED, "%s: a handoff of %s (host %u -> host %u) is in "
+	famfsd_reply_status(d, call, FAM_RPC_ABORTED, "%s: a handoff of %s (host %u -> host %u) is in "
 		     "progress; retry when it is done", path, h->path, h->from, h->to);
 	return true;
 }
@@ -1009,17 +943,17 @@ static int commit_owner(struct famfsd *d, const char *path, uint32_t host, uint3
 static void h_acquire(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
-	UNPACK(Famfs__AcquireRequest, famfs__acquire_request, m, req, len);
+	FAMFSD_UNPACK(Famfs__AcquireRequest, famfs__acquire_request, m, req, len);
 	const struct fam_grant *g;
 	struct fam_node *n;
 	char msg[PATH_MAX + 600];
 	uint32_t host;
 	int err;
 
-	if (check_path(d, call, m->path))
+	if (famfsd_check_path(d, call, m->path))
 		goto out;
 	if (m->mode != FAM_OWN_RO && m->mode != FAM_OWN_RW) {
-		reply_status(d, call, FAM_RPC_INVALID_ARGUMENT,
+		famfsd_reply_status(d, call, FAM_RPC_INVALID_ARGUMENT,
 			     "mode %u: must be 1 (read-only) or 2 (read-write)", m->mode);
 		goto out;
 	}
@@ -1033,13 +967,13 @@ static void h_acquire(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 	}
 	host = m->has_host ? m->host : d->cfg.host_id;
 	if (host >= FAM_MAX_HOSTS) {
-		reply_status(d, call, FAM_RPC_INVALID_ARGUMENT, "host %u: host ids are 0 to %u",
+		famfsd_reply_status(d, call, FAM_RPC_INVALID_ARGUMENT, "host %u: host ids are 0 to %u",
 			     host, FAM_MAX_HOSTS - 1);
 		goto out;
 	}
 	err = fam_fs_lookup(&d->fs, m->path, &n);
 	if (err) {
-		reply_errno(d, call, err, m->path);
+		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
 	}
 	if (refuse_busy(d, call, m->path))
@@ -1050,12 +984,12 @@ static void h_acquire(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 		goto out;
 	}
 	if (find_conflict(n, m->path, host, m->mode, NULL, 0, msg, sizeof(msg))) {
-		reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "%s", msg);
+		famfsd_reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "%s", msg);
 		goto out;
 	}
 	err = commit_owner(d, m->path, host, m->mode, next_epoch(d->own, n));
 	if (err) {
-		reply_errno(d, call, err, m->path);
+		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
 	}
 	famfsd_cluster_committed(d);
@@ -1067,13 +1001,13 @@ out:
 static void h_release(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
-	UNPACK(Famfs__ReleaseRequest, famfs__release_request, m, req, len);
+	FAMFSD_UNPACK(Famfs__ReleaseRequest, famfs__release_request, m, req, len);
 	const struct fam_grant *g;
 	struct fam_node *n;
 	uint32_t host;
 	int err;
 
-	if (check_path(d, call, m->path))
+	if (famfsd_check_path(d, call, m->path))
 		goto out;
 	if (!famfsd_is_master(d)) {
 		if (!m->has_host) {
@@ -1086,7 +1020,7 @@ static void h_release(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 	host = m->has_host ? m->host : d->cfg.host_id;
 	err = fam_fs_lookup(&d->fs, m->path, &n);
 	if (err) {
-		reply_errno(d, call, err, m->path);
+		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
 	}
 	if (refuse_busy(d, call, m->path))
@@ -1099,16 +1033,16 @@ static void h_release(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 			if (grant_of(p, host))
 				fam_ns_path(p, anc, sizeof(anc));
 		if (anc[0])
-			reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "%s: host %u holds no grant "
+			famfsd_reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "%s: host %u holds no grant "
 				     "on it; its grant is on %s (release that)", m->path, host, anc);
 		else
-			reply_status(d, call, FAM_RPC_FAILED_PRECONDITION,
+			famfsd_reply_status(d, call, FAM_RPC_FAILED_PRECONDITION,
 				     "%s: host %u holds no grant on it", m->path, host);
 		goto out;
 	}
 	err = commit_owner(d, m->path, host, FAM_OWN_NONE, g->grant_epoch);
 	if (err) {
-		reply_errno(d, call, err, m->path);
+		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
 	}
 	famfsd_cluster_committed(d);
@@ -1120,9 +1054,9 @@ out:
 static void h_owners(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
-	UNPACK(Famfs__PathRequest, famfs__path_request, m, req, len);
+	FAMFSD_UNPACK(Famfs__PathRequest, famfs__path_request, m, req, len);
 
-	if (!check_path(d, call, m->path))
+	if (!famfsd_check_path(d, call, m->path))
 		reply_owners(d, call, m->path, NULL, d->cfg.host_id);
 	famfs__path_request__free_unpacked(m, NULL);
 }
@@ -1148,7 +1082,7 @@ static int who_cb(void *arg, const struct fam_node *n, const struct fam_grant *g
 static void h_open(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
-	UNPACK(Famfs__OpenRequest, famfs__open_request, m, req, len);
+	FAMFSD_UNPACK(Famfs__OpenRequest, famfs__open_request, m, req, len);
 	Famfs__OpenReply r = FAMFS__OPEN_REPLY__INIT;
 	uint32_t self = d->cfg.host_id, acc;
 	struct who w = { .rw = "" };
@@ -1156,39 +1090,39 @@ static void h_open(struct fam_rpc_call *call, const uint8_t *req, size_t len, vo
 	bool owned;
 	int err;
 
-	if (check_path(d, call, m->path))
+	if (famfsd_check_path(d, call, m->path))
 		goto out;
 	err = fam_fs_lookup(&d->fs, m->path, &n);
 	if (err) {
-		reply_errno(d, call, err, m->path);
+		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
 	}
 	acc = access_of(n, self, &owned);
 	if (is_held(d, m->path)) {
-		reply_status(d, call, FAM_RPC_PERMISSION_DENIED, "%s: being handed off from host %u "
+		famfsd_reply_status(d, call, FAM_RPC_PERMISSION_DENIED, "%s: being handed off from host %u "
 			     "to another host; no access here", m->path, self);
 		goto out;
 	}
 	for_grants(n, false, who_cb, &w);
 	if (acc == FAM_OWN_NONE) {
 		if (w.rw[0])
-			reply_status(d, call, FAM_RPC_PERMISSION_DENIED, "%s: owned read-write by "
+			famfsd_reply_status(d, call, FAM_RPC_PERMISSION_DENIED, "%s: owned read-write by "
 				     "host %s (this is host %u)", m->path, w.rw, self);
 		else
-			reply_status(d, call, FAM_RPC_PERMISSION_DENIED, "%s: owned read-only by "
+			famfsd_reply_status(d, call, FAM_RPC_PERMISSION_DENIED, "%s: owned read-only by "
 				     "host%s %s; host %u holds no grant (famfsctl acquire --ro)",
 				     m->path, w.n_ro > 1 ? "s" : "", w.ro, self);
 		goto out;
 	}
 	if (acc == FAM_OWN_RO && m->write) {
-		reply_status(d, call, FAM_RPC_PERMISSION_DENIED, "%s: host %u has read-only access "
+		famfsd_reply_status(d, call, FAM_RPC_PERMISSION_DENIED, "%s: host %u has read-only access "
 			     "(shared with host%s %s); writing needs a read-write grant", m->path,
 			     self, w.n_ro > 1 ? "s" : "", w.ro);
 		goto out;
 	}
 	r.access = acc;
 	r.owned = owned;
-	reply_packed(call, &r.base);
+	famfsd_reply_packed(call, &r.base);
 out:
 	famfs__open_request__free_unpacked(m, NULL);
 }
@@ -1212,7 +1146,7 @@ static void handoff_reply(struct handoff *h, int status, const char *fmt, ...)
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
 		famfsd_logf(&d->log, LOG_WARNING, "handoff failed: %s", msg);
-		reply_status(d, h->call, status, "%s", msg);
+		famfsd_reply_status(d, h->call, status, "%s", msg);
 	}
 	handoff_free(d, h);
 }
@@ -1378,9 +1312,9 @@ static void revoke_finish(struct revoke *rv, int status, const char *msg, uint64
 			r.bytes = bytes;
 			r.waited_ms = (uint32_t)(famfsd_now_ms() - rv->start);
 			r.note = (char *)"";
-			reply_packed(rv->call, &r.base);
+			famfsd_reply_packed(rv->call, &r.base);
 		} else {
-			reply_status(d, rv->call, status, "%s", msg);
+			famfsd_reply_status(d, rv->call, status, "%s", msg);
 		}
 	}
 	if (rv->h)
@@ -1446,7 +1380,7 @@ static void revoke_start(struct famfsd *d, struct fam_rpc_call *call, struct han
 
 	if (!rv) {
 		if (call)
-			reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
+			famfsd_reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
 		if (h)
 			handoff_revoked(h, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
 		return;
@@ -1467,33 +1401,33 @@ static void revoke_start(struct famfsd *d, struct fam_rpc_call *call, struct han
 static void h_handoff(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
-	UNPACK(Famfs__HandoffRequest, famfs__handoff_request, m, req, len);
+	FAMFSD_UNPACK(Famfs__HandoffRequest, famfs__handoff_request, m, req, len);
 	char msg[PATH_MAX + 600];
 	const struct fam_grant *g = NULL;
 	struct handoff *h;
 	struct fam_node *n;
 	int err;
 
-	if (check_path(d, call, m->path))
+	if (famfsd_check_path(d, call, m->path))
 		goto out;
 	if (!famfsd_is_master(d)) {
 		famfsd_forward(d, call, req, len);
 		goto out;
 	}
 	if (m->to_host >= FAM_MAX_HOSTS || !is_member(d, m->to_host)) {
-		reply_status(d, call, FAM_RPC_INVALID_ARGUMENT, "host %u is not a member of this "
+		famfsd_reply_status(d, call, FAM_RPC_INVALID_ARGUMENT, "host %u is not a member of this "
 			     "cluster (this is host %u; the others are the [peer] sections of the "
 			     "configuration)", m->to_host, d->cfg.host_id);
 		goto out;
 	}
 	if (m->wait_ms > WAIT_MAX_MS) {
-		reply_status(d, call, FAM_RPC_INVALID_ARGUMENT, "wait of %u ms: at most %u",
+		famfsd_reply_status(d, call, FAM_RPC_INVALID_ARGUMENT, "wait of %u ms: at most %u",
 			     m->wait_ms, WAIT_MAX_MS);
 		goto out;
 	}
 	err = fam_fs_lookup(&d->fs, m->path, &n);
 	if (err) {
-		reply_errno(d, call, err, m->path);
+		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
 	}
 	if (refuse_busy(d, call, m->path))
@@ -1512,26 +1446,26 @@ static void h_handoff(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 					ah = p->grants[i].host;
 				}
 		if (anc[0])
-			reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "%s: the read-write grant "
+			famfsd_reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "%s: the read-write grant "
 				     "covering it is on %s (host %u): hand off %s", m->path, anc, ah,
 				     anc);
 		else
-			reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "%s: no host owns it "
+			famfsd_reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "%s: no host owns it "
 				     "read-write: nothing to hand off (famfsctl acquire --rw)", m->path);
 		goto out;
 	}
 	if (g->host == m->to_host) {
-		reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "%s: host %u already owns it "
+		famfsd_reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "%s: host %u already owns it "
 			     "read-write", m->path, m->to_host);
 		goto out;
 	}
 	if (find_conflict(n, m->path, m->to_host, FAM_OWN_RW, n, g->host, msg, sizeof(msg))) {
-		reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "%s", msg);
+		famfsd_reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "%s", msg);
 		goto out;
 	}
 	h = calloc(1, sizeof(*h));
 	if (!h) {
-		reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
+		famfsd_reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
 		goto out;
 	}
 	h->d = d;
@@ -1573,9 +1507,9 @@ out:
 static void h_peer_revoke(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
-	UNPACK(Famfs__RevokeRequest, famfs__revoke_request, m, req, len);
+	FAMFSD_UNPACK(Famfs__RevokeRequest, famfs__revoke_request, m, req, len);
 
-	if (!check_path(d, call, m->path)) {
+	if (!famfsd_check_path(d, call, m->path)) {
 		if (m->wait_ms > WAIT_MAX_MS)
 			m->wait_ms = WAIT_MAX_MS;
 		revoke_start(d, call, NULL, m->path, m->wait_ms, m->force);
@@ -1586,13 +1520,13 @@ static void h_peer_revoke(struct fam_rpc_call *call, const uint8_t *req, size_t 
 static void h_peer_grant(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
-	UNPACK(Famfs__GrantRequest, famfs__grant_request, m, req, len);
+	FAMFSD_UNPACK(Famfs__GrantRequest, famfs__grant_request, m, req, len);
 	Famfs__PeerOwnReply r = FAMFS__PEER_OWN_REPLY__INIT;
 
-	if (check_path(d, call, m->path))
+	if (famfsd_check_path(d, call, m->path))
 		goto out;
 	if (m->mode != FAM_OWN_RO && m->mode != FAM_OWN_RW) {
-		reply_status(d, call, FAM_RPC_INVALID_ARGUMENT, "mode %u: must be 1 or 2", m->mode);
+		famfsd_reply_status(d, call, FAM_RPC_INVALID_ARGUMENT, "mode %u: must be 1 or 2", m->mode);
 		goto out;
 	}
 	r.host = d->cfg.host_id;
@@ -1601,7 +1535,7 @@ static void h_peer_grant(struct fam_rpc_call *call, const uint8_t *req, size_t l
 	famfsd_logf(&d->log, LOG_NOTICE, "%s: granted %s here (epoch %llu), %llu bytes invalidated",
 		    m->path, mode_long(m->mode), (unsigned long long)m->epoch,
 		    (unsigned long long)r.bytes);
-	reply_packed(call, &r.base);
+	famfsd_reply_packed(call, &r.base);
 out:
 	famfs__grant_request__free_unpacked(m, NULL);
 }

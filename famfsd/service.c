@@ -6,6 +6,7 @@
  */
 #include "cluster.h"
 #include "famfsd.h"
+#include "reply.h"
 #include "kmount.h"
 #include "rpc.h"
 #include "famfs.pb-c.h"
@@ -18,44 +19,6 @@
 #ifndef FAMFS_VERSION
 #define FAMFS_VERSION "0.1.0"
 #endif
-
-static void reply_status(struct famfsd *d, struct fam_rpc_call *call, int status, const char *msg)
-{
-	d->stats.errors++;
-	famfsd_logf(&d->log, LOG_DEBUG, "%s from %s: %s: %s", fam_rpc_call_method(call),
-		    fam_rpc_call_peer(call)->name, fam_rpc_status_name(status), msg);
-	fam_rpc_reply(call, status, msg, NULL, 0);
-}
-
-/* A failed operation: status from errno, message naming the path and the reason. */
-static void reply_errno(struct famfsd *d, struct fam_rpc_call *call, int err, const char *path)
-{
-	char msg[PATH_MAX + 320];
-
-	if (d->fs.err[0])
-		snprintf(msg, sizeof(msg), "%s: %s (%s)", path, strerror(-err), d->fs.err);
-	else
-		snprintf(msg, sizeof(msg), "%s: %s", path, strerror(-err));
-	d->fs.err[0] = 0;
-	/* A deposed master: the caller may retry once a new master is known. */
-	reply_status(d, call, err == -ESTALE ? FAM_RPC_UNAVAILABLE : fam_rpc_status_from_errno(err),
-		     msg);
-}
-
-static void reply_packed(struct fam_rpc_call *call, const ProtobufCMessage *m)
-{
-	size_t len = protobuf_c_message_get_packed_size(m);
-	uint8_t stackbuf[4096], *buf = len <= sizeof(stackbuf) ? stackbuf : malloc(len);
-
-	if (!buf) {
-		fam_rpc_reply(call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory", NULL, 0);
-		return;
-	}
-	protobuf_c_message_pack(m, buf);
-	fam_rpc_reply(call, FAM_RPC_OK, NULL, buf, len);
-	if (buf != stackbuf)
-		free(buf);
-}
 
 /* Node <-> protobuf. The returned message points into n and into the scratch arrays. */
 struct node_msg {
@@ -120,40 +83,18 @@ static void reply_node(struct famfsd *d, struct fam_rpc_call *call, const char *
 	int err;
 
 	if (!m) {
-		reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
+		famfsd_reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
 	err = fam_fs_lookup(&d->fs, path, &n);
 	if (!err)
 		err = node_msg_fill(m, n);
 	if (err)
-		reply_errno(d, call, err, path);
+		famfsd_reply_errno(d, call, err, path);
 	else
-		reply_packed(call, &m->node.base);
+		famfsd_reply_packed(call, &m->node.base);
 	node_msg_free(m);
 	free(m);
-}
-
-#define UNPACK(type, fn, var, req, len)						\
-	type *var = (d->stats.calls++, fn##__unpack(NULL, len, req));		\
-	if (!var) {								\
-		reply_status(d, call, FAM_RPC_INVALID_ARGUMENT,			\
-			     "malformed " #type " message");			\
-		return;								\
-	}
-
-static int check_path(struct famfsd *d, struct fam_rpc_call *call, const char *path)
-{
-	size_t len = strnlen(path, FAM_PATH_MAX + 1);
-	int err = fam_path_check(path, len);
-
-	if (err == -ENAMETOOLONG)
-		reply_status(d, call, FAM_RPC_INVALID_ARGUMENT,
-			     "path too long (more than 4095 bytes, or a name over 255)");
-	else if (err)
-		reply_status(d, call, FAM_RPC_INVALID_ARGUMENT,
-			     "invalid path: must be absolute, without empty, '.' or '..' components");
-	return err;
 }
 
 /* In kernel mode, mirror one applied record into the mount. */
@@ -245,7 +186,7 @@ static void owner_of(struct fam_rpc_call *call, bool has, uint32_t uid, uint32_t
 		len_ = fn##__get_packed_size(m);				\
 		buf_ = malloc(len_ ? len_ : 1);					\
 		if (!buf_) {							\
-			reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory"); \
+			famfsd_reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory"); \
 		} else {							\
 			fn##__pack(m, buf_);					\
 			famfsd_forward(d, call, buf_, len_);			\
@@ -256,11 +197,11 @@ static void owner_of(struct fam_rpc_call *call, bool has, uint32_t uid, uint32_t
 static void h_mkdir(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
-	UNPACK(Famfs__MkdirRequest, famfs__mkdir_request, m, req, len);
+	FAMFSD_UNPACK(Famfs__MkdirRequest, famfs__mkdir_request, m, req, len);
 	uint32_t mode = m->mode ? m->mode : 0755, uid, gid;
 	int err = 0;
 
-	if (check_path(d, call, m->path))
+	if (famfsd_check_path(d, call, m->path))
 		goto out;
 	if (!famfsd_is_master(d)) {
 		FORWARD_WITH_OWNER(Famfs__MkdirRequest, famfs__mkdir_request, m);
@@ -296,7 +237,7 @@ static void h_mkdir(struct fam_rpc_call *call, const uint8_t *req, size_t len, v
 	}
 	famfsd_cluster_committed(d);
 	if (err)
-		reply_errno(d, call, err, m->path);
+		famfsd_reply_errno(d, call, err, m->path);
 	else
 		reply_node(d, call, m->path);
 out:
@@ -306,11 +247,11 @@ out:
 static void h_create(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
-	UNPACK(Famfs__CreateRequest, famfs__create_request, m, req, len);
+	FAMFSD_UNPACK(Famfs__CreateRequest, famfs__create_request, m, req, len);
 	uint32_t uid, gid;
 	int err;
 
-	if (check_path(d, call, m->path))
+	if (famfsd_check_path(d, call, m->path))
 		goto out;
 	if (!famfsd_is_master(d)) {
 		FORWARD_WITH_OWNER(Famfs__CreateRequest, famfs__create_request, m);
@@ -319,7 +260,7 @@ static void h_create(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 	owner_of(call, m->has_owner, m->uid, m->gid, &uid, &gid);
 	err = fam_fs_create(&d->fs, m->path, m->mode ? m->mode : 0644, uid, gid, m->size, NULL);
 	if (err) {
-		reply_errno(d, call, err, m->path);
+		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
 	}
 	d->stats.creates++;
@@ -332,14 +273,14 @@ out:
 static void h_delete(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
-	UNPACK(Famfs__PathRequest, famfs__path_request, m, req, len);
+	FAMFSD_UNPACK(Famfs__PathRequest, famfs__path_request, m, req, len);
 	int err;
 
-	if (check_path(d, call, m->path) || forwarded(d, call, req, len))
+	if (famfsd_check_path(d, call, m->path) || forwarded(d, call, req, len))
 		goto out;
 	err = fam_fs_delete(&d->fs, m->path);
 	if (err) {
-		reply_errno(d, call, err, m->path);
+		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
 	}
 	d->stats.deletes++;
@@ -352,15 +293,15 @@ out:
 static void h_rename(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
-	UNPACK(Famfs__RenameRequest, famfs__rename_request, m, req, len);
+	FAMFSD_UNPACK(Famfs__RenameRequest, famfs__rename_request, m, req, len);
 	int err;
 
-	if (check_path(d, call, m->from) || check_path(d, call, m->to) ||
+	if (famfsd_check_path(d, call, m->from) || famfsd_check_path(d, call, m->to) ||
 	    forwarded(d, call, req, len))
 		goto out;
 	err = fam_fs_rename(&d->fs, m->from, m->to);
 	if (err) {
-		reply_errno(d, call, err, m->from);
+		famfsd_reply_errno(d, call, err, m->from);
 		goto out;
 	}
 	d->stats.renames++;
@@ -373,9 +314,9 @@ out:
 static void h_stat(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
-	UNPACK(Famfs__PathRequest, famfs__path_request, m, req, len);
+	FAMFSD_UNPACK(Famfs__PathRequest, famfs__path_request, m, req, len);
 
-	if (!check_path(d, call, m->path))
+	if (!famfsd_check_path(d, call, m->path))
 		reply_node(d, call, m->path);
 	famfs__path_request__free_unpacked(m, NULL);
 }
@@ -383,25 +324,25 @@ static void h_stat(struct fam_rpc_call *call, const uint8_t *req, size_t len, vo
 static void h_list(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
-	UNPACK(Famfs__PathRequest, famfs__path_request, m, req, len);
+	FAMFSD_UNPACK(Famfs__PathRequest, famfs__path_request, m, req, len);
 	Famfs__ListReply r = FAMFS__LIST_REPLY__INIT;
 	struct node_msg *msgs = NULL;
 	struct fam_node *n;
 	size_t cnt = 0, k = 0;
 	int err;
 
-	if (check_path(d, call, m->path))
+	if (famfsd_check_path(d, call, m->path))
 		goto out;
 	err = fam_fs_lookup(&d->fs, m->path, &n);
 	if (err) {
-		reply_errno(d, call, err, m->path);
+		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
 	}
 	cnt = S_ISDIR(n->mode) ? n->n_children : 1;
 	msgs = calloc(cnt + 1, sizeof(*msgs));
 	r.entries = calloc(cnt + 1, sizeof(*r.entries));
 	if (!msgs || !r.entries) {
-		reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
+		famfsd_reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
 		goto out;
 	}
 	if (S_ISDIR(n->mode)) {
@@ -412,7 +353,7 @@ static void h_list(struct fam_rpc_call *call, const uint8_t *req, size_t len, vo
 		r.entries[k++] = &msgs[0].node;
 	}
 	r.n_entries = k;
-	reply_packed(call, &r.base);
+	famfsd_reply_packed(call, &r.base);
 out:
 	for (size_t i = 0; msgs && i < cnt; i++)
 		node_msg_free(&msgs[i]);
@@ -462,7 +403,7 @@ static void h_status(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 	r.role = (char *)(d->cluster ? famfsd_role_name(famfsd_is_master(d) ? FAMFSD_MASTER :
 				      FAMFSD_FOLLOWER) : "master");
 	r.master = famfsd_master_id(d);
-	reply_packed(call, &r.base);
+	famfsd_reply_packed(call, &r.base);
 }
 
 static void h_ping(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)

@@ -27,6 +27,15 @@ struct ctl_verb {
 	const char *help;
 };
 
+/* Options shared by the verbs; allowed lists the letters a verb takes (p l s m). */
+struct ctl_opts {
+	bool parents, longfmt, have_size;
+	uint64_t size;
+	uint32_t mode;
+};
+/* Returns the index of the first operand, or -EINVAL (message printed). */
+int ctl_parse_opts(struct ctl *c, int argc, char **argv, struct ctl_opts *o, const char *allowed);
+
 int ctl_local(struct ctl *c, int argc, char **argv);
 /* Daemon commands; *found says whether argv[0] is one. */
 int ctl_remote(struct ctl *c, int argc, char **argv, bool *found);

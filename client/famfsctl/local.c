@@ -104,70 +104,6 @@ static int op_err(struct local *l, const char *verb, const char *path, int err)
 	return ctl_err(l->c, what, err, l->fs.err);
 }
 
-static int parse_mode(const char *s, uint32_t *mode)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 8);
-
-	if (*s == 0 || *end || v > 07777)
-		return -EINVAL;
-	*mode = (uint32_t)v;
-	return 0;
-}
-
-/* Common option parsing: -p, -l, --size, --mode. */
-struct opts {
-	bool parents, longfmt;
-	uint64_t size;
-	bool have_size;
-	uint32_t mode;
-};
-
-static int parse_opts(struct ctl *c, int argc, char **argv, struct opts *o, const char *allowed)
-{
-	static const struct option lo[] = {
-		{ "parents", no_argument, NULL, 'p' },
-		{ "long", no_argument, NULL, 'l' },
-		{ "size", required_argument, NULL, 's' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "json", no_argument, NULL, 'j' },
-		{ 0 }
-	};
-	int ch;
-
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+pls:m:j", lo, NULL)) != -1) {
-		if (ch == 'j') {
-			c->json = true;
-			continue;
-		}
-		if (ch == '?' || !strchr(allowed, ch)) {
-			fprintf(stderr, "%s: %s: unknown or misplaced option '%s'\n", c->prog, argv[0],
-				argv[optind - 1]);
-			return -EINVAL;
-		}
-		switch (ch) {
-		case 'p': o->parents = true; break;
-		case 'l': o->longfmt = true; break;
-		case 's':
-			if (fam_parse_size(optarg, &o->size)) {
-				fprintf(stderr, "%s: invalid size '%s'\n", c->prog, optarg);
-				return -EINVAL;
-			}
-			o->have_size = true;
-			break;
-		case 'm':
-			if (parse_mode(optarg, &o->mode)) {
-				fprintf(stderr, "%s: invalid mode '%s' (octal)\n", c->prog, optarg);
-				return -EINVAL;
-			}
-			break;
-		}
-	}
-	return optind;
-}
-
 #define NEED_ARGS(n, syn)							\
 	do {									\
 		if (argc - i != (n)) {						\
@@ -178,9 +114,9 @@ static int parse_opts(struct ctl *c, int argc, char **argv, struct opts *o, cons
 
 static int v_mkdir(struct ctl *c, int argc, char **argv)
 {
-	struct opts o = { .mode = 0755 };
+	struct ctl_opts o = { .mode = 0755 };
 	struct local l = { .c = c };
-	int i = parse_opts(c, argc, argv, &o, "pm"), err, ret = EXIT_OK;
+	int i = ctl_parse_opts(c, argc, argv, &o, "pm"), err, ret = EXIT_OK;
 
 	if (i < 0)
 		return EXIT_USAGE;
@@ -229,10 +165,10 @@ static int v_mkdir(struct ctl *c, int argc, char **argv)
 
 static int v_creat(struct ctl *c, int argc, char **argv)
 {
-	struct opts o = { .mode = 0644 };
+	struct ctl_opts o = { .mode = 0644 };
 	struct local l = { .c = c };
 	struct fam_node *n;
-	int i = parse_opts(c, argc, argv, &o, "sm"), err, ret = EXIT_OK;
+	int i = ctl_parse_opts(c, argc, argv, &o, "sm"), err, ret = EXIT_OK;
 
 	if (i < 0)
 		return EXIT_USAGE;
@@ -293,11 +229,11 @@ static int copy_to_mount(struct ctl *c, int in, const char *mnt, const char *pat
 /* Copy a local file into a new famfs file through the fabric mapping. */
 static int v_cp(struct ctl *c, int argc, char **argv)
 {
-	struct opts o = { .mode = 0644 };
+	struct ctl_opts o = { .mode = 0644 };
 	struct local l = { .c = c };
 	struct fam_node *n;
 	struct stat st;
-	int i = parse_opts(c, argc, argv, &o, "m"), fd, err, ret = EXIT_FAIL;
+	int i = ctl_parse_opts(c, argc, argv, &o, "m"), fd, err, ret = EXIT_FAIL;
 	uint64_t done = 0;
 
 	if (i < 0)
@@ -352,11 +288,11 @@ out_fd:
 
 static int v_cat(struct ctl *c, int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct ctl_opts o = { 0 };
 	struct local l = { .c = c };
 	struct fam_node *n;
 	uint64_t done = 0;
-	int i = parse_opts(c, argc, argv, &o, ""), err, ret = EXIT_FAIL;
+	int i = ctl_parse_opts(c, argc, argv, &o, ""), err, ret = EXIT_FAIL;
 
 	if (i < 0)
 		return EXIT_USAGE;
@@ -408,9 +344,9 @@ out:
 
 static int v_rm(struct ctl *c, int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct ctl_opts o = { 0 };
 	struct local l = { .c = c };
-	int i = parse_opts(c, argc, argv, &o, ""), err, ret = EXIT_OK;
+	int i = ctl_parse_opts(c, argc, argv, &o, ""), err, ret = EXIT_OK;
 
 	if (i < 0)
 		return EXIT_USAGE;
@@ -433,9 +369,9 @@ static int v_rm(struct ctl *c, int argc, char **argv)
 
 static int v_mv(struct ctl *c, int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct ctl_opts o = { 0 };
 	struct local l = { .c = c };
-	int i = parse_opts(c, argc, argv, &o, ""), err, ret = EXIT_OK;
+	int i = ctl_parse_opts(c, argc, argv, &o, ""), err, ret = EXIT_OK;
 
 	if (i < 0)
 		return EXIT_USAGE;
@@ -462,13 +398,13 @@ static void print_long(const struct fam_node *n, const char *name)
 
 static int v_ls(struct ctl *c, int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct ctl_opts o = { 0 };
 	struct local l = { .c = c };
 	struct fam_node *n;
 	const char *path;
 	char buf[PATH_MAX];
 	json_object *arr = NULL;
-	int i = parse_opts(c, argc, argv, &o, "l"), err;
+	int i = ctl_parse_opts(c, argc, argv, &o, "l"), err;
 
 	if (i < 0)
 		return EXIT_USAGE;
@@ -529,11 +465,11 @@ static int v_ls(struct ctl *c, int argc, char **argv)
 
 static int v_stat_getmap(struct ctl *c, int argc, char **argv, bool map)
 {
-	struct opts o = { 0 };
+	struct ctl_opts o = { 0 };
 	struct local l = { .c = c };
 	struct fam_node *n;
 	char s1[32];
-	int i = parse_opts(c, argc, argv, &o, ""), err;
+	int i = ctl_parse_opts(c, argc, argv, &o, ""), err;
 
 	if (i < 0)
 		return EXIT_USAGE;
@@ -584,11 +520,11 @@ static int v_getmap(struct ctl *c, int argc, char **argv)
 
 static int v_replay(struct ctl *c, int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct ctl_opts o = { 0 };
 	struct local l = { .c = c };
 	json_object *out;
 	char uuid[37];
-	int i = parse_opts(c, argc, argv, &o, ""), ret = EXIT_OK;
+	int i = ctl_parse_opts(c, argc, argv, &o, ""), ret = EXIT_OK;
 	const char *src;
 
 	if (i < 0)

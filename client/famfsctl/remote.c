@@ -20,60 +20,6 @@
 
 #define FAMFS_PREFIX "famfs:"
 
-struct ropts {
-	bool parents, longfmt, have_size;
-	uint64_t size;
-	uint32_t mode;
-};
-
-static int ropts_parse(struct ctl *c, int argc, char **argv, struct ropts *o, const char *allowed)
-{
-	static const struct option lo[] = {
-		{ "parents", no_argument, NULL, 'p' },
-		{ "long", no_argument, NULL, 'l' },
-		{ "size", required_argument, NULL, 's' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "json", no_argument, NULL, 'j' },
-		{ 0 }
-	};
-	int ch;
-
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+pls:m:j", lo, NULL)) != -1) {
-		char *end;
-
-		if (ch == 'j') {
-			c->json = true;
-			continue;
-		}
-		if (ch == '?' || !strchr(allowed, ch)) {
-			fprintf(stderr, "%s: %s: unknown or misplaced option '%s'\n", c->prog, argv[0],
-				argv[optind - 1]);
-			return -EINVAL;
-		}
-		switch (ch) {
-		case 'p': o->parents = true; break;
-		case 'l': o->longfmt = true; break;
-		case 's':
-			if (fam_parse_size(optarg, &o->size)) {
-				fprintf(stderr, "%s: invalid size '%s'\n", c->prog, optarg);
-				return -EINVAL;
-			}
-			o->have_size = true;
-			break;
-		case 'm':
-			o->mode = (uint32_t)strtoul(optarg, &end, 8);
-			if (!*optarg || *end || o->mode > 07777) {
-				fprintf(stderr, "%s: invalid mode '%s' (octal)\n", c->prog, optarg);
-				return -EINVAL;
-			}
-			break;
-		}
-	}
-	return optind;
-}
-
 static struct famfs_client *rconnect(struct ctl *c)
 {
 	struct famfs_client *fc;
@@ -119,11 +65,11 @@ static const char *base_name(const char *p)
 
 static int r_status(struct ctl *c, int argc, char **argv)
 {
-	struct ropts o = { 0 };
+	struct ctl_opts o = { 0 };
 	struct famfs_client *fc;
 	struct famfs_status st;
 	char a[32], b[32], d[32], e[32], f[32];
-	int i = ropts_parse(c, argc, argv, &o, ""), err;
+	int i = ctl_parse_opts(c, argc, argv, &o, ""), err;
 
 	if (i < 0 || argc != i)
 		return EXIT_USAGE;
@@ -187,9 +133,9 @@ static int r_status(struct ctl *c, int argc, char **argv)
 
 static int r_mkdir(struct ctl *c, int argc, char **argv)
 {
-	struct ropts o = { .mode = 0755 };
+	struct ctl_opts o = { .mode = 0755 };
 	struct famfs_client *fc;
-	int i = ropts_parse(c, argc, argv, &o, "pm"), ret = EXIT_OK;
+	int i = ctl_parse_opts(c, argc, argv, &o, "pm"), ret = EXIT_OK;
 
 	if (i < 0 || argc - i < 1) {
 		fprintf(stderr, "usage: famfsctl mkdir [-p] [--mode OCTAL] PATH...\n");
@@ -209,10 +155,10 @@ static int r_mkdir(struct ctl *c, int argc, char **argv)
 
 static int r_creat(struct ctl *c, int argc, char **argv)
 {
-	struct ropts o = { .mode = 0644 };
+	struct ctl_opts o = { .mode = 0644 };
 	struct famfs_client *fc;
 	struct famfs_stat st;
-	int i = ropts_parse(c, argc, argv, &o, "sm"), err, ret = EXIT_OK;
+	int i = ctl_parse_opts(c, argc, argv, &o, "sm"), err, ret = EXIT_OK;
 
 	if (i < 0 || !o.have_size || argc - i != 1) {
 		fprintf(stderr, "usage: famfsctl creat --size SIZE [--mode OCTAL] PATH\n");
@@ -247,11 +193,11 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 
 static int r_cp(struct ctl *c, int argc, char **argv)
 {
-	struct ropts o = { 0 };
+	struct ctl_opts o = { 0 };
 	struct famfs_client *fc;
 	struct famfs_map m;
 	struct stat sb;
-	int i = ropts_parse(c, argc, argv, &o, "m"), fd = -1, err, ret = EXIT_FAIL;
+	int i = ctl_parse_opts(c, argc, argv, &o, "m"), fd = -1, err, ret = EXIT_FAIL;
 	bool into;
 	const char *src, *dst;
 
@@ -333,8 +279,8 @@ out:
 
 static int r_simple(struct ctl *c, int argc, char **argv, int nargs, const char *syn)
 {
-	struct ropts o = { 0 };
-	int i = ropts_parse(c, argc, argv, &o, "");
+	struct ctl_opts o = { 0 };
+	int i = ctl_parse_opts(c, argc, argv, &o, "");
 
 	if (i < 0 || argc - i < nargs || (nargs > 1 && argc - i != nargs)) {
 		fprintf(stderr, "usage: famfsctl %s\n", syn);
@@ -400,11 +346,11 @@ static int by_path(const void *a, const void *b)
 
 static int r_ls(struct ctl *c, int argc, char **argv)
 {
-	struct ropts o = { 0 };
+	struct ctl_opts o = { 0 };
 	struct famfs_client *fc;
 	struct famfs_stat *e;
 	size_t n;
-	int i = ropts_parse(c, argc, argv, &o, "l"), err;
+	int i = ctl_parse_opts(c, argc, argv, &o, "l"), err;
 	const char *path;
 
 	if (i < 0 || argc - i > 1) {
@@ -444,8 +390,8 @@ static int r_stat_map(struct ctl *c, int argc, char **argv, bool map)
 	struct famfs_client *fc;
 	struct famfs_stat st;
 	char s[32];
-	struct ropts o = { 0 };
-	int i = ropts_parse(c, argc, argv, &o, ""), err;
+	struct ctl_opts o = { 0 };
+	int i = ctl_parse_opts(c, argc, argv, &o, ""), err;
 
 	if (i < 0 || argc - i != 1) {
 		fprintf(stderr, "usage: famfsctl %s PATH\n", map ? "getmap" : "stat");
@@ -497,12 +443,12 @@ static int r_getmap(struct ctl *c, int argc, char **argv)
 /* Map the file and checksum it; with LOCAL, compare byte for byte. */
 static int r_verify(struct ctl *c, int argc, char **argv)
 {
-	struct ropts o = { 0 };
+	struct ctl_opts o = { 0 };
 	struct famfs_client *fc;
 	struct famfs_map m;
 	uint8_t *local = MAP_FAILED;
 	struct stat sb;
-	int i = ropts_parse(c, argc, argv, &o, ""), err, ret = EXIT_FAIL, fd = -1;
+	int i = ctl_parse_opts(c, argc, argv, &o, ""), err, ret = EXIT_FAIL, fd = -1;
 	uint32_t crc;
 	bool same = true;
 
