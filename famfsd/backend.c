@@ -100,7 +100,14 @@ fail:
 
 int famfsd_replay(struct famfsd *d)
 {
-	int e = fam_fs_replay(&d->fs, NULL);
+	int e;
+
+	/*
+	 * A push can be served before the cluster tick after a stall: renew the
+	 * module lease (and restore access if it expired) before reading the log.
+	 */
+	famfsd_ownership_tick(d);
+	e = fam_fs_replay(&d->fs, NULL);
 
 	if (e)
 		famfsd_logf(&d->log, LOG_ERR, "replay: %s", d->fs.err);

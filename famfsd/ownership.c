@@ -1682,6 +1682,15 @@ void famfsd_ownership_tick(struct famfsd *d)
 		famfsd_logf(&d->log, LOG_WARNING, "the module lease of %s had expired (%u times "
 			    "since mount): access was dropped; restoring it from the grants",
 			    d->cfg.mount, l.expirations);
+		/*
+		 * The expiry revoked the .meta files too (famfsd's own mappings of the
+		 * superblock and the log): restore them first, or the next log access
+		 * dies of SIGBUS. The data set walk below skips .meta.
+		 */
+		err = fam_kmount_set_access(d->cfg.mount, "/" FAM_KMOUNT_META_DIR, FAM_OWN_RW);
+		if (err < 0)
+			famfsd_logf(&d->log, LOG_ERR, "restoring access to %s/%s: %s", d->cfg.mount,
+				    FAM_KMOUNT_META_DIR, strerror(-err));
 		reconcile(d, "/");
 	}
 }

@@ -20,6 +20,8 @@
  *   leasetest DIR FILE MS                    lease expiry scenario
  *   bench FILE|DEVDAX SIZE REPS [prefill]    4 KiB-stride mmap reads, medians
  *   poison FILE                              MADV_HWPOISON scenario
+ *   hold FILE rw|ro MS                       map FILE, touch a page every MS ms
+ *                                            until SIGBUS (at most 180 s)
  *   nop PATH
  *   mount SOURCE TARGET [OPTIONS]            mount(2) of type famfs
  *
@@ -646,6 +648,42 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/*
+ * A live user of a file: map it (shared; writable with rw) and touch one
+ * page every MS ms, cycling through the file (rw: load and store the same
+ * byte, so the contents do not change), until a touch raises SIGBUS.
+ * Prints "mapped", then "SIGBUS after N touches" and exits 0; exits 1
+ * after 180 s without SIGBUS.
+ */
+static int cmd_hold(int argc, char **argv)
+{
+	unsigned int ms, n;
+	int write, fd, rc;
+	unsigned char *p;
+	size_t len, off = 0;
+
+	if (argc < 4)
+		return fail_errno("usage", EINVAL);
+	write = !strcmp(argv[2], "rw");
+	ms = atoi(argv[3]) ? atoi(argv[3]) : 1;
+	rc = map_file(argv[1], write ? O_RDWR : O_RDONLY,
+		      write ? PROT_READ | PROT_WRITE : PROT_READ, &p, &len, &fd);
+	if (rc)
+		return fail_errno("mmap", -rc);
+	STEP(!touch(p, write), "first touch");
+	printf("mapped %zu\n", len);
+	for (n = 1; n < 180000 / ms; n++) {
+		sleep_ms(ms);
+		off = (off + 4096) % len;
+		if (touch(p + off, write)) {
+			printf("SIGBUS after %u touches\n", n);
+			return 0;
+		}
+	}
+	printf("no SIGBUS after %u touches\n", n);
+	return 1;
+}
+
 static int cmd_bench(int argc, char **argv)
 {
 	static const char *const name[4] = { "cold_seq", "warm_seq", "warm_rand", "cold_rand" };
@@ -825,6 +863,8 @@ int main(int argc, char **argv)
 		return cmd_mount(argc, argv);
 	if (!strcmp(cmd, "nop"))
 		return cmd_nop(argc, argv);
-	fprintf(stderr, "usage: famfs_vmtool map|mapi|getmap|fill|fillmm|verify|mmtouch|setaccess|getaccess|lease|leaseq|revoke|leasetest|bench|poison|mount|nop ...\n");
+	if (!strcmp(cmd, "hold"))
+		return cmd_hold(argc, argv);
+	fprintf(stderr, "usage: famfs_vmtool map|mapi|getmap|fill|fillmm|verify|mmtouch|setaccess|getaccess|lease|leaseq|revoke|leasetest|bench|poison|mount|nop|hold ...\n");
 	return 2;
 }

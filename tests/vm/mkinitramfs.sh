@@ -1,17 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# mkinitramfs.sh OUT KVER FAMFS_KO VMTOOL [BUILD_DIR]
+# mkinitramfs.sh OUT KVER FAMFS_KO VMTOOL [BUILD_DIR [CERT_DIR]]
 #
 # Builds the VM test initramfs: static busybox, the nvdimm/dax/e1000
 # modules of the Debian kernel KVER (dependencies resolved through
 # modules.dep, copied uncompressed; ext4 for the bench baseline), famfs.ko,
 # the static famfs_vmtool, e2fsprogs' mke2fs (as mke2fs.e2fs: busybox owns
 # the name mke2fs) and filefrag, the project's user-space binaries from BUILD_DIR with
-# their shared libraries (found with ldd), and the in-VM scripts.
+# their shared libraries (found with ldd), the cluster's TLS material from
+# CERT_DIR (scripts/famfs-certs.sh output) as /etc/famfs/tls, and the in-VM
+# scripts.
 set -euo pipefail
 
-out=$1 kver=$2 famfs_ko=$3 vmtool=$4 build=${5:-}
+out=$1 kver=$2 famfs_ko=$3 vmtool=$4 build=${5:-} certs=${6:-}
 here=$(cd "$(dirname "$0")" && pwd)
 moddir=/lib/modules/$kver
 # ext4 + crc32c: the ext4 -o dax baseline of bench-vm.
@@ -83,6 +85,12 @@ if [ -n "$build" ] && [ -d "$build" ]; then
 		cp "$build/$b" "$stage/usr/bin/$b"
 		copy_libs "$build/$b"
 	done
+fi
+
+if [ -n "$certs" ] && [ -d "$certs" ]; then
+	mkdir -p "$stage/etc/famfs/tls"
+	cp "$certs"/*.crt "$certs"/*.key "$stage/etc/famfs/tls/"
+	rm -f "$stage/etc/famfs/tls/ca.key"	# the CA key stays on the host
 fi
 
 cp "$here/init" "$stage/init"

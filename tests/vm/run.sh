@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh [check|bench|one TEST]: the famfs VM suite.
+# run.sh [check|bench|cluster|one TEST]: the famfs VM suite.
 #
 # Boots Debian's kernel in qemu (TCG) with famfs.ko, the project's tools
 # and a busybox initramfs.  All VMs share one memory-backend-file nvdimm
@@ -14,6 +14,12 @@
 #            bytes; VM2 then removes a file as writer, VM3 replays it away;
 #            VM3 then runs famfsd in kernel mode (famfsd.sh) and VM2
 #            replays the daemon's files once it has stopped.
+#   cluster  VM c1, c2, c3 at once on a fresh backing file, linked by a
+#            multicast socket netdev (IPv6 ULA): famfsd in kernel mode with
+#            a [cluster] section on each (cluster.sh): election, push and
+#            replay, ownership handoff revoking a live mapping, kill -9 of
+#            the master (failover, kernel lease self-fencing), fsck.
+#            `run.sh cluster` runs this phase alone.
 #   bench    one VM, bench.sh, results in bench/results/vm.txt.
 # Prints one line per scenario and "vm: N passed, N failed[, N skipped]".
 # Exits 0 with "SKIP: <reason>" when qemu or the kernel is missing.
@@ -49,15 +55,23 @@ done
 work=$(mktemp -d /tmp/famfs-vm.XXXXXX)
 fam=/dev/shm/famfs-vm-$$.img
 dax=/dev/shm/famfs-vm-dax-$$.img
+clfam=/dev/shm/famfs-vm-cl-$$.img
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	rm -f "$fam" "$dax"
+	rm -f "$fam" "$dax" "$clfam"
 	[ -n "${FAMFS_VM_KEEP:-}" ] && echo "logs kept in $work" || rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 
-"$here/mkinitramfs.sh" "$work/initramfs.cpio" "$kver" "$ko" "$vmtool" "$build" ||
+# TLS material of the 3-host cluster phase (h1, h2, h3), packed into the
+# initramfs as /etc/famfs/tls.
+certs=
+if command -v openssl >/dev/null &&
+   bash "$top/scripts/famfs-certs.sh" "$work/certs" h1 h2 h3 >/dev/null 2>&1; then
+	certs=$work/certs
+fi
+"$here/mkinitramfs.sh" "$work/initramfs.cpio" "$kver" "$ko" "$vmtool" "$build" "$certs" ||
 	{ echo "vm: 0 passed, 1 failed (initramfs build)"; exit 1; }
 # bench: a larger shared nvdimm (FAMFS_BENCH_NVDIMM_MB, default 1024) for
 # FAMFS_BENCH_MB-sized files (default 256), FAMFS_BENCH_REPS (5) x
@@ -70,6 +84,7 @@ truncate -s 64M "$dax"
 port=$(( 20000 + $$ % 20000 ))
 
 # vm NAME TEST EXTRA-ARGS...: start one VM in the background, log to file.
+# The shared nvdimm is $fam (the cluster phase points it at its own file).
 vm() {
 	local name=$1 test=$2; shift 2
 	timeout -k 5 "$timeout_s" "$qemu" -accel tcg -cpu max -smp 1 \
@@ -79,7 +94,7 @@ vm() {
 		-object memory-backend-file,id=mem2,share=on,mem-path="$dax",size=64M,align=2M \
 		-device nvdimm,id=nv2,memdev=mem2 \
 		-kernel "$vmlinuz" -initrd "$work/initramfs.cpio" \
-		-append "console=ttyS0 loglevel=1 panic=-1 famfs_test=$test famfs_role=$name famfs_bytes=$((fam_mb << 20)) $extra_append" \
+		-append "console=ttyS0 loglevel=1 panic=-1 no_timer_check famfs_test=$test famfs_role=$name famfs_bytes=$((fam_mb << 20)) $extra_append" \
 		-display none -monitor none -serial "file:$work/$name.log" -no-reboot \
 		"$@" > "$work/$name.qemu" 2>&1 &
 	pids+=($!)
@@ -122,17 +137,48 @@ if [ "$mode" = bench ]; then
 	exit
 fi
 
-vm vm1 vm1 -net none
-finish vm1 "${pids[0]}"
+# The cluster phase: c1, c2, c3 on a fresh backing file, one Ethernet
+# segment (a multicast socket netdev on the host's loopback; the group and
+# port derive from our pid so that concurrent runs do not meet).
+cluster_phase() {
+	local grp=239.255.$(( ($$ >> 8) & 255 )).$(( $$ & 255 )) mport=$(( 40000 + $$ % 20000 )) i
+	local first=${#pids[@]}
+	names+=(c1 c2 c3)
+	if [ -z "$certs" ]; then
+		echo "RESULT FAIL cluster: no TLS material (openssl or scripts/famfs-certs.sh failed)" > "$work/c1.log"
+		echo "VM-DONE" >> "$work/c1.log"; : > "$work/c2.log"; : > "$work/c3.log"
+		return
+	fi
+	fam=$clfam
+	truncate -s ${fam_mb}M "$fam"
+	timeout_s=${FAMFS_VM_CLUSTER_TIMEOUT:-300}
+	for i in 1 2 3; do
+		vm c$i cluster -netdev socket,id=n0,mcast=$grp:$mport,localaddr=127.0.0.1 \
+			-device e1000,netdev=n0,mac=52:54:00:fa:01:0$i
+	done
+	for i in 1 2 3; do finish c$i "${pids[$((first + i - 1))]}"; done
+	rm -f "$clfam"
+}
 
-vm vm2 vm2 -netdev socket,id=n0,listen=127.0.0.1:$port -device e1000,netdev=n0,mac=52:54:00:fa:00:02
-sleep 1
-vm vm3 vm2 -netdev socket,id=n0,connect=127.0.0.1:$port -device e1000,netdev=n0,mac=52:54:00:fa:00:03
-finish vm2 "${pids[1]}"
-finish vm3 "${pids[2]}"
+names=()
+if [ "$mode" = cluster ]; then
+	cluster_phase
+else
+	vm vm1 vm1 -net none
+	finish vm1 "${pids[0]}"
+
+	vm vm2 vm2 -netdev socket,id=n0,listen=127.0.0.1:$port -device e1000,netdev=n0,mac=52:54:00:fa:00:02
+	sleep 1
+	vm vm3 vm2 -netdev socket,id=n0,connect=127.0.0.1:$port -device e1000,netdev=n0,mac=52:54:00:fa:00:03
+	finish vm2 "${pids[1]}"
+	finish vm3 "${pids[2]}"
+	names+=(vm1 vm2 vm3)
+	rm -f "$fam"
+	cluster_phase
+fi
 
 passed=0 failed=0 skipped=0
-for name in vm1 vm2 vm3; do
+for name in "${names[@]}"; do
 	while IFS= read -r line; do
 		case $line in
 		"RESULT PASS "*) passed=$((passed + 1)); echo "PASS  ${line#RESULT PASS }" ;;

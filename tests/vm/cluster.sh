@@ -1,0 +1,379 @@
+# SPDX-License-Identifier: GPL-2.0
+# The cluster in kernel mode: three VMs (c1, c2, c3) on one fresh shared
+# nvdimm, linked by a multicast socket netdev (IPv6 ULA fd00:fa::1..3),
+# each running famfsd --mode kernel with a [cluster] section (mutual TLS,
+# certificates made on the host by scripts/famfs-certs.sh and packed into
+# the initramfs under /etc/famfs/tls).
+#
+#   1. c1 switches the namespace to fsdax and runs mkfs.famfs; c2 and c3
+#      wait for its message, then re-probe the namespace (they booted on
+#      raw memory) and see fsdax mode.
+#   2. Every famfsd mounts famfs.ko itself and joins; one master, all agree.
+#   3. A file made with famfsctl on c2 appears in c1's and c3's mounts
+#      with the same bytes (the master pushes, peers replay into the mount).
+#   4. c1 acquires /ds read-write and writes /ds/data (4 MiB) through its
+#      mount; the others have no access.  A process on c1 maps the file and
+#      keeps touching it; `famfsctl handoff /ds --to 2 --force` revokes the
+#      live mapping (SIGBUS on the next touch, access none, writable mmap
+#      and write(2) refused) and c2 reads the same bytes through its mount.
+#   5. kill -9 of the master's famfsd: the survivors elect another master
+#      and go on committing; on the killed host the module's lease expires
+#      and it fences itself (SIGBUS, access none).  fsck.famfs clean.
+#
+# Messages: `send TO STEP WORD` / `recv FROM STEP`, one line over TCP port
+# 6000 + 10 * STEP + sender (busybox nc), every wait bounded.
+# FAMFS_ROLE=c1|c2|c3 (kernel command line famfs_role=).
+. /tests/lib.sh
+R=${FAMFS_ROLE:-c1}
+ME=${R#c}
+ALL="1 2 3"
+OTHERS=$(echo $ALL | tr ' ' '\n' | grep -v "^$ME$" | tr '\n' ' ')
+SOCK=/run/famfsd.sock
+FD_LOG=/tmp/famfsd.log
+CONF=/tmp/famfsd.conf
+LEASE_MS=3000	# 1.5 s flaps under TCG on a loaded 2-core host
+export FAMFS_SOCKET=$SOCK
+
+# within SECONDS CMD...: poll CMD until it succeeds, for at most SECONDS of
+# wall-clock time (each try may itself take a while: famfsctl under TCG).
+within() {
+	_end=$(( $(date +%s) + $1 )); shift
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ $(date +%s) -lt $_end ] || return 1
+		sleep 0.1
+	done
+}
+addr() { echo fd00:fa::$1; }
+send() { within 90 sh -c "echo $3 | nc $(addr $1) $((6000 + 10 * $2 + ME))"; }
+recv() { timeout 120 nc -l -p $((6000 + 10 * $2 + $1)) 2>/dev/null | head -n 1; }
+mounted() { grep -q " $MNT famfs " /proc/mounts; }
+jstr() { sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" | head -n 1; }
+jint() { sed -n "s/.*\"$1\": *\(-*[0-9][0-9]*\).*/\1/p" | head -n 1; }
+fd_log() { tail -n 4 $FD_LOG 2>/dev/null | tr '\n' ' '; }
+# view: "ROLE:MASTER" as this host's famfsd reports it.
+view() {
+	timeout 15 famfsctl --json status > /tmp/st 2>&1 || { echo "down:-1"; return; }
+	echo "$(jstr role < /tmp/st):$(jint master < /tmp/st)"
+}
+has_master() { case $(view) in *:-1|down:*) return 1 ;; esac; }
+# master_not M: this host follows (or is) a master other than M.
+master_not() { _v=$(view); case $_v in *:-1|down:*|*:$1) return 1 ;; esac; }
+# stable_view: this host's view once it names a master and has not changed
+# for a second (bounded: 60 s; then whatever it is).
+stable_view() {
+	_end=$(( $(date +%s) + 60 )) _p=
+	while :; do
+		_v=$(view)
+		case $_v in
+		*:-1|down:*) _p= ;;
+		*) [ "$_v" = "$_p" ] && break; _p=$_v ;;
+		esac
+		[ $(date +%s) -lt $_end ] || break
+		sleep 1
+	done
+	echo "$_v"
+}
+# agree STEP HOSTS: the hosts listed (quoted) take stable views and send
+# them to c1 (port STEP), which checks that they name one master among
+# them, that it calls itself master and the others follow it, and tells
+# every VM the verdict (port STEP+1): the master, "retry" (a new round,
+# at most 5: an election may be under way) or -1.  Sets AGREED (the
+# master or -1) and, on c1, VIEWS (host:role:master ...).
+agree() {
+	_step=$1 _hosts=$2 _round=0
+	while :; do
+		_round=$((_round + 1))
+		case " $_hosts " in *" $ME "*) _mine=$(stable_view) ;; *) _mine= ;; esac
+		if [ $ME = 1 ]; then
+			VIEWS= _ms= _nmaster=0
+			for _h in $_hosts; do
+				if [ $_h = 1 ]; then _v=$_mine; else _v=$(recv $_h $_step); fi
+				VIEWS="$VIEWS $_h:$_v"
+				_ms="$_ms ${_v#*:}"
+				[ "${_v%%:*}" = master ] && _nmaster=$((_nmaster + 1)) _mh=$_h
+			done
+			AGREED=$(echo $_ms | tr ' ' '\n' | sort -u)
+			if [ "$(echo "$AGREED" | wc -l)" = 1 ] && [ "$_nmaster" = 1 ] && [ "$_mh" = "$AGREED" ]; then
+				_verdict=$AGREED
+			elif [ $_round -lt 5 ]; then
+				_verdict=retry
+			else
+				_verdict=-1
+			fi
+			bcast $((_step + 1)) $_verdict
+		else
+			[ -z "$_mine" ] || send 1 $_step "$_mine" || fail "$R tells c1 its view" "no connection"
+			_verdict=$(recv 1 $((_step + 1)))
+		fi
+		[ "$_verdict" = retry ] && { sleep 1; continue; }
+		AGREED=${_verdict:--1}
+		[ "$AGREED" -ge 1 ] 2>/dev/null || AGREED=-1
+		return 0
+	done
+}
+# bail WHY: give up; famfsd's log and the last status go to the console.
+bail() {
+	fail "$R cluster" "$1, stopping"
+	tail -n 40 $FD_LOG 2>/dev/null | sed "s/^/$R famfsd: /"
+	sed "s/^/$R status: /" /tmp/st 2>/dev/null
+	if ! kill -0 $FD_PID 2>/dev/null; then
+		wait $FD_PID; echo "$R famfsd: exited with status $?"
+	fi
+	dmesg | grep -iE 'segfault|traps:|famfs' | tail -n 5 | sed "s/^/$R dmesg: /"
+	exit 1
+}
+# bcast STEP WORD: send to every other VM.
+bcast() { for _h in $OTHERS; do send $_h $1 "$2" || fail "$R tells c$_h (step $1)" "no connection"; done; }
+
+# Watchdog: report famfsd's state and power off before qemu's timeout.
+( sleep ${FAMFS_CLUSTER_WATCHDOG:-220}
+  echo "RESULT FAIL $R: watchdog: still running after ${FAMFS_CLUSTER_WATCHDOG:-220} s"
+  ps | sed "s/^/$R ps: /"; tail -n 40 $FD_LOG | sed "s/^/$R famfsd: /"
+  echo "VM-DONE cluster (watchdog)"; sync; poweroff -f ) &
+WATCHDOG=$!
+load_nvdimm || { fail "$R nvdimm" "no pmem device of $FAM_BYTES bytes"; exit 1; }
+if net_up $(addr $ME); then
+	_o=
+	for h in $OTHERS; do wait_for 60 ping6_ok $(addr $h) || _o="$_o $(addr $h)"; done
+	[ -z "$_o" ] && pass "$R reaches its peers over IPv6 ULA (multicast netdev)" ||
+		fail "$R reaches its peers" "no reply from$_o"
+else
+	fail "$R reaches its peers" "no eth0"
+fi
+
+# 1. One mkfs.famfs, on c1, before anybody mounts.
+if [ $ME = 1 ]; then
+	if fsdax_switch && _o=$(mkfs.famfs $DEV 2>&1); then
+		pass "c1 fsdax switch + mkfs.famfs $DEV (once, before any mount)"
+		bcast 1 formatted
+	else
+		fail "c1 fsdax + mkfs.famfs" "$_o"
+		bcast 1 failed
+		exit 1
+	fi
+else
+	_m=$(recv 1 1)
+	# This VM probed the namespace while it was raw: re-probe it, the
+	# pfn info block c1 wrote is now in the shared memory.
+	b=${DEV##*/} ns=namespace$REGION.0
+	if [ "$(cat /sys/block/$b/queue/dax 2>/dev/null)" != 1 ]; then
+		# (bind reports ENXIO: nd_pmem hands the namespace to a new pfn device)
+		echo $ns > /sys/bus/nd/drivers/nd_pmem/unbind 2>/dev/null
+		echo $ns > /sys/bus/nd/drivers/nd_pmem/bind 2>/dev/null
+		wait_for 30 test -e /sys/block/$b && wait_for 10 grep -q 1 /sys/block/$b/queue/dax
+	fi
+	if [ "$_m" = formatted ] && [ "$(cat /sys/block/$b/queue/dax 2>/dev/null)" = 1 ]; then
+		pass "$R sees the fsdax namespace c1 formatted (re-probed after c1's message)"
+	else
+		fail "$R sees c1's fsdax namespace" "msg=$_m dax=$(cat /sys/block/$b/queue/dax 2>&1)"
+		exit 1
+	fi
+fi
+
+# 2. famfsd in kernel mode with a [cluster] section.
+{
+	printf '[famfs]\ndevice = %s\nmount = %s\nmode = kernel\n' $DEV $MNT
+	printf '[control]\nsocket = %s\n[log]\nlevel = info\n' $SOCK
+	printf '[cluster]\nhost_id = %s\nlisten = [%s]:7500\n' $ME $(addr $ME)
+	printf 'cert = /etc/famfs/tls/h%s.crt\nkey = /etc/famfs/tls/h%s.key\n' $ME $ME
+	printf 'ca = /etc/famfs/tls/ca.crt\nlease_ms = %s\n' $LEASE_MS
+	for h in $OTHERS; do
+		printf '[peer h%s]\nhost_id = %s\naddress = [%s]:7500\n' $h $h $(addr $h)
+	done
+} > $CONF
+load_famfs
+mkdir -p $MNT
+famfsd --config $CONF >> $FD_LOG 2>&1 &
+FD_PID=$!
+_t=600
+while [ $_t -gt 0 ]; do
+	[ -S $SOCK ] && famfsctl status >/dev/null 2>&1 && break
+	kill -0 $FD_PID 2>/dev/null || break
+	sleep 0.1
+	_t=$((_t - 1))
+done
+if famfsctl status >/dev/null 2>&1 && mounted; then
+	pass "$R famfsd --mode kernel with [cluster] (TLS, 2 peers) mounts $MNT"
+else
+	bail "famfsd did not start"
+fi
+
+# Master: every host waits for a stable view, c1 compares them.
+agree 2 "$ALL"
+M=$AGREED
+if [ $ME = 1 ]; then
+	[ $M -ge 1 ] && pass "master elected: host $M; all three agree (famfsctl --json status:$VIEWS)" ||
+		fail "master elected, all agree" "views (host:role:master):$VIEWS"
+fi
+[ "${M:--1}" -ge 1 ] 2>/dev/null || bail "no agreed master"
+
+# 3. A file made through c2's famfsd appears in every mount.
+truncate -s 3000000 /tmp/src5 && $T fill /tmp/src5 51 >/dev/null
+if [ $ME = 2 ]; then
+	if famfsctl mkdir -p /c > /tmp/o 2>&1 && famfsctl cp /tmp/src5 famfs:/c/f >> /tmp/o 2>&1 &&
+	   [ "$($T verify $MNT/c/f 51 2>&1)" = "ok 3000000" ]; then
+		pass "c2 famfsctl cp famfs:/c/f (committed by master host $M): in its mount"
+	else
+		fail "c2 famfsctl cp famfs:/c/f" "$(tr '\n' ' ' < /tmp/o) $(fd_log)"
+	fi
+	bcast 4 created
+else
+	_m=$(recv 2 4)
+	if [ "$_m" = created ] && wait_for 30 sh -c "[ \"\$($T verify $MNT/c/f 51 2>&1)\" = 'ok 3000000' ]" &&
+	   cmp /tmp/src5 $MNT/c/f >/dev/null 2>&1; then
+		pass "$R sees c2's /c/f in its mount: identical bytes (cmp, mmap, read(2))"
+	else
+		fail "$R sees c2's /c/f" "msg=$_m $($T verify $MNT/c/f 51 2>&1) $(ls -l $MNT/c 2>&1 | tr '\n' ' ')"
+	fi
+fi
+
+# 4. Serial sharing: c1 owns /ds, hands it to c2 while a process maps it.
+if [ $ME = 1 ]; then
+	if famfsctl mkdir -p /ds > /tmp/o 2>&1 && famfsctl creat --size 4M /ds/data >> /tmp/o 2>&1 &&
+	   famfsctl acquire /ds --rw >> /tmp/o 2>&1 && grep -q "host 1 owns it read-write" /tmp/o &&
+	   [ "$($T fill $MNT/ds/data 61 2>&1)" = "ok 4194304" ] &&
+	   [ "$($T verify $MNT/ds/data 61 2>&1)" = "ok 4194304" ] &&
+	   [ "$($T getaccess $MNT/ds/data 2>&1)" = rw ]; then
+		pass "c1 famfsctl acquire /ds --rw; 4 MiB /ds/data written through its mount"
+	else
+		fail "c1 acquire /ds --rw + write" "$(tr '\n' ' ' < /tmp/o) $($T getaccess $MNT/ds/data 2>&1)"
+	fi
+	$T hold $MNT/ds/data rw 20 > /tmp/hold 2>&1 &
+	HOLD=$!
+	wait_for 20 grep -q mapped /tmp/hold || fail "c1 live mapping of /ds/data" "$(cat /tmp/hold)"
+	bcast 5 acquired
+	for h in 2 3; do _m=$(recv $h 6); done
+	if famfsctl handoff /ds --to 2 --wait 0.2 --force > /tmp/o 2>&1 &&
+	   grep -q "host 2 owns it read-write" /tmp/o; then
+		pass "c1 famfsctl handoff /ds --to 2 --wait 0.2 --force while a process maps it"
+	else
+		fail "c1 handoff /ds --to 2" "$(tr '\n' ' ' < /tmp/o)"
+	fi
+	if wait_for 20 grep -q SIGBUS /tmp/hold && grep -q "revoking while pid $HOLD" $FD_LOG; then
+		pass "c1 live mapping revoked by famfsd (SET_ACCESS): SIGBUS on the next touch ($(grep SIGBUS /tmp/hold))"
+	else
+		fail "c1 live mapping revoked" "$(tr '\n' ' ' < /tmp/hold) $(grep -E 'revok' $FD_LOG | tail -n 2 | tr '\n' ' ')"
+	fi
+	kill $HOLD 2>/dev/null; wait $HOLD 2>/dev/null
+	_a=$($T getaccess $MNT/ds/data 2>&1) _w=$($T fillmm $MNT/ds/data 61 2>&1) _f=$($T fill $MNT/ds/data 61 2>&1)
+	case "$_a|$_w|$_f" in
+	"none|errno=EACCES "*"|errno=EACCES "*)
+		pass "c1 after handoff: GET_ACCESS none, writable mmap and write(2) refused (EACCES)" ;;
+	*) fail "c1 after handoff: access refused" "access=$_a mmap-rw: $_w write: $_f" ;;
+	esac
+	bcast 7 handed
+else
+	_m=$(recv 1 5)
+	_a= _v=
+	wait_for 20 sh -c "[ \"\$($T getaccess $MNT/ds/data 2>&1)\" = none ]"
+	_a=$($T getaccess $MNT/ds/data 2>&1) _v=$($T verify $MNT/ds/data 61 2>&1)
+	case "$_m|$_a|$_v" in
+	"acquired|none|errno=EACCES "*) pass "$R: /ds owned by host 1: access none here, mmap refused (EACCES)" ;;
+	*) fail "$R: /ds owned by host 1" "msg=$_m access=$_a verify: $_v" ;;
+	esac
+	send 1 6 checked || fail "$R tells c1 it checked" "no connection"
+	_m=$(recv 1 7)
+	if [ $ME = 2 ]; then
+		wait_for 20 sh -c "[ \"\$($T getaccess $MNT/ds/data 2>&1)\" = rw ]"
+		_a=$($T getaccess $MNT/ds/data 2>&1) _v=$($T verify $MNT/ds/data 61 2>&1)
+		if [ "$_m" = handed ] && [ "$_a" = rw ] && [ "$_v" = "ok 4194304" ]; then
+			pass "c2 after handoff: access rw, c1's bytes through its mount (mmap, read(2))"
+		else
+			fail "c2 after handoff" "msg=$_m access=$_a verify: $_v $(grep '/ds' $FD_LOG | tail -n 2 | tr '\n' ' ')"
+		fi
+	else
+		_a=$($T getaccess $MNT/ds/data 2>&1)
+		[ "$_m" = handed ] && [ "$_a" = none ] && famfsctl owners /ds > /tmp/ow 2>&1 &&
+		   grep -Eq "^ *host 2 +read-write" /tmp/ow && ! grep -Eq "^ *host 1 +read" /tmp/ow &&
+			pass "c3 after handoff: host 2 owns /ds, still no access here" ||
+			fail "c3 after handoff" "msg=$_m access=$_a $(tr '\n' ' ' < /tmp/ow)"
+	fi
+fi
+
+# 5. kill -9 of the master's famfsd.  The views are taken again first.
+agree 8 "$ALL"
+M=$AGREED
+[ $ME = 1 ] && [ $M -lt 1 ] && fail "master stable before the kill" "views (host:role:master):$VIEWS"
+[ "${M:--1}" -ge 1 ] 2>/dev/null || bail "no agreed master before the kill"
+SURV=$(echo $ALL | tr ' ' '\n' | grep -v "^$M$" | tr '\n' ' ')
+S1=${SURV%% *}
+if [ $ME = $M ]; then
+	# A live mapping of an unowned file (access rw), then kill -9.
+	$T hold $MNT/c/f ro 20 > /tmp/hold2 2>&1 &
+	HOLD=$!
+	wait_for 20 grep -q mapped /tmp/hold2 || fail "$R live mapping of /c/f" "$(cat /tmp/hold2)"
+	_l0=$($T leaseq $MNT 2>&1)
+	kill -KILL $FD_PID; wait $FD_PID 2>/dev/null
+	if wait_for 20 grep -q SIGBUS /tmp/hold2; then
+		pass "$R famfsd (master) killed -9: the module's lease expired, the live mapping got SIGBUS"
+	else
+		fail "$R kernel self-fencing after kill -9" "$(tr '\n' ' ' < /tmp/hold2) lease before: $_l0, now: $($T leaseq $MNT 2>&1)"
+	fi
+	kill $HOLD 2>/dev/null; wait $HOLD 2>/dev/null
+	_a=$($T getaccess $MNT/c/f 2>&1) _l=$($T leaseq $MNT 2>&1) _s=$(cat $(sysfs_dir)/lease 2>&1)
+	_v=$($T verify $MNT/c/f 51 2>&1)
+	case "$_a|$_l|$_s|$_v" in
+	"none|state="*"expired "*"|expired "*"|errno=EACCES "*)
+		pass "$R fenced itself: GET_ACCESS none, lease expired (sysfs: $_s), mmap refused" ;;
+	*) fail "$R fenced itself" "access=$_a lease: $_l sysfs: $_s verify: $_v" ;;
+	esac
+else
+	if within 60 master_not $M; then
+		pass "$R follows a new master after host $M's famfsd died: $(view)"
+	else
+		fail "$R new master after kill -9" "$(view) $(fd_log)"
+	fi
+fi
+agree 10 "$SURV"
+_nm=$AGREED
+if [ $ME = 1 ]; then
+	[ $_nm -ge 1 ] && [ $_nm != $M ] &&
+		pass "failover: host $_nm is master after kill -9 of host $M's famfsd; survivors agree:$VIEWS" ||
+		fail "failover: new master, survivors agree" "killed $M, views (host:role:master):$VIEWS"
+fi
+
+# Commits go on after the failover; fsck is clean; the survivors stop.
+if [ $ME != $M ]; then
+	S2=${SURV#* }; S2=${S2%% *}
+	truncate -s 1000000 /tmp/src6 && $T fill /tmp/src6 71 >/dev/null
+	if [ $ME = $S1 ]; then
+		if famfsctl cp /tmp/src6 famfs:/c/after > /tmp/o 2>&1 && cmp /tmp/src6 $MNT/c/after >/dev/null 2>&1; then
+			pass "$R commits after the failover: famfsctl cp famfs:/c/after"
+		else
+			fail "$R commit after the failover" "$(tr '\n' ' ' < /tmp/o)"
+		fi
+		send $S2 12 done || fail "$R tells c$S2" "no connection"
+		_m=$(recv $S2 13)
+		_o=$(fsck.famfs $MNT 2>&1)
+		case $_o in
+		*clean*) pass "$R fsck.famfs $MNT clean at the end ($(echo "$_o" | grep clean))" ;;
+		*) fail "$R fsck.famfs $MNT" "$_o" ;;
+		esac
+	else
+		_m=$(recv $S1 12)
+		if [ "$_m" = done ] && wait_for 20 cmp /tmp/src6 $MNT/c/after; then
+			pass "$R sees the commit made after the failover (identical bytes)"
+		else
+			fail "$R sees /c/after" "msg=$_m $(ls -l $MNT/c 2>&1 | tr '\n' ' ')"
+		fi
+		send $S1 13 seen || fail "$R tells c$S1" "no connection"
+	fi
+	kill -TERM $FD_PID 2>/dev/null
+	_t=300
+	while [ $_t -gt 0 ] && kill -0 $FD_PID 2>/dev/null; do sleep 0.1; _t=$((_t - 1)); done
+	kill -0 $FD_PID 2>/dev/null && kill -KILL $FD_PID
+	wait $FD_PID; _rc=$?
+	[ $_rc = 0 ] && ! mounted && pass "$R famfsd SIGTERM: exit 0, unmounted" ||
+		fail "$R famfsd stop" "rc=$_rc $(fd_log)"
+else
+	ok "$R unmount after the fencing" umount $MNT
+fi
+ok "$R rmmod famfs" rmmod famfs
+if dmesg | grep -qE 'BUG:|WARNING:|Oops|Busy inodes'; then
+	fail "$R kernel log clean" "$(dmesg | grep -E 'BUG:|WARNING:|Oops|Busy inodes' | head -n 1)"
+else
+	pass "$R kernel log clean"
+fi
+grep -iE 'error|warning|master|lease' $FD_LOG | head -n 12 | sed "s/^/$R famfsd: /"
+kill $WATCHDOG 2>/dev/null
