@@ -426,6 +426,9 @@ static void h_lease(struct fam_rpc_call *call, const uint8_t *req, size_t len, v
 		cl->epoch = m->epoch;
 		cl->master = (int)m->candidate;
 		cl->last_master_contact = now;
+		/* Missed pushes (a partition, a slow link): catch up on the renewal. */
+		if (m->candidate != self_id(cl) && m->committed_seq > d->fs.ns.applied_seq)
+			famfsd_replay(d);
 	}
 	r.promised_epoch = cl->promised_epoch;
 	r.promised_to = cl->promised_to;

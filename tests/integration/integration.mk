@@ -32,3 +32,9 @@ check-ownership: all
 	@B=$(B) bash tests/integration/test_ownership.sh
 	@B=$(B) bash tests/integration/test_ownership_cluster.sh
 check-integration: check-ownership
+
+# Network partitions: every peer link through a dropping proxy
+# (tests/faults/partition_proxy.py); isolate the master, heal, isolate a follower.
+check-partition: all
+	@B=$(B) bash tests/faults/test_partition.sh
+CHECK_TARGETS += check-partition
