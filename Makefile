@@ -52,6 +52,7 @@ include bench/bench.mk
 -include tests/vm/vm.mk
 -include famfsd/famfsd.mk
 -include docs/docs.mk
+-include tests/model/model.mk
 
 $(B)/%.o: %.c | deps-checked
 	@mkdir -p $(dir $@)
