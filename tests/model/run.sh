@@ -54,7 +54,6 @@ cases=(
 if [ "${DEEP:-0}" = 1 ]; then
 	cases+=(
 		"ownership-deep-grants|pass|-DOWNERSHIP -DMAXG=3|ma"
-		"ownership-deep-masters|pass|-DOWNERSHIP -DMASTERS=3|ma"
 		"ownership-nowait-exclusion|fail|-DOWNERSHIP -DNO_COVER -DBUG_NOWAIT|hash"
 		"ownership-latefence-exclusion|fail|-DOWNERSHIP -DNO_COVER -DBUG_LATEFENCE|hash"
 		"ownership-nokfence-exclusion|fail|-DOWNERSHIP -DNO_COVER -DBUG_NOKFENCE|hash"
