@@ -62,6 +62,9 @@ int famfsd_backend_open(struct famfsd *d)
 			goto fail;
 		src = d->cfg.mount;
 	}
+	e = famfsd_hostlease_open(d);
+	if (e)
+		goto fail;
 	/* In a cluster the writer moves between hosts: no per-host writer lock. */
 	e = fam_dev_open(&d->dev, src, d->cfg.n_peers ? 0 : FAM_DEV_WRITER);
 	if (e) {
@@ -103,10 +106,12 @@ int famfsd_replay(struct famfsd *d)
 	int e;
 
 	/*
-	 * A push can be served before the cluster tick after a stall: renew the
-	 * module lease (and restore access if it expired) before reading the log.
+	 * A push can be served before the cluster tick after a stall. With the
+	 * host lease run out the module has revoked the log mapping too: wait
+	 * for the next acknowledged heartbeat, which replays.
 	 */
-	famfsd_ownership_tick(d);
+	if (!famfsd_hostlease_check(d) && d->kernel)
+		return -ESTALE;
 	e = fam_fs_replay(&d->fs, NULL);
 
 	if (e)
@@ -124,6 +129,7 @@ int famfsd_replay(struct famfsd *d)
 
 void famfsd_backend_close(struct famfsd *d)
 {
+	famfsd_hostlease_close(d);
 	if (d->fs_open) {
 		fam_fs_close(&d->fs);
 		fam_dev_close(&d->dev);

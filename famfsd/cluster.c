@@ -15,6 +15,15 @@
  *
  * Followers hear from the master through renewals and pushes; a follower
  * that heard nothing for lease + lease/2 (plus a per-host stagger) stands.
+ *
+ * Host leases (what keeps a host's grants): every host but the master sends
+ * famfs.peer.Heartbeat to the master every lease/3. On an ack it extends its
+ * host lease (the kernel module's fence) to host_lease from *before* it sent
+ * the heartbeat; the master counts the host alive until host_lease * 1.5
+ * after it *received* the last one, so the host's lease has always run out
+ * before the master releases its grants. The master's own host lease is its
+ * master lease: it ends, with the module fencing the log mapping too, before
+ * a successor can write.
  */
 #include "cluster.h"
 #include "famfsd.h"
@@ -41,11 +50,19 @@ struct peer {
 	bool expired;			/* master: its host lease ran out (reported once) */
 };
 
+struct heartbeat {
+	struct famfsd_cluster *cl;
+	uint64_t sent;
+	uint64_t epoch;
+	int master;
+};
+
 struct famfsd_cluster {
 	struct famfsd *d;
 	SSL_CTX *ctx;
 	struct event *tick;
 	uint32_t lease_ms;
+	uint32_t host_lease_ms;
 	enum famfsd_role role;
 	uint64_t epoch;			/* highest master epoch seen */
 	int master;
@@ -63,6 +80,9 @@ struct famfsd_cluster {
 	uint64_t vote_epoch, vote_sent;
 	uint32_t votes;
 	uint64_t last_own_tick;
+	/* host lease (as follower) */
+	uint64_t hb_sent;
+	bool hb_busy;
 	uint32_t n_peers;
 	struct peer peers[FAMFSD_MAX_PEERS];
 };
@@ -86,9 +106,11 @@ static uint32_t majority(const struct famfsd_cluster *cl)
 	return (cl->n_peers + 1) / 2 + 1;
 }
 
+/* Master by role and with its lease still running (a paused master's tick may not have run yet). */
 bool famfsd_is_master(const struct famfsd *d)
 {
-	return !d->cluster || d->cluster->role == FAMFSD_MASTER;
+	return !d->cluster || (d->cluster->role == FAMFSD_MASTER &&
+			       famfsd_now_ms() < d->cluster->lease_until);
 }
 
 int famfsd_master_id(const struct famfsd *d)
@@ -115,7 +137,7 @@ bool famfsd_host_alive(const struct famfsd *d, uint32_t host)
 		return true;
 	p = peer_by_id(cl, host);
 	return p && p->last_heard &&
-	       famfsd_now_ms() < p->last_heard + cl->lease_ms + cl->lease_ms / 2;
+	       famfsd_now_ms() < p->last_heard + cl->host_lease_ms + cl->host_lease_ms / 2;
 }
 
 int famfsd_peer_call(struct famfsd *d, uint32_t host, const char *method, const void *payload,
@@ -155,6 +177,8 @@ static void become_master(struct famfsd_cluster *cl)
 		cl->role = FAMFSD_FOLLOWER;
 		return;
 	}
+	/* The module's lease now ends with the master lease (and makes the log readable). */
+	famfsd_hostlease_extend(d, cl->lease_until);
 	err = fam_fs_become_writer(&d->fs, cl->vote_epoch);
 	if (err) {
 		famfsd_logf(&d->log, LOG_ERR, "cannot become the log writer: %s", d->fs.err);
@@ -165,6 +189,15 @@ static void become_master(struct famfsd_cluster *cl)
 	cl->epoch = cl->vote_epoch;
 	cl->master = (int)self_id(cl);
 	cl->renew_sent = cl->vote_sent;
+	/*
+	 * A host's lease may still run on an ack of the previous master, which
+	 * answered only while its lease ran: before now. Count every host as
+	 * heard from now, so none loses its grants before its lease ended.
+	 */
+	for (uint32_t i = 0; i < cl->n_peers; i++) {
+		cl->peers[i].last_heard = famfsd_now_ms();
+		cl->peers[i].expired = false;
+	}
 	famfsd_logf(&d->log, LOG_NOTICE, "master of epoch %llu (%u of %u votes), log seq %llu",
 		    (unsigned long long)cl->epoch, cl->votes, cl->n_peers + 1,
 		    (unsigned long long)d->fs.log.hdr.committed_seq);
@@ -204,8 +237,10 @@ static void on_vote(int status, const char *msg, const uint8_t *payload, size_t 
 	}
 	if (r->granted && v->epoch == cl->vote_epoch) {
 		if (v->renew && cl->role == FAMFSD_MASTER && v->round == cl->renew_round) {
-			if (++cl->renew_votes == majority(cl))
+			if (++cl->renew_votes == majority(cl)) {
 				cl->lease_until = cl->renew_sent + cl->lease_ms;
+				famfsd_hostlease_extend(cl->d, cl->lease_until);
+			}
 		} else if (!v->renew && cl->role == FAMFSD_CANDIDATE) {
 			if (++cl->votes == majority(cl))
 				become_master(cl);
@@ -520,6 +555,107 @@ static void h_cluster(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 	free(buf);
 }
 
+/* ---- host leases: heartbeats to the master ---- */
+
+/* Master: a host's lease ran out; release its grants (once; 0 when all are). */
+static int host_expired(struct famfsd_cluster *cl, struct peer *p)
+{
+	struct famfsd *d = cl->d;
+
+	if (!p->expired)
+		famfsd_logf(&d->log, LOG_WARNING, "host %u: lease expired", p->cfg->host_id);
+	p->expired = true;
+	return famfsd_ownership_host_expired(d, p->cfg->host_id);
+}
+
+static void h_heartbeat(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	struct famfsd *d = arg;
+	struct famfsd_cluster *cl = d->cluster;
+	Famfs__HeartbeatRequest *m = famfs__heartbeat_request__unpack(NULL, len, req);
+	Famfs__HeartbeatReply r = FAMFS__HEARTBEAT_REPLY__INIT;
+	struct peer *p;
+	uint8_t buf[64];
+
+	if (!m) {
+		fam_rpc_reply(call, FAM_RPC_INVALID_ARGUMENT, "malformed HeartbeatRequest", NULL, 0);
+		return;
+	}
+	p = cl ? peer_by_id(cl, m->host) : NULL;
+	if (!p) {
+		fam_rpc_reply(call, FAM_RPC_NOT_FOUND, "heartbeat from a host that is not a peer",
+			      NULL, 0);
+		goto out;
+	}
+	r.master = famfsd_master_id(d);
+	r.epoch = cl->epoch;
+	r.committed_seq = d->fs.log.hdr.committed_seq;
+	/*
+	 * Only a master with its lease running acknowledges, and never a host
+	 * whose lease ran out here before that host's grants are released.
+	 */
+	if (famfsd_is_master(d) &&
+	    (famfsd_host_alive(d, m->host) || !host_expired(cl, p))) {
+		r.acked = true;
+		p->last_heard = famfsd_now_ms();
+		p->expired = false;
+		p->replayed_seq = m->replayed_seq;
+	}
+	fam_rpc_reply(call, FAM_RPC_OK, NULL, buf, famfs__heartbeat_reply__pack(&r, buf));
+out:
+	famfs__heartbeat_request__free_unpacked(m, NULL);
+}
+
+static void on_heartbeat(int status, const char *msg, const uint8_t *payload, size_t len,
+			 void *arg)
+{
+	struct heartbeat *hb = arg;
+	struct famfsd_cluster *cl = hb->cl;
+	struct famfsd *d = cl->d;
+	Famfs__HeartbeatReply *r = NULL;
+
+	cl->hb_busy = false;
+	if (status == FAM_RPC_OK)
+		r = famfs__heartbeat_reply__unpack(NULL, len, payload);
+	/* The master's clock starts when it received it, ours from before we sent it. */
+	if (r && r->acked && cl->role != FAMFSD_MASTER) {
+		famfsd_hostlease_extend(d, hb->sent + cl->host_lease_ms);
+		if (r->committed_seq > d->fs.ns.applied_seq)
+			famfsd_replay(d);
+	}
+	if (r)
+		famfs__heartbeat_reply__free_unpacked(r, NULL);
+	free(hb);
+}
+
+static void send_heartbeat(struct famfsd_cluster *cl, uint64_t now)
+{
+	Famfs__HeartbeatRequest m = FAMFS__HEARTBEAT_REQUEST__INIT;
+	struct heartbeat *hb;
+	uint8_t buf[64];
+	size_t len;
+
+	if (cl->role == FAMFSD_MASTER || cl->master < 0 || (uint32_t)cl->master == self_id(cl) ||
+	    cl->hb_busy || now < cl->hb_sent + cl->lease_ms / 3)
+		return;
+	hb = calloc(1, sizeof(*hb));
+	if (!hb)
+		return;
+	hb->cl = cl;
+	hb->sent = now;
+	m.host = self_id(cl);
+	m.epoch = cl->epoch;
+	m.replayed_seq = cl->d->fs.ns.applied_seq;
+	len = famfs__heartbeat_request__pack(&m, buf);
+	cl->hb_sent = now;
+	if (famfsd_peer_call(cl->d, (uint32_t)cl->master, "famfs.peer.Heartbeat", buf, len,
+			     cl->lease_ms / 3 + 1, on_heartbeat, hb)) {
+		free(hb);
+		return;
+	}
+	cl->hb_busy = true;
+}
+
 /* ---- the tick ---- */
 
 static void dial(struct famfsd_cluster *cl, struct peer *p, uint64_t now)
@@ -567,16 +703,11 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		}
 		for (uint32_t i = 0; i < cl->n_peers; i++) {
 			struct peer *p = &cl->peers[i];
-			bool alive = famfsd_host_alive(d, p->cfg->host_id);
 
-			if (!alive && !p->expired && p->last_heard) {
-				p->expired = true;
-				famfsd_logf(&d->log, LOG_WARNING, "host %u: lease expired",
-					    p->cfg->host_id);
-				famfsd_ownership_host_expired(d, p->cfg->host_id);
-			} else if (alive) {
+			if (famfsd_host_alive(d, p->cfg->host_id))
 				p->expired = false;
-			}
+			else if (!p->expired && p->last_heard)
+				host_expired(cl, p);
 		}
 		break;
 	case FAMFSD_CANDIDATE:
@@ -591,9 +722,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		}
 		break;
 	}
+	send_heartbeat(cl, now);
 	if (now >= cl->last_own_tick + cl->lease_ms / 3) {
 		cl->last_own_tick = now;
-		famfsd_ownership_tick(d);
+		famfsd_hostlease_check(d);
 	}
 }
 
@@ -604,6 +736,7 @@ static const struct {
 } peer_methods[] = {
 	{ "famfs.peer.Lease", FAM_RPC_MUTATES, h_lease },
 	{ "famfs.peer.Committed", FAM_RPC_MUTATES, h_committed },
+	{ "famfs.peer.Heartbeat", 0, h_heartbeat },
 	{ "famfs.Cluster", 0, h_cluster },
 };
 
@@ -627,6 +760,7 @@ int famfsd_cluster_start(struct famfsd *d)
 		return -ENOMEM;
 	cl->d = d;
 	cl->lease_ms = d->cfg.lease_ms ? d->cfg.lease_ms : 3000;
+	cl->host_lease_ms = d->cfg.host_lease_ms ? d->cfg.host_lease_ms : 3 * cl->lease_ms;
 	cl->master = -1;
 	cl->epoch = d->fs.log.hdr.epoch;
 	cl->last_master_contact = famfsd_now_ms();

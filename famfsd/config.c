@@ -102,6 +102,9 @@ static const struct conf_item conf_schema[] = {
 	  "the cluster CA certificate (PEM) peers must be signed by" },
 	{ "cluster", "lease_ms", CONF_UINT, CONF_FIELD(lease_ms), 100, 600000, NULL,
 	  "master lease in milliseconds" },
+	{ "cluster", "host_lease_ms", CONF_UINT, CONF_FIELD(host_lease_ms), 100, 3600000, NULL,
+	  "host lease in milliseconds (a host keeps its grants this long after the master's "
+	  "last heartbeat ack); default 3 x lease_ms" },
 	{ "peer", "host_id", CONF_UINT, PEER_FIELD(host_id), 0, FAM_MAX_HOSTS - 1, NULL,
 	  "the peer's [cluster] host_id; required" },
 	{ "peer", "address", CONF_HOSTPORT, PEER_FIELD(address), 0, 0, NULL,

@@ -44,6 +44,7 @@ struct famfsd_config {
 	char listen[128];
 	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
 	uint32_t lease_ms;
+	uint32_t host_lease_ms;	/* 0: 3 x lease_ms */
 	struct famfsd_peer peers[FAMFSD_MAX_PEERS];
 	uint32_t n_peers;
 	/* [metrics] */

@@ -41,6 +41,7 @@ struct famfsd {
 	struct famfsd_cluster *cluster;	/* NULL on a single host */
 	struct famfsd_stats stats;
 	struct famfsd_own *own;		/* ownership.c: watchers, handoffs, epochs */
+	struct famfsd_hostlease *hl;	/* hostlease.c: this host's lease and lost grants */
 };
 
 /* backend.c: open (and in kernel mode mount) the local famfs; close it again. */
@@ -59,11 +60,29 @@ void famfsd_on_record_cb(void *arg, const struct fam_rec *r);	/* fs->on_apply */
 int famfsd_ownership_register(struct famfsd *d);
 /* After a record is applied locally (OWNER records change access here). */
 void famfsd_ownership_on_record(struct famfsd *d, const struct fam_rec *r);
-/* Master: host's lease expired; its grants may now be released. */
-void famfsd_ownership_host_expired(struct famfsd *d, uint32_t host);
-/* Renew the kernel module's lease (kernel mode), called every lease/3. */
-void famfsd_ownership_tick(struct famfsd *d);
+/* Master: host's lease expired; release its grants. 0 when all were committed. */
+int famfsd_ownership_host_expired(struct famfsd *d, uint32_t host);
+/* Master: commit the release of this host's own (lost) grant on path. */
+int famfsd_ownership_release_own(struct famfsd *d, const char *path, uint64_t epoch);
+/* Make this host's access to every file match the grants (kernel mode). */
+void famfsd_ownership_reconcile(struct famfsd *d);
 void famfsd_ownership_stop(struct famfsd *d);
+
+/*
+ * hostlease.c: this host's lease (docs/cluster.md, "Host leases").
+ * open: before the log is read (kernel mode: a lease that ran out in an
+ * earlier life is disarmed, its grants lost); started: once ownership is up.
+ */
+int famfsd_hostlease_open(struct famfsd *d);
+void famfsd_hostlease_started(struct famfsd *d);
+void famfsd_hostlease_close(struct famfsd *d);
+/* A master acknowledged this host (or, on the master, renewed its lease) until 'until'. */
+void famfsd_hostlease_extend(struct famfsd *d, uint64_t until);
+/* Notice a lease that ran out; false while it has (kernel mode: the log is unreadable). */
+bool famfsd_hostlease_check(struct famfsd *d);
+bool famfsd_hostlease_valid(const struct famfsd *d);
+bool famfsd_grant_lost(const struct famfsd *d, uint64_t ino, uint64_t epoch);
+size_t famfsd_hostlease_n_lost(const struct famfsd *d);
 
 uint64_t famfsd_now_ms(void);
 

@@ -100,7 +100,6 @@ struct famfsd_own {
 	struct event *timer;
 	uint64_t last_keepalive;
 	bool in_ckpt;			/* between CHECKPOINT BEGIN and END */
-	bool lease_err_logged;
 };
 
 static const char *mode_long(uint32_t m)
@@ -187,8 +186,17 @@ static const struct fam_grant *grant_of(const struct fam_node *n, uint32_t host)
 	return NULL;
 }
 
-/* This host's access to node n from the namespace alone: RW when nobody owns it. */
-static uint32_t access_of(const struct fam_node *n, uint32_t host, bool *owned)
+/* Does grant g (on node n) give its host access? Not when this host lost it (hostlease.c). */
+static bool grant_gives(const struct famfsd *d, const struct fam_node *n, const struct fam_grant *g,
+			uint32_t host)
+{
+	return g->host == host &&
+	       !(host == d->cfg.host_id && famfsd_grant_lost(d, n->ino, g->grant_epoch));
+}
+
+/* A host's access to node n from the namespace alone: RW when nobody owns it. */
+static uint32_t access_of(const struct famfsd *d, const struct fam_node *n, uint32_t host,
+			  bool *owned)
 {
 	uint32_t best = FAM_OWN_NONE;
 	bool any = false;
@@ -196,7 +204,7 @@ static uint32_t access_of(const struct fam_node *n, uint32_t host, bool *owned)
 	for (const struct fam_node *p = n; p; p = p->parent)
 		for (uint32_t i = 0; i < p->n_grants; i++) {
 			any = true;
-			if (p->grants[i].host == host && p->grants[i].mode > best)
+			if (grant_gives(d, p, &p->grants[i], host) && p->grants[i].mode > best)
 				best = p->grants[i].mode;
 		}
 	if (owned)
@@ -387,7 +395,7 @@ static void recon_tree(struct recon *rc, const struct fam_node *n, bool owned, u
 {
 	for (uint32_t i = 0; i < n->n_grants; i++) {
 		owned = true;
-		if (n->grants[i].host == rc->self && n->grants[i].mode > best)
+		if (grant_gives(rc->d, n, &n->grants[i], rc->self) && n->grants[i].mode > best)
 			best = n->grants[i].mode;
 	}
 	if (!S_ISDIR(n->mode)) {
@@ -411,7 +419,7 @@ static void reconcile(struct famfsd *d, const char *path)
 	for (const struct fam_node *p = n->parent; p; p = p->parent)
 		for (uint32_t i = 0; i < p->n_grants; i++) {
 			owned = true;
-			if (p->grants[i].host == rc.self && p->grants[i].mode > best)
+			if (grant_gives(d, p, &p->grants[i], rc.self) && p->grants[i].mode > best)
 				best = p->grants[i].mode;
 		}
 	recon_tree(&rc, n, owned, best);
@@ -875,7 +883,7 @@ static void reply_owners(struct famfsd *d, struct fam_rpc_call *call, const char
 	r.owners = a.ep;
 	r.n_owners = a.n;
 	r.host = host;
-	r.access = access_of(n, host, &owned);
+	r.access = access_of(d, n, host, &owned);
 	if (host == d->cfg.host_id && is_held(d, path))
 		r.access = FAM_OWN_NONE;
 	r.owned = owned;
@@ -1097,7 +1105,13 @@ static void h_open(struct fam_rpc_call *call, const uint8_t *req, size_t len, vo
 		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
 	}
-	acc = access_of(n, self, &owned);
+	acc = access_of(d, n, self, &owned);
+	if (!famfsd_hostlease_valid(d)) {
+		famfsd_reply_status(d, call, FAM_RPC_UNAVAILABLE, "%s: host %u's lease has run out (no "
+				    "master acknowledged it in time); no access until one does",
+				    m->path, self);
+		goto out;
+	}
 	if (is_held(d, m->path)) {
 		famfsd_reply_status(d, call, FAM_RPC_PERMISSION_DENIED, "%s: being handed off from host %u "
 			     "to another host; no access here", m->path, self);
@@ -1609,13 +1623,14 @@ void famfsd_ownership_on_record(struct famfsd *d, const struct fam_rec *r)
 	emit(d, &ev);
 }
 
-void famfsd_ownership_host_expired(struct famfsd *d, uint32_t host)
+int famfsd_ownership_host_expired(struct famfsd *d, uint32_t host)
 {
 	struct { char *path; uint64_t epoch; } *rel = NULL;
 	size_t n = 0, cap = 0;
+	int ret = 0;
 
 	if (!d->own || !famfsd_is_master(d))
-		return;
+		return -EAGAIN;
 	/* Collect first: each commit changes the grant lists. */
 	for (const struct fam_node *s = &d->fs.ns.root, *next; s; s = next) {
 		const struct fam_grant *g = grant_of(s, host);
@@ -1623,8 +1638,10 @@ void famfsd_ownership_host_expired(struct famfsd *d, uint32_t host)
 		if (g && n == cap) {
 			void *p = realloc(rel, (cap = cap ? cap * 2 : 8) * sizeof(*rel));
 
-			if (!p)
+			if (!p) {
+				ret = -ENOMEM;
 				break;
+			}
 			rel = p;
 		}
 		if (g) {
@@ -1645,54 +1662,35 @@ void famfsd_ownership_host_expired(struct famfsd *d, uint32_t host)
 	for (size_t i = 0; i < n; i++) {
 		int err = commit_owner(d, rel[i].path, host, FAM_OWN_NONE, rel[i].epoch);
 
-		if (err)
+		if (err) {
 			famfsd_logf(&d->log, LOG_ERR, "%s: releasing expired host %u's grant: %s",
 				    rel[i].path, host, strerror(-err));
-		else
+			ret = err;
+		} else {
 			famfsd_logf(&d->log, LOG_WARNING, "%s: host %u's lease expired: its grant "
 				    "is released", rel[i].path, host);
+		}
 		free(rel[i].path);
 	}
 	free(rel);
 	if (n)
 		famfsd_cluster_committed(d);
+	return ret;
 }
 
-void famfsd_ownership_tick(struct famfsd *d)
+int famfsd_ownership_release_own(struct famfsd *d, const char *path, uint64_t epoch)
 {
-	struct fam_kmount_lease l = { 0 };
-	int err;
+	int err = commit_owner(d, path, d->cfg.host_id, FAM_OWN_NONE, epoch);
 
-	/*
-	 * The module's lease fences this host if famfsd stops renewing it. A single
-	 * host has nobody to hand its data to, so there it stays disabled.
-	 */
-	if (!d->own || !d->kernel || !d->cfg.n_peers)
-		return;
-	err = fam_kmount_lease(d->cfg.mount, d->cfg.lease_ms, false, &l);
-	if (err) {
-		if (!d->own->lease_err_logged)
-			famfsd_logf(&d->log, LOG_ERR, "renewing the lease of %s: %s", d->cfg.mount,
-				    strerror(-err));
-		d->own->lease_err_logged = true;
-		return;
-	}
-	d->own->lease_err_logged = false;
-	if (l.expired) {
-		famfsd_logf(&d->log, LOG_WARNING, "the module lease of %s had expired (%u times "
-			    "since mount): access was dropped; restoring it from the grants",
-			    d->cfg.mount, l.expirations);
-		/*
-		 * The expiry revoked the .meta files too (famfsd's own mappings of the
-		 * superblock and the log): restore them first, or the next log access
-		 * dies of SIGBUS. The data set walk below skips .meta.
-		 */
-		err = fam_kmount_set_access(d->cfg.mount, "/" FAM_KMOUNT_META_DIR, FAM_OWN_RW);
-		if (err < 0)
-			famfsd_logf(&d->log, LOG_ERR, "restoring access to %s/%s: %s", d->cfg.mount,
-				    FAM_KMOUNT_META_DIR, strerror(-err));
+	if (!err)
+		famfsd_cluster_committed(d);
+	return err;
+}
+
+void famfsd_ownership_reconcile(struct famfsd *d)
+{
+	if (d->own)
 		reconcile(d, "/");
-	}
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
@@ -1731,6 +1729,7 @@ int famfsd_ownership_register(struct famfsd *d)
 	d->own = o;
 	o->last_keepalive = famfsd_now_ms();
 	fam_ns_walk(&d->fs.ns, seed_cb, o);
+	famfsd_hostlease_started(d);
 	reconcile(d, "/");
 	o->timer = event_new(d->base, -1, EV_PERSIST, on_timer, d);
 	if (!o->timer || event_add(o->timer, &tv))

@@ -10,6 +10,10 @@
 #   3. heal: the old master follows the new one, catches up, forwards commits;
 #   4. a follower isolated: the master keeps its lease (2 of 3), commits go
 #      on; the follower's mutating calls get UNAVAILABLE; heal, it catches up;
+#      it held a read-write grant: its own famfsd refuses access when its host
+#      lease runs out, and only after that does the master release the grant
+#      (sampled every 50 ms); after the heal the grant stays lost there and
+#      another host takes it over with the bytes intact;
 #   5. no epoch ever had two masters (status sampled every 50 ms); fsck clean.
 # Prints PASS / FAIL lines and "partition: N passed, N failed"; exit 1 on failure.
 # XFAIL lines are known famfsd bugs (failures by default; FAMFS_PARTITION_STRICT=0 reports them as XFAIL).
@@ -291,6 +295,24 @@ f=$old	# the follower to isolate (unless it became master again); g stays with t
 [ "$f" = "$M" ] && f=$nm
 g=$(others $M | tr ' ' '\n' | grep -v "^$f$" | grep .)
 e3=$(field $M epoch)
+HOST_LEASE=$((LEASE * 3))
+head -c $((3 << 20)) /dev/urandom >"$TMP/blob"
+check "follower $f owns /grant read-write, with data" \
+	'hctl $f mkdir /grant && hctl $f cp "$TMP/blob" famfs:/grant/blob >/dev/null && hctl $f acquire /grant --rw >/dev/null && hctl $f verify /grant/blob "$TMP/blob" >/dev/null'
+# Who stops first: the owner's access (its famfsd, host lease) or its grant (the master)?
+grant_watch() {
+	local end=$(($(ms) + HOST_LEASE * 3)) fenced= released= out
+	while [ "$(ms)" -lt $end ] && { [ -z "$fenced" ] || [ -z "$released" ]; }; do
+		[ -z "$fenced" ] && hctl $f verify /grant/blob "$TMP/blob" 2>&1 | grep -q "lease has run out" &&
+			fenced=$(rel) && echo "$fenced" >"$TMP/fenced"
+		if [ -z "$released" ] && out=$(hctl $M --json owners /grant 2>/dev/null) &&
+			[[ $out == *'"owners"'* ]] && ! grep -q "\"host\": *$f\b" <<<"$out"; then
+			released=$(rel) && echo "$released" >"$TMP/released"
+		fi
+		sleep 0.05
+	done
+}
+grant_watch & gwatch=$!
 isolate $f $M $g
 ti=$(rel)
 check "isolated follower $f: mkdir on it fails with UNAVAILABLE" 'wait_until 3 "refused $f mkdir /y >/dev/null"'
@@ -305,6 +327,13 @@ check "isolated follower $f: mkdir still fails with UNAVAILABLE" 'refused $f mkd
 check "isolated follower $f: acquire --rw fails with UNAVAILABLE" 'refused $f acquire /h2 --rw'
 check "the master saw host $f's lease expire" 'grep -q "host $f: lease expired" "$TMP/h$M.log"'
 check "nothing from host $f was committed" '! hctl $M ls / | grep -q "^y"'
+wait $gwatch
+fenced=$(cat "$TMP/fenced" 2>/dev/null) released=$(cat "$TMP/released" 2>/dev/null)
+check "isolated owner $f: its famfsd refused access once its host lease ran out (after $((${fenced:-0} - ti)) ms, host lease $HOST_LEASE ms)" \
+	'[ -n "$fenced" ]'
+check "the master released host $f's grant only after that (after $((${released:-0} - ti)) ms)" \
+	'[ -n "$released" ] && [ -n "$fenced" ] && [ "$released" -gt "$fenced" ]'
+check "host $f's log: its grants are lost" 'grep -q "grants are lost" "$TMP/h$f.log"'
 heal
 th=$(rel)
 t=$(ms)
@@ -316,6 +345,11 @@ known_bug "heal: host $f catches up by itself (sees the 6 commits made without i
 	'wait_ms $((LEASE * 5 / 2)) "[ \"\$(hctl $f ls / | grep -c ^p)\" = 6 ]"' "$STALE"
 check "heal: after new commits host $f catches up (sees the 6 made without it)" 'catch_up_after_commits $g $f again "^p" 6'
 check "heal: commit through host $f works" 'commit $f /back$f && hctl $M ls / | grep -q back$f'
+check "heal: host $f holds no grant on /grant (nothing restored from before the expiry)" \
+	'! hctl $M --json owners /grant | grep -q "\"host\": *$f\b"'
+check "heal: host $g takes /grant read-write and reads the bytes host $f wrote" \
+	'hctl $g acquire /grant --rw >/dev/null && hctl $g verify /grant/blob "$TMP/blob" >/dev/null'
+check "heal: host $f may not map /grant now" 'hctl $f verify /grant/blob "$TMP/blob" 2>&1 | grep -q PERMISSION_DENIED'
 term_kept "heal: host $M2 kept its term (epoch $e4, sole master)" $M2 $e4 $th
 
 # ---- 5. never two masters in one epoch; fsck ----

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The host lease: how long this host may keep using the data sets it was
+ * granted, see docs/cluster.md ("Host leases").
+ *
+ * Only evidence from a master extends it: an acknowledged heartbeat (the
+ * extension counts from before the heartbeat was sent) or, on the master
+ * itself, a renewed master lease. The master counts a host alive for 1.5
+ * host leases after it last heard from it, so this lease always ends first.
+ *
+ * Kernel mode: the lease is the famfs module's (FAMFSIOC_LEASE); when it
+ * runs out the module revokes every file, .meta included, by itself. On the
+ * master it ends with the master lease, so a master that was stopped past
+ * its lease finds its log mapping gone instead of writing in an old epoch.
+ * User-space mode: famfsd keeps the deadline and refuses opens after it.
+ *
+ * A lease that ran out loses the grants this host held at that moment: they
+ * stay without access here ("lost") until their release is committed, which
+ * this host asks the master for as soon as it hears from one again (or the
+ * master does on its own when the host's lease expires there). Nothing is
+ * ever restored from a grant replayed before the expiry.
+ */
+#include "famfsd.h"
+#include "cluster.h"
+#include "kmount.h"
+#include "famfs.pb-c.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct lost_grant {
+	uint64_t ino, epoch;
+	bool seen;			/* still in the namespace (pruning) */
+};
+
+struct famfsd_hostlease {
+	uint64_t until;			/* monotonic ms; 0: never extended */
+	bool lapsed;			/* ran out and not extended since */
+	bool err_logged;
+	bool releasing;			/* a Release of a lost grant is in flight */
+	bool lose_at_start;		/* the grants in the log predate this famfsd */
+	struct lost_grant *lost;
+	size_t n_lost, cap_lost;
+};
+
+static bool enabled(const struct famfsd *d)
+{
+	return d->hl && d->cfg.n_peers;
+}
+
+bool famfsd_grant_lost(const struct famfsd *d, uint64_t ino, uint64_t epoch)
+{
+	if (!d->hl)
+		return false;
+	for (size_t i = 0; i < d->hl->n_lost; i++)
+		if (d->hl->lost[i].ino == ino && d->hl->lost[i].epoch == epoch)
+			return true;
+	return false;
+}
+
+bool famfsd_hostlease_valid(const struct famfsd *d)
+{
+	return !enabled(d) || !d->hl->lapsed;
+}
+
+size_t famfsd_hostlease_n_lost(const struct famfsd *d)
+{
+	return d->hl ? d->hl->n_lost : 0;
+}
+
+/* Visit every node holding a grant of this host. */
+typedef void (*own_grant_fn)(struct famfsd *d, const struct fam_node *n,
+			     const struct fam_grant *g);
+
+static void for_own_grants(struct famfsd *d, own_grant_fn fn)
+{
+	for (const struct fam_node *s = &d->fs.ns.root, *next; s; s = next) {
+		for (uint32_t i = 0; i < s->n_grants; i++)
+			if (s->grants[i].host == d->cfg.host_id)
+				fn(d, s, &s->grants[i]);
+		if (s->children) {
+			next = s->children;
+		} else {
+			next = NULL;
+			for (const struct fam_node *q = s; q && !next; q = q->parent)
+				next = q->next;
+		}
+	}
+}
+
+static void lose_one(struct famfsd *d, const struct fam_node *n, const struct fam_grant *g)
+{
+	struct famfsd_hostlease *hl = d->hl;
+
+	if (famfsd_grant_lost(d, n->ino, g->grant_epoch))
+		return;
+	if (hl->n_lost == hl->cap_lost) {
+		size_t cap = hl->cap_lost ? hl->cap_lost * 2 : 8;
+		void *p = realloc(hl->lost, cap * sizeof(*hl->lost));
+
+		if (!p) {
+			famfsd_logf(&d->log, LOG_CRIT, "out of memory recording a lost grant");
+			return;
+		}
+		hl->lost = p;
+		hl->cap_lost = cap;
+	}
+	hl->lost[hl->n_lost++] = (struct lost_grant){ .ino = n->ino, .epoch = g->grant_epoch };
+}
+
+/* The lease ran out: every grant held now is lost; access follows at once. */
+static void lose_grants(struct famfsd *d, const char *why)
+{
+	size_t before = d->hl->n_lost;
+
+	for_own_grants(d, lose_one);
+	famfsd_logf(&d->log, LOG_WARNING, "%s: this host's grants are lost (%zu data set(s)); "
+		    "they stay without access here until their release is committed",
+		    why, d->hl->n_lost - before);
+	famfsd_ownership_reconcile(d);
+}
+
+static void mark_seen(struct famfsd *d, const struct fam_node *n, const struct fam_grant *g)
+{
+	for (size_t i = 0; i < d->hl->n_lost; i++)
+		if (d->hl->lost[i].ino == n->ino && d->hl->lost[i].epoch == g->grant_epoch)
+			d->hl->lost[i].seen = true;
+}
+
+/* Forget lost grants whose release (or replacement) has been applied. */
+static void prune_lost(struct famfsd *d)
+{
+	struct famfsd_hostlease *hl = d->hl;
+	size_t j = 0;
+
+	if (!hl->n_lost)
+		return;
+	for (size_t i = 0; i < hl->n_lost; i++)
+		hl->lost[i].seen = false;
+	for_own_grants(d, mark_seen);
+	for (size_t i = 0; i < hl->n_lost; i++)
+		if (hl->lost[i].seen)
+			hl->lost[j++] = hl->lost[i];
+	hl->n_lost = j;
+}
+
+struct lost_path {
+	uint64_t ino, epoch;
+	char path[PATH_MAX];
+	bool found;
+};
+
+static bool find_lost_path(struct famfsd *d, struct lost_path *lp)
+{
+	lp->found = false;
+	for (const struct fam_node *s = &d->fs.ns.root, *next; s && !lp->found; s = next) {
+		if (s->ino == lp->ino && fam_ns_path(s, lp->path, sizeof(lp->path)) >= 0)
+			lp->found = true;
+		if (s->children) {
+			next = s->children;
+		} else {
+			next = NULL;
+			for (const struct fam_node *q = s; q && !next; q = q->parent)
+				next = q->next;
+		}
+	}
+	return lp->found;
+}
+
+static void on_lost_released(int status, const char *msg, const uint8_t *payload, size_t len,
+			     void *arg)
+{
+	struct famfsd *d = arg;
+
+	if (!d->hl)
+		return;
+	d->hl->releasing = false;
+	if (status != FAM_RPC_OK)
+		famfsd_logf(&d->log, LOG_WARNING, "asking the master to release a lost grant: %s "
+			    "(retrying)", msg ? msg : fam_rpc_status_name(status));
+	famfsd_replay(d);
+	prune_lost(d);
+}
+
+/* Ask for the release of one lost grant at a time; the tick retries. */
+static void release_lost(struct famfsd *d)
+{
+	struct famfsd_hostlease *hl = d->hl;
+	Famfs__ReleaseRequest m = FAMFS__RELEASE_REQUEST__INIT;
+	struct lost_path lp;
+	uint8_t *buf;
+	size_t len;
+	int master, err;
+
+	prune_lost(d);
+	if (!hl->n_lost || hl->releasing || hl->lapsed)
+		return;
+	lp.ino = hl->lost[0].ino;
+	lp.epoch = hl->lost[0].epoch;
+	if (!find_lost_path(d, &lp))
+		return;
+	if (famfsd_is_master(d)) {
+		err = famfsd_ownership_release_own(d, lp.path, lp.epoch);
+		if (err)
+			famfsd_logf(&d->log, LOG_ERR, "%s: releasing this host's lost grant: %s",
+				    lp.path, strerror(-err));
+		prune_lost(d);
+		return;
+	}
+	master = famfsd_master_id(d);
+	if (master < 0)
+		return;
+	m.path = lp.path;
+	m.has_host = true;
+	m.host = d->cfg.host_id;
+	len = famfs__release_request__get_packed_size(&m);
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		return;
+	famfs__release_request__pack(&m, buf);
+	hl->releasing = famfsd_peer_call(d, (uint32_t)master, "famfs.Release", buf, len, 5000,
+					 on_lost_released, d) == 0;
+	free(buf);
+}
+
+static void restore_meta(struct famfsd *d)
+{
+	int err = fam_kmount_set_access(d->cfg.mount, "/" FAM_KMOUNT_META_DIR, FAM_OWN_RW);
+
+	if (err < 0)
+		famfsd_logf(&d->log, LOG_ERR, "restoring access to %s/%s: %s", d->cfg.mount,
+			    FAM_KMOUNT_META_DIR, strerror(-err));
+}
+
+void famfsd_hostlease_extend(struct famfsd *d, uint64_t until)
+{
+	struct famfsd_hostlease *hl = d->hl;
+	uint64_t now = famfsd_now_ms();
+	struct fam_kmount_lease l = { 0 };
+	bool lapsed_before;
+	int err;
+
+	if (!enabled(d) || until <= now)
+		return;
+	lapsed_before = hl->lapsed || (hl->until && now >= hl->until);
+	if (d->kernel) {
+		err = fam_kmount_lease(d->cfg.mount, (uint32_t)(until - now), false, &l);
+		if (err) {
+			if (!hl->err_logged)
+				famfsd_logf(&d->log, LOG_ERR, "renewing the lease of %s: %s",
+					    d->cfg.mount, strerror(-err));
+			hl->err_logged = true;
+			return;
+		}
+		hl->err_logged = false;
+		/* The module revoked everything, famfsd's own log mapping too. */
+		if (l.expired)
+			restore_meta(d);
+		lapsed_before = lapsed_before || l.expired;
+	}
+	hl->until = until;
+	hl->lapsed = false;
+	if (lapsed_before)
+		lose_grants(d, "the host lease had run out");
+	release_lost(d);
+}
+
+bool famfsd_hostlease_check(struct famfsd *d)
+{
+	struct famfsd_hostlease *hl = d->hl;
+	struct fam_kmount_lease l = { 0 };
+
+	if (!enabled(d))
+		return true;
+	if (d->kernel && !fam_kmount_lease(d->cfg.mount, 0, true, &l) && l.expired && !hl->lapsed) {
+		hl->lapsed = true;
+		famfsd_logf(&d->log, LOG_WARNING, "the module lease of %s ran out (%u times since "
+			    "mount): no master acknowledged this host in time", d->cfg.mount,
+			    l.expirations);
+		lose_grants(d, "host lease expired");
+	} else if (!d->kernel && hl->until && famfsd_now_ms() >= hl->until && !hl->lapsed) {
+		hl->lapsed = true;
+		lose_grants(d, "host lease expired: no master acknowledged this host in time");
+	}
+	if (!hl->lapsed)
+		release_lost(d);
+	return !hl->lapsed;
+}
+
+int famfsd_hostlease_open(struct famfsd *d)
+{
+	struct fam_kmount_lease l = { 0 };
+	int err;
+
+	d->hl = calloc(1, sizeof(*d->hl));
+	if (!d->hl)
+		return -ENOMEM;
+	if (!d->cfg.n_peers)
+		return 0;
+	d->hl->lose_at_start = true;
+	if (!d->kernel)
+		return 0;
+	err = fam_kmount_lease(d->cfg.mount, 0, true, &l);
+	if (err) {
+		famfsd_logf(&d->log, LOG_ERR, "reading the lease of %s: %s", d->cfg.mount,
+			    strerror(-err));
+		return err;
+	}
+	if (l.active) {
+		/* A famfsd restart within the lease: the grants are still covered. */
+		d->hl->until = famfsd_now_ms() + l.remaining_ms;
+		d->hl->lose_at_start = false;
+	} else if (l.expired) {
+		/*
+		 * A lease of an earlier famfsd ran out: the module revoked every file.
+		 * Disarm it so this famfsd can read the log; data stays revoked until
+		 * reconciled, with every grant of that earlier life lost.
+		 */
+		err = fam_kmount_lease(d->cfg.mount, 0, false, NULL);
+		if (err)
+			return err;
+		restore_meta(d);
+		famfsd_logf(&d->log, LOG_WARNING, "the module lease of %s had run out before this "
+			    "famfsd started", d->cfg.mount);
+	}
+	return 0;
+}
+
+/* At startup, after the log is read: grants from an earlier life are lost. */
+void famfsd_hostlease_started(struct famfsd *d)
+{
+	if (enabled(d) && d->hl->lose_at_start) {
+		lose_grants(d, "grants recorded before this famfsd started");
+		d->hl->lose_at_start = false;
+	}
+}
+
+void famfsd_hostlease_close(struct famfsd *d)
+{
+	if (!d->hl)
+		return;
+	free(d->hl->lost);
+	free(d->hl);
+	d->hl = NULL;
+}
