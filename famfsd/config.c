@@ -102,9 +102,9 @@ static const struct conf_item conf_schema[] = {
 	  "the cluster CA certificate (PEM) peers must be signed by" },
 	{ "cluster", "lease_ms", CONF_UINT, CONF_FIELD(lease_ms), 100, 600000, NULL,
 	  "master lease in milliseconds" },
-	{ "cluster", "host_lease_ms", CONF_UINT, CONF_FIELD(host_lease_ms), 100, 3600000, NULL,
+	{ "cluster", "host_lease_ms", CONF_UINT, CONF_FIELD(host_lease_ms), 0, 3600000, NULL,
 	  "host lease in milliseconds (a host keeps its grants this long after the master's "
-	  "last heartbeat ack); default 3 x lease_ms" },
+	  "last heartbeat ack), at least lease_ms; 0 (the default): 3 x lease_ms" },
 	{ "peer", "host_id", CONF_UINT, PEER_FIELD(host_id), 0, FAM_MAX_HOSTS - 1, NULL,
 	  "the peer's [cluster] host_id; required" },
 	{ "peer", "address", CONF_HOSTPORT, PEER_FIELD(address), 0, 0, NULL,
@@ -931,6 +931,10 @@ int famfsd_config_check(const struct famfsd_config *c, char *err, size_t errlen)
 	if (!S_ISBLK(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISREG(st.st_mode))
 		return cerr(c, err, errlen, "[famfs] device: '%s' is not a device or a fabric file",
 			    c->device);
+	if (c->host_lease_ms && c->host_lease_ms < c->lease_ms)
+		return cerr(c, err, errlen, "[cluster] host_lease_ms = %u is shorter than lease_ms = %u: "
+			    "hosts would lose their grants in every master failover",
+			    c->host_lease_ms, c->lease_ms);
 	if (c->mode == FAMFSD_MODE_KERNEL && !c->mount[0])
 		return cerr(c, err, errlen, "[famfs] mount is not set; mode = kernel needs a mount "
 			    "point (or use mode = user)");
