@@ -312,6 +312,13 @@ START_TEST(test_check)
 	ck_assert_int_eq(famfsd_config_set(&c, "famfs", "mount", dir, err, sizeof(err)), 0);
 	ck_assert_msg(famfsd_config_check(&c, err, sizeof(err)) == 0, "%s", err);
 	rmdir(dir);
+	/* A host lease shorter than the master lease would not outlast a failover. */
+	ck_assert_int_eq(famfsd_config_set(&c, "cluster", "host_lease_ms", "4000", err,
+					   sizeof(err)), 0);
+	ck_assert_int_lt(famfsd_config_check(&c, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "host_lease_ms = 4000") && strstr(err, "lease_ms = 5000"), "%s",
+		      err);
+	ck_assert_int_eq(famfsd_config_set(&c, "cluster", "host_lease_ms", "0", err, sizeof(err)), 0);
 	/* A cluster listen address needs the TLS files. */
 	ck_assert_int_eq(famfsd_config_set(&c, "cluster", "listen", "[::1]:7500", err,
 					   sizeof(err)), 0);
