@@ -43,6 +43,10 @@ static int kernel_mount(struct famfsd *d)
 		}
 		d->mounted = true;
 	}
+	/* An existing mount may carry an expired lease: .meta is revoked until disarmed. */
+	e = famfsd_hostlease_mounted(d);
+	if (e)
+		return e;
 	e = fam_kmount_meta(d->cfg.mount, err, sizeof(err));
 	if (e)
 		famfsd_logf(&d->log, LOG_ERR, "%s", err);
@@ -56,15 +60,15 @@ int famfsd_backend_open(struct famfsd *d)
 
 	d->kernel = d->cfg.mode == FAMFSD_MODE_KERNEL ||
 		    (d->cfg.mode == FAMFSD_MODE_AUTO && d->cfg.mount[0] && module_loaded());
+	e = famfsd_hostlease_open(d);
+	if (e)
+		goto fail;
 	if (d->kernel) {
 		e = kernel_mount(d);
 		if (e)
 			goto fail;
 		src = d->cfg.mount;
 	}
-	e = famfsd_hostlease_open(d);
-	if (e)
-		goto fail;
 	/* In a cluster the writer moves between hosts: no per-host writer lock. */
 	e = fam_dev_open(&d->dev, src, d->cfg.n_peers ? 0 : FAM_DEV_WRITER);
 	if (e) {

@@ -70,10 +70,12 @@ void famfsd_ownership_stop(struct famfsd *d);
 
 /*
  * hostlease.c: this host's lease (docs/cluster.md, "Host leases").
- * open: before the log is read (kernel mode: a lease that ran out in an
- * earlier life is disarmed, its grants lost); started: once ownership is up.
+ * open: first; mounted: kernel mode, before the mount's .meta files are used
+ * (a lease that ran out in an earlier life is disarmed, its grants lost);
+ * started: once ownership is up.
  */
 int famfsd_hostlease_open(struct famfsd *d);
+int famfsd_hostlease_mounted(struct famfsd *d);
 void famfsd_hostlease_started(struct famfsd *d);
 void famfsd_hostlease_close(struct famfsd *d);
 /* A master acknowledged this host (or, on the master, renewed its lease) until 'until'. */

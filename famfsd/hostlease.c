@@ -291,16 +291,19 @@ bool famfsd_hostlease_check(struct famfsd *d)
 
 int famfsd_hostlease_open(struct famfsd *d)
 {
-	struct fam_kmount_lease l = { 0 };
-	int err;
-
 	d->hl = calloc(1, sizeof(*d->hl));
 	if (!d->hl)
 		return -ENOMEM;
-	if (!d->cfg.n_peers)
-		return 0;
-	d->hl->lose_at_start = true;
-	if (!d->kernel)
+	d->hl->lose_at_start = d->cfg.n_peers != 0;
+	return 0;
+}
+
+int famfsd_hostlease_mounted(struct famfsd *d)
+{
+	struct fam_kmount_lease l = { 0 };
+	int err;
+
+	if (!enabled(d))
 		return 0;
 	err = fam_kmount_lease(d->cfg.mount, 0, true, &l);
 	if (err) {
@@ -312,11 +315,11 @@ int famfsd_hostlease_open(struct famfsd *d)
 		/* A famfsd restart within the lease: the grants are still covered. */
 		d->hl->until = famfsd_now_ms() + l.remaining_ms;
 		d->hl->lose_at_start = false;
-	} else if (l.expired) {
+	} else if (l.expired || l.expirations) {
 		/*
-		 * A lease of an earlier famfsd ran out: the module revoked every file.
-		 * Disarm it so this famfsd can read the log; data stays revoked until
-		 * reconciled, with every grant of that earlier life lost.
+		 * A lease of an earlier famfsd ran out: the module revoked every file,
+		 * .meta included. Disarm it so this famfsd can read the log; data
+		 * stays revoked until reconciled, with every grant of that life lost.
 		 */
 		err = fam_kmount_lease(d->cfg.mount, 0, false, NULL);
 		if (err)

@@ -299,6 +299,14 @@ M=$AGREED
 SURV=$(echo $ALL | tr ' ' '\n' | grep -v "^$M$" | tr '\n' ' ')
 S1=${SURV%% *}
 if [ $ME = $M ]; then
+	# A data set this host owns read-write when its famfsd dies.
+	truncate -s 2097152 /tmp/src7 && $T fill /tmp/src7 81 >/dev/null
+	if famfsctl mkdir /own$M > /tmp/o 2>&1 && famfsctl cp /tmp/src7 famfs:/own$M/x >> /tmp/o 2>&1 &&
+	   famfsctl acquire /own$M --rw >> /tmp/o 2>&1 && [ "$($T getaccess $MNT/own$M/x 2>&1)" = rw ]; then
+		pass "$R owns /own$M read-write before the kill"
+	else
+		fail "$R acquire /own$M --rw" "$(tr '\n' ' ' < /tmp/o)"
+	fi
 	# A live mapping of an unowned file (access rw), then kill -9.
 	$T hold $MNT/c/f ro 20 > /tmp/hold2 2>&1 &
 	HOLD=$!
@@ -367,6 +375,36 @@ if [ $ME != $M ]; then
 	[ $_rc = 0 ] && ! mounted && pass "$R famfsd SIGTERM: exit 0, unmounted" ||
 		fail "$R famfsd stop" "rc=$_rc $(fd_log)"
 else
+	# famfsd again on the fenced mount: it disarms the expired lease to read the
+	# log, and the grant it held before stays lost (access none) while the log
+	# still shows it.
+	famfsd --config $CONF >> $FD_LOG 2>&1 &
+	FD_PID=$!
+	_t=600
+	while [ $_t -gt 0 ] && ! famfsctl status >/dev/null 2>&1 && kill -0 $FD_PID 2>/dev/null; do
+		sleep 0.1; _t=$((_t - 1))
+	done
+	famfsctl owners /own$M > /tmp/ow 2>&1
+	_a=$($T getaccess $MNT/own$M/x 2>&1)
+	if famfsctl status >/dev/null 2>&1 && grep -q "had run out before this famfsd started" $FD_LOG &&
+	   ls $MNT/own$M/x >/dev/null 2>&1; then
+		pass "$R famfsd restarted after the expiry reads the log again (lease disarmed, .meta restored)"
+	else
+		fail "$R famfsd restart after the expiry" "$(fd_log)"
+	fi
+	if grep -Eq "^ *host $M +read-write" /tmp/ow; then
+		[ "$_a" = none ] && pass "$R the log still shows its old grant on /own$M: access stays none" ||
+			fail "$R old grant not restored" "access=$_a $(tr '\n' ' ' < /tmp/ow)"
+	else
+		pass "$R its old grant on /own$M was already released when famfsd came back (access $_a)"
+	fi
+	# (The release itself needs a master; the survivors may be stopping by now.
+	# make check-partition checks it, the same code in user-space mode.)
+	kill -TERM $FD_PID 2>/dev/null
+	_t=300
+	while [ $_t -gt 0 ] && kill -0 $FD_PID 2>/dev/null; do sleep 0.1; _t=$((_t - 1)); done
+	kill -0 $FD_PID 2>/dev/null && kill -KILL $FD_PID
+	wait $FD_PID 2>/dev/null
 	ok "$R unmount after the fencing" umount $MNT
 fi
 ok "$R rmmod famfs" rmmod famfs
