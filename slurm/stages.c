@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The burst buffer stages, on the Slurm controller, through the famfsd
+ * named by [famfs] socket (any cluster member: mutations are forwarded to
+ * the master; grants name the node's host with the host argument).
+ *
+ *   data_in  (job PENDING, nodes unknown): wait until no grant is in the
+ *            way of any data set on any host, else fail (the job is held
+ *            with the reason).
+ *   pre_run  (nodes allocated): create missing read-write data sets, wait
+ *            until no other host's grant is in the way, grant read-write
+ *            data sets to the batch node's host and read-only ones to every
+ *            node's host, record what was granted (jobstate.c).
+ *   post_run, teardown: release what pre_run granted.
+ */
+#include "famfs_slurm.h"
+
+#include <famfs/client.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define POLL_MS 200
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static const char *mode_name(uint32_t mode)
+{
+	return mode == FAMFS_OWN_RW ? "read-write" : "read-only";
+}
+
+/*
+ * Whether a grant of another host (not skip_host; -1: of any host) is in
+ * the way of ds: 1 and msg says which, 0 if none, or a negative errno.
+ */
+static int conflict(struct famfs_client *c, const struct fs_dataset *ds, int64_t skip_host,
+		    char *msg, size_t msglen)
+{
+	struct famfs_owners o;
+	size_t i;
+	int r;
+
+	r = famfs_owners(c, ds->path, &o);
+	if (r == -ENOENT && ds->mode == FAMFS_OWN_RW)
+		return 0;		/* pre_run creates it */
+	if (r == -ENOENT) {
+		snprintf(msg, msglen, "famfs: %s: no such data set (a read-only data set must "
+			 "exist before the job starts)", ds->path);
+		return r;
+	}
+	if (r) {
+		snprintf(msg, msglen, "famfs: %s: %s", ds->path, famfs_errmsg(c));
+		return r;
+	}
+	for (i = 0, r = 0; i < o.n_grants && !r; i++) {
+		const struct famfs_grant *g = &o.grants[i];
+
+		if ((int64_t)g->host == skip_host)
+			continue;
+		if (g->mode != FAMFS_OWN_RW && ds->mode != FAMFS_OWN_RW)
+			continue;
+		snprintf(msg, msglen, "famfs: %s (%s) is blocked: host %u holds a %s grant on %s%s",
+			 ds->path, mode_name(ds->mode), g->host, mode_name(g->mode), g->path,
+			 g->scope == FAMFS_SCOPE_ANCESTOR ? " (a parent directory)" :
+			 g->scope == FAMFS_SCOPE_DESCENDANT ? " (inside it)" : "");
+		r = 1;
+	}
+	famfs_owners_free(&o);
+	return r;
+}
+
+/* Poll until no grant is in the way or the deadline passes (-EBUSY, msg says why). */
+static int wait_clear(struct famfs_client *c, const struct fs_config *cfg,
+		      const struct fs_dataset *ds, int64_t skip_host, uint64_t deadline,
+		      char *msg, size_t msglen)
+{
+	int r;
+
+	for (;;) {
+		r = conflict(c, ds, skip_host, msg, msglen);
+		if (r <= 0)
+			return r;
+		if (now_ms() >= deadline)
+			break;
+		usleep(POLL_MS * 1000);
+	}
+	snprintf(msg + strlen(msg), msglen - strlen(msg), "; waited %u s", cfg->wait_s);
+	return -EBUSY;
+}
+
+int fs_stage_data_in(struct famfs_client *c, const struct fs_config *cfg,
+		     const struct fs_request *req, char *msg, size_t msglen)
+{
+	uint64_t deadline = now_ms() + (uint64_t)cfg->wait_s * 1000;
+	size_t i;
+	int r;
+
+	for (i = 0; i < req->n; i++) {
+		r = wait_clear(c, cfg, &req->ds[i], -1, deadline, msg, msglen);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* Whether host holds exactly mode on exactly path already: 1, 0, or -errno. */
+static int holds(struct famfs_client *c, const char *path, uint32_t host, uint32_t mode)
+{
+	struct famfs_owners o;
+	size_t i;
+	int r;
+
+	r = famfs_owners(c, path, &o);
+	if (r)
+		return r;
+	for (i = 0, r = 0; i < o.n_grants; i++)
+		if (o.grants[i].scope == FAMFS_SCOPE_SELF && o.grants[i].host == host &&
+		    o.grants[i].mode == mode)
+			r = 1;
+	famfs_owners_free(&o);
+	return r;
+}
+
+/* Release the grants made for job (rolls back a failed pre_run too). */
+static int release_recs(struct famfs_client *c, const struct fs_config *cfg, uint32_t job,
+			const struct fs_jobstate *js, char *msg, size_t msglen)
+{
+	size_t i;
+	int r, ret = 0;
+
+	for (i = 0; i < js->n; i++) {
+		const struct fs_grant_rec *g = &js->recs[i];
+
+		if (!g->made || fs_jobstate_shared(cfg->state_dir, job, g))
+			continue;
+		r = famfs_release(c, g->path, (int)g->host, NULL);
+		/* -EBUSY: the grant is gone already (e.g. its host's lease expired). */
+		if (r && r != -EBUSY && !ret) {
+			snprintf(msg, msglen, "famfs: releasing %s on host %u: %s", g->path,
+				 g->host, famfs_errmsg(c));
+			ret = r;
+		}
+	}
+	return ret;
+}
+
+static int grant(struct famfs_client *c, const struct fs_config *cfg, uint32_t job,
+		 const struct fs_dataset *ds, uint32_t host, struct fs_jobstate *js, char *msg,
+		 size_t msglen)
+{
+	struct fs_grant_rec rec = { .host = host, .mode = ds->mode };
+	int r;
+
+	snprintf(rec.path, sizeof(rec.path), "%s", ds->path);
+	r = holds(c, ds->path, host, ds->mode);
+	if (r < 0) {
+		snprintf(msg, msglen, "famfs: %s: %s", ds->path, famfs_errmsg(c));
+		return r;
+	}
+	if (r) {
+		/* Someone's grant: ours too if another job made it, else not ours to release. */
+		rec.made = fs_jobstate_shared(cfg->state_dir, job, &rec);
+	} else {
+		r = famfs_acquire(c, ds->path, ds->mode, (int)host, NULL);
+		if (r) {
+			snprintf(msg, msglen, "famfs: granting %s %s to host %u: %s", ds->path,
+				 mode_name(ds->mode), host, famfs_errmsg(c));
+			return r;
+		}
+		rec.made = true;
+	}
+	r = fs_jobstate_add(js, &rec);
+	if (r)
+		snprintf(msg, msglen, "famfs: out of memory");
+	return r;
+}
+
+static int node_host(const struct fs_config *cfg, const char *node, uint32_t *host, char *msg,
+		     size_t msglen)
+{
+	if (!fs_config_host(cfg, node, host))
+		return 0;
+	snprintf(msg, msglen, "famfs: node %s has no famfs host ([nodes] in the famfs-slurm "
+		 "configuration)", node);
+	return -ENOENT;
+}
+
+int fs_stage_pre_run(struct famfs_client *c, const struct fs_config *cfg,
+		     const struct fs_job *job, const struct fs_request *req, char *msg, size_t msglen)
+{
+	uint64_t deadline = now_ms() + (uint64_t)cfg->wait_s * 1000;
+	uint32_t batch, hosts[256];
+	size_t n_hosts = 0, i, j, k;
+	struct fs_jobstate js;
+	char rmsg[512];
+	int r, lock;
+
+	r = node_host(cfg, job->batch_host, &batch, msg, msglen);
+	for (i = 0; !r && i < job->n_nodes; i++) {
+		uint32_t h;
+
+		r = node_host(cfg, job->nodes[i], &h, msg, msglen);
+		for (k = 0; !r && k < n_hosts && hosts[k] != h; k++)
+			;
+		if (!r && k == n_hosts && n_hosts == sizeof(hosts) / sizeof(hosts[0])) {
+			snprintf(msg, msglen, "famfs: a job on more than %zu famfs hosts", n_hosts);
+			r = -E2BIG;
+		}
+		if (!r && k == n_hosts)
+			hosts[n_hosts++] = h;
+	}
+	if (r)
+		return r;
+	if (!n_hosts)
+		hosts[n_hosts++] = batch;
+
+	for (i = 0; i < req->n; i++) {
+		const struct fs_dataset *ds = &req->ds[i];
+
+		if (ds->mode == FAMFS_OWN_RW) {
+			struct famfs_stat st;
+
+			r = famfs_stat(c, ds->path, &st);
+			if (!r)
+				famfs_stat_free(&st);
+			else if (r == -ENOENT)
+				r = famfs_mkdir(c, ds->path, 0755, true);
+			if (r) {
+				snprintf(msg, msglen, "famfs: creating %s: %s", ds->path,
+					 famfs_errmsg(c));
+				return r;
+			}
+			r = wait_clear(c, cfg, ds, batch, deadline, msg, msglen);
+		}
+		for (j = 0; !r && ds->mode == FAMFS_OWN_RO && j < n_hosts; j++)
+			r = wait_clear(c, cfg, ds, hosts[j], deadline, msg, msglen);
+		if (r)
+			return r;
+	}
+
+	lock = fs_jobstate_lock(cfg->state_dir, msg, msglen);
+	if (lock < 0)
+		return lock;
+	fs_jobstate_init(&js);
+	for (i = 0, r = 0; !r && i < req->n; i++) {
+		const struct fs_dataset *ds = &req->ds[i];
+
+		if (ds->mode == FAMFS_OWN_RW)
+			r = grant(c, cfg, job->id, ds, batch, &js, msg, msglen);
+		for (j = 0; !r && ds->mode == FAMFS_OWN_RO && j < n_hosts; j++)
+			r = grant(c, cfg, job->id, ds, hosts[j], &js, msg, msglen);
+	}
+	if (!r)
+		r = fs_jobstate_save(cfg->state_dir, job->id, &js, msg, msglen);
+	if (r)
+		(void)release_recs(c, cfg, job->id, &js, rmsg, sizeof(rmsg));
+	fs_jobstate_free(&js);
+	close(lock);
+	return r;
+}
+
+int fs_stage_release(struct famfs_client *c, const struct fs_config *cfg, uint32_t job,
+		     char *msg, size_t msglen)
+{
+	struct fs_jobstate js;
+	int r, lock;
+
+	lock = fs_jobstate_lock(cfg->state_dir, msg, msglen);
+	if (lock < 0)
+		return lock;
+	fs_jobstate_init(&js);
+	r = fs_jobstate_load(cfg->state_dir, job, &js, msg, msglen);
+	if (r == -ENOENT) {
+		r = 0;			/* nothing granted, or released already */
+		goto out;
+	}
+	if (r)
+		goto out;
+	r = release_recs(c, cfg, job, &js, msg, msglen);
+	if (!r)
+		r = fs_jobstate_remove(cfg->state_dir, job);
+out:
+	fs_jobstate_free(&js);
+	close(lock);
+	return r;
+}
