@@ -25,7 +25,7 @@ DEV=/dev/shm/famfs-slurm.$$
 BASE_PORT=$((21000 + RANDOM % 20000))
 SLURM_BASE_PORT=$((BASE_PORT + 10))
 ST=$TMP/slurm
-WAIT_S=${FAMFS_SLURM_TEST_WAIT:-4}
+WAIT_S=${FAMFS_SLURM_TEST_WAIT:-3}
 JOBUSER=famfsbb$$
 . tests/integration/cluster_lib.sh
 . tests/slurm/slurm_lib.sh
@@ -211,14 +211,16 @@ j3=$(submit waiter -w n2 <<JOB
 #!/bin/bash
 #BB_LUA famfs rw=/jobs/busy
 $JOBENV
-\$CTL --json owners /jobs/busy
+\$CTL owners /jobs/busy >owners.waiter
 JOB
 )
-sleep 1
+for _ in $(seq 1 100); do [ "$(job_field "$j3" BurstBufferState)" = staging-in ] && break; sleep 0.1; done
+sleep 1		# an unblocked stage-in is over in well under a second
 check "job waits (PENDING, BurstBufferStageIn) while host 3 owns its data set" \
 	'[ "$(job_field "$j3" JobState)" = PENDING ] && [ "$(job_field "$j3" BurstBufferState)" = staging-in ]'
 hctl 3 release /jobs/busy >/dev/null
-check "it runs once host 3 released it" '[ "$(job_wait_state "$j3" "COMPLETED|FAILED|CANCELLED" 30)" = COMPLETED ]'
+check "it runs once host 3 released it, owning the data set on host 2" \
+	'[ "$(job_wait_state "$j3" "COMPLETED|FAILED|CANCELLED" 30)" = COMPLETED ] && [ "$(gr "$ST/out/owners.waiter")" = "2:rw" ]'
 
 # A job whose data set stays owned read-write elsewhere is held with the reason.
 hctl 3 mkdir -p /jobs/locked >/dev/null; hctl 3 acquire /jobs/locked --rw >/dev/null
