@@ -6,6 +6,7 @@
  *     socket = /run/famfsd/famfsd.sock   ; the famfsd the hooks talk to
  *     state_dir = /var/lib/famfs-slurm   ; what each job was granted
  *     wait = 60                          ; seconds to wait for a conflicting grant
+ *     handoff = yes                      ; keep an ended job's read-write grant for a handoff
  *     [nodes]
  *     n1 = 1                             ; Slurm node name = famfs host id
  *
@@ -34,6 +35,7 @@ void fs_config_init(struct fs_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", FS_DEFAULT_STATE_DIR);
 	cfg->wait_s = FS_DEFAULT_WAIT_S;
+	cfg->handoff = true;
 }
 
 void fs_config_free(struct fs_config *cfg)
@@ -141,7 +143,16 @@ static int handler(void *arg, const char *section, const char *key, const char *
 		cfg->wait_s = w;
 		return 1;
 	}
-	return fail(p, "[famfs] unknown key '%s'%s (socket, state_dir, wait)", key, "");
+	if (!strcmp(key, "handoff")) {
+		if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1"))
+			cfg->handoff = true;
+		else if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0"))
+			cfg->handoff = false;
+		else
+			return fail(p, "[famfs] handoff = '%s': yes or no%s", value, "");
+		return 1;
+	}
+	return fail(p, "[famfs] unknown key '%s'%s (socket, state_dir, wait, handoff)", key, "");
 }
 
 int fs_config_parse(struct fs_config *cfg, const char *text, const char *name, char *err,

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define FS_MAX_DATASETS	16	/* data sets one job may declare */
 #define FS_PATH_MAX	1024	/* a data set's famfs path, with its NUL */
@@ -50,6 +51,7 @@ struct fs_config {
 	char socket[FS_SOCKET_MAX];	/* famfsd the hooks talk to; "" = library default */
 	char state_dir[FS_PATH_MAX];	/* per-job grant records */
 	uint32_t wait_s;		/* how long a stage waits for a conflicting grant */
+	bool handoff;			/* park read-write grants of ended jobs for a handoff */
 	size_t n_nodes;
 	struct fs_node *nodes;
 };
@@ -86,6 +88,12 @@ int fs_jobstate_load(const char *dir, uint32_t job, struct fs_jobstate *js, char
 int fs_jobstate_save(const char *dir, uint32_t job, const struct fs_jobstate *js, char *err,
 		     size_t errlen);
 int fs_jobstate_remove(const char *dir, uint32_t job);
+/* The parked read-write grants of ended jobs (state_dir/parked; none: empty). */
+int fs_parked_load(const char *dir, struct fs_jobstate *js, char *err, size_t errlen);
+int fs_parked_save(const char *dir, const struct fs_jobstate *js, char *err, size_t errlen);
+/* Index of the record on exactly path with mode, or -1. */
+ssize_t fs_jobstate_find(const struct fs_jobstate *js, const char *path, uint32_t mode);
+void fs_jobstate_del(struct fs_jobstate *js, size_t i);
 /* Whether a job other than job records a grant made for (host, mode, path). */
 bool fs_jobstate_shared(const char *dir, uint32_t job, const struct fs_grant_rec *rec);
 /* An exclusive lock on state_dir (serialises the stages); fd or -errno. */
@@ -110,5 +118,9 @@ int fs_stage_pre_run(struct famfs_client *c, const struct fs_config *cfg,
 /* Release what pre_run granted (post_run and teardown; a second call is a no-op). */
 int fs_stage_release(struct famfs_client *c, const struct fs_config *cfg, uint32_t job,
 		     char *msg, size_t msglen);
+
+/* Release a parked read-write grant and forget it (an operator's command). */
+int fs_stage_unpark(struct famfs_client *c, const struct fs_config *cfg, const char *path,
+		    char *msg, size_t msglen);
 
 #endif

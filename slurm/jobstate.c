@@ -9,6 +9,10 @@
  * another running job on the same host uses the same grant); "held": the
  * host had it before (an administrator's or another job's) and it is left
  * alone. Written to a temporary file and renamed into place.
+ *
+ * state_dir/parked, in the same format: read-write grants of jobs that
+ * ended, kept for the next job that asks (handoff = yes in the
+ * configuration): it gets them by handoff, anyone else waits for them.
  */
 #include "famfs_slurm.h"
 
@@ -151,14 +155,14 @@ static int read_all(const char *file, char **out)
 	return 0;
 }
 
-int fs_jobstate_load(const char *dir, uint32_t job, struct fs_jobstate *js, char *err,
-		     size_t errlen)
+static int load_named(const char *dir, const char *name, struct fs_jobstate *js, char *err,
+		      size_t errlen)
 {
 	char file[FS_PATH_MAX + 32], perr[128];
 	char *text = NULL;
 	int r;
 
-	snprintf(file, sizeof(file), "%s/job.%u", dir, job);
+	snprintf(file, sizeof(file), "%s/%s", dir, name);
 	r = read_all(file, &text);
 	if (r) {
 		snprintf(err, errlen, "%s: %s", file, strerror(-r));
@@ -171,16 +175,16 @@ int fs_jobstate_load(const char *dir, uint32_t job, struct fs_jobstate *js, char
 	return r;
 }
 
-int fs_jobstate_save(const char *dir, uint32_t job, const struct fs_jobstate *js, char *err,
-		     size_t errlen)
+static int save_named(const char *dir, const char *name, const struct fs_jobstate *js, char *err,
+		      size_t errlen)
 {
 	char file[FS_PATH_MAX + 32], tmp[FS_PATH_MAX + 40];
 	FILE *f;
 	size_t i;
 	int r = 0;
 
-	snprintf(file, sizeof(file), "%s/job.%u", dir, job);
-	snprintf(tmp, sizeof(tmp), "%s/.job.%u.tmp", dir, job);
+	snprintf(file, sizeof(file), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
 	f = fopen(tmp, "we");
 	if (!f) {
 		r = -errno;
@@ -202,6 +206,52 @@ out:
 		unlink(tmp);
 	}
 	return r;
+}
+
+int fs_jobstate_load(const char *dir, uint32_t job, struct fs_jobstate *js, char *err,
+		     size_t errlen)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "job.%u", job);
+	return load_named(dir, name, js, err, errlen);
+}
+
+int fs_jobstate_save(const char *dir, uint32_t job, const struct fs_jobstate *js, char *err,
+		     size_t errlen)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "job.%u", job);
+	return save_named(dir, name, js, err, errlen);
+}
+
+int fs_parked_load(const char *dir, struct fs_jobstate *js, char *err, size_t errlen)
+{
+	int r = load_named(dir, "parked", js, err, errlen);
+
+	return r == -ENOENT ? 0 : r;
+}
+
+int fs_parked_save(const char *dir, const struct fs_jobstate *js, char *err, size_t errlen)
+{
+	return save_named(dir, "parked", js, err, errlen);
+}
+
+ssize_t fs_jobstate_find(const struct fs_jobstate *js, const char *path, uint32_t mode)
+{
+	size_t i;
+
+	for (i = 0; i < js->n; i++)
+		if (js->recs[i].mode == mode && !strcmp(js->recs[i].path, path))
+			return (ssize_t)i;
+	return -1;
+}
+
+void fs_jobstate_del(struct fs_jobstate *js, size_t i)
+{
+	memmove(&js->recs[i], &js->recs[i + 1], (js->n - i - 1) * sizeof(js->recs[0]));
+	js->n--;
 }
 
 int fs_jobstate_remove(const char *dir, uint32_t job)

@@ -27,7 +27,9 @@ static const char usage[] =
 	"  paths JOBID SCRIPT PATH_FILE           write FAMFS_DATASETS for the job's environment\n"
 	"  data_in JOBID SCRIPT                   wait until no grant is in the way\n"
 	"  pre_run JOBID SCRIPT BATCH_NODE NODES  grant the data sets to the job's hosts\n"
-	"  release JOBID                          release what pre_run granted\n"
+	"  release JOBID                          release what pre_run granted (or park it)\n"
+	"  parked                                 list the parked read-write grants\n"
+	"  unpark PATH                            release a parked grant\n"
 	"FILE defaults to " FS_DEFAULT_CONFIG ". See docs/slurm.md.\n";
 
 static int read_script(const char *file, char **out, char *msg, size_t msglen)
@@ -147,6 +149,31 @@ static int split_nodes(char *list, struct fs_job *job)
 	return 0;
 }
 
+static int list_parked(const char *config, char *msg, size_t msglen)
+{
+	struct fs_jobstate parked;
+	struct fs_config cfg;
+	char err[1024];
+	size_t i;
+	int r;
+
+	fs_config_init(&cfg);
+	r = fs_config_load(&cfg, config, err, sizeof(err));
+	if (r) {
+		snprintf(msg, msglen, "famfs: %s", err);
+		return -ENOEXEC;
+	}
+	fs_jobstate_init(&parked);
+	r = fs_parked_load(cfg.state_dir, &parked, err, sizeof(err));
+	if (r)
+		snprintf(msg, msglen, "famfs: %s", err);
+	for (i = 0; !r && i < parked.n; i++)
+		printf("%s read-write on host %u\n", parked.recs[i].path, parked.recs[i].host);
+	fs_jobstate_free(&parked);
+	fs_config_free(&cfg);
+	return r;
+}
+
 static int run(const char *config, int argc, char **argv, char *msg, size_t msglen)
 {
 	struct famfs_client *c = NULL;
@@ -159,14 +186,22 @@ static int run(const char *config, int argc, char **argv, char *msg, size_t msgl
 
 	if (!strcmp(stage, "job_process") && argc == 2)
 		return load_request(argv[1], &req, msg, msglen);
-	if (argc < 2 || parse_job_id(argv[1], &job.id))
+	if (!strcmp(stage, "parked") && argc == 1)
+		return list_parked(config, msg, msglen);
+	if (!strcmp(stage, "unpark") && argc == 2) {
+		if (fs_path_check(argv[1], err, sizeof(err))) {
+			snprintf(msg, msglen, "famfs: %s", err);
+			return -EINVAL;
+		}
+	} else if (argc < 2 || parse_job_id(argv[1], &job.id)) {
 		return -EINVAL;
+	}
 	if (!strcmp(stage, "paths") && argc == 4) {
 		r = load_request(argv[2], &req, msg, msglen);
 		return r ? r : write_paths(&req, argv[3], msg, msglen);
 	}
 	if (!((!strcmp(stage, "data_in") && argc == 3) || (!strcmp(stage, "pre_run") && argc == 5) ||
-	      (!strcmp(stage, "release") && argc == 2)))
+	      (!strcmp(stage, "release") && argc == 2) || (!strcmp(stage, "unpark") && argc == 2)))
 		return -EINVAL;
 
 	fs_config_init(&cfg);
@@ -175,7 +210,7 @@ static int run(const char *config, int argc, char **argv, char *msg, size_t msgl
 		snprintf(msg, msglen, "famfs: %s", err);
 		return -ENOEXEC;
 	}
-	if (argc > 2) {
+	if (argc > 2 && strcmp(stage, "unpark")) {
 		r = load_request(argv[2], &req, msg, msglen);
 		if (r)
 			goto out;
@@ -193,6 +228,8 @@ static int run(const char *config, int argc, char **argv, char *msg, size_t msgl
 		r = split_nodes(argv[4], &job);
 		if (!r)
 			r = fs_stage_pre_run(c, &cfg, &job, &req, msg, msglen);
+	} else if (!strcmp(stage, "unpark")) {
+		r = fs_stage_unpark(c, &cfg, argv[1], msg, msglen);
 	} else {
 		r = fs_stage_release(c, &cfg, job.id, msg, msglen);
 	}

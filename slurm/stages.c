@@ -11,7 +11,13 @@
  *            until no other host's grant is in the way, grant read-write
  *            data sets to the batch node's host and read-only ones to every
  *            node's host, record what was granted (jobstate.c).
- *   post_run, teardown: release what pre_run granted.
+ *   post_run, teardown: release what pre_run granted. With handoff = yes
+ *            (the default) a read-write grant is parked instead
+ *            (jobstate.c): the next job that asks for that data set
+ *            read-write gets it by famfs handoff (the old host revokes and
+ *            writes back its caches, the new one invalidates); one that
+ *            asks read-only gets it after a release. Parked grants are not
+ *            "in the way" of the data set they are on.
  */
 #include "famfs_slurm.h"
 
@@ -42,8 +48,19 @@ static const char *mode_name(uint32_t mode)
  * Whether a grant of another host (not skip_host; -1: of any host) is in
  * the way of ds: 1 and msg says which, 0 if none, or a negative errno.
  */
+static bool is_parked(const struct fs_jobstate *parked, const struct fs_dataset *ds,
+		      const struct famfs_grant *g)
+{
+	ssize_t k;
+
+	if (g->scope != FAMFS_SCOPE_SELF || g->mode != FAMFS_OWN_RW)
+		return false;
+	k = fs_jobstate_find(parked, ds->path, FAMFS_OWN_RW);
+	return k >= 0 && parked->recs[k].host == g->host;
+}
+
 static int conflict(struct famfs_client *c, const struct fs_dataset *ds, int64_t skip_host,
-		    char *msg, size_t msglen)
+		    const struct fs_jobstate *parked, char *msg, size_t msglen)
 {
 	struct famfs_owners o;
 	size_t i;
@@ -64,7 +81,7 @@ static int conflict(struct famfs_client *c, const struct fs_dataset *ds, int64_t
 	for (i = 0, r = 0; i < o.n_grants && !r; i++) {
 		const struct famfs_grant *g = &o.grants[i];
 
-		if ((int64_t)g->host == skip_host)
+		if ((int64_t)g->host == skip_host || is_parked(parked, ds, g))
 			continue;
 		if (g->mode != FAMFS_OWN_RW && ds->mode != FAMFS_OWN_RW)
 			continue;
@@ -83,10 +100,15 @@ static int wait_clear(struct famfs_client *c, const struct fs_config *cfg,
 		      const struct fs_dataset *ds, int64_t skip_host, uint64_t deadline,
 		      char *msg, size_t msglen)
 {
+	struct fs_jobstate parked;
 	int r;
 
 	for (;;) {
-		r = conflict(c, ds, skip_host, msg, msglen);
+		fs_jobstate_init(&parked);
+		r = fs_parked_load(cfg->state_dir, &parked, msg, msglen);
+		if (!r)
+			r = conflict(c, ds, skip_host, &parked, msg, msglen);
+		fs_jobstate_free(&parked);
 		if (r <= 0)
 			return r;
 		if (now_ms() >= deadline)
@@ -130,9 +152,13 @@ static int holds(struct famfs_client *c, const char *path, uint32_t host, uint32
 	return r;
 }
 
-/* Release the grants made for job (rolls back a failed pre_run too). */
+/*
+ * Release the grants made for job (rolls back a failed pre_run too); with
+ * parked, read-write grants are added there instead of released.
+ */
 static int release_recs(struct famfs_client *c, const struct fs_config *cfg, uint32_t job,
-			const struct fs_jobstate *js, char *msg, size_t msglen)
+			const struct fs_jobstate *js, struct fs_jobstate *parked, char *msg,
+			size_t msglen)
 {
 	size_t i;
 	int r, ret = 0;
@@ -142,6 +168,14 @@ static int release_recs(struct famfs_client *c, const struct fs_config *cfg, uin
 
 		if (!g->made || fs_jobstate_shared(cfg->state_dir, job, g))
 			continue;
+		if (parked && g->mode == FAMFS_OWN_RW) {
+			if (fs_jobstate_find(parked, g->path, FAMFS_OWN_RW) < 0 &&
+			    fs_jobstate_add(parked, g) && !ret) {
+				snprintf(msg, msglen, "famfs: out of memory");
+				ret = -ENOMEM;
+			}
+			continue;
+		}
 		r = famfs_release(c, g->path, (int)g->host, NULL);
 		/* -EBUSY: the grant is gone already (e.g. its host's lease expired). */
 		if (r && r != -EBUSY && !ret) {
@@ -153,9 +187,52 @@ static int release_recs(struct famfs_client *c, const struct fs_config *cfg, uin
 	return ret;
 }
 
+/*
+ * A parked read-write grant on ds: keep it (same host), hand it off to the
+ * batch host (read-write) or release it (read-only). 1: the job now holds
+ * it read-write; 0: nothing parked (or it is gone); negative: failed.
+ */
+static int take_parked(struct famfs_client *c, const struct fs_config *cfg,
+		       const struct fs_dataset *ds, uint32_t batch, struct fs_jobstate *parked,
+		       char *msg, size_t msglen)
+{
+	ssize_t k = fs_jobstate_find(parked, ds->path, FAMFS_OWN_RW);
+	uint32_t from;
+	int r;
+
+	if (k < 0)
+		return 0;
+	from = parked->recs[k].host;
+	r = holds(c, ds->path, from, FAMFS_OWN_RW);
+	if (r < 0) {
+		snprintf(msg, msglen, "famfs: %s: %s", ds->path, famfs_errmsg(c));
+		return r;
+	}
+	if (r && ds->mode == FAMFS_OWN_RW && from != batch) {
+		r = famfs_handoff(c, ds->path, batch, cfg->wait_s * 1000, false, NULL);
+		if (r) {
+			snprintf(msg, msglen, "famfs: handing %s from host %u to host %u: %s",
+				 ds->path, from, batch, famfs_errmsg(c));
+			return r;
+		}
+		r = 1;
+	} else if (r && ds->mode == FAMFS_OWN_RO) {
+		r = famfs_release(c, ds->path, (int)from, NULL);
+		if (r && r != -EBUSY) {
+			snprintf(msg, msglen, "famfs: releasing %s on host %u: %s", ds->path, from,
+				 famfs_errmsg(c));
+			return r;
+		}
+		r = 0;
+	}
+	/* r == 1 without a call: parked on the batch host itself, kept as it is. */
+	fs_jobstate_del(parked, (size_t)k);
+	return r;
+}
+
 static int grant(struct famfs_client *c, const struct fs_config *cfg, uint32_t job,
-		 const struct fs_dataset *ds, uint32_t host, struct fs_jobstate *js, char *msg,
-		 size_t msglen)
+		 const struct fs_dataset *ds, uint32_t host, bool adopt, struct fs_jobstate *js,
+		 char *msg, size_t msglen)
 {
 	struct fs_grant_rec rec = { .host = host, .mode = ds->mode };
 	int r;
@@ -167,8 +244,11 @@ static int grant(struct famfs_client *c, const struct fs_config *cfg, uint32_t j
 		return r;
 	}
 	if (r) {
-		/* Someone's grant: ours too if another job made it, else not ours to release. */
-		rec.made = fs_jobstate_shared(cfg->state_dir, job, &rec);
+		/*
+		 * Someone's grant: ours if it came from the parked ones, ours too if
+		 * another job made it, else not ours to release.
+		 */
+		rec.made = adopt || fs_jobstate_shared(cfg->state_dir, job, &rec);
 	} else {
 		r = famfs_acquire(c, ds->path, ds->mode, (int)host, NULL);
 		if (r) {
@@ -200,7 +280,8 @@ int fs_stage_pre_run(struct famfs_client *c, const struct fs_config *cfg,
 	uint64_t deadline = now_ms() + (uint64_t)cfg->wait_s * 1000;
 	uint32_t batch, hosts[256];
 	size_t n_hosts = 0, i, j, k;
-	struct fs_jobstate js;
+	struct fs_jobstate js, parked;
+	size_t n_parked;
 	char rmsg[512];
 	int r, lock;
 
@@ -251,18 +332,32 @@ int fs_stage_pre_run(struct famfs_client *c, const struct fs_config *cfg,
 	if (lock < 0)
 		return lock;
 	fs_jobstate_init(&js);
-	for (i = 0, r = 0; !r && i < req->n; i++) {
+	fs_jobstate_init(&parked);
+	r = fs_parked_load(cfg->state_dir, &parked, msg, msglen);
+	n_parked = parked.n;
+	for (i = 0; !r && i < req->n; i++) {
 		const struct fs_dataset *ds = &req->ds[i];
 
+		r = take_parked(c, cfg, ds, batch, &parked, msg, msglen);
+		if (r < 0)
+			break;
 		if (ds->mode == FAMFS_OWN_RW)
-			r = grant(c, cfg, job->id, ds, batch, &js, msg, msglen);
+			r = grant(c, cfg, job->id, ds, batch, r == 1, &js, msg, msglen);
+		else
+			r = 0;
 		for (j = 0; !r && ds->mode == FAMFS_OWN_RO && j < n_hosts; j++)
-			r = grant(c, cfg, job->id, ds, hosts[j], &js, msg, msglen);
+			r = grant(c, cfg, job->id, ds, hosts[j], false, &js, msg, msglen);
+	}
+	if (parked.n != n_parked && fs_parked_save(cfg->state_dir, &parked, rmsg, sizeof(rmsg)) &&
+	    !r) {
+		snprintf(msg, msglen, "%s", rmsg);
+		r = -EIO;
 	}
 	if (!r)
 		r = fs_jobstate_save(cfg->state_dir, job->id, &js, msg, msglen);
 	if (r)
-		(void)release_recs(c, cfg, job->id, &js, rmsg, sizeof(rmsg));
+		(void)release_recs(c, cfg, job->id, &js, NULL, rmsg, sizeof(rmsg));
+	fs_jobstate_free(&parked);
 	fs_jobstate_free(&js);
 	close(lock);
 	return r;
@@ -271,13 +366,15 @@ int fs_stage_pre_run(struct famfs_client *c, const struct fs_config *cfg,
 int fs_stage_release(struct famfs_client *c, const struct fs_config *cfg, uint32_t job,
 		     char *msg, size_t msglen)
 {
-	struct fs_jobstate js;
+	struct fs_jobstate js, parked;
+	size_t n_parked;
 	int r, lock;
 
 	lock = fs_jobstate_lock(cfg->state_dir, msg, msglen);
 	if (lock < 0)
 		return lock;
 	fs_jobstate_init(&js);
+	fs_jobstate_init(&parked);
 	r = fs_jobstate_load(cfg->state_dir, job, &js, msg, msglen);
 	if (r == -ENOENT) {
 		r = 0;			/* nothing granted, or released already */
@@ -285,11 +382,54 @@ int fs_stage_release(struct famfs_client *c, const struct fs_config *cfg, uint32
 	}
 	if (r)
 		goto out;
-	r = release_recs(c, cfg, job, &js, msg, msglen);
+	r = fs_parked_load(cfg->state_dir, &parked, msg, msglen);
+	if (r)
+		goto out;
+	n_parked = parked.n;
+	r = release_recs(c, cfg, job, &js, cfg->handoff ? &parked : NULL, msg, msglen);
+	if (!r && parked.n != n_parked)
+		r = fs_parked_save(cfg->state_dir, &parked, msg, msglen);
 	if (!r)
 		r = fs_jobstate_remove(cfg->state_dir, job);
 out:
+	fs_jobstate_free(&parked);
 	fs_jobstate_free(&js);
+	close(lock);
+	return r;
+}
+
+int fs_stage_unpark(struct famfs_client *c, const struct fs_config *cfg, const char *path,
+		    char *msg, size_t msglen)
+{
+	struct fs_jobstate parked;
+	ssize_t k;
+	int r, lock;
+
+	lock = fs_jobstate_lock(cfg->state_dir, msg, msglen);
+	if (lock < 0)
+		return lock;
+	fs_jobstate_init(&parked);
+	r = fs_parked_load(cfg->state_dir, &parked, msg, msglen);
+	if (r)
+		goto out;
+	k = fs_jobstate_find(&parked, path, FAMFS_OWN_RW);
+	if (k < 0) {
+		snprintf(msg, msglen, "famfs: %s: no parked grant on it", path);
+		r = -ENOENT;
+		goto out;
+	}
+	r = famfs_release(c, path, (int)parked.recs[k].host, NULL);
+	if (r && r != -EBUSY) {
+		snprintf(msg, msglen, "famfs: releasing %s on host %u: %s", path,
+			 parked.recs[k].host, famfs_errmsg(c));
+		goto out;
+	}
+	snprintf(msg, msglen, "famfs: %s: host %u's parked grant released", path,
+		 parked.recs[k].host);
+	fs_jobstate_del(&parked, (size_t)k);
+	r = fs_parked_save(cfg->state_dir, &parked, msg, msglen);
+out:
+	fs_jobstate_free(&parked);
 	close(lock);
 	return r;
 }

@@ -6,7 +6,8 @@
 # program on their own (malformed directives and configuration, refusals),
 # a two-job pipeline (job 1 writes a data set on n1, job 2 reads the same
 # bytes in place on n2), a job waiting for a conflicting grant, a job held
-# with the reason, two jobs sharing a read-only grant, release at the end.
+# with the reason, two jobs sharing a read-only grant, release at the end,
+# a read-write data set handed off from job to job.
 # Prints "slurm: N passed, N failed", or SKIP with the reason.
 set -u
 B=${B:-build}
@@ -180,7 +181,34 @@ check "job 2 saw FAMFS_DATASETS" 'grep -q "datasets: ro:/jobs/pipe" "$ST/out/rea
 check "the same extents on both nodes: nothing was copied" \
 	'grep -q "[0-9]" "$ST/out/map.writer" && cmp -s "$ST/out/map.writer" "$ST/out/map.reader"'
 check "host 1 was refused while job 2 held the data set" 'grep -q PERMISSION_DENIED "$ST/out/refused.n1"'
-check "after the jobs: the grants are released" '[ -z "$(grants 3 /jobs/pipe)" ] && [ -z "$(ls "$TMP/bbstate" | grep job)" ]'
+check "after the jobs: the grants are released (job 2's start released job 1's parked one)" \
+	'[ -z "$(grants 3 /jobs/pipe)" ] && [ -z "$(ls "$TMP/bbstate" | grep job)" ] && [ -z "$(bb parked)" ]'
+
+# Read-write from job to job: the ended job's grant is parked and handed off.
+j7=$(submit hand1 -w n1 <<JOB
+#!/bin/bash
+#BB_LUA famfs rw=/jobs/hand
+$JOBENV
+\$CTL cp $TMP/blob famfs:/jobs/hand/blob
+JOB
+)
+j8=$(submit hand2 -w n2 --dependency=afterok:$j7 <<JOB
+#!/bin/bash
+#BB_LUA famfs rw=/jobs/hand
+$JOBENV
+\$CTL owners /jobs/hand >owners.hand2
+\$CTL verify /jobs/hand/blob $TMP/blob || exit 1
+\$EX write /jobs/hand/more 1M
+JOB
+)
+check "read-write chain: job 1 on n1 completed" '[ "$(job_wait_state "$j7" "COMPLETED|FAILED|CANCELLED|TIMEOUT" 30)" = COMPLETED ]'
+check "read-write chain: job 2 on n2 completed" '[ "$(job_wait_state "$j8" "COMPLETED|FAILED|CANCELLED|TIMEOUT" 30)" = COMPLETED ]'
+check "job 2 got the data set by handoff (host 1 revoked, host 2 granted)" \
+	'grep -q "/jobs/hand: access revoked on this host" "$TMP/h1.log" && grep -q "/jobs/hand: granted read-write here" "$TMP/h2.log" && [ "$(gr "$ST/out/owners.hand2")" = "2:rw" ]'
+check "after job 2, host 2's grant is parked for the next job" \
+	'[ "$(bb parked)" = "/jobs/hand read-write on host 2" ] && [ "$(grants 3 /jobs/hand)" = "2:rw" ]'
+check "unpark releases it" 'bb unpark /jobs/hand | grep -q "host 2.s parked grant released" && [ -z "$(grants 3 /jobs/hand)" ] && [ -z "$(bb parked)" ]'
+check "unpark of what is not parked says so" '! bb unpark /jobs/hand >"$TMP/unpark.out" && grep -q "/jobs/hand: no parked grant on it" "$TMP/unpark.out"'
 
 # Two jobs on n2 share one read-only grant: the first to end keeps it for the other.
 j5=$(submit long -w n2 <<JOB

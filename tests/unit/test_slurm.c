@@ -170,7 +170,9 @@ START_TEST(test_config_valid)
 	uint32_t host;
 
 	ck_assert_int_eq(conf(&c, "; comment\n[famfs]\nsocket = /run/f.sock\nstate_dir = /s\n"
-			      "wait = 0\n[nodes]\nn1 = 1\nnode-02.x_y = 2147483647\n", err), 0);
+			      "wait = 0\nhandoff = no\n[nodes]\nn1 = 1\nnode-02.x_y = 2147483647\n",
+			      err), 0);
+	ck_assert(!c.handoff);
 	ck_assert_str_eq(c.socket, "/run/f.sock");
 	ck_assert_str_eq(c.state_dir, "/s");
 	ck_assert_uint_eq(c.wait_s, 0);
@@ -183,6 +185,7 @@ START_TEST(test_config_valid)
 	ck_assert_str_eq(c.socket, "");
 	ck_assert_str_eq(c.state_dir, "/var/lib/famfs-slurm");
 	ck_assert_uint_eq(c.wait_s, 60);
+	ck_assert(c.handoff);
 	ck_assert_int_eq(fs_config_host(&c, "n1", &host), 0);
 	ck_assert_uint_eq(host, 0);
 	fs_config_free(&c);
@@ -203,6 +206,7 @@ START_TEST(test_config_malformed)
 		{ "[famfs]\nwait = -1\n", "t.conf:2: [famfs] wait = '-1'" },
 		{ "[famfs]\nwait = 86401\n", "t.conf:2: [famfs] wait = '86401'" },
 		{ "[famfs]\nwait =\n", "t.conf:2: [famfs] wait = ''" },
+		{ "[famfs]\nhandoff = maybe\n", "t.conf:2: [famfs] handoff = 'maybe': yes or no" },
 		{ "[nodes]\nn1 = x\n", "t.conf:2: [nodes] n1 = 'x': a famfs host id" },
 		{ "[nodes]\nn1 = 2147483648\n", "t.conf:2: [nodes] n1 = '2147483648'" },
 		{ "[nodes]\nn/1 = 1\n", "t.conf:2: [nodes] 'n/1': a node name" },
@@ -267,6 +271,28 @@ START_TEST(test_jobstate)
 	ck_assert(!fs_jobstate_shared(dir, 42, &r2));
 	r1.host = 3;
 	ck_assert(!fs_jobstate_shared(dir, 42, &r1));
+	/* Parked grants: none yet is an empty list; saved, found and deleted. */
+	fs_jobstate_init(&back);
+	ck_assert_int_eq(fs_parked_load(dir, &back, err, sizeof(err)), 0);
+	ck_assert_uint_eq(back.n, 0);
+	ck_assert_int_eq(fs_jobstate_add(&back, &r2), 0);
+	ck_assert_int_eq(fs_parked_save(dir, &back, err, sizeof(err)), 0);
+	fs_jobstate_free(&back);
+	ck_assert_int_eq(fs_parked_load(dir, &back, err, sizeof(err)), 0);
+	ck_assert_int_eq(fs_jobstate_find(&back, "/j/a", FAMFS_OWN_RW), 0);
+	ck_assert_int_eq(fs_jobstate_find(&back, "/j/a", FAMFS_OWN_RO), -1);
+	ck_assert_int_eq(fs_jobstate_find(&back, "/j", FAMFS_OWN_RW), -1);
+	fs_jobstate_del(&back, 0);
+	ck_assert_uint_eq(back.n, 0);
+	fs_jobstate_free(&back);
+	/* The parked list is no job: it never makes a grant "shared". */
+	ck_assert(!fs_jobstate_shared(dir, 42, &r2));
+	{
+		char f[128];
+
+		snprintf(f, sizeof(f), "%s/parked", dir);
+		unlink(f);
+	}
 	fd = fs_jobstate_lock(dir, err, sizeof(err));
 	ck_assert_int_ge(fd, 0);
 	close(fd);
