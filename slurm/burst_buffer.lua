@@ -14,7 +14,8 @@ BurstBufferType=burst_buffer/lua.
 
 local FAMFS_SLURM_BB = "@FAMFS_SLURM_BB@"
 local FAMFS_SLURM_CONF = "@FAMFS_SLURM_CONF@"
-local SCONTROL = "scontrol"
+-- Slurm runs this with no PATH at all.
+local SCONTROL = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin scontrol"
 
 local function quote(s)
 	return "'" .. string.gsub(tostring(s), "'", "'\\''") .. "'"
