@@ -24,6 +24,7 @@
 #define FS_DEFAULT_WAIT_S 60
 #define FS_MAX_WAIT_S 86400
 #define FS_MAX_HOST 0x7fffffffu
+#define FS_CONFIG_MAX (1u << 20)
 
 struct parse_ctx {
 	struct fs_config *cfg;
@@ -182,25 +183,12 @@ int fs_config_parse(struct fs_config *cfg, const char *text, const char *name, c
 int fs_config_load(struct fs_config *cfg, const char *file, char *err, size_t errlen)
 {
 	char *text = NULL;
-	size_t len = 0;
-	FILE *f = fopen(file, "r");
 	int r;
 
-	if (!f) {
-		r = -errno;
+	r = fs_read_text(file, FS_CONFIG_MAX, &text, NULL);
+	if (r) {
 		snprintf(err, errlen, "%s: %s", file, strerror(-r));
 		return r;
-	}
-	r = getdelim(&text, &len, 0, f) < 0 ? -EIO : 0;
-	if (ferror(f))
-		r = -EIO;
-	fclose(f);
-	if (r) {
-		/* An empty file is read as an empty text. */
-		free(text);
-		text = strdup("");
-		if (!text)
-			return -ENOMEM;
 	}
 	r = fs_config_parse(cfg, text, file, err, errlen);
 	free(text);

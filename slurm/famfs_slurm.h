@@ -19,6 +19,10 @@
 #define FS_NODE_MAX	64	/* a Slurm node name, with its NUL */
 #define FS_SOCKET_MAX	108	/* sizeof(sun_path) */
 
+/* ---- text.c ---- */
+/* A whole file of at most max bytes (-EFBIG if longer), NUL-terminated; lenp may be NULL. */
+int fs_read_text(const char *file, size_t max, char **out, size_t *lenp);
+
 /* ---- directives.c: the job's data sets ---- */
 struct fs_dataset {
 	uint32_t mode;			/* FAMFS_OWN_RO or FAMFS_OWN_RW */

@@ -117,53 +117,18 @@ int fs_jobstate_parse(const char *text, struct fs_jobstate *js, char *err, size_
 	return 0;
 }
 
-static int read_all(const char *file, char **out)
-{
-	char *text;
-	size_t len = 0;
-	ssize_t n;
-	int fd = open(file, O_RDONLY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	text = malloc(FS_STATE_MAX + 1);
-	if (!text) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (len < FS_STATE_MAX) {
-		n = read(fd, text + len, FS_STATE_MAX - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (!r && (len == FS_STATE_MAX || memchr(text, 0, len)))
-		r = -EFBIG;
-	if (r) {
-		free(text);
-		return r;
-	}
-	text[len] = 0;
-	*out = text;
-	return 0;
-}
-
 static int load_named(const char *dir, const char *name, struct fs_jobstate *js, char *err,
 		      size_t errlen)
 {
 	char file[FS_PATH_MAX + 32], perr[128];
 	char *text = NULL;
+	size_t len = 0;
 	int r;
 
 	snprintf(file, sizeof(file), "%s/%s", dir, name);
-	r = read_all(file, &text);
+	r = fs_read_text(file, FS_STATE_MAX, &text, &len);
+	if (!r && strlen(text) != len)
+		r = -EINVAL;		/* a NUL: not one of ours */
 	if (r) {
 		snprintf(err, errlen, "%s: %s", file, strerror(-r));
 		return r;

@@ -10,11 +10,9 @@
 #include <famfs/client.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #ifndef FS_DEFAULT_CONFIG
 #define FS_DEFAULT_CONFIG "/etc/famfs/famfs-slurm.conf"
@@ -31,55 +29,6 @@ static const char usage[] =
 	"  parked                                 list the parked read-write grants\n"
 	"  unpark PATH                            release a parked grant\n"
 	"FILE defaults to " FS_DEFAULT_CONFIG ". See docs/slurm.md.\n";
-
-static int read_script(const char *file, char **out, char *msg, size_t msglen)
-{
-	size_t len = 0, cap = 65536;
-	char *text = malloc(cap + 1), *t;
-	ssize_t n;
-	int fd, r = 0;
-
-	if (!text)
-		return -ENOMEM;
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	for (;;) {
-		if (len == cap) {
-			if (cap >= FS_SCRIPT_MAX) {
-				r = -EFBIG;
-				break;
-			}
-			t = realloc(text, cap * 2 + 1);
-			if (!t) {
-				r = -ENOMEM;
-				break;
-			}
-			text = t;
-			cap *= 2;
-		}
-		n = read(fd, text + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : 0;
-			break;
-		}
-		len += (size_t)n;
-	}
-	close(fd);
-out:
-	if (r) {
-		snprintf(msg, msglen, "famfs: job script %s: %s", file, strerror(-r));
-		free(text);
-		return r;
-	}
-	text[len] = 0;
-	*out = text;
-	return 0;
-}
 
 static int parse_job_id(const char *s, uint32_t *id)
 {
@@ -100,9 +49,11 @@ static int load_request(const char *script, struct fs_request *req, char *msg, s
 	char *text = NULL;
 	int r;
 
-	r = read_script(script, &text, msg, msglen);
-	if (r)
+	r = fs_read_text(script, FS_SCRIPT_MAX, &text, NULL);
+	if (r) {
+		snprintf(msg, msglen, "famfs: job script %s: %s", script, strerror(-r));
 		return r;
+	}
 	r = fs_directives_parse(text, req, err, sizeof(err));
 	if (r)
 		snprintf(msg, msglen, "famfs: job script %s", err);

@@ -1,7 +1,7 @@
 # slurm/: the Slurm integration. famfs-slurm-bb (the burst buffer stages,
 # through libfamfs-client) and burst_buffer.lua (the plugin's script, which
 # calls it). docs/slurm.md.
-SLURM_BB_SRCS := slurm/main.c slurm/directives.c slurm/config.c slurm/jobstate.c slurm/stages.c
+SLURM_BB_SRCS := slurm/main.c slurm/text.c slurm/directives.c slurm/config.c slurm/jobstate.c slurm/stages.c
 SLURM_BB_OBJS := $(SLURM_BB_SRCS:%.c=$(B)/%.o)
 SYSCONFDIR    ?= /etc
 LIBEXECDIR    ?= $(PREFIX)/libexec

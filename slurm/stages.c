@@ -153,6 +153,23 @@ static int holds(struct famfs_client *c, const char *path, uint32_t host, uint32
 }
 
 /*
+ * Release host's grant on path; one that is gone already (-EBUSY: e.g. its
+ * host's lease expired, or an operator released it) counts as released.
+ */
+static int release_grant(struct famfs_client *c, const char *path, uint32_t host, char *msg,
+			 size_t msglen)
+{
+	int r = famfs_release(c, path, (int)host, NULL);
+
+	if (r == -EBUSY)
+		return 0;
+	if (r)
+		snprintf(msg, msglen, "famfs: releasing %s on host %u: %s", path, host,
+			 famfs_errmsg(c));
+	return r;
+}
+
+/*
  * Release the grants made for job (rolls back a failed pre_run too); with
  * parked, read-write grants are added there instead of released.
  */
@@ -160,6 +177,7 @@ static int release_recs(struct famfs_client *c, const struct fs_config *cfg, uin
 			const struct fs_jobstate *js, struct fs_jobstate *parked, char *msg,
 			size_t msglen)
 {
+	char rmsg[2048];	/* later failures: the first one's message is kept */
 	size_t i;
 	int r, ret = 0;
 
@@ -176,13 +194,9 @@ static int release_recs(struct famfs_client *c, const struct fs_config *cfg, uin
 			}
 			continue;
 		}
-		r = famfs_release(c, g->path, (int)g->host, NULL);
-		/* -EBUSY: the grant is gone already (e.g. its host's lease expired). */
-		if (r && r != -EBUSY && !ret) {
-			snprintf(msg, msglen, "famfs: releasing %s on host %u: %s", g->path,
-				 g->host, famfs_errmsg(c));
+		r = release_grant(c, g->path, g->host, ret ? rmsg : msg, ret ? sizeof(rmsg) : msglen);
+		if (r && !ret)
 			ret = r;
-		}
 	}
 	return ret;
 }
@@ -217,13 +231,9 @@ static int take_parked(struct famfs_client *c, const struct fs_config *cfg,
 		}
 		r = 1;
 	} else if (r && ds->mode == FAMFS_OWN_RO) {
-		r = famfs_release(c, ds->path, (int)from, NULL);
-		if (r && r != -EBUSY) {
-			snprintf(msg, msglen, "famfs: releasing %s on host %u: %s", ds->path, from,
-				 famfs_errmsg(c));
+		r = release_grant(c, ds->path, from, msg, msglen);
+		if (r)
 			return r;
-		}
-		r = 0;
 	}
 	/* r == 1 without a call: parked on the batch host itself, kept as it is. */
 	fs_jobstate_del(parked, (size_t)k);
@@ -418,12 +428,9 @@ int fs_stage_unpark(struct famfs_client *c, const struct fs_config *cfg, const c
 		r = -ENOENT;
 		goto out;
 	}
-	r = famfs_release(c, path, (int)parked.recs[k].host, NULL);
-	if (r && r != -EBUSY) {
-		snprintf(msg, msglen, "famfs: releasing %s on host %u: %s", path,
-			 parked.recs[k].host, famfs_errmsg(c));
+	r = release_grant(c, path, parked.recs[k].host, msg, msglen);
+	if (r)
 		goto out;
-	}
 	snprintf(msg, msglen, "famfs: %s: host %u's parked grant released", path,
 		 parked.recs[k].host);
 	fs_jobstate_del(&parked, (size_t)k);

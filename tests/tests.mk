@@ -19,7 +19,7 @@ $(B)/tests/unit/test_config: LDLIBS += $(LIBFAMFS) -linih
 
 # test_slurm covers slurm/'s parsers (directives, configuration, job records).
 $(B)/tests/unit/test_slurm.o: BASE_CFLAGS += -Islurm -Iclient/include
-$(B)/tests/unit/test_slurm: $(B)/slurm/directives.o $(B)/slurm/config.o $(B)/slurm/jobstate.o
+$(B)/tests/unit/test_slurm: $(B)/slurm/text.o $(B)/slurm/directives.o $(B)/slurm/config.o $(B)/slurm/jobstate.o
 $(B)/tests/unit/test_slurm: LDLIBS += $(LIBFAMFS) -linih
 
 # test_rpc also needs the RPC library and its libraries (lib/rpc.mk), and scripts/famfs-certs.sh.

@@ -39,7 +39,7 @@ $(filter-out $(FUZZ_B)/fuzz_frame,$(FUZZ_BINS)): $(FUZZ_B)/%: tests/fuzz/%.c $(F
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -Werror -fsanitize=fuzzer -o $@ $< $(FUZZ_EXTRA) $(FUZZ_LIB)
 
 # fuzz_slurm: slurm/'s directive, configuration and job record parsers, plus inih.
-FUZZ_SLURM_OBJS := $(FUZZ_B)/slurm/directives.o $(FUZZ_B)/slurm/config.o $(FUZZ_B)/slurm/jobstate.o
+FUZZ_SLURM_OBJS := $(FUZZ_B)/slurm/text.o $(FUZZ_B)/slurm/directives.o $(FUZZ_B)/slurm/config.o $(FUZZ_B)/slurm/jobstate.o
 $(FUZZ_B)/slurm/%.o: slurm/%.c
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  FUZZCC  $<")

@@ -79,6 +79,9 @@ CONF
 printf '#!/bin/bash\n#SBATCH -N1\n#BB_LUA famfs rw=/jobs/a ro=/ref\necho hi\n#BB_LUA famfs rw=/late\n' >"$TMP/s.ok"
 check "directives: two data sets; a directive after the first command is not one" \
 	'bb paths 7 "$TMP/s.ok" "$TMP/paths" && [ "$(cat "$TMP/paths")" = "FAMFS_DATASETS=rw:/jobs/a ro:/ref" ]'
+printf '#!/bin/bash\n#BB_LUA famfs ro=/x\ntrue\n\0' >"$TMP/s.nul"	# as Slurm stores scripts
+check "directives: a script ending in a NUL (as Slurm stores it)" \
+	'bb paths 8 "$TMP/s.nul" "$TMP/paths.nul" && [ "$(cat "$TMP/paths.nul")" = "FAMFS_DATASETS=ro:/x" ]'
 bad_script() { # DIRECTIVE EXPECTED-MESSAGE-REGEX
 	printf '#!/bin/bash\n%s\ntrue\n' "$1" >"$TMP/s.bad"
 	local out

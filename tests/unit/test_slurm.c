@@ -296,6 +296,22 @@ START_TEST(test_jobstate)
 	fd = fs_jobstate_lock(dir, err, sizeof(err));
 	ck_assert_int_ge(fd, 0);
 	close(fd);
+	{
+		/* A record file with a NUL is not one of ours. */
+		char f[128];
+		FILE *fp;
+
+		snprintf(f, sizeof(f), "%s/job.43", dir);
+		fp = fopen(f, "w");
+		ck_assert_ptr_nonnull(fp);
+		fwrite("grant 1 ro made /a\n\0", 1, 20, fp);
+		fclose(fp);
+		fs_jobstate_init(&back);
+		ck_assert_int_eq(fs_jobstate_load(dir, 43, &back, err, sizeof(err)), -EINVAL);
+		ck_assert(strstr(err, "job.43"));
+		fs_jobstate_free(&back);
+		ck_assert_int_eq(fs_jobstate_remove(dir, 43), 0);
+	}
 	ck_assert_int_eq(fs_jobstate_remove(dir, 41), 0);
 	ck_assert_int_eq(fs_jobstate_remove(dir, 41), 0);
 	ck_assert_int_eq(fs_jobstate_load(dir, 41, &back, err, sizeof(err)), -ENOENT);
@@ -348,6 +364,36 @@ START_TEST(test_jobstate_malformed)
 }
 END_TEST
 
+START_TEST(test_read_text)
+{
+	char file[] = "/tmp/famfs-ut-slurm-text.XXXXXX", *text = NULL, big[10000];
+	int fd = mkstemp(file);
+	size_t len = 0;
+
+	ck_assert_int_ge(fd, 0);
+	memset(big, 'x', sizeof(big));
+	ck_assert_int_eq(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
+	ck_assert_int_eq(fs_read_text(file, sizeof(big), &text, &len), 0);
+	ck_assert_uint_eq(strlen(text), sizeof(big));
+	ck_assert_uint_eq(len, sizeof(big));
+	free(text);
+	ck_assert_int_eq(fs_read_text(file, sizeof(big) - 1, &text, NULL), -EFBIG);
+	/* A NUL (Slurm ends stored job scripts with one): the text ends there. */
+	ck_assert_int_eq(pwrite(fd, "", 1, 5000), 1);
+	ck_assert_int_eq(fs_read_text(file, sizeof(big), &text, &len), 0);
+	ck_assert_uint_eq(strlen(text), 5000);
+	ck_assert_uint_eq(len, sizeof(big));
+	free(text);
+	ck_assert_int_eq(ftruncate(fd, 0), 0);
+	ck_assert_int_eq(fs_read_text(file, 1, &text, NULL), 0);
+	ck_assert_str_eq(text, "");
+	free(text);
+	close(fd);
+	unlink(file);
+	ck_assert_int_eq(fs_read_text(file, 1, &text, NULL), -ENOENT);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("slurm");
@@ -367,6 +413,7 @@ int main(void)
 	tcase_add_test(tc, test_config_example_and_missing);
 	tcase_add_test(tc, test_jobstate);
 	tcase_add_test(tc, test_jobstate_malformed);
+	tcase_add_test(tc, test_read_text);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
