@@ -70,9 +70,10 @@ static int conflict(struct famfs_client *c, const struct fs_dataset *ds, int64_t
 	if (r == -ENOENT && ds->mode == FAMFS_OWN_RW)
 		return 0;		/* pre_run creates it */
 	if (r == -ENOENT) {
+		/* Waited for like a grant: an earlier job may be about to create it. */
 		snprintf(msg, msglen, "famfs: %s: no such data set (a read-only data set must "
 			 "exist before the job starts)", ds->path);
-		return r;
+		return 1;
 	}
 	if (r) {
 		snprintf(msg, msglen, "famfs: %s: %s", ds->path, famfs_errmsg(c));

@@ -13,12 +13,12 @@ set -u
 B=${B:-build}
 ROOT=$(pwd)
 BIN=$ROOT/$B
-skip() { echo "SKIP: $1"; echo "slurm: 0 passed, 0 failed"; exit 0; }
-for c in slurmctld slurmd sbatch scontrol squeue scancel sinfo; do
-	command -v $c >/dev/null || skip "$c not found (Debian's slurm-wlm: make deps-slurm)"
-done
-[ -x /usr/sbin/munged ] || skip "munged not found (Debian's munge: make deps-slurm)"
+skip() { echo "SKIP: $1"; echo "slurm: ${pass:-0} passed, ${fail:-0} failed"; [ "${fail:-0}" = 0 ]; exit; }
 [ "$(id -u)" = 0 ] || skip "needs root (munged, slurmd and a throw-away job user)"
+no_slurm=
+for c in slurmctld slurmd sbatch scontrol squeue scancel sinfo /usr/sbin/munged; do
+	command -v $c >/dev/null || { no_slurm="$c not found (Debian's slurm-wlm and munge: make deps-slurm)"; break; }
+done
 
 TMP=$(mktemp -d /tmp/famfs-slurm.XXXXXX)
 chmod 0755 "$TMP"			# the job user reaches the sockets below it
@@ -111,6 +111,9 @@ check "config: relative socket" 'bad_conf "[famfs]\nsocket = x.sock\n[nodes]\nn1
 check "config: wait out of range" 'bad_conf "[famfs]\nwait = 99999999\n[nodes]\nn1 = 1\n" "bad.conf:2: \\[famfs\\] wait"'
 check "config: no nodes" 'bad_conf "[famfs]\nwait = 1\n" "no \\[nodes\\] section"'
 check "config: missing file" '"$BIN/famfs-slurm-bb" --config "$TMP/none.conf" release 1 | grep -q "none.conf: No such file"'
+printf '#!/bin/bash\n#BB_LUA famfs ro=/not/yet\n' >"$TMP/s.missing"
+check "data_in: a missing read-only data set is waited for, then named" \
+	'! bb data_in 10 "$TMP/s.missing" >"$TMP/missing.out" && grep -q "/not/yet: no such data set.*waited $WAIT_S s" "$TMP/missing.out"'
 check "pre_run: a node without a famfs host" 'bb pre_run 9 "$TMP/s.ok" n7 n7 | grep -q "node n7 has no famfs host"'
 
 # ---- the example program on its own (it acquires and releases itself) ----
@@ -127,6 +130,10 @@ check "example uses host 2's own grant and leaves it" \
 hctl 2 release /ex/d >/dev/null
 
 # ---- Slurm ----
+if [ -n "$no_slurm" ]; then
+	echo "SKIP: the Slurm part: $no_slurm"
+	finish
+fi
 munge_start || skip "munged did not start: $(cat "$ST/munge/start.err" 2>/dev/null | head -1)"
 slurm_write_conf "BurstBufferType=burst_buffer/lua"
 sed -e "s#@FAMFS_SLURM_BB@#$BIN/famfs-slurm-bb#" -e "s#@FAMFS_SLURM_CONF@#$TMP/famfs-slurm.conf#" \
