@@ -112,8 +112,10 @@ check "config: wait out of range" 'bad_conf "[famfs]\nwait = 99999999\n[nodes]\n
 check "config: no nodes" 'bad_conf "[famfs]\nwait = 1\n" "no \\[nodes\\] section"'
 check "config: missing file" '"$BIN/famfs-slurm-bb" --config "$TMP/none.conf" release 1 | grep -q "none.conf: No such file"'
 printf '#!/bin/bash\n#BB_LUA famfs ro=/not/yet\n' >"$TMP/s.missing"
+sed 's/^wait = .*/wait = 0/' "$TMP/famfs-slurm.conf" >"$TMP/nowait.conf"
 check "data_in: a missing read-only data set is waited for, then named" \
-	'! bb data_in 10 "$TMP/s.missing" >"$TMP/missing.out" && grep -q "/not/yet: no such data set.*waited $WAIT_S s" "$TMP/missing.out"'
+	'! "$BIN/famfs-slurm-bb" --config "$TMP/nowait.conf" data_in 10 "$TMP/s.missing" >"$TMP/missing.out" &&
+	 grep -q "/not/yet: no such data set.*waited 0 s" "$TMP/missing.out"'
 check "pre_run: a node without a famfs host" 'bb pre_run 9 "$TMP/s.ok" n7 n7 | grep -q "node n7 has no famfs host"'
 
 # ---- the example program on its own (it acquires and releases itself) ----
@@ -156,6 +158,16 @@ check "sbatch refuses a malformed directive, naming it" \
 	 grep -qi "burst buffer" "$TMP/sb.err"'
 cat "$TMP/sb.err" | sed 's/^/   sbatch: /'
 
+# Submitted now, checked at the end: a job whose data set stays owned
+# read-write elsewhere is held with the reason.
+hctl 3 mkdir -p /jobs/locked >/dev/null; hctl 3 acquire /jobs/locked --rw >/dev/null
+j4=$(submit blocked -w n2 <<JOB
+#!/bin/bash
+#BB_LUA famfs ro=/jobs/locked
+true
+JOB
+)
+
 j1=$(submit writer -w n1 <<JOB
 #!/bin/bash
 #BB_LUA famfs rw=/jobs/pipe
@@ -179,21 +191,6 @@ echo "datasets: \$FAMFS_DATASETS"
 exit 0
 JOB
 )
-check "writer job on n1 completed" '[ "$(job_wait_state "$j1" "COMPLETED|FAILED|CANCELLED|TIMEOUT" 30)" = COMPLETED ]'
-check "reader job on n2 completed" '[ "$(job_wait_state "$j2" "COMPLETED|FAILED|CANCELLED|TIMEOUT" 30)" = COMPLETED ]'
-for j in writer reader; do sed "s/^/   $j: /" "$ST/out/$j.out" 2>/dev/null; done
-gr() { grants_of <"$1"; }
-check "while job 1 ran, host 1 (n1) alone owned the data set read-write" '[ "$(gr "$ST/out/owners.writer")" = "1:rw" ]'
-check "job 1 used the hook's grant (the example did not acquire)" 'grep -q "/jobs/pipe: host 1 already holds read-write" "$ST/out/writer.out"'
-check "while job 2 ran, host 2 (n2) alone held it read-only" '[ "$(gr "$ST/out/owners.reader")" = "2:ro" ]'
-check "job 2 read the example's bytes in place" 'grep -q "read 4194304 bytes in place, all as written" "$ST/out/reader.out"'
-check "job 2 saw FAMFS_DATASETS" 'grep -q "datasets: ro:/jobs/pipe" "$ST/out/reader.out"'
-check "the same extents on both nodes: nothing was copied" \
-	'grep -q "[0-9]" "$ST/out/map.writer" && cmp -s "$ST/out/map.writer" "$ST/out/map.reader"'
-check "host 1 was refused while job 2 held the data set" 'grep -q PERMISSION_DENIED "$ST/out/refused.n1"'
-check "after the jobs: the grants are released (job 2's start released job 1's parked one)" \
-	'[ -z "$(grants 3 /jobs/pipe)" ] && [ -z "$(ls "$TMP/bbstate" | grep job)" ] && [ -z "$(bb parked)" ]'
-
 # Read-write from job to job: the ended job's grant is parked and handed off.
 j7=$(submit hand1 -w n1 <<JOB
 #!/bin/bash
@@ -211,6 +208,21 @@ $JOBENV
 \$EX write /jobs/hand/more 1M
 JOB
 )
+check "writer job on n1 completed" '[ "$(job_wait_state "$j1" "COMPLETED|FAILED|CANCELLED|TIMEOUT" 30)" = COMPLETED ]'
+check "reader job on n2 completed" '[ "$(job_wait_state "$j2" "COMPLETED|FAILED|CANCELLED|TIMEOUT" 30)" = COMPLETED ]'
+for j in writer reader; do sed "s/^/   $j: /" "$ST/out/$j.out" 2>/dev/null; done
+gr() { grants_of <"$1"; }
+check "while job 1 ran, host 1 (n1) alone owned the data set read-write" '[ "$(gr "$ST/out/owners.writer")" = "1:rw" ]'
+check "job 1 used the hook's grant (the example did not acquire)" 'grep -q "/jobs/pipe: host 1 already holds read-write" "$ST/out/writer.out"'
+check "while job 2 ran, host 2 (n2) alone held it read-only" '[ "$(gr "$ST/out/owners.reader")" = "2:ro" ]'
+check "job 2 read the example's bytes in place" 'grep -q "read 4194304 bytes in place, all as written" "$ST/out/reader.out"'
+check "job 2 saw FAMFS_DATASETS" 'grep -q "datasets: ro:/jobs/pipe" "$ST/out/reader.out"'
+check "the same extents on both nodes: nothing was copied" \
+	'grep -q "[0-9]" "$ST/out/map.writer" && cmp -s "$ST/out/map.writer" "$ST/out/map.reader"'
+check "host 1 was refused while job 2 held the data set" 'grep -q PERMISSION_DENIED "$ST/out/refused.n1"'
+check "after the jobs: the grants are released (job 2's start released job 1's parked one)" \
+	'[ -z "$(grants 3 /jobs/pipe)" ] && [ ! -e "$TMP/bbstate/job.$j1" ] && [ ! -e "$TMP/bbstate/job.$j2" ] && ! bb parked | grep -q /jobs/pipe'
+
 check "read-write chain: job 1 on n1 completed" '[ "$(job_wait_state "$j7" "COMPLETED|FAILED|CANCELLED|TIMEOUT" 30)" = COMPLETED ]'
 check "read-write chain: job 2 on n2 completed" '[ "$(job_wait_state "$j8" "COMPLETED|FAILED|CANCELLED|TIMEOUT" 30)" = COMPLETED ]'
 check "job 2 got the data set by handoff (host 1 revoked, host 2 granted)" \
@@ -260,14 +272,7 @@ hctl 3 release /jobs/busy >/dev/null
 check "it runs once host 3 released it, owning the data set on host 2" \
 	'[ "$(job_wait_state "$j3" "COMPLETED|FAILED|CANCELLED" 30)" = COMPLETED ] && [ "$(gr "$ST/out/owners.waiter")" = "2:rw" ]'
 
-# A job whose data set stays owned read-write elsewhere is held with the reason.
-hctl 3 mkdir -p /jobs/locked >/dev/null; hctl 3 acquire /jobs/locked --rw >/dev/null
-j4=$(submit blocked -w n2 <<JOB
-#!/bin/bash
-#BB_LUA famfs ro=/jobs/locked
-true
-JOB
-)
+# The job submitted first, whose data set stays owned read-write elsewhere, is held with the reason.
 for _ in $(seq 1 $((WAIT_S * 10 + 100))); do [ "$(job_field "$j4" Priority)" = 0 ] && break; sleep 0.1; done
 scontrol -o show job "$j4" | tr ' ' '\n' | grep -E '^(JobState|Reason|SystemComment)=' | sed 's/^/   /'
 check "held after waiting $WAIT_S s (priority 0, still PENDING)" \
