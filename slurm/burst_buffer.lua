@@ -91,14 +91,18 @@ function slurm_bb_pre_run(job_id, job_script)
 	end
 	local batch = string.match(out, "BatchHost=(%S+)")
 	local list = string.match(out, " NodeList=(%S+)")
-	if not batch or not list then
-		return slurm.ERROR, "famfs: job " .. job_id .. " has no BatchHost or NodeList yet"
+	if not list or list == "(null)" then
+		return slurm.ERROR, "famfs: job " .. job_id .. " has no NodeList yet"
 	end
 	code, out = run(SCONTROL .. " show hostnames " .. quote(list))
 	if code ~= 0 then
 		return slurm.ERROR, "famfs: scontrol show hostnames " .. list .. ": " .. out
 	end
 	local nodes = string.gsub(string.gsub(out, "%s+$", ""), "%s+", ",")
+	-- A job without a batch host: its first node gets the read-write sets.
+	if not batch or batch == "(null)" then
+		batch = string.match(nodes, "^[^,]+")
+	end
 	return helper("pre_run", job_id, job_script, batch, nodes)
 end
 
