@@ -34,7 +34,7 @@ LDFLAGS += -fsanitize=address,undefined
 B       := build-san
 endif
 
-.PHONY: all deps check demo install clean fuzz bench-meta check-unit check-tools check-asan check-integration check-cluster check-faults check-faults-short
+.PHONY: all deps check demo install clean fuzz bench-meta bench-slurm check-slurm check-unit check-tools check-asan check-integration check-cluster check-faults check-faults-short
 all:
 
 include scripts/deps.mk
@@ -43,9 +43,11 @@ include lib/lib.mk
 include tools/tools.mk
 include famfsd/build.mk
 include client/client.mk
+include slurm/slurm.mk
 include tests/tests.mk
 include tests/tools/tools-tests.mk
 include tests/integration/integration.mk
+include tests/slurm/slurm-tests.mk
 include tests/fuzz/fuzz.mk
 include bench/bench.mk
 -include kernel/kernel.mk

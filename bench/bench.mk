@@ -21,3 +21,8 @@ $(B)/bench/bench_handoff: $(B)/bench/bench_handoff.o $(LIBFAMFS_CLIENT) $(LIBFAM
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(RPC_LDLIBS) $(LDLIBS)
 bench-cluster: all $(B)/bench/bench_handoff $(B)/bench/bench_rpc
 	@B=$(B) bash bench/bench_cluster.sh
+
+# bench-slurm: the cost of famfs's Slurm burst buffer hooks per job vs the
+# famfsctl calls that make the same grants (docs/slurm.md).
+bench-slurm: all
+	@B=$(B) bash bench/bench_slurm.sh

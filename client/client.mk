@@ -17,3 +17,11 @@ $(B)/famfsctl: $(FAMFSCTL_OBJS) $(LIBFAMFS_CLIENT) $(LIBFAMFS_RPC) $(LIBFAMFS)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CLIENT_LDLIBS)
 all: $(B)/famfsctl $(LIBFAMFS_CLIENT)
+
+# client/examples/: small programs to copy the pattern from; built and run by tests/slurm/.
+EXAMPLE_OBJS := $(B)/client/examples/dataset.o
+$(EXAMPLE_OBJS): BASE_CFLAGS += -Iclient/include
+$(B)/famfs-dataset-example: $(EXAMPLE_OBJS) $(LIBFAMFS_CLIENT) $(LIBFAMFS_RPC) $(LIBFAMFS)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CLIENT_LDLIBS)
+all: $(B)/famfs-dataset-example

@@ -2,13 +2,18 @@
 DEB_PKGS := build-essential pkg-config check libjson-c-dev libinih-dev \
             libprotobuf-c-dev protobuf-c-compiler libevent-dev libssl-dev \
             libsystemd-dev libblkid-dev clang uuid-runtime python3 openssl e2fsprogs spin
+# A real Slurm for check-slurm (tests/slurm/): part of make deps.
+DEB_PKGS_SLURM := slurmctld slurmd slurm-client munge
+DEB_PKGS += $(DEB_PKGS_SLURM)
 DEB_PKGS_VM := linux-headers-amd64 linux-image-amd64 qemu-system-x86 \
                busybox-static cpio kmod
-.PHONY: deps deps-vm deps-checked
+.PHONY: deps deps-vm deps-slurm deps-checked
 deps:
 	@bash scripts/deps.sh $(DEB_PKGS)
 deps-vm:
 	@bash scripts/deps.sh $(DEB_PKGS_VM)
+deps-slurm:
+	@bash scripts/deps.sh $(DEB_PKGS_SLURM)
 # Order-only marker so that a plain `make` also pulls in missing packages once.
 deps-checked: $(B)/.deps-ok
 $(B)/.deps-ok: scripts/deps.mk

@@ -1,11 +1,12 @@
-# tests/fuzz/: libFuzzer targets for the on-media decoders, the RPC frame codec and famfsd's config parser (clang).
+# tests/fuzz/: libFuzzer targets for the on-media decoders, the RPC frame codec, famfsd's config parser
+# and the Slurm integration's parsers (clang).
 #   make fuzz          run each target for FUZZ_SECONDS (default 30); fails on any crash
 #   make fuzz-smoke    each target over its committed seed corpus only (part of make check)
 #   make fuzz-corpus   regenerate tests/fuzz/corpus/ with the real encoders
 FUZZ_CC       ?= clang
 FUZZ_SECONDS  ?= 30
 FUZZ_B        := build-fuzz
-FUZZ_TARGETS  := fuzz_superblock fuzz_log fuzz_config fuzz_frame
+FUZZ_TARGETS  := fuzz_superblock fuzz_log fuzz_config fuzz_frame fuzz_slurm
 FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_B)/%)
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ilib -Ikernel/uapi \
@@ -36,6 +37,16 @@ $(FUZZ_B)/fuzz_config: FUZZ_EXTRA := -Ifamfsd $(FUZZ_FAMFSD_OBJS) -linih
 $(filter-out $(FUZZ_B)/fuzz_frame,$(FUZZ_BINS)): $(FUZZ_B)/%: tests/fuzz/%.c $(FUZZ_LIB)
 	$(if $(Q),@echo "  FUZZLD  $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -Werror -fsanitize=fuzzer -o $@ $< $(FUZZ_EXTRA) $(FUZZ_LIB)
+
+# fuzz_slurm: slurm/'s directive, configuration and job record parsers, plus inih.
+FUZZ_SLURM_OBJS := $(FUZZ_B)/slurm/text.o $(FUZZ_B)/slurm/directives.o $(FUZZ_B)/slurm/config.o $(FUZZ_B)/slurm/jobstate.o
+$(FUZZ_B)/slurm/%.o: slurm/%.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Iclient/include -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+		-fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+$(FUZZ_B)/fuzz_slurm: $(FUZZ_SLURM_OBJS)
+$(FUZZ_B)/fuzz_slurm: FUZZ_EXTRA := -Islurm -Iclient/include $(FUZZ_SLURM_OBJS) -linih
 
 # fuzz_frame: the RPC frame codec and the protobuf-c code generated for it, built with clang.
 $(FUZZ_B)/proto/%.pb-c.c $(FUZZ_B)/proto/%.pb-c.h: proto/%.proto
@@ -76,4 +87,4 @@ $(B)/tests/fuzz/gen_corpus: $(B)/tests/fuzz/gen_corpus.o $(LIBFAMFS)
 fuzz-corpus: $(B)/tests/fuzz/gen_corpus
 	$(B)/tests/fuzz/gen_corpus tests/fuzz/corpus
 
--include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_FAMFSD_OBJS:.o=.d)
+-include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_FAMFSD_OBJS:.o=.d) $(FUZZ_SLURM_OBJS:.o=.d)
