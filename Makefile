@@ -90,7 +90,7 @@ LIBDIR     ?= $(PREFIX)/lib
 PCDIR      ?= $(LIBDIR)/pkgconfig
 COMPLDIR   ?= /usr/share/bash-completion/completions
 # The module goes in through DKMS (install-dkms in kernel/kernel.mk; DKMS=0 skips dkms).
-install: all install-dkms $(CLIENT_DIST_LIB) $(B)/dist/famfs-client.pc
+install: all man install-dkms $(CLIENT_DIST_LIB) $(B)/dist/famfs-client.pc
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(UNITDIR)/famfsd.service.d $(DESTDIR)$(TMPFILESDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/famfs $(DESTDIR)$(INCDIR)/famfs $(DESTDIR)$(LIBDIR) \
@@ -109,8 +109,7 @@ install: all install-dkms $(CLIENT_DIST_LIB) $(B)/dist/famfs-client.pc
 	install -m 0644 $(CLIENT_DIST_LIB) $(DESTDIR)$(LIBDIR)/
 	install -m 0644 $(B)/dist/famfs-client.pc $(DESTDIR)$(PCDIR)/
 	install -m 0644 client/completion/famfsctl $(DESTDIR)$(COMPLDIR)/famfsctl
-	$(MAKE) --no-print-directory man
-	for m in $(wildcard $(B)/man/*.[1-8]); do \
+	for m in $(B)/man/*.[1-8]; do [ -e "$$m" ] || continue; \
 		sec=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$sec; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$sec/; done
 
