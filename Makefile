@@ -109,6 +109,8 @@ install: all man install-dkms $(CLIENT_DIST_LIB) $(B)/dist/famfs-client.pc
 	install -m 0644 $(CLIENT_DIST_LIB) $(DESTDIR)$(LIBDIR)/
 	install -m 0644 $(B)/dist/famfs-client.pc $(DESTDIR)$(PCDIR)/
 	install -m 0644 client/completion/famfsctl $(DESTDIR)$(COMPLDIR)/famfsctl
+	install -d $(DESTDIR)$(PREFIX)/share/famfs
+	install -m 0755 scripts/famfs-certs.sh $(DESTDIR)$(PREFIX)/share/famfs/
 	for m in $(B)/man/*.[1-8]; do [ -e "$$m" ] || continue; \
 		sec=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$sec; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$sec/; done
