@@ -15,7 +15,9 @@
 #  3. famfs-dev: a program links against the unpacked library;
 #  4. famfs-dkms: dkms add + build of the unpacked /usr/src/famfs-VERSION
 #     for the Debian 6.1 headers, in a private dkms tree (nothing is
-#     installed into /lib/modules and nothing is loaded).
+#     installed into /lib/modules and nothing is loaded);
+#  5. `make install-dkms` (what make install runs): add, build and install
+#     into private dkms, source and install trees, without depmod.
 # Needs root (dpkg --root and chroot); says SKIP otherwise.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -166,11 +168,34 @@ else
 		ko=$(find "$tmp/dkms-tree/famfs/$version/$kver" -name 'famfs.ko*' | head -n 1)
 		if [ -n "$ko" ] && [ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$kver" ]; then
 			ok "dkms build -k $kver: $(basename "$ko"), vermagic $kver"
+			dkms_ok=1
 		else
 			fail "dkms build: no famfs.ko for $kver: $(tail -n 5 "$tmp/dkms.log")"
 		fi
 	else
 		fail "dkms add/build: $(tail -n 15 "$tmp/dkms.log")"
+	fi
+fi
+
+echo "check-deb: 5. make install's DKMS path (add, build, install) in a private tree"
+if [ -z "${dkms_ok:-}" ]; then
+	echo "  SKIP: as in 4."
+else
+	src=$tmp/mi-src
+	mkdir -p "$src" "$tmp/mi-tree" "$tmp/mi-inst/$kver"
+	# --no-depmod: nothing touches this host's /lib/modules.
+	if make -C "$top" --no-print-directory install-dkms DKMS_SRCROOT="$src" DKMS_KVER="$kver" \
+		DKMS_FLAGS="--dkmstree $tmp/mi-tree --sourcetree $src --installtree $tmp/mi-inst --no-depmod" \
+		>"$tmp/mi.log" 2>&1; then
+		ko=$(find "$tmp/mi-inst" -name 'famfs.ko*' | head -n 1)
+		if [ -n "$ko" ] && dkms status --dkmstree "$tmp/mi-tree" --sourcetree "$src" -m famfs -v "$version" |
+			grep -q "famfs/$version, $kver, .*: installed"; then
+			ok "make install-dkms: dkms add + build + install -k $kver (${ko#"$tmp/mi-inst/"})"
+		else
+			fail "make install-dkms: not installed: $(tail -n 8 "$tmp/mi.log")"
+		fi
+	else
+		fail "make install-dkms: $(tail -n 15 "$tmp/mi.log")"
 	fi
 fi
 
