@@ -42,8 +42,11 @@ install-dkms:
 		echo "install-dkms: no kernel headers found (apt-get install linux-headers-amd64, or set DKMS_KVER)" >&2; exit 1; \
 	else \
 		set -e; \
-		dkms status $(DKMS_FLAGS) -m famfs -v $(FAMFS_VERSION) | grep -q . || \
-			dkms add $(DKMS_FLAGS) -m famfs -v $(FAMFS_VERSION); \
+		if dkms status $(DKMS_FLAGS) -m famfs -v $(FAMFS_VERSION) | grep -q .; then \
+			echo "install-dkms: famfs/$(FAMFS_VERSION) is already in dkms: removing it to rebuild from the new source"; \
+			dkms remove $(DKMS_FLAGS) -m famfs -v $(FAMFS_VERSION) --all; \
+		fi; \
+		dkms add $(DKMS_FLAGS) -m famfs -v $(FAMFS_VERSION); \
 		dkms build $(DKMS_FLAGS) -m famfs -v $(FAMFS_VERSION) -k $(DKMS_KVER); \
-		$(if $(DKMS_NO_INSTALL),,dkms install $(DKMS_FLAGS) -m famfs -v $(FAMFS_VERSION) -k $(DKMS_KVER);) \
+		dkms install $(DKMS_FLAGS) -m famfs -v $(FAMFS_VERSION) -k $(DKMS_KVER); \
 	fi
