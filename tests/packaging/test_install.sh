@@ -4,8 +4,8 @@
 # files the packages list (tests/packaging/expected/), dkms not run because
 # DESTDIR is set, dkms.conf carrying the version, the unit pointing at the
 # installed famfsd, the installed binaries printing the version of
-# lib/version.h, an edited famfsd.conf kept by a second install, and the
-# installed client library usable through pkg-config.
+# lib/version.h (as debian/changelog is), an edited famfsd.conf kept by a
+# second install, and the installed client library usable through pkg-config.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${B:-build}
@@ -47,6 +47,12 @@ expect_output "famfs-client.pc" "$version" \
 for p in usr/bin/famfsctl usr/sbin/famfsd usr/sbin/mkfs.famfs usr/sbin/fsck.famfs; do
 	expect_output "${p##*/} --version" "${p##*/} $version" "$dest/$p" --version
 done
+
+# make deb refuses a changelog at another version; say so here already.
+if command -v dpkg-parsechangelog >/dev/null; then
+	expect_output "debian/changelog version" "$version" \
+		dpkg-parsechangelog -l "$top/debian/changelog" -S Version
+fi
 
 # A second install must keep an operator's famfsd.conf.
 echo "# edited by the operator" >>"$dest/etc/famfs/famfsd.conf"
