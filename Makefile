@@ -4,7 +4,8 @@
 #   make deps       install missing Debian packages (no-op when all present)
 #   make check      all tests (unit, tool, fuzz smoke; VM suite when qemu can boot)
 #   make demo       show what famfs does on a simulated fabric file
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= DKMS=1 (docs/operator-guide.md)
+#   make deb        Debian packages into build/deb/ (scripts/deb.mk)
 #   make clean
 #
 # Each component adds its own rules in its folder's *.mk file.
@@ -55,6 +56,8 @@ include bench/bench.mk
 -include famfsd/famfsd.mk
 -include docs/docs.mk
 -include tests/model/model.mk
+include scripts/deb.mk
+include tests/packaging/packaging.mk
 
 $(B)/%.o: %.c | deps-checked
 	@mkdir -p $(dir $@)
@@ -86,12 +89,14 @@ TMPFILESDIR ?= /usr/lib/tmpfiles.d
 SYSCONFDIR ?= /etc
 INCDIR     ?= $(PREFIX)/include
 LIBDIR     ?= $(PREFIX)/lib
+PCDIR      ?= $(LIBDIR)/pkgconfig
 COMPLDIR   ?= /usr/share/bash-completion/completions
-install: all
+# The module goes in through DKMS (install-dkms in kernel/kernel.mk; DKMS=0 skips dkms).
+install: all man install-dkms $(CLIENT_DIST_LIB) $(B)/dist/famfs-client.pc
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(UNITDIR)/famfsd.service.d $(DESTDIR)$(TMPFILESDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/famfs $(DESTDIR)$(INCDIR)/famfs $(DESTDIR)$(LIBDIR) \
-		$(DESTDIR)$(COMPLDIR)
+		$(DESTDIR)$(PCDIR) $(DESTDIR)$(COMPLDIR)
 	install -m 0755 $(B)/mkfs.famfs $(B)/fsck.famfs $(B)/famfsd $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(B)/famfsctl $(DESTDIR)$(BINDIR)/
 	sed 's#/usr/sbin/famfsd#$(SBINDIR)/famfsd#g' systemd/famfsd.service \
@@ -103,10 +108,12 @@ install: all
 	[ -e $(DESTDIR)$(SYSCONFDIR)/famfs/famfsd.conf ] || \
 		install -m 0644 etc/famfsd.conf $(DESTDIR)$(SYSCONFDIR)/famfs/famfsd.conf
 	install -m 0644 client/include/famfs/client.h $(DESTDIR)$(INCDIR)/famfs/
-	install -m 0644 $(B)/libfamfs-client.a $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(CLIENT_DIST_LIB) $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(B)/dist/famfs-client.pc $(DESTDIR)$(PCDIR)/
 	install -m 0644 client/completion/famfsctl $(DESTDIR)$(COMPLDIR)/famfsctl
-	$(MAKE) --no-print-directory man
-	for m in $(wildcard $(B)/man/*.[1-8]); do \
+	install -d $(DESTDIR)$(PREFIX)/share/famfs
+	install -m 0755 scripts/famfs-certs.sh $(DESTDIR)$(PREFIX)/share/famfs/
+	for m in $(B)/man/*.[1-8]; do [ -e "$$m" ] || continue; \
 		sec=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$sec; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$sec/; done
 

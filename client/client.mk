@@ -25,3 +25,15 @@ $(B)/famfs-dataset-example: $(EXAMPLE_OBJS) $(LIBFAMFS_CLIENT) $(LIBFAMFS_RPC) $
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CLIENT_LDLIBS)
 all: $(B)/famfs-dataset-example
+# The installed libfamfs-client.a also carries the RPC layer, the generated
+# messages and libfamfs, so that a program links it alone, plus the libraries
+# famfs-client.pc names (`pkg-config --cflags --libs famfs-client`).
+CLIENT_DIST_LIB := $(B)/dist/libfamfs-client.a
+$(CLIENT_DIST_LIB): $(CLIENT_LIB_OBJS) $(RPC_OBJS) $(B)/proto/famfs.pb-c.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+$(B)/dist/famfs-client.pc: client/famfs-client.pc.in lib/version.h
+	@mkdir -p $(dir $@)
+	$(Q)sed -e 's#@PREFIX@#$(PREFIX)#' -e 's#@INCDIR@#$(INCDIR)#' -e 's#@LIBDIR@#$(LIBDIR)#' \
+		-e 's#@VERSION@#$(FAMFS_VERSION)#' $< >$@
+.PHONY: $(B)/dist/famfs-client.pc

@@ -7,6 +7,7 @@
 #include "cluster.h"
 #include "famfsd.h"
 #include "rpc.h"
+#include "version.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -22,9 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef FAMFS_VERSION
-#define FAMFS_VERSION "0.1.0"
-#endif
 
 uint64_t famfsd_now_ms(void)
 {

@@ -9,6 +9,7 @@
 #include "reply.h"
 #include "kmount.h"
 #include "rpc.h"
+#include "version.h"
 #include "famfs.pb-c.h"
 
 #include <errno.h>
@@ -16,9 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef FAMFS_VERSION
-#define FAMFS_VERSION "0.1.0"
-#endif
 
 /* Node <-> protobuf. The returned message points into n and into the scratch arrays. */
 struct node_msg {

@@ -30,6 +30,21 @@ static int fs_fail(struct fam_fs *fs, int err, const char *fmt, ...)
 	return err;
 }
 
+/*
+ * ro_compat feature bits this build does not know: it may read the device
+ * but must not write it (it would leave the newer structures stale).
+ */
+static int check_writable(struct fam_fs *fs)
+{
+	uint64_t unknown = fs->sb.features_ro_compat & ~FAM_FEATURE_RO_COMPAT_SUPP;
+
+	if (!unknown)
+		return 0;
+	return fs_fail(fs, -EROFS, "%s: read-only compatible features 0x%llx are unknown to this "
+		       "famfs: it may read the device but not write it (upgrade famfs)",
+		       fs->dev->path, (unsigned long long)unknown);
+}
+
 static int random_uuid(uint8_t uuid[16])
 {
 	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
@@ -107,6 +122,11 @@ int fam_fs_open(struct fam_fs *fs, struct fam_dev *dev, unsigned int flags)
 			err == -EPROTONOSUPPORT ? "unsupported famfs version or features" :
 			"superblock geometry is inconsistent");
 		goto fail;
+	}
+	if (fs->writer) {
+		err = check_writable(fs);
+		if (err)
+			goto fail;
 	}
 	if (dev->kind != FAM_DEV_MOUNT && fs->sb.device_size > dev->size) {
 		err = fs_fail(fs, -EUCLEAN, "%s: superblock says %llu bytes, device has %llu",
@@ -426,6 +446,9 @@ int fam_fs_become_writer(struct fam_fs *fs, uint64_t epoch)
 
 	if (fs->writer)
 		fam_fs_step_down(fs);
+	err = check_writable(fs);
+	if (err)
+		return err;
 	err = fam_fs_replay(fs, NULL);
 	if (err)
 		return err;

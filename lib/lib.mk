@@ -16,3 +16,6 @@ $(PROTO_GEN): proto/famfs.proto | deps-checked
 	$(Q)protoc-c --proto_path=proto --c_out=$(B)/proto $<
 $(B)/proto/famfs.pb-c.o: $(B)/proto/famfs.pb-c.c
 	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) -I$(B)/proto -c -o $@ $<
+
+# The release version, defined once in lib/version.h.
+FAMFS_VERSION := $(shell sed -n 's/^\#define FAMFS_VERSION "\(.*\)"/\1/p' lib/version.h)

@@ -7,13 +7,19 @@ DEB_PKGS_SLURM := slurmctld slurmd slurm-client munge
 DEB_PKGS += $(DEB_PKGS_SLURM)
 DEB_PKGS_VM := linux-headers-amd64 linux-image-amd64 qemu-system-x86 \
                busybox-static cpio kmod
-.PHONY: deps deps-vm deps-slurm deps-checked
+# make deb and make check-deb (scripts/deb.mk, tests/packaging/): Debian packaging tools,
+# pandoc for the man pages, dkms and the Debian 6.1 headers for the module package,
+# busybox-static for the test root.
+DEB_PKGS_DEB := debhelper dh-dkms dkms dpkg-dev fakeroot pandoc busybox-static linux-headers-amd64
+.PHONY: deps deps-vm deps-slurm deps-deb deps-checked
 deps:
 	@bash scripts/deps.sh $(DEB_PKGS)
 deps-vm:
 	@bash scripts/deps.sh $(DEB_PKGS_VM)
 deps-slurm:
 	@bash scripts/deps.sh $(DEB_PKGS_SLURM)
+deps-deb:
+	@bash scripts/deps.sh $(DEB_PKGS) $(DEB_PKGS_DEB)
 # Order-only marker so that a plain `make` also pulls in missing packages once.
 deps-checked: $(B)/.deps-ok
 $(B)/.deps-ok: scripts/deps.mk

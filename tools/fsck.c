@@ -5,6 +5,7 @@
  */
 #include "fsck.h"
 #include "util.h"
+#include "version.h"
 
 #include <getopt.h>
 #include <json.h>
@@ -84,6 +85,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -94,13 +96,16 @@ int main(int argc, char **argv)
 	int c, err, code;
 
 	/* -n and -y are accepted for fsck(8) compatibility: fsck.famfs never writes. */
-	while ((c = getopt_long(argc, argv, "jqhnyp", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jqhnypV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': o.json = 1; break;
 		case 'q': o.quiet = 1; break;
 		case 'n': case 'y': case 'p': break;
+		case 'V':
+			printf("fsck.famfs %s\n", FAMFS_VERSION);
+			return FSCK_OK;
 		case 'h':
-			printf("usage: fsck.famfs [--json] [--quiet] DEVICE\n"
+			printf("usage: fsck.famfs [--json] [--quiet] DEVICE | --version\n"
 			       "exit: 0 clean, 4 errors found (not corrected), 8 operational error, 16 usage\n");
 			return FSCK_OK;
 		default:

@@ -4,6 +4,7 @@
  */
 #include "fs.h"
 #include "util.h"
+#include "version.h"
 
 #include <blkid/blkid.h>
 #include <errno.h>
@@ -26,6 +27,7 @@ static void usage(FILE *out)
 		"  -a, --alloc-unit SIZE  allocation unit, a power of two (default 2M)\n"
 		"  -L, --label NAME  file system label (up to 32 bytes)\n"
 		"  -f, --force       overwrite an existing famfs or another signature\n"
+		"  -V, --version     print the famfs version and exit\n"
 		"  -h, --help\n"
 		"SIZE takes K, M, G, T suffixes (binary).\n");
 }
@@ -80,6 +82,7 @@ int main(int argc, char **argv)
 		{ "alloc-unit", required_argument, NULL, 'a' },
 		{ "label", required_argument, NULL, 'L' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -90,7 +93,7 @@ int main(int argc, char **argv)
 	char uuid[37], what[64], s1[32], s2[32], s3[32];
 	int c, force = 0, err;
 
-	while ((c = getopt_long(argc, argv, "s:l:a:L:fh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:l:a:L:fVh", opts, NULL)) != -1) {
 		uint64_t *dst = c == 's' ? &size : c == 'l' ? &mo.log_size : &mo.alloc_unit;
 
 		switch (c) {
@@ -112,6 +115,9 @@ int main(int argc, char **argv)
 		case 'f':
 			force = 1;
 			break;
+		case 'V':
+			printf("mkfs.famfs %s\n", FAMFS_VERSION);
+			return 0;
 		case 'h':
 			usage(stdout);
 			return 0;

@@ -4,14 +4,12 @@
  * `local` acts on a device or fabric file directly, without a daemon.
  */
 #include "famfsctl.h"
+#include "version.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#ifndef FAMFS_VERSION
-#define FAMFS_VERSION "0.1.0"
-#endif
 
 static void usage(FILE *out)
 {

@@ -514,6 +514,50 @@ START_TEST(test_bad_superblock)
 }
 END_TEST
 
+/* Rewrite the superblock as base with other feature bits (valid CRC). */
+static void set_features(const struct fam_sb *base, uint64_t compat, uint64_t incompat,
+			 uint64_t ro_compat)
+{
+	struct fam_sb sb = *base;
+
+	sb.features_compat = compat;
+	sb.features_incompat = incompat;
+	sb.features_ro_compat = ro_compat;
+	fam_sb_encode(&sb, (struct fam_sb_disk *)fam_dev_sb(&dev));
+}
+
+/* Unknown compat bits are ignored, ro_compat ones allow reading only, incompat ones refuse. */
+START_TEST(test_feature_bits)
+{
+	struct fam_dev d2;
+	struct fam_fs r;
+	struct fam_sb base;
+
+	mk(DEV_SIZE, FAM_LOG_SIZE_MIN, 4096);
+	ck_assert_int_eq(fam_fs_mkdir(&fs, "/a", 0755, 0, 0), 0);
+	ck_assert_int_eq(fam_sb_decode(fam_dev_sb(&dev), sizeof(struct fam_sb_disk), &base), 0);
+
+	set_features(&base, 1ULL << 63, 0, 0);
+	reopen_writer();
+
+	set_features(&base, 0, 0, 1ULL << 5);
+	fam_fs_close(&fs);
+	ck_assert_int_eq(fam_fs_open(&fs, &dev, FAM_FS_WRITER), -EROFS);
+	ck_assert_msg(strstr(fs.err, "read-only compatible features 0x20"), "message: %s", fs.err);
+	ck_assert_int_eq(fam_fs_open(&fs, &dev, 0), 0);
+	ck_assert_int_eq(lookup_err(&fs, "/a"), 0);
+	ck_assert_int_eq(fam_fs_become_writer(&fs, 2), -EROFS);
+	ck_assert(!fs.writer);
+
+	set_features(&base, 0, 1ULL << 7, 0);
+	ck_assert_int_eq(tu_open_reader(path, &d2, &r), -EPROTONOSUPPORT);
+
+	set_features(&base, 0, 0, 0);
+	reopen_writer();
+	ck_assert_int_eq(lookup_err(&fs, "/a"), 0);
+}
+END_TEST
+
 /* The log cannot hold the live namespace: ENOSPC, and the file system stays usable. */
 START_TEST(test_enospc_log)
 {
@@ -645,6 +689,7 @@ int main(void)
 	tcase_add_test(tc, test_torn_append);
 	tcase_add_test(tc, test_torn_header);
 	tcase_add_test(tc, test_bad_superblock);
+	tcase_add_test(tc, test_feature_bits);
 	tcase_add_test(tc, test_enospc_log);
 	tcase_add_test(tc, test_checkpoint_wrap);
 	suite_add_tcase(s, tc);
