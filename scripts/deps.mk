@@ -4,6 +4,8 @@ DEB_PKGS := build-essential pkg-config check libjson-c-dev libinih-dev \
             libsystemd-dev libblkid-dev clang uuid-runtime python3 openssl e2fsprogs spin
 DEB_PKGS_VM := linux-headers-amd64 linux-image-amd64 qemu-system-x86 \
                busybox-static cpio kmod
+# make bench draws its plots with gnuplot (deps-bench, bench/bench.mk).
+DEB_PKGS_BENCH := gnuplot-nox
 .PHONY: deps deps-vm deps-checked
 deps:
 	@bash scripts/deps.sh $(DEB_PKGS)
