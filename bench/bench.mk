@@ -51,3 +51,9 @@ bench-cluster: all $(B)/bench/bench_handoff $(B)/bench/bench_rpc deps-bench
 # famfs handoff vs TCP copy vs a shared ext4 image, in one run.
 bench-share: all $(B)/bench/bench_handoff deps-bench
 	@B=$(B) bash bench/bench_share.sh
+
+# check-bench: short form of the pipeline (bench-share on 16 MiB, plots, bad input).
+.PHONY: check-bench
+CHECK_TARGETS += check-bench
+check-bench: all $(B)/bench/bench_handoff deps-bench
+	@B=$(B) bash bench/test_bench.sh

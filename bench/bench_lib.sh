@@ -10,7 +10,7 @@ bench_header() {
 	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 	mem=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 	echo "# make bench-$1, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -n): ${cpu:-unknown CPU}," \
-		"$(nproc) CPUs, $mem RAM, Linux $(uname -r)"
+		"$(nproc) CPUs, $mem RAM, Linux $(uname -r), load average $(cut -d" " -f1-3 /proc/loadavg)"
 }
 
 # bench_plot NAME: bench/results/NAME.dat -> NAME.png with bench/plots/NAME.gp.

@@ -14,7 +14,8 @@
 #             debugfs write/dump (user space) on the same image.
 # Prints ratios copy time / handoff time; writes bench/results/share.txt,
 # share.dat and share.png.
-#   FAMFS_BENCH_SHARE_SIZES="1 8" (GiB)  FAMFS_BENCH_SHARE_ROUNDS=20
+#   FAMFS_BENCH_SHARE_SIZES="1 8" (GiB, or MiB with an M: "64M")
+#   FAMFS_BENCH_SHARE_ROUNDS=20
 #   FAMFS_BENCH_SHARE_COPIES=3 (TCP copies of data sets <= 1 GiB; 1 above)
 #   FAMFS_BENCH_SHARE_IMGDIR=/dev/shm    FAMFS_BENCH_SHARE_EXT4=auto|loop|debugfs
 set -euo pipefail
@@ -65,10 +66,10 @@ debugfs) ext4_how="debugfs write/dump (user-space ext4; no loop mount here)"
 *) die "FAMFS_BENCH_SHARE_EXT4 must be auto, loop or debugfs, not '$EXT4'";;
 esac
 
-# ext4_share GIB: A writes $SRC into the image and lets go; B reads it into $DST.
+# ext4_share MIB: A writes $SRC into the image and lets go; B reads it into $DST.
 ext4_share() {
 	local t0
-	mkfs.ext4 -q -F -b 4096 "$IMG" $(( $1 * 1024 + $1 * 64 + 64 ))M || return 1
+	mkfs.ext4 -q -F -b 4096 "$IMG" $(( $1 + $1 / 16 + 64 ))M || return 1
 	t0=$(now)
 	if [ $EXT4 = loop ]; then
 		mount -o loop "$IMG" "$MNT" && dd if="$SRC" of="$MNT/data" bs=1M conv=fsync status=none &&
@@ -91,22 +92,22 @@ ext4_share() {
 	rm -f "$DST"
 }
 
-# one GIB: the three ways for one data set size; "R" lines into $TMP/GIB.r.
+# one SIZE: the three ways for one data set size; "R" lines into $TMP/SIZE.r.
 one() {
-	local g=$1 copies=${FAMFS_BENCH_SHARE_COPIES:-3} need m a b
-	need=$(( (2 * g + 1) * 1048576 + g * 65536 ))
+	local g=$1 mb=$(mib "$1") copies=${FAMFS_BENCH_SHARE_COPIES:-3} need m a b
+	need=$(( (2 * mb + 1024 + mb / 16) * 1024 ))	# KiB: two copies at a time, ext4 overhead
 	if [ "$(avail_kib)" -lt $need ]; then
-		echo "R skipped needs $((need / 1048576)) GiB free in /dev/shm${IMGDIR:+ and $IMGDIR} and RAM, $(( $(avail_kib) / 1048576 )) GiB available" > "$TMP/$g.r"
+		echo "R skipped needs $(( need / 1048576 + 1 )) GiB free in /dev/shm, $IMGDIR and RAM; $(( $(avail_kib) / 1048576 )) GiB available" > "$TMP/$g.r"
 		return 0
 	fi
-	[ "$g" -le 1 ] || copies=1
-	FAMFS_CLUSTER_SIZE=$((g + 1))G FAMFS_CLUSTER_LOG=64M cluster_setup 3 1000 ||
+	[ "$mb" -le 1024 ] || copies=1
+	FAMFS_CLUSTER_SIZE=$((mb + 1024))M FAMFS_CLUSTER_LOG=64M cluster_setup 3 1000 ||
 		die "cluster setup failed"
 	for i in 1 2 3; do host_start $i || die "famfsd $i did not start: $(tail -n 3 "$TMP/h$i.log")"; done
 	m=$(wait_master 20 1 2 3) || die "no master elected"
 	a=$(( m % 3 + 1 )); b=$(( a % 3 + 1 )); [ "$b" = "$m" ] && b=$(( b % 3 + 1 ))
 	hctl $a mkdir /share >/dev/null
-	hctl $a creat --size ${g}G /share/data >/dev/null
+	hctl $a creat --size ${mb}M /share/data >/dev/null
 	hctl $a acquire /share/data --rw >/dev/null
 	echo "R hosts $a $b $m" > "$TMP/$g.r"
 	$B/bench/bench_handoff --share "$TMP/h$a.sock" "$TMP/h$b.sock" /share/data \
@@ -114,13 +115,17 @@ one() {
 	cluster_stop_all
 	for i in 1 2 3; do PID[$i]=; rm -f "$TMP/h$i.sock"; done
 	rm -f "$DEV"
-	ext4_share "$g" >> "$TMP/$g.r" ||
+	ext4_share "$mb" >> "$TMP/$g.r" ||
 		die "ext4 $EXT4 failed ($(cat "$TMP/debugfs.err" 2>/dev/null | tail -n 2))"
 }
 
+# mib SIZE: "8" (GiB) or "64M" in MiB; label SIZE: "8 GiB" or "64 MiB".
+mib() { case $1 in *M) echo "${1%M}";; *) echo $(( $1 * 1024 ));; esac; }
+label() { case $1 in *M) echo "${1%M} MiB";; *) echo "$1 GiB";; esac; }
 for g in $SIZES; do
-	case $g in ''|*[!0-9]*|0) die "FAMFS_BENCH_SHARE_SIZES: '$g' is not a size in GiB";; esac
-	echo "bench-share: $g GiB ..." >&2
+	case ${g%M} in ''|*[!0-9]*|0) die "FAMFS_BENCH_SHARE_SIZES: '$g' is not a size in GiB (or MiB with M)";; esac
+	[ "$(mib "$g")" -ge 2 ] || die "FAMFS_BENCH_SHARE_SIZES: '$g' is below 2 MiB"
+	echo "bench-share: $(label "$g") ..." >&2
 	one "$g"
 done
 
@@ -135,13 +140,13 @@ x() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0fx", a / b }'; }
 	for g in $SIZES; do
 		echo
 		if [ -n "$(r $g skipped)" ]; then
-			echo "$g GiB: skipped: $(grep '^R skipped' "$TMP/$g.r" | cut -d' ' -f3-)"
+			echo "$(label $g): skipped: $(grep '^R skipped' "$TMP/$g.r" | cut -d' ' -f3-)"
 			continue
 		fi
 		read -r _ _ a b m < <(grep '^R hosts' "$TMP/$g.r")
 		p50=$(r $g handoff_p50) tcp=$(r $g tcp) ew=$(r $g ext4_write) er=$(r $g ext4_read)
 		e=$(awk -v a="$ew" -v b="$er" 'BEGIN { print a + b }')
-		echo "$g GiB data set ($(r $g extents) extents), host $a -> host $b (master: host $m)"
+		echo "$(label $g) data set ($(r $g extents) extents), host $a -> host $b (master: host $m)"
 		printf '  %-58s p50 %10s ms  p99 %10s ms  (%s rounds)\n' \
 			"famfs handoff until B has mapped it and read a word" "$(ms $p50)" "$(ms $(r $g handoff_p99))" "$(r $g rounds)"
 		printf '  %-58s     %10s ms\n' "famfs handoff and B reads every byte" "$(ms $(r $g handoff_read_all))"
@@ -153,10 +158,10 @@ x() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0fx", a / b }'; }
 	done
 } > "$RESULTS/share.txt"
 {
-	echo "# GiB handoff_ms handoff_read_all_ms tcp_ms ext4_ms"
+	echo "# size handoff_ms handoff_read_all_ms tcp_ms ext4_ms"
 	for g in $SIZES; do
 		[ -z "$(r $g skipped)" ] || continue
-		echo "$g $(ms $(r $g handoff_p50)) $(ms $(r $g handoff_read_all)) $(ms $(r $g tcp))" \
+		echo "\"$(label $g)\" $(ms $(r $g handoff_p50)) $(ms $(r $g handoff_read_all)) $(ms $(r $g tcp))" \
 			"$(ms $(awk -v a="$(r $g ext4_write)" -v b="$(r $g ext4_read)" 'BEGIN { print a + b }'))"
 	done
 } > "$RESULTS/share.dat"

@@ -2,6 +2,7 @@
 # lower is better). gnuplot -e "dat='cluster.dat'; out='cluster.png'" cluster.gp
 set terminal pngcairo size 700,480 font ",10"
 set output out
+set termoption noenhanced
 set title "bench-cluster: handoff vs TCP copy of the data set (lower is better)"
 set ylabel "milliseconds (log scale)"
 set logscale y

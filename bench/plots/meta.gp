@@ -2,9 +2,11 @@
 # gnuplot -e "dat='meta.dat'; out='meta.png'" meta.gp
 set terminal pngcairo size 900,520 font ",10"
 set output out
+set termoption noenhanced
 set title "bench-meta: metadata records per second (higher is better)"
-set ylabel "records / s"
-set yrange [0:*]
+set ylabel "records / s (log scale)"
+set logscale y
+set yrange [1000:*]
 set style fill solid 0.8 border -1
 set boxwidth 0.6
 set grid ytics

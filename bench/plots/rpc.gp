@@ -3,6 +3,7 @@
 # gnuplot -e "dat='rpc.dat'; out='rpc.png'" rpc.gp
 set terminal pngcairo size 900,520 font ",10"
 set output out
+set termoption noenhanced
 set title "bench-rpc: famfsd RPCs vs raw ping-pong on the same transport (higher is better)"
 set ylabel "ratio of raw"
 set yrange [0:*]

@@ -2,6 +2,7 @@
 # (log scale). gnuplot -e "dat='share.dat'; out='share.png'" share.gp
 set terminal pngcairo size 900,520 font ",10"
 set output out
+set termoption noenhanced
 set title "bench-share: data set available on another host (lower is better)"
 set ylabel "milliseconds (log scale)"
 set logscale y
@@ -12,7 +13,7 @@ set style fill solid 0.8 border -1
 set key top left
 set grid ytics
 set xtics format ""
-plot dat using 2:xtic(sprintf("%s GiB", stringcolumn(1))) title "famfs handoff (p50)", \
+plot dat using 2:xtic(1) title "famfs handoff (p50)", \
      '' using 3 title "famfs handoff + read every byte", \
      '' using 4 title "TCP loopback copy", \
      '' using 5 title "shared ext4 image write + read"

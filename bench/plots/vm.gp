@@ -3,6 +3,7 @@
 # gnuplot -e "dat='vm.dat'; out='vm.png'" vm.gp
 set terminal pngcairo size 900,520 font ",10"
 set output out
+set termoption noenhanced
 set title "bench-vm: mmap access vs devdax in one qemu TCG VM (ratios; higher is better)"
 set ylabel "ratio vs devdax"
 set yrange [0:*]
