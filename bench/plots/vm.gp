@@ -10,7 +10,7 @@ set yrange [0:*]
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
-set key top right
+set key top left Left reverse width 2
 set grid ytics
 set xtics rotate by -20
 plot dat using 2:xtic(1) title "famfs / devdax", \

@@ -80,7 +80,7 @@ fi
 fam_mb=512
 if [ "$mode" = bench ]; then
 	fam_mb=${FAMFS_BENCH_NVDIMM_MB:-1536}
-	timeout_s=${FAMFS_VM_TIMEOUT:-1800}
+	timeout_s=${FAMFS_VM_TIMEOUT:-3600}	# ~45 min at a load average of 15 on 2 cores
 fi
 truncate -s ${fam_mb}M "$fam"
 truncate -s 64M "$dax"
@@ -133,7 +133,8 @@ if [ "$mode" = bench ]; then
 	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 	{
 		echo "# make bench-vm, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -n): ${cpu:-unknown CPU}, $(nproc) CPUs;" \
-			"guest kernel $kver, qemu TCG, -smp 1, nvdimm of $fam_mb MiB in /dev/shm"
+			"guest kernel $kver, qemu TCG, -smp 1, nvdimm of $fam_mb MiB in /dev/shm;" \
+			"load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 		tr -d '\r' < "$work/bench.log" | sed -n 's/^BENCH //p'
 	} > "$out"
 	{
