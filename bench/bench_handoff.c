@@ -217,11 +217,12 @@ static int b_reads(struct hosts *h, bool all, uint64_t *bad)
 	return 0;
 }
 
-static int fill_and_export(struct hosts *h, const char *export)
+/* Host A writes the pattern over the whole data set and flushes it. */
+static int fill(struct hosts *h)
 {
 	struct famfs_map m;
 	uint64_t *w;
-	int err = famfs_mmap(h->c[0], h->path, PROT_READ | PROT_WRITE, &m), fd;
+	int err = famfs_mmap(h->c[0], h->path, PROT_READ | PROT_WRITE, &m);
 
 	if (err) {
 		fprintf(stderr, "bench_handoff: host %u maps %s: %s\n", h->id[0], h->path,
@@ -232,22 +233,42 @@ static int fill_and_export(struct hosts *h, const char *export)
 	for (size_t i = 0; i < m.length / 8; i++)
 		w[i] = pattern(i * 8);
 	famfs_flush(m.addr, m.length);
-	if (export) {
-		fd = open(export, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		for (size_t off = 0; fd >= 0 && off < m.length; ) {
-			ssize_t r = write(fd, (char *)m.addr + off, m.length - off);
-
-			if (r <= 0)
-				break;
-			off += (size_t)r;
-		}
-		if (fd < 0 || fsync(fd) || close(fd)) {
-			err = -errno;
-			fprintf(stderr, "bench_handoff: writing %s: %s\n", export, strerror(errno));
-		}
-	}
 	famfs_munmap(&m);
+	return 0;
+}
+
+/* Write the bytes of a mapping to a new file. */
+static int export_bytes(const struct famfs_map *m, const char *file)
+{
+	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600), err = 0;
+
+	for (size_t off = 0; fd >= 0 && off < m->length; ) {
+		ssize_t r = write(fd, (char *)m->addr + off, m->length - off);
+
+		if (r <= 0)
+			break;
+		off += (size_t)r;
+	}
+	if (fd < 0 || fsync(fd) || close(fd)) {
+		err = -errno;
+		fprintf(stderr, "bench_handoff: writing %s: %s\n", file, strerror(errno));
+	}
 	return err;
+}
+
+/* MemAvailable in bytes (0 when unknown). */
+static uint64_t mem_available(void)
+{
+	unsigned long long kib = 0;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return (uint64_t)kib << 10;
 }
 
 /* bench-share: see the top of the file. */
@@ -261,7 +282,7 @@ static int run_share(struct hosts *h, const struct famfs_stat *st, int rounds, i
 
 	if (!lat)
 		return -ENOMEM;
-	err = fill_and_export(h, export);
+	err = fill(h);
 	for (int r = 0; r < rounds && !err; r++) {
 		t0 = now();
 		err = handoff(h, 0) ?: b_reads(h, false, &bad);
@@ -276,8 +297,21 @@ static int run_share(struct hosts *h, const struct famfs_stat *st, int rounds, i
 	err = err ?: handoff(h, 1) ?: famfs_mmap(h->c[0], h->path, PROT_READ, &m);
 	if (err)
 		goto out;
+	/* The receiver keeps a whole copy: refuse rather than push the host into OOM. */
+	if (mem_available() && mem_available() < m.length + (1ull << 30)) {
+		fprintf(stderr, "bench_handoff: TCP copy of %zu MiB needs that much memory + 1 GiB, %llu MiB available\n",
+			m.length >> 20, (unsigned long long)(mem_available() >> 20));
+		err = -ENOMEM;
+		famfs_munmap(&m);
+		goto out;
+	}
 	tcp = tcp_median(m.addr, m.length, copies);
+	/* After the copy, so that the receiver's copy and this one never coexist. */
+	if (tcp >= 0 && export)
+		err = export_bytes(&m, export);
 	famfs_munmap(&m);
+	if (err)
+		goto out;
 	if (tcp < 0) {
 		err = (int)tcp;
 		fprintf(stderr, "bench_handoff: TCP copy failed: %s\n", strerror(-err));

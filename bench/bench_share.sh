@@ -119,25 +119,16 @@ one() {
 		die "ext4 $EXT4 failed ($(cat "$TMP/debugfs.err" 2>/dev/null | tail -n 2))"
 }
 
-# mib SIZE: "8" (GiB) or "64M" in MiB; label SIZE: "8 GiB" or "64 MiB".
-mib() { case $1 in *M) echo "${1%M}";; *) echo $(( $1 * 1024 ));; esac; }
-label() { case $1 in *M) echo "${1%M} MiB";; *) echo "$1 GiB";; esac; }
-for g in $SIZES; do
-	case ${g%M} in ''|*[!0-9]*|0) die "FAMFS_BENCH_SHARE_SIZES: '$g' is not a size in GiB (or MiB with M)";; esac
-	[ "$(mib "$g")" -ge 2 ] || die "FAMFS_BENCH_SHARE_SIZES: '$g' is below 2 MiB"
-	echo "bench-share: $(label "$g") ..." >&2
-	one "$g"
-done
-
 # The report: share.txt (text) and share.dat (plotted: ms per way and size).
 r() { awk -v k="$2" '$1 == "R" && $2 == k { print $3; exit }' "$TMP/$1.r"; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.3f", s * 1000 }'; }
 x() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0fx", a / b }'; }
+report() { # SIZES done so far
 {
 	bench_header share
 	echo "time until a data set is available on another host; 3 famfsd on loopback (user-space mode, mutual TLS)"
 	echo "ext4: $ext4_how; image in $IMGDIR"
-	for g in $SIZES; do
+	for g in "$@"; do
 		echo
 		if [ -n "$(r $g skipped)" ]; then
 			echo "$(label $g): skipped: $(grep '^R skipped' "$TMP/$g.r" | cut -d' ' -f3-)"
@@ -159,11 +150,28 @@ x() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0fx", a / b }'; }
 } > "$RESULTS/share.txt"
 {
 	echo "# size handoff_ms handoff_read_all_ms tcp_ms ext4_ms"
-	for g in $SIZES; do
+	for g in "$@"; do
 		[ -z "$(r $g skipped)" ] || continue
 		echo "\"$(label $g)\" $(ms $(r $g handoff_p50)) $(ms $(r $g handoff_read_all)) $(ms $(r $g tcp))" \
 			"$(ms $(awk -v a="$(r $g ext4_write)" -v b="$(r $g ext4_read)" 'BEGIN { print a + b }'))"
 	done
 } > "$RESULTS/share.dat"
+}
+
+done_sizes=()
+# mib SIZE: "8" (GiB) or "64M" in MiB; label SIZE: "8 GiB" or "64 MiB".
+mib() { case $1 in *M) echo "${1%M}";; *) echo $(( $1 * 1024 ));; esac; }
+label() { case $1 in *M) echo "${1%M} MiB";; *) echo "$1 GiB";; esac; }
+for g in $SIZES; do
+	case ${g%M} in ''|*[!0-9]*|0) die "FAMFS_BENCH_SHARE_SIZES: '$g' is not a size in GiB (or MiB with M)";; esac
+	[ "$(mib "$g")" -ge 2 ] || die "FAMFS_BENCH_SHARE_SIZES: '$g' is below 2 MiB"
+done
+for g in $SIZES; do
+	echo "bench-share: $(label "$g") ..." >&2
+	one "$g"
+	done_sizes+=("$g")
+	report "${done_sizes[@]}"	# after each size: a later failure keeps what ran
+done
+
 cat "$RESULTS/share.txt"
 bench_plot share
