@@ -1,17 +1,42 @@
 # bench/: benchmarks that print ratios against a baseline measured in the same run.
+# Each writes bench/results/NAME.txt (report), NAME.dat (plotted figures) and
+# NAME.png (bench/plots/NAME.gp, gnuplot); docs/benchmarks.md explains them.
+#
+#   make bench         every target in BENCH_ALL, then every plot again
+#   make bench-plots   only the plots, from the committed .dat files
+#
+# BENCH_ALL lists the benchmarks `make bench` runs, in order; a component's
+# .mk file appends its own (tests/vm/vm.mk: BENCH_ALL += bench-vm).
+.PHONY: bench bench-plots deps-bench bench-meta bench-rpc bench-cluster bench-share
+BENCH_ALL := bench-meta bench-rpc bench-cluster bench-share
+
+bench: all deps-bench
+	@failed=; for t in $(BENCH_ALL); do echo "== make $$t"; \
+		$(MAKE) --no-print-directory $$t || failed="$$failed $$t"; done; \
+	bash bench/plot.sh || failed="$$failed bench-plots"; \
+	if [ -n "$$failed" ]; then echo "bench: failed:$$failed"; exit 1; fi; \
+	echo "bench: ran $(BENCH_ALL); results in bench/results/"
+
+bench-plots: deps-bench
+	@bash bench/plot.sh
+
+# gnuplot draws the plots; without it the benchmarks still run and say so.
+deps-bench:
+	@bash scripts/deps.sh $(DEB_PKGS_BENCH) || echo "warning: gnuplot missing, plots are skipped"
+
 $(B)/bench/bench_meta: $(B)/bench/bench_meta.o $(LIBFAMFS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 BENCH_RECORDS ?= 1000000
-bench-meta: $(B)/bench/bench_meta
-	$(B)/bench/bench_meta $(BENCH_RECORDS)
+bench-meta: $(B)/bench/bench_meta deps-bench
+	@B=$(B) BENCH_RECORDS=$(BENCH_RECORDS) bash bench/bench_meta.sh
 
 # bench-rpc: null RPCs and creates through a real famfsd vs raw ping-pong.
 $(B)/bench/bench_rpc.o: BASE_CFLAGS += -I$(B)/proto
 $(B)/bench/bench_rpc.o: | $(B)/proto/famfs.pb-c.h
 $(B)/bench/bench_rpc: $(B)/bench/bench_rpc.o $(LIBFAMFS_RPC) $(LIBFAMFS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(RPC_LDLIBS) $(LDLIBS)
-bench-rpc: all $(B)/bench/bench_rpc
+bench-rpc: all $(B)/bench/bench_rpc deps-bench
 	@B=$(B) bash bench/bench_rpc.sh
 
 # bench-cluster: handoff latency of a 1 GiB data set vs a TCP copy, and
@@ -19,10 +44,21 @@ bench-rpc: all $(B)/bench/bench_rpc
 $(B)/bench/bench_handoff.o: BASE_CFLAGS += -Iclient/include
 $(B)/bench/bench_handoff: $(B)/bench/bench_handoff.o $(LIBFAMFS_CLIENT) $(LIBFAMFS_RPC) $(LIBFAMFS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(RPC_LDLIBS) $(LDLIBS)
-bench-cluster: all $(B)/bench/bench_handoff $(B)/bench/bench_rpc
+bench-cluster: all $(B)/bench/bench_handoff $(B)/bench/bench_rpc deps-bench
 	@B=$(B) bash bench/bench_cluster.sh
 
 # bench-slurm: the cost of famfs's Slurm burst buffer hooks per job vs the
 # famfsctl calls that make the same grants (docs/slurm.md).
 bench-slurm: all
 	@B=$(B) bash bench/bench_slurm.sh
+
+# bench-share: a 1 GiB and an 8 GiB data set made available on another host:
+# famfs handoff vs TCP copy vs a shared ext4 image, in one run.
+bench-share: all $(B)/bench/bench_handoff deps-bench
+	@B=$(B) bash bench/bench_share.sh
+
+# check-bench: short form of the pipeline (bench-share on 16 MiB, plots, bad input).
+.PHONY: check-bench
+CHECK_TARGETS += check-bench
+check-bench: all $(B)/bench/bench_handoff deps-bench
+	@B=$(B) bash bench/test_bench.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench-rpc: start a famfsd on a fabric file (UNIX socket + TLS on
 # loopback), run bench_rpc against it, stop it. Results also go to
-# bench/results/rpc.txt.
+# bench/results/rpc.txt, rpc.dat (famfs rates as a ratio of raw) and rpc.png.
 set -euo pipefail
 B=${B:-build}
 TMP=$(mktemp -d /tmp/famfs-bench-rpc.XXXXXX)
@@ -29,6 +29,15 @@ CONF
 $B/famfsd --config "$TMP/famfsd.conf" &
 pid=$!
 for _ in $(seq 1 100); do [ -S "$TMP/famfsd.sock" ] && break; sleep 0.05; done
-mkdir -p bench/results
+. bench/bench_lib.sh
+mkdir -p "$RESULTS"
 $B/bench/bench_rpc "$TMP/famfsd.sock" "127.0.0.1:$PORT" "$TMP/certs/bench.crt" \
-	"$TMP/certs/bench.key" "$TMP/certs/ca.crt" | tee bench/results/rpc.txt
+	"$TMP/certs/bench.key" "$TMP/certs/ca.crt" > "$TMP/out"
+{ bench_header rpc; cat "$TMP/out"; } | tee "$RESULTS/rpc.txt"
+# Plotted: "TRANSPORT: WHAT" ratio-of-raw rate/s for every famfs line.
+awk 'BEGIN { print "# what ratio_of_raw rate/s" }
+	/^bench-rpc \(UNIX/ { t = "UNIX" } /^bench-rpc \(mutual TLS/ { t = "TLS" }
+	/ratio .* of raw/ { l = substr($0, 1, 46); sub(/ +$/, "", l); n = split(substr($0, 47), f, " ");
+		for (i = 1; i <= n; i++) if (f[i] == "ratio") r = f[i + 1];
+		printf "\"%s: %s\" %s %s\n", t, l, r, f[1] }' "$TMP/out" > "$RESULTS/rpc.dat"
+bench_plot rpc

@@ -11,7 +11,9 @@ DEB_PKGS_VM := linux-headers-amd64 linux-image-amd64 qemu-system-x86 \
 # pandoc for the man pages, dkms and the Debian 6.1 headers for the module package,
 # busybox-static for the test root.
 DEB_PKGS_DEB := debhelper dh-dkms dkms dpkg-dev fakeroot pandoc busybox-static linux-headers-amd64
-.PHONY: deps deps-vm deps-slurm deps-deb deps-checked
+# make bench draws its plots with gnuplot (deps-bench, bench/bench.mk).
+DEB_PKGS_BENCH := gnuplot-nox
+.PHONY: deps deps-vm deps-slurm deps-deb deps-bench deps-checked
 deps:
 	@bash scripts/deps.sh $(DEB_PKGS)
 deps-vm:

@@ -19,6 +19,8 @@
  *   revoke FILE                              revocation scenario
  *   leasetest DIR FILE MS                    lease expiry scenario
  *   bench FILE|DEVDAX SIZE REPS [prefill]    4 KiB-stride mmap reads, medians
+ *   bwlat FILE|DEVDAX SIZE REPS              mmap read/write bandwidth, random
+ *                                            load latency, faults per GiB
  *   poison FILE                              MADV_HWPOISON scenario
  *   hold FILE rw|ro MS                       map FILE, touch a page every MS ms
  *                                            until SIGBUS (at most 180 s)
@@ -38,6 +40,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -763,6 +766,151 @@ static int cmd_bench(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * bwlat FILE|DEVDAX SIZE REPS: through a MAP_SHARED read-write mapping of
+ * SIZE bytes, per repetition:
+ *   rflt   a fresh mapping read once (8-byte loads): minor faults per GiB;
+ *   read   then BWLAT_PASSES timed read passes (GB/s; warm, after untimed
+ *          ones and tlb_flush_hint as in bench);
+ *   write  an untimed store pass (write faults), then timed ones (GB/s);
+ *   lat    a pointer chase: one 8-byte node per 4 KiB page, at a cache line
+ *          that varies from page to page, all pages linked in one random
+ *          cycle (Sattolo); BWLAT_HOPS dependent loads timed in batches of
+ *          BWLAT_BATCH; the median batch in ns per load;
+ *   wflt   a second fresh mapping written once: minor faults per GiB.
+ * Prints "S METRIC VALUE" per sample (GB/s, ns, faults per GiB), then "ok".
+ */
+#define BWLAT_PASSES 3
+#define BWLAT_HOPS (1u << 20)
+#define BWLAT_BATCH 1024
+
+static uint64_t minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (uint64_t)ru.ru_minflt;
+}
+
+static double pass_read(const uint64_t *w, size_t n)
+{
+	uint64_t t0 = now_ns(), sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += w[i];
+	sink += sum;
+	return (double)(now_ns() - t0);
+}
+
+static double pass_write(uint64_t *w, size_t n, uint64_t v)
+{
+	uint64_t t0 = now_ns();
+
+	for (size_t i = 0; i < n; i++)
+		w[i] = v + i;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return (double)(now_ns() - t0);
+}
+
+static size_t node_off(size_t page)
+{
+	return (page << 12) + ((page * 37) & 63) * 64;
+}
+
+/* Link every page's node into one random cycle; the offset to start at. */
+static size_t chase_build(unsigned char *p, size_t npages, uint32_t *perm)
+{
+	uint32_t x = 88172645;
+
+	for (size_t i = 0; i < npages; i++)
+		perm[i] = i;
+	for (size_t i = npages - 1; i > 0; i--) {	/* Sattolo: a single cycle */
+		uint32_t j, tmp;
+
+		x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+		j = x % i;
+		tmp = perm[i]; perm[i] = perm[j]; perm[j] = tmp;
+	}
+	for (size_t i = 0; i < npages; i++)
+		*(uint64_t *)(p + node_off(i)) = node_off(perm[i]);
+	return node_off(0);
+}
+
+/* Median over the batches of ns per dependent load. */
+static double chase(const unsigned char *p, size_t start, double *batch)
+{
+	size_t off = start;
+
+	for (unsigned int b = 0; b < BWLAT_HOPS / BWLAT_BATCH; b++) {
+		uint64_t t0 = now_ns();
+
+		for (unsigned int i = 0; i < BWLAT_BATCH; i++)
+			off = *(const volatile uint64_t *)(p + off);
+		batch[b] = (double)(now_ns() - t0) / BWLAT_BATCH;
+	}
+	sink += off;
+	return median(batch, BWLAT_HOPS / BWLAT_BATCH);
+}
+
+static int cmd_bwlat(int argc, char **argv)
+{
+	size_t len, n, npages;
+	double gib, *batch, t;
+	uint32_t *perm;
+	uint64_t *w, f;
+	int reps, fd;
+
+	if (argc < 4)
+		return fail_errno("usage", EINVAL);
+	len = parse_size(argv[2]);
+	reps = atoi(argv[3]);
+	n = len / 8;
+	npages = len >> 12;
+	gib = (double)len / (1 << 30);
+	if (!npages || reps < 1 || reps > 1000)
+		return fail_errno("usage", EINVAL);
+	fd = open(argv[1], O_RDWR);
+	if (fd < 0)
+		return fail_errno("open", errno);
+	perm = malloc(npages * sizeof(*perm));
+	batch = malloc(BWLAT_HOPS / BWLAT_BATCH * sizeof(*batch));
+	if (!perm || !batch)
+		return fail_errno("malloc", ENOMEM);
+	for (int r = 0; r < reps; r++) {
+		w = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (w == MAP_FAILED)
+			return fail_errno("mmap", errno);
+		f = minflt();
+		pass_read(w, n);
+		printf("S rflt %.1f\n", (double)(minflt() - f) / gib);
+		for (int i = 0; i < 2; i++) {
+			pass_read(w, n);
+			tlb_flush_hint();
+		}
+		for (int i = 0; i < BWLAT_PASSES; i++)
+			printf("S read %.4f\n", len / pass_read(w, n));
+		pass_write(w, n, r);
+		tlb_flush_hint();
+		for (int i = 0; i < BWLAT_PASSES; i++)
+			printf("S write %.4f\n", len / pass_write(w, n, i));
+		t = chase((unsigned char *)w, chase_build((unsigned char *)w, npages, perm), batch);
+		printf("S lat %.2f\n", t);
+		munmap(w, len);
+		w = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (w == MAP_FAILED)
+			return fail_errno("mmap", errno);
+		f = minflt();
+		pass_write(w, n, r);
+		printf("S wflt %.1f\n", (double)(minflt() - f) / gib);
+		munmap(w, len);
+	}
+	printf("ok bwlat pages=%zu reps=%d\n", npages, reps);
+	close(fd);
+	free(perm);
+	free(batch);
+	return 0;
+}
+
 /* Inject poison into a mapped page; the child must die of SIGBUS. */
 static int cmd_poison(int argc, char **argv)
 {
@@ -857,6 +1005,8 @@ int main(int argc, char **argv)
 		return cmd_leasetest(argc, argv);
 	if (!strcmp(cmd, "bench"))
 		return cmd_bench(argc, argv);
+	if (!strcmp(cmd, "bwlat"))
+		return cmd_bwlat(argc, argv);
 	if (!strcmp(cmd, "poison"))
 		return cmd_poison(argc, argv);
 	if (!strcmp(cmd, "mount"))
@@ -865,6 +1015,6 @@ int main(int argc, char **argv)
 		return cmd_nop(argc, argv);
 	if (!strcmp(cmd, "hold"))
 		return cmd_hold(argc, argv);
-	fprintf(stderr, "usage: famfs_vmtool map|mapi|getmap|fill|fillmm|verify|mmtouch|setaccess|getaccess|lease|leaseq|revoke|leasetest|bench|poison|mount|nop|hold ...\n");
+	fprintf(stderr, "usage: famfs_vmtool map|mapi|getmap|fill|fillmm|verify|mmtouch|setaccess|getaccess|lease|leaseq|revoke|leasetest|bench|bwlat|poison|mount|nop|hold ...\n");
 	return 2;
 }

@@ -73,11 +73,15 @@ if command -v openssl >/dev/null &&
 fi
 "$here/mkinitramfs.sh" "$work/initramfs.cpio" "$kver" "$ko" "$vmtool" "$build" "$certs" ||
 	{ echo "vm: 0 passed, 1 failed (initramfs build)"; exit 1; }
-# bench: a larger shared nvdimm (FAMFS_BENCH_NVDIMM_MB, default 1024) for
+# bench: a larger shared nvdimm (FAMFS_BENCH_NVDIMM_MB, default 1536) for
 # FAMFS_BENCH_MB-sized files (default 256), FAMFS_BENCH_REPS (5) x
-# FAMFS_BENCH_ROUNDS (3).
+# FAMFS_BENCH_ROUNDS (3), and FAMFS_BENCH_BWMB (1024) for the bandwidth /
+# latency part, FAMFS_BENCH_BWREPS (2) per round.
 fam_mb=512
-[ "$mode" = bench ] && fam_mb=${FAMFS_BENCH_NVDIMM_MB:-1024}
+if [ "$mode" = bench ]; then
+	fam_mb=${FAMFS_BENCH_NVDIMM_MB:-1536}
+	timeout_s=${FAMFS_VM_TIMEOUT:-3600}	# ~45 min at a load average of 15 on 2 cores
+fi
 truncate -s ${fam_mb}M "$fam"
 truncate -s 64M "$dax"
 
@@ -121,18 +125,28 @@ if [ "$mode" = one ]; then
 fi
 
 if [ "$mode" = bench ]; then
-	extra_append="famfs_bench=${FAMFS_BENCH_MB:-256},${FAMFS_BENCH_REPS:-5},${FAMFS_BENCH_ROUNDS:-3}"
+	extra_append="famfs_bench=${FAMFS_BENCH_MB:-256},${FAMFS_BENCH_REPS:-5},${FAMFS_BENCH_ROUNDS:-3},${FAMFS_BENCH_BWMB:-1024},${FAMFS_BENCH_BWREPS:-2}"
 	vm bench bench -net none
 	finish bench "${pids[0]}"
 	out=${FAMFS_BENCH_OUT:-$top/bench/results/vm.txt}
 	mkdir -p "$(dirname "$out")"
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 	{
-		echo "# make bench-vm, $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $kver, qemu TCG, -smp 1"
+		echo "# make bench-vm, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -n): ${cpu:-unknown CPU}, $(nproc) CPUs;" \
+			"guest kernel $kver, qemu TCG, -smp 1, nvdimm of $fam_mb MiB in /dev/shm;" \
+			"load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 		tr -d '\r' < "$work/bench.log" | sed -n 's/^BENCH //p'
 	} > "$out"
+	{
+		echo "# metric famfs/devdax ext4/devdax (higher is better, 1.0 = as fast as devdax)"
+		tr -d '\r' < "$work/bench.log" | sed -n 's/^BENCHDAT //p'
+	} > "${out%.txt}.dat"
 	cat "$out"
 	tr -d '\r' < "$work/bench.log" | grep -a '^RESULT' | grep -v PASS
 	echo "(bench took $(( $(date +%s) - start )) s; written to ${out#$top/})"
+	if [ "$(basename "$out")" = vm.txt ]; then
+		(cd "$top" && FAMFS_BENCH_RESULTS=$(dirname "$out") && . bench/bench_lib.sh && bench_plot vm)
+	fi
 	grep -q '^RESULT PASS bench ran' "$work/bench.log"
 	exit
 fi

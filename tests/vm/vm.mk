@@ -1,11 +1,13 @@
 # tests/vm/: the VM suite (qemu TCG, Debian kernel, shared nvdimm).
 #   make check-vm     build famfs.ko + famfs_vmtool, boot the VMs, assert
-#   make bench-vm     famfs vs ext4 -o dax vs devdax mmap reads, one VM
-#                     (bench/results/vm.txt)
+#   make bench-vm     famfs vs ext4 -o dax vs devdax in one VM: mmap reads,
+#                     read/write bandwidth, random-load latency, faults per
+#                     GiB (bench/results/vm.txt, vm.dat, vm.png)
 # Included by the top-level Makefile; needs root (nvdimm backing in /dev/shm).
 VMTOOL := $(B)/tests/vm/famfs_vmtool
 
 .PHONY: check-vm bench-vm vmtool
+BENCH_ALL += bench-vm
 
 vmtool: $(VMTOOL)
 
@@ -26,7 +28,7 @@ check-vm:
 		FAMFS_BUILD=$(CURDIR)/$(B) FAMFS_VMTOOL=$(CURDIR)/$(VMTOOL) bash tests/vm/run.sh check; \
 	else echo "SKIP: cannot build famfs.ko or famfs_vmtool"; fi
 
-bench-vm:
+bench-vm: deps-bench
 	@$(MAKE) --no-print-directory deps-vm || echo "warning: could not install the VM packages"
 	@$(MAKE) --no-print-directory $(VM_TOOLS) || echo "warning: could not build $(VM_TOOLS)"
 	@if $(MAKE) --no-print-directory kmod $(VMTOOL); then \

@@ -1,0 +1,27 @@
+# Helpers for the bench/*.sh scripts (sourced; run from the top directory).
+# Every benchmark writes bench/results/NAME.txt (human readable, starting
+# with bench_header), bench/results/NAME.dat (the plotted figures) and
+# bench/results/NAME.png (bench_plot, from bench/plots/NAME.gp).
+RESULTS=${FAMFS_BENCH_RESULTS:-bench/results}
+
+# bench_header NAME: "# make bench-NAME, date, machine" line.
+bench_header() {
+	local cpu mem
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	mem=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+	echo "# make bench-$1, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -n): ${cpu:-unknown CPU}," \
+		"$(nproc) CPUs, $mem RAM, Linux $(uname -r), load average $(cut -d" " -f1-3 /proc/loadavg)"
+}
+
+# bench_plot NAME: bench/results/NAME.dat -> NAME.png with bench/plots/NAME.gp.
+bench_plot() {
+	local gp=bench/plots/$1.gp dat=$RESULTS/$1.dat
+	if ! command -v gnuplot >/dev/null; then
+		echo "bench: no plot for $1: gnuplot not installed (make deps-bench)" >&2
+		return 0
+	fi
+	[ -s "$dat" ] || { echo "bench: no plot for $1: $dat missing or empty" >&2; return 0; }
+	gnuplot -e "dat='$dat'; out='$RESULTS/$1.png'" "$gp" ||
+		{ echo "bench: gnuplot failed on $gp" >&2; return 1; }
+	echo "plot: $RESULTS/$1.png"
+}
