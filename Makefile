@@ -34,7 +34,7 @@ LDFLAGS += -fsanitize=address,undefined
 B       := build-san
 endif
 
-.PHONY: all deps check demo install clean fuzz bench-meta bench-metadata bench-scale check-unit check-tools check-asan check-integration check-cluster check-faults check-faults-short
+.PHONY: all deps check demo install clean fuzz bench-meta check-unit check-tools check-asan check-integration check-cluster check-faults check-faults-short
 all:
 
 include scripts/deps.mk
