@@ -69,7 +69,7 @@ echo "overall p50 $lp50 us, p99 $lp99 us ($(result early <<<"$out") of $((LAG_N 
 	"p50 = $(ratio "$lp50" "$ping")x a null RPC round trip"
 printf '"lag p50" %s\n"lag p99" %s\n"null RPC\\nround trip" %s\n' "$lp50" "$lp99" "$ping" >>"$DAT.us"
 echo
-have=$(hctl "$m" --json status | sed -n 's/^ *"files":\([0-9]*\).*/\1/p')
+have=$(hctl "$m" --json status | status_field files)
 fill=$((JOIN_FILES - have))
 if [ "$fill" -gt 0 ]; then
 	out=$(timeout "$STEP_S" "$B/bench/bench_creates" -n "$fill" -w "$WINDOW" -d /meta/fill "$TMP/h$m.sock")

@@ -30,8 +30,10 @@ socks() { # HOST...
 	for i in "$@"; do echo -n "$TMP/h$i.sock "; done
 }
 
-rss_kb() { # PID
-	sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status"
+# Resident memory of a process in KiB: FIELD VmRSS (all, including the
+# mapped pages of the fabric file) or RssAnon (its own memory).
+rss_kb() { # PID FIELD
+	sed -n "s/^$2:[[:space:]]*\([0-9]*\).*/\1/p" "/proc/$1/status"
 }
 
 # Render a plot when gnuplot is there; say why not otherwise.
@@ -67,4 +69,9 @@ hosts_stop_all() {
 		[ -n "${PID[$i]}" ] && host_stop "$i"
 	done
 	return 0
+}
+
+# A number from `famfsctl --json status` (on stdin).
+status_field() { # NAME
+	sed -n "s/^ *\"$1\":\([0-9]*\).*/\1/p"
 }

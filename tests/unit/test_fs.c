@@ -548,6 +548,44 @@ START_TEST(test_enospc_log)
 END_TEST
 
 /*
+ * A full log refuses creates without writing anything: no checkpoint per
+ * refused create (each would copy the whole namespace into the log, and a
+ * client retrying would stall the writer for a full image every time).
+ */
+START_TEST(test_enospc_log_no_checkpoint_storm)
+{
+	char name[300];
+	uint64_t ckpts, seq;
+	int i, err = 0;
+
+	mk(DEV_SIZE, FAM_LOG_SIZE_MIN, 4096);
+	for (i = 0; i < 100000; i++) {
+		snprintf(name, sizeof(name), "/file-%06d-%0200d", i, 0);
+		err = fam_fs_create(&fs, name, 0644, 0, 0, 0, NULL);
+		if (err)
+			break;
+	}
+	ck_assert_int_eq(err, -ENOSPC);
+	ckpts = fs.n_checkpoints;
+	seq = fs.log.hdr.committed_seq;
+	for (int k = 0; k < 20; k++) {
+		snprintf(name, sizeof(name), "/more-%06d-%0200d", k, 0);
+		ck_assert_int_eq(fam_fs_create(&fs, name, 0644, 0, 0, 0, NULL), -ENOSPC);
+	}
+	ck_assert_uint_eq(fs.n_checkpoints, ckpts);
+	ck_assert_uint_eq(fs.log.hdr.committed_seq, seq);
+	ck_assert_msg(strstr(fs.err, "metadata log full"), "message: %s", fs.err);
+	/* A DELETE still goes in, and then there is room again. */
+	snprintf(name, sizeof(name), "/file-%06d-%0200d", 0, 0);
+	ck_assert_int_eq(fam_fs_delete(&fs, name), 0);
+	snprintf(name, sizeof(name), "/file-%06d-%0200d", 1, 0);
+	ck_assert_int_eq(fam_fs_delete(&fs, name), 0);
+	ck_assert_int_eq(fam_fs_create(&fs, "/again", 0644, 0, 0, 0, NULL), 0);
+	assert_replay_equal();
+}
+END_TEST
+
+/*
  * 256 KiB log, 200k create/delete cycles with a few live files: the writer
  * checkpoints and wraps; a reader replaying now and then (sometimes after
  * the head moved past it) stays equal; a replay from scratch is equal.
@@ -646,6 +684,7 @@ int main(void)
 	tcase_add_test(tc, test_torn_header);
 	tcase_add_test(tc, test_bad_superblock);
 	tcase_add_test(tc, test_enospc_log);
+	tcase_add_test(tc, test_enospc_log_no_checkpoint_storm);
 	tcase_add_test(tc, test_checkpoint_wrap);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
