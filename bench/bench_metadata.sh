@@ -16,15 +16,9 @@ WINDOW=${META_WINDOW:-64}
 LAG_N=${META_LAG_CREATES:-2000}
 JOIN_FILES=${META_JOIN_FILES:-100000}
 STEP_S=${META_STEP_TIMEOUT:-300}
-TMP=$(mktemp -d /tmp/famfs-bench-metadata.XXXXXX)
-DEV=/dev/shm/famfs-bench-metadata.$$
-BASE_PORT=$((21000 + RANDOM % 20000))
 . tests/integration/cluster_lib.sh
 . bench/meta_lib.sh
-trap 'hosts_stop_all; rm -rf "$TMP" "$DEV"' EXIT
-OUT=bench/results/metadata.txt
-DAT=$TMP/metadata
-mkdir -p bench/results
+bench_setup metadata
 
 FAMFS_CLUSTER_SIZE=2G FAMFS_CLUSTER_LOG=64M cluster_setup 3 1000
 for i in 1 2 3; do host_start "$i"; done

@@ -25,15 +25,9 @@ CKPT_LOG=${SCALE_CKPT_LOG:-16M}
 CKPT_BATCH=${SCALE_CKPT_BATCH:-5000}
 LOG_SIZE=${SCALE_LOG_SIZE:-256M}
 STEP_S=${SCALE_STEP_TIMEOUT:-600}
-TMP=$(mktemp -d /tmp/famfs-bench-scale.XXXXXX)
-DEV=/dev/shm/famfs-bench-scale.$$
-BASE_PORT=$((21000 + RANDOM % 20000))
 . tests/integration/cluster_lib.sh
 . bench/meta_lib.sh
-trap 'hosts_stop_all; rm -rf "$TMP" "$DEV"' EXIT
-OUT=bench/results/scale.txt
-DAT=$TMP/scale
-mkdir -p bench/results
+bench_setup scale
 exec 3>&1 > >(tee "$OUT")
 bench_header bench-scale "SCALE_MAX_FILES=$MAX_FILES SCALE_MAX_HOSTS=$MAX_HOSTS window $WINDOW," \
 	"batch $BATCH, $PER_HOST creates per host, log $LOG_SIZE"

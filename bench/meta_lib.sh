@@ -1,6 +1,17 @@
 # Shell helpers for bench_metadata.sh and bench_scale.sh (sourced after
 # tests/integration/cluster_lib.sh).
 
+# Scratch dir, fabric file, ports, result paths and cleanup of benchmark NAME.
+bench_setup() { # NAME
+	TMP=$(mktemp -d "/tmp/famfs-bench-$1.XXXXXX")
+	DEV=/dev/shm/famfs-bench-$1.$$
+	BASE_PORT=$((21000 + RANDOM % 20000))
+	OUT=bench/results/$1.txt
+	DAT=$TMP/$1
+	mkdir -p bench/results
+	trap 'hosts_stop_all; rm -rf "$TMP" "$DEV"' EXIT
+}
+
 # Value of KEY in the RESULT line of a bench tool's output (on stdin).
 result() { # KEY
 	sed -n "s/^RESULT.* $1=\([-0-9.]*\).*/\1/p"

@@ -514,20 +514,28 @@ START_TEST(test_bad_superblock)
 }
 END_TEST
 
-/* The log cannot hold the live namespace: ENOSPC, and the file system stays usable. */
-START_TEST(test_enospc_log)
+/* A smallest log filled with 200-byte names until a create gets ENOSPC; name: that one. */
+static int fill_log(char *name, size_t cap)
 {
-	char name[300];
 	int i, err = 0;
 
 	mk(DEV_SIZE, FAM_LOG_SIZE_MIN, 4096);
 	for (i = 0; i < 100000; i++) {
-		snprintf(name, sizeof(name), "/file-%06d-%0200d", i, 0);
+		snprintf(name, cap, "/file-%06d-%0200d", i, 0);
 		err = fam_fs_create(&fs, name, 0644, 0, 0, 0, NULL);
 		if (err)
 			break;
 	}
 	ck_assert_int_eq(err, -ENOSPC);
+	return i;
+}
+
+/* The log cannot hold the live namespace: ENOSPC, and the file system stays usable. */
+START_TEST(test_enospc_log)
+{
+	char name[300];
+	int i = fill_log(name, sizeof(name)), err;
+
 	/* About 270 bytes per file and a 248 KiB ring: it fills well before 1000 files. */
 	ck_assert_int_gt(i, 100);
 	ck_assert_int_lt(i, 1000);
@@ -556,16 +564,8 @@ START_TEST(test_enospc_log_no_checkpoint_storm)
 {
 	char name[300];
 	uint64_t ckpts, seq;
-	int i, err = 0;
 
-	mk(DEV_SIZE, FAM_LOG_SIZE_MIN, 4096);
-	for (i = 0; i < 100000; i++) {
-		snprintf(name, sizeof(name), "/file-%06d-%0200d", i, 0);
-		err = fam_fs_create(&fs, name, 0644, 0, 0, 0, NULL);
-		if (err)
-			break;
-	}
-	ck_assert_int_eq(err, -ENOSPC);
+	fill_log(name, sizeof(name));
 	ckpts = fs.n_checkpoints;
 	seq = fs.log.hdr.committed_seq;
 	for (int k = 0; k < 20; k++) {
