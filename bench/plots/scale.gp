@@ -15,15 +15,17 @@ set xlabel "files in the namespace"
 set ylabel "creates/s (64 in flight)"
 set y2label "commit latency, 1 in flight (us)"
 set yrange [0:*]
-set y2range [0:*]
+set y2range [*:*]
 set ytics nomirror
 set y2tics
+set logscale y2
 plot dat.".files" using 1:2 with linespoints lw 2 title "creates/s", \
      "" using 1:3 axes x1y2 with linespoints title "commit p50 (us)", \
      "" using 1:4 axes x1y2 with linespoints title "commit p99 (us)"
 
 set title "replay and startup time (log-log; dashed: linear from the smallest size)"
 unset y2label
+unset logscale y2
 unset y2tics
 set ytics mirror
 set logscale y
@@ -63,7 +65,7 @@ plot dat.".hosts" using 1:2 with linespoints lw 2 title "aggregate creates/s", \
      "" using 1:5 axes x1y2 with linespoints title "replay lag p50 (us)", \
      "" using 1:6 axes x1y2 with linespoints title "replay lag p99 (us)"
 
-set title "a log too small: checkpoints as the namespace grows"
+set title "a 16 MiB log filling up with creates (no deletes)"
 unset logscale
 unset xtics
 set xtics
