@@ -78,7 +78,7 @@ grep -v '^RESULT' <<<"$out"
 raw=$(result raw_ms <<<"$out")
 echo "caught up = $(ratio "$(result caught_ms <<<"$out")" "$raw")x the baseline; the wait for the master's" \
 	"next lease renewal (every lease/3 = 333 ms) dominates it"
-printf '"baseline:\\nread+CRC" %s\n"replay\\n(in process)" %s\n"famfsd\\nREADY=1" %s\n"following\\nmaster" %s\n' "$raw" "$(result replay_ms <<<"$out")" \
+printf '"baseline:\\ninvalidate,\\ncopy, CRC" %s\n"replay\\n(in process)" %s\n"famfsd\\nREADY=1" %s\n"following\\nmaster" %s\n' "$raw" "$(result replay_ms <<<"$out")" \
 	"$(result ready_ms <<<"$out")" "$(result caught_ms <<<"$out")" >"$DAT.startup"
 exec 1>&3 3>&-
 plot bench/plots/metadata.gp "$DAT" bench/results/metadata.png

@@ -6,7 +6,7 @@ set output out
 set datafile missing "?"
 set style fill solid 0.8 border -1
 set grid ytics
-set bmargin 5
+set bmargin 6
 set multiplot layout 1,3 title "famfs metadata: 3 famfsd on loopback over one fabric file"
 
 set title "creates/s from 1, 2, 3 hosts at once"
