@@ -62,3 +62,22 @@ bench-share: all $(B)/bench/bench_handoff deps-bench
 CHECK_TARGETS += check-bench
 check-bench: all $(B)/bench/bench_handoff deps-bench
 	@B=$(B) bash bench/test_bench.sh
+
+# bench-metadata and bench-scale: creates/s from several hosts at once,
+# replay lag, startup on a big log; how they grow with files and hosts.
+BENCH_META_TOOLS := $(B)/bench/bench_creates $(B)/bench/bench_lag $(B)/bench/bench_startup
+$(B)/bench/bench_creates.o $(B)/bench/bench_lag.o $(B)/bench/bench_startup.o: BASE_CFLAGS += -Iclient/include -I$(B)/proto
+$(B)/bench/bench_creates.o: | $(B)/proto/famfs.pb-c.h
+$(B)/bench/bench_creates: $(B)/bench/bench_creates.o $(LIBFAMFS_RPC) $(LIBFAMFS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(RPC_LDLIBS) $(LDLIBS)
+$(B)/bench/bench_lag $(B)/bench/bench_startup: $(B)/bench/%: $(B)/bench/%.o $(LIBFAMFS_CLIENT) $(LIBFAMFS_RPC) $(LIBFAMFS)
+	$(Q)$(CC) $(LDFLAGS) -pthread -o $@ $^ $(RPC_LDLIBS) $(LDLIBS)
+bench-metadata: all $(BENCH_META_TOOLS) deps-bench
+	@B=$(B) bash bench/bench_metadata.sh
+SCALE_MAX_FILES ?= 1000000
+SCALE_MAX_HOSTS ?= 8
+bench-scale: all $(BENCH_META_TOOLS) deps-bench
+	@B=$(B) SCALE_MAX_FILES=$(SCALE_MAX_FILES) SCALE_MAX_HOSTS=$(SCALE_MAX_HOSTS) bash bench/bench_scale.sh
+
+BENCH_ALL += bench-metadata bench-scale bench-slurm
+.PHONY: bench-metadata bench-scale

@@ -423,6 +423,24 @@ static uint64_t ckpt_reserve(const struct fam_fs *fs)
 	return img + img / 4;
 }
 
+/*
+ * After a checkpoint the ring holds at least the namespace image; when that
+ * image, the record and the reserve for the next checkpoint exceed the ring,
+ * no checkpoint can make room, so there is no point in writing one.
+ */
+static bool ckpt_cannot_help(const struct fam_fs *fs, uint64_t len)
+{
+	return fs->ns.image_bytes + len + ckpt_reserve(fs) > fs->log.area_size;
+}
+
+static int log_full(struct fam_fs *fs)
+{
+	return fs_fail(fs, -ENOSPC,
+		       "metadata log full: the live namespace (%llu files, %llu directories) needs more than about half of the %llu-byte log",
+		       (unsigned long long)fs->ns.n_files, (unsigned long long)fs->ns.n_dirs,
+		       (unsigned long long)fs->sb.log_size);
+}
+
 /* A cluster writer was deposed if the log moved under it or shows a newer epoch. */
 static int fence_check(struct fam_fs *fs)
 {
@@ -492,6 +510,12 @@ static int commit(struct fam_fs *fs, struct fam_rec *r)
 	}
 	fam_log_txn_begin(&fs->log, &t, fs->epoch);
 	if (!fam_log_txn_fits(&fs->log, &t, len + ckpt_reserve(fs))) {
+		/*
+		 * Refuse before writing a whole image that cannot help: else every
+		 * refused call (and each retry) copies the namespace into the log.
+		 */
+		if (r->type != FAM_REC_DELETE && ckpt_cannot_help(fs, len))
+			return log_full(fs);
 		err = fam_fs_checkpoint(fs);
 		/* A DELETE shrinks the image: let it in even when no checkpoint fits. */
 		if (err && !(err == -ENOSPC && r->type == FAM_REC_DELETE))
@@ -503,11 +527,7 @@ static int commit(struct fam_fs *fs, struct fam_rec *r)
 		 */
 		if (r->type != FAM_REC_DELETE &&
 		    !fam_log_txn_fits(&fs->log, &t, len + ckpt_reserve(fs)))
-			return fs_fail(fs, -ENOSPC,
-				       "metadata log full: the live namespace (%llu files, %llu directories) needs more than about half of the %llu-byte log",
-				       (unsigned long long)fs->ns.n_files,
-				       (unsigned long long)fs->ns.n_dirs,
-				       (unsigned long long)fs->sb.log_size);
+			return log_full(fs);
 	}
 	err = fam_log_txn_add(&fs->log, &t, r);
 	if (err == -ENOSPC)

@@ -558,20 +558,28 @@ START_TEST(test_feature_bits)
 }
 END_TEST
 
-/* The log cannot hold the live namespace: ENOSPC, and the file system stays usable. */
-START_TEST(test_enospc_log)
+/* A smallest log filled with 200-byte names until a create gets ENOSPC; name: that one. */
+static int fill_log(char *name, size_t cap)
 {
-	char name[300];
 	int i, err = 0;
 
 	mk(DEV_SIZE, FAM_LOG_SIZE_MIN, 4096);
 	for (i = 0; i < 100000; i++) {
-		snprintf(name, sizeof(name), "/file-%06d-%0200d", i, 0);
+		snprintf(name, cap, "/file-%06d-%0200d", i, 0);
 		err = fam_fs_create(&fs, name, 0644, 0, 0, 0, NULL);
 		if (err)
 			break;
 	}
 	ck_assert_int_eq(err, -ENOSPC);
+	return i;
+}
+
+/* The log cannot hold the live namespace: ENOSPC, and the file system stays usable. */
+START_TEST(test_enospc_log)
+{
+	char name[300];
+	int i = fill_log(name, sizeof(name)), err;
+
 	/* About 270 bytes per file and a 248 KiB ring: it fills well before 1000 files. */
 	ck_assert_int_gt(i, 100);
 	ck_assert_int_lt(i, 1000);
@@ -587,6 +595,36 @@ START_TEST(test_enospc_log)
 	ck_assert_int_eq(fam_fs_create(&fs, "/again", 0644, 0, 0, 0, NULL), 0);
 	assert_replay_equal();
 	reopen_writer();
+	assert_replay_equal();
+}
+END_TEST
+
+/*
+ * A full log refuses creates without writing anything: no checkpoint per
+ * refused create (each would copy the whole namespace into the log, and a
+ * client retrying would stall the writer for a full image every time).
+ */
+START_TEST(test_enospc_log_no_checkpoint_storm)
+{
+	char name[300];
+	uint64_t ckpts, seq;
+
+	fill_log(name, sizeof(name));
+	ckpts = fs.n_checkpoints;
+	seq = fs.log.hdr.committed_seq;
+	for (int k = 0; k < 20; k++) {
+		snprintf(name, sizeof(name), "/more-%06d-%0200d", k, 0);
+		ck_assert_int_eq(fam_fs_create(&fs, name, 0644, 0, 0, 0, NULL), -ENOSPC);
+	}
+	ck_assert_uint_eq(fs.n_checkpoints, ckpts);
+	ck_assert_uint_eq(fs.log.hdr.committed_seq, seq);
+	ck_assert_msg(strstr(fs.err, "metadata log full"), "message: %s", fs.err);
+	/* A DELETE still goes in, and then there is room again. */
+	snprintf(name, sizeof(name), "/file-%06d-%0200d", 0, 0);
+	ck_assert_int_eq(fam_fs_delete(&fs, name), 0);
+	snprintf(name, sizeof(name), "/file-%06d-%0200d", 1, 0);
+	ck_assert_int_eq(fam_fs_delete(&fs, name), 0);
+	ck_assert_int_eq(fam_fs_create(&fs, "/again", 0644, 0, 0, 0, NULL), 0);
 	assert_replay_equal();
 }
 END_TEST
@@ -691,6 +729,7 @@ int main(void)
 	tcase_add_test(tc, test_bad_superblock);
 	tcase_add_test(tc, test_feature_bits);
 	tcase_add_test(tc, test_enospc_log);
+	tcase_add_test(tc, test_enospc_log_no_checkpoint_storm);
 	tcase_add_test(tc, test_checkpoint_wrap);
 	suite_add_tcase(s, tc);
 	return tu_run(s);

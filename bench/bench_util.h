@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Helpers shared by the metadata and scale benchmarks: clock, percentiles. */
+#ifndef FAMFS_BENCH_UTIL_H
+#define FAMFS_BENCH_UTIL_H
+
+#include <stdlib.h>
+#include <time.h>
+
+static inline double bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static inline int bench_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorts v in place; p in [0, 100]. 0 when n is 0. */
+static inline double bench_percentile(double *v, size_t n, double p)
+{
+	size_t i;
+
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), bench_cmp_double);
+	i = (size_t)((double)(n - 1) * p / 100.0 + 0.5);
+	return v[i < n ? i : n - 1];
+}
+
+#endif
