@@ -226,8 +226,9 @@ static void on_vote(int status, const char *msg, const uint8_t *payload, size_t 
 	}
 	v->p->last_heard = famfsd_now_ms();
 	v->p->replayed_seq = r->replayed_seq;
+	/* (A late refusal of a won election says nothing about who is master now.) */
 	if (!r->granted && r->promised_to != self_id(cl) && r->promised_epoch >= cl->epoch &&
-	    !v->renew) {
+	    !v->renew && cl->role != FAMFSD_MASTER) {
 		/* Refused for a master whose lease still runs: follow it instead of standing. */
 		cl->epoch = r->promised_epoch;
 		cl->master = (int)r->promised_to;
