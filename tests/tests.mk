@@ -1,7 +1,7 @@
 # tests/: unit tests of lib/ (Check), one binary per module plus the model test.
 #   make check-unit          build and run them all
 #   FAMFS_SEED=N             reseed the randomized tests (the seed in use is printed)
-UNIT_TESTS  := crc32c format log namespace alloc fs model rpc config
+UNIT_TESTS  := crc32c format log namespace alloc fs model rpc config exposition
 UNIT_BINS   := $(UNIT_TESTS:%=$(B)/tests/unit/test_%)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
@@ -16,6 +16,11 @@ $(UNIT_BINS): $(B)/tests/unit/test_%: $(B)/tests/unit/test_%.o $(LIBFAMFS)
 $(B)/tests/unit/test_config.o: BASE_CFLAGS += -Ifamfsd
 $(B)/tests/unit/test_config: $(FAMFSD_OBJ)/config.o $(FAMFSD_OBJ)/logging.o
 $(B)/tests/unit/test_config: LDLIBS += $(LIBFAMFS) -linih
+
+# test_exposition covers famfsd's Prometheus text formatter.
+$(B)/tests/unit/test_exposition.o: BASE_CFLAGS += -Ifamfsd
+$(B)/tests/unit/test_exposition: $(FAMFSD_OBJ)/exposition.o
+$(B)/tests/unit/test_exposition: LDLIBS += -lm
 
 # test_rpc also needs the RPC library and its libraries (lib/rpc.mk), and scripts/famfs-certs.sh.
 $(B)/tests/unit/test_rpc: $(LIBFAMFS_RPC)
