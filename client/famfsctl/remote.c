@@ -98,19 +98,34 @@ static json_object *hosts_json(const struct famfs_cluster *cl)
 	return a;
 }
 
-static int r_status(struct ctl *c, int argc, char **argv)
+/* A verb without operands or options: connected client, or NULL with *ret the exit code. */
+static struct famfs_client *noarg_connect(struct ctl *c, int argc, char **argv, int *ret)
 {
 	struct ctl_opts o = { 0 };
+	int i = ctl_parse_opts(c, argc, argv, &o, "");
+	struct famfs_client *fc;
+
+	if (i < 0 || argc != i) {
+		if (i >= 0)
+			fprintf(stderr, "usage: %s [--json] %s (no arguments; '%s' is extra)\n",
+				c->prog, argv[0], argv[i]);
+		*ret = EXIT_USAGE;
+		return NULL;
+	}
+	fc = rconnect(c);
+	*ret = fc ? EXIT_OK : EXIT_FAIL;
+	return fc;
+}
+
+static int r_status(struct ctl *c, int argc, char **argv)
+{
 	struct famfs_client *fc;
 	struct famfs_status st;
 	char a[32], b[32], d[32], e[32], f[32];
-	int i = ctl_parse_opts(c, argc, argv, &o, ""), err;
+	int ret, err;
 
-	if (i < 0 || argc != i)
-		return EXIT_USAGE;
-	fc = rconnect(c);
-	if (!fc)
-		return EXIT_FAIL;
+	if (!(fc = noarg_connect(c, argc, argv, &ret)))
+		return ret;
 	err = famfs_status(fc, &st);
 	if (err) {
 		rfail(c, fc, "status", err);
@@ -189,16 +204,12 @@ static const char *ms_str(uint64_t ms, char *buf, size_t len)
 
 static int r_cluster(struct ctl *c, int argc, char **argv)
 {
-	struct ctl_opts o = { 0 };
 	struct famfs_client *fc;
 	struct famfs_cluster cl;
-	int i = ctl_parse_opts(c, argc, argv, &o, ""), err;
+	int ret, err;
 
-	if (i < 0 || argc != i)
-		return EXIT_USAGE;
-	fc = rconnect(c);
-	if (!fc)
-		return EXIT_FAIL;
+	if (!(fc = noarg_connect(c, argc, argv, &ret)))
+		return ret;
 	err = famfs_cluster(fc, &cl);
 	if (err) {
 		rfail(c, fc, "cluster", err);

@@ -144,7 +144,7 @@ check "follower's view: the master's lease held (its replay position unknown), i
 check "follower's view: the other follower is not tracked" 'grep -q "^view $f $o [01] unknown " "$TMP/cl.txt"'
 check "status --json includes the same 3 hosts" 'grep -qx "status 1,2,3" "$TMP/cl.txt"'
 check "cluster prints a table with 3 host rows" '[ "$(hctl $m cluster | tee "$TMP/table.txt" | grep -Ec "^[123] ")" = 3 ] && grep -q "^$m .*master.*held" "$TMP/table.txt"'
-check "cluster takes no arguments" '! hctl $m cluster extra 2>/dev/null'
+check "cluster takes no arguments (usage, exit 2)" 'hctl $m cluster extra 2>"$TMP/u.err"; [ $? = 2 ] && grep -q "no arguments; .extra. is extra" "$TMP/u.err"'
 
 # A metrics address already in use: famfsd refuses to start and says why.
 cat >"$TMP/x.conf" <<CONF
