@@ -229,10 +229,13 @@ static int r_cluster(struct ctl *c, int argc, char **argv)
 		json_object_object_add(j, "hosts", hosts_json(&cl));
 		ctl_json_print(j);
 	} else {
-		printf("host %u (%s); master: %s%d, epoch %llu, committed seq %llu, lease %u ms\n",
+		char lease[32] = "single host";
+
+		if (cl.lease_ms)
+			snprintf(lease, sizeof(lease), "lease %u ms", cl.lease_ms);
+		printf("host %u (%s); master: %s%d, epoch %llu, committed seq %llu, %s\n",
 		       cl.self, cl.role, cl.master < 0 ? "none " : "host ", cl.master,
-		       (unsigned long long)cl.epoch, (unsigned long long)cl.committed_seq,
-		       cl.lease_ms);
+		       (unsigned long long)cl.epoch, (unsigned long long)cl.committed_seq, lease);
 		printf("%-5s %-12s %-22s %-9s %-4s %9s %6s %-8s %7s %8s\n", "HOST", "NAME", "ADDRESS",
 		       "ROLE", "UP", "REPLAYED", "LAG", "LEASE", "LEFT", "CONTACT");
 		for (size_t k = 0; k < cl.n_hosts; k++) {
@@ -247,7 +250,8 @@ static int r_cluster(struct ctl *c, int argc, char **argv)
 			       h->address[0] ? h->address : "-",
 			       h->self ? cl.role : h->master ? "master" : "follower",
 			       h->up ? "yes" : "no", rep, lag, h->lease,
-			       ms_str(h->lease_left_ms, left, sizeof(left)),
+			       ms_str(strcmp(h->lease, "none") && strcmp(h->lease, "unknown") ?
+				      h->lease_left_ms : UINT64_MAX, left, sizeof(left)),
 			       ms_str(h->self ? UINT64_MAX : h->last_contact_ms, seen, sizeof(seen)));
 		}
 	}
