@@ -47,4 +47,24 @@ int famfsd_peer_call(struct famfsd *d, uint32_t host, const char *method, const 
 /* Is host's lease (heartbeats to the master) still valid? The master only. */
 bool famfsd_host_alive(const struct famfsd *d, uint32_t host);
 
+/* One host as this daemon sees it (famfs.Cluster, metrics). */
+struct famfsd_host_view {
+	uint32_t host;
+	const char *name, *address;
+	bool self, master, up;
+	bool replay_known;		/* self, or a peer that reported its replay position */
+	uint64_t replayed_seq;
+	uint64_t last_contact_ms;	/* ms since this host heard from it; UINT64_MAX: never */
+	/*
+	 * "held": the master's lease (self as master, or the master as its follower
+	 * sees its promise); "valid" / "expired": a host's lease at the master
+	 * (heard from within lease * 1.5); "unknown": not tracked here (a follower's
+	 * view of another follower); "none": single host, or no master known.
+	 */
+	const char *lease;
+	uint64_t lease_left_ms;
+};
+/* Fill out (self first, then the peers in config order); returns the number of hosts. */
+size_t famfsd_cluster_hosts(const struct famfsd *d, struct famfsd_host_view *out, size_t cap);
+
 #endif

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "fs.h"
 #include "logging.h"
+#include "metrics.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,6 +43,7 @@ struct famfsd {
 	struct famfsd_stats stats;
 	struct famfsd_own *own;		/* ownership.c: watchers, handoffs, epochs */
 	struct famfsd_hostlease *hl;	/* hostlease.c: this host's lease and lost grants */
+	struct famfsd_metrics metrics;	/* metrics.c: counters, the HTTP exporter */
 };
 
 /* backend.c: open (and in kernel mode mount) the local famfs; close it again. */

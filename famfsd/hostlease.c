@@ -255,6 +255,7 @@ void famfsd_hostlease_extend(struct famfsd *d, uint64_t until)
 			return;
 		}
 		hl->err_logged = false;
+		d->metrics.module_lease_renewals++;
 		/* The module revoked everything, famfsd's own log mapping too. */
 		if (l.expired)
 			restore_meta(d);

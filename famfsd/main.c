@@ -286,6 +286,7 @@ int main(int argc, char **argv)
 
 	if (!d)
 		return 1;
+	famfsd_metrics_init(&d->metrics);
 	if (parse_args(d, &f, argc, argv))
 		goto out_free;
 	if (load_config(d, &f))
@@ -318,12 +319,15 @@ int main(int argc, char **argv)
 		famfsd_logf(&d->log, LOG_ERR, "cannot start the cluster: %s", strerror(-e));
 		goto out_cluster;
 	}
+	if (famfsd_metrics_start(d))
+		goto out_cluster;
 	famfsd_logf(&d->log, LOG_NOTICE, "famfsd %s ready on %s", FAMFS_VERSION, d->cfg.socket);
 	sd_notifyf(0, "READY=1\nSTATUS=serving %s (%s mode), %llu files", d->cfg.device,
 		   d->kernel ? "kernel" : "user-space", (unsigned long long)d->fs.ns.n_files);
 	event_base_dispatch(d->base);
 	ret = 0;
 out_cluster:
+	famfsd_metrics_stop(d);
 	famfsd_cluster_stop(d);
 	famfsd_ownership_stop(d);
 out_events:

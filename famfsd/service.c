@@ -133,6 +133,11 @@ static void kernel_record(struct famfsd *d, const struct fam_rec *r)
 
 void famfsd_on_record(struct famfsd *d, const struct fam_rec *r)
 {
+	/* The log writer applies its own commits; everyone else replays them. */
+	if (!d->fs.writer)
+		d->metrics.replayed++;
+	else if (r->type < FAMFSD_REC_TYPES)
+		d->metrics.commits[r->type]++;
 	if (d->kernel)
 		kernel_record(d, r);
 	famfsd_ownership_on_record(d, r);

@@ -87,6 +87,8 @@ struct famfs_sb_info {
 	struct delayed_work	lease_work;
 
 	atomic64_t		faults[FAMFS_FAULT_KINDS];
+	atomic64_t		refused_faults;
+	atomic64_t		revocations;
 	struct kobject		kobj;
 	bool			kobj_added;
 	struct completion	kobj_released;

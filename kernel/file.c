@@ -112,11 +112,13 @@ static vm_fault_t famfs_dax_huge_fault(struct vm_fault *vmf,
 	filemap_invalidate_lock_shared(inode->i_mapping);
 	access = famfs_effective_access(inode);
 	if (access == FAMFS_ACCESS_NONE ||
-	    (write && access != FAMFS_ACCESS_RW))
+	    (write && access != FAMFS_ACCESS_RW)) {
+		atomic64_inc(&sbi->refused_faults);
 		ret = VM_FAULT_SIGBUS;
-	else
+	} else {
 		ret = dax_iomap_fault(vmf, pe_size, &pfn, NULL,
 				      &famfs_iomap_ops);
+	}
 	filemap_invalidate_unlock_shared(inode->i_mapping);
 
 	if (ret & VM_FAULT_NOPAGE) {

@@ -33,6 +33,8 @@ static int __famfs_set_access(struct inode *inode, int access)
 	int rc = 0;
 
 	filemap_invalidate_lock(mapping);
+	if (access < fi->access)
+		atomic64_inc(&FAMFS_SB(inode->i_sb)->revocations);
 	if (access <= fi->access) {
 		WRITE_ONCE(fi->access, access);
 		unmap_mapping_range(mapping, 0, 0, 0);
@@ -424,6 +426,29 @@ static long famfs_ioc_map_get2(struct file *file, void __user *uarg)
 	return cap < count ? -E2BIG : 0;
 }
 
+/* ----------------------------------------------------------------------
+ * Counters
+ */
+
+static long famfs_ioc_get_stats(struct file *file, void __user *uarg)
+{
+	struct famfs_sb_info *sbi = FAMFS_SB(file_inode(file)->i_sb);
+	struct famfs_ioc_stats st;
+
+	memset(&st, 0, sizeof(st));
+	st.pte_faults = atomic64_read(&sbi->faults[FAMFS_FAULT_PTE]);
+	st.pmd_faults = atomic64_read(&sbi->faults[FAMFS_FAULT_PMD]);
+	st.pud_faults = atomic64_read(&sbi->faults[FAMFS_FAULT_PUD]);
+	st.refused_faults = atomic64_read(&sbi->refused_faults);
+	st.revocations = atomic64_read(&sbi->revocations);
+	mutex_lock(&sbi->lease_lock);
+	st.lease_expirations = sbi->lease_expirations;
+	mutex_unlock(&sbi->lease_lock);
+	if (copy_to_user(uarg, &st, sizeof(st)))
+		return -EFAULT;
+	return 0;
+}
+
 long famfs_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -447,6 +472,8 @@ long famfs_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return famfs_ioc_get_access(file, uarg);
 	case FAMFSIOC_LEASE:
 		return famfs_ioc_lease(file, uarg);
+	case FAMFSIOC_GET_STATS:
+		return famfs_ioc_get_stats(file, uarg);
 	}
 	return -ENOTTY;
 }
@@ -459,6 +486,8 @@ long famfs_dir_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return 0;
 	case FAMFSIOC_LEASE:
 		return famfs_ioc_lease(file, (void __user *)arg);
+	case FAMFSIOC_GET_STATS:
+		return famfs_ioc_get_stats(file, (void __user *)arg);
 	}
 	return -ENOTTY;
 }

@@ -490,3 +490,29 @@ int fam_kmount_lease(const char *mnt, uint32_t duration_ms, bool query,
 	close(fd);
 	return e;
 }
+
+int fam_kmount_counters(const char *mnt, struct fam_kmount_counters *out)
+{
+	struct famfs_ioc_stats st;
+	char p[PATH_MAX];
+	int fd, e = 0;
+
+	if (snprintf(p, sizeof(p), "%s/" FAM_KMOUNT_META_DIR "/.superblock", mnt) >= (int)sizeof(p))
+		return -ENAMETOOLONG;
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	memset(&st, 0, sizeof(st));
+	if (ioctl(fd, FAMFSIOC_GET_STATS, &st)) {
+		e = -errno;
+	} else {
+		out->pte_faults = st.pte_faults;
+		out->pmd_faults = st.pmd_faults;
+		out->pud_faults = st.pud_faults;
+		out->refused_faults = st.refused_faults;
+		out->revocations = st.revocations;
+		out->lease_expirations = st.lease_expirations;
+	}
+	close(fd);
+	return e;
+}

@@ -63,4 +63,13 @@ struct fam_kmount_lease {
 int fam_kmount_lease(const char *mnt, uint32_t duration_ms, bool query,
 		     struct fam_kmount_lease *out);
 
+/* The module's counters of the mount (FAMFSIOC_GET_STATS on .meta/.superblock). */
+struct fam_kmount_counters {
+	uint64_t pte_faults, pmd_faults, pud_faults;
+	uint64_t refused_faults;	/* answered with SIGBUS: no (or read-only) access */
+	uint64_t revocations;		/* a file's access was lowered */
+	uint64_t lease_expirations;
+};
+int fam_kmount_counters(const char *mnt, struct fam_kmount_counters *out);
+
 #endif

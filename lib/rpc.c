@@ -105,6 +105,7 @@ struct fam_rpc {
 	time_t last_limit_log;
 	time_t log_window;
 	unsigned int log_count, log_dropped;
+	uint64_t replies[FAM_RPC_STATUS_COUNT];	/* server replies sent, by status */
 };
 
 /* Client side: a call waiting for its reply. */
@@ -382,8 +383,20 @@ static int conn_send(struct fam_rpc_conn *c, uint64_t id, const char *method,
 	return ret;
 }
 
+static void count_reply(struct fam_rpc *r, int status)
+{
+	if (status >= 0 && status < FAM_RPC_STATUS_COUNT)
+		r->replies[status]++;
+}
+
+uint64_t fam_rpc_replies(const struct fam_rpc *r, int status)
+{
+	return status >= 0 && status < FAM_RPC_STATUS_COUNT ? r->replies[status] : 0;
+}
+
 static int conn_send_status(struct fam_rpc_conn *c, uint64_t id, int status, const char *msg)
 {
+	count_reply(c->r, status);
 	return conn_send(c, id, NULL, 0, status, msg, ENV_REPLY, NULL, 0);
 }
 
@@ -515,6 +528,8 @@ int fam_rpc_reply(struct fam_rpc_call *call, int status, const char *msg,
 	uint32_t flags = ENV_REPLY | (call->flags & FAM_RPC_STREAM ? ENV_STREAM_END : 0);
 	int ret;
 
+	if (!call->expired)	/* an expired call was counted as DEADLINE_EXCEEDED */
+		count_reply(call->r, len > max_frame(call->r) ? FAM_RPC_RESOURCE_EXHAUSTED : status);
 	if (call->expired) {
 		ret = -ETIMEDOUT;
 	} else if (!c || c->dead) {

@@ -41,6 +41,7 @@ enum fam_rpc_status {
 	FAM_RPC_DATA_LOSS = 15,
 	FAM_RPC_UNAUTHENTICATED = 16,
 };
+#define FAM_RPC_STATUS_COUNT	17	/* statuses 0 .. FAM_RPC_UNAUTHENTICATED */
 
 const char *fam_rpc_status_name(int status);
 /* Map a negative errno to the status a client should see (-ENOENT -> NOT_FOUND, ...). */
@@ -95,6 +96,13 @@ struct fam_rpc *fam_rpc_new(struct event_base *base, const struct fam_rpc_opts *
  */
 void fam_rpc_free(struct fam_rpc *r);
 
+/*
+ * Replies this server sent with status (its handlers' and the ones the RPC
+ * layer sends itself: unknown method, deadline, permission, limits), since
+ * fam_rpc_new(). 0 for a status out of range.
+ */
+uint64_t fam_rpc_replies(const struct fam_rpc *r, int status);
+
 /* Change the admin group (config reload); applies to connections accepted from now on. */
 void fam_rpc_set_admin_gid(struct fam_rpc *r, gid_t gid, bool set);
 
@@ -104,6 +112,11 @@ int fam_rpc_register(struct fam_rpc *r, const char *method, unsigned int flags,
 int fam_rpc_listen_unix(struct fam_rpc *r, const char *path);
 /* listen_fd: UNIX (is_tls false) or TCP with ctx; owned by r on success. */
 int fam_rpc_listen_fd(struct fam_rpc *r, int listen_fd, bool is_tls, SSL_CTX *ctx);
+/*
+ * A listening TCP socket (non-blocking, close-on-exec, SO_REUSEADDR) on addr:
+ * "[::1]:7070", "127.0.0.1:7070" or "name:7070" (resolved, blocking). fd or -errno.
+ */
+int fam_rpc_tcp_listen(const char *addr);
 /* Listen on TCP with mutual TLS: ctx from fam_rpc_tls_ctx(). addr: "[::1]:7070", "127.0.0.1:7070". */
 int fam_rpc_listen_tls(struct fam_rpc *r, const char *addr, SSL_CTX *ctx);
 /* Serve one already connected UNIX socket (tests: socketpair); on failure the caller keeps fd. */

@@ -192,13 +192,11 @@ static int parse_addr(const char *addr, struct sockaddr_storage *ss, int *len)
 	return 0;
 }
 
-int fam_rpc_listen_tls(struct fam_rpc *r, const char *addr, SSL_CTX *ctx)
+int fam_rpc_tcp_listen(const char *addr)
 {
 	struct sockaddr_storage ss;
 	int len, fd, ret, one = 1;
 
-	if (!ctx)
-		return -EINVAL;
 	ret = parse_addr(addr, &ss, &len);
 	if (ret < 0)
 		return ret;
@@ -211,6 +209,18 @@ int fam_rpc_listen_tls(struct fam_rpc *r, const char *addr, SSL_CTX *ctx)
 		close(fd);
 		return ret;
 	}
+	return fd;
+}
+
+int fam_rpc_listen_tls(struct fam_rpc *r, const char *addr, SSL_CTX *ctx)
+{
+	int fd, ret;
+
+	if (!ctx)
+		return -EINVAL;
+	fd = fam_rpc_tcp_listen(addr);
+	if (fd < 0)
+		return fd;
 	ret = rpc_listener_add(r, fd, true, ctx);
 	if (ret < 0)
 		close(fd);

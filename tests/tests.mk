@@ -1,7 +1,7 @@
 # tests/: unit tests of lib/ (Check), one binary per module plus the model test.
 #   make check-unit          build and run them all
 #   FAMFS_SEED=N             reseed the randomized tests (the seed in use is printed)
-UNIT_TESTS  := crc32c format log namespace alloc fs model rpc config slurm
+UNIT_TESTS  := crc32c format log namespace alloc fs model rpc config slurm exposition
 UNIT_BINS   := $(UNIT_TESTS:%=$(B)/tests/unit/test_%)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
@@ -21,6 +21,10 @@ $(B)/tests/unit/test_config: LDLIBS += $(LIBFAMFS) -linih
 $(B)/tests/unit/test_slurm.o: BASE_CFLAGS += -Islurm -Iclient/include
 $(B)/tests/unit/test_slurm: $(B)/slurm/text.o $(B)/slurm/directives.o $(B)/slurm/config.o $(B)/slurm/jobstate.o
 $(B)/tests/unit/test_slurm: LDLIBS += $(LIBFAMFS) -linih
+# test_exposition covers famfsd's Prometheus text formatter.
+$(B)/tests/unit/test_exposition.o: BASE_CFLAGS += -Ifamfsd
+$(B)/tests/unit/test_exposition: $(FAMFSD_OBJ)/exposition.o
+$(B)/tests/unit/test_exposition: LDLIBS += -lm
 
 # test_rpc also needs the RPC library and its libraries (lib/rpc.mk), and scripts/famfs-certs.sh.
 $(B)/tests/unit/test_rpc: $(LIBFAMFS_RPC)

@@ -63,19 +63,69 @@ static const char *base_name(const char *p)
 	return s && s[1] ? s + 1 : p;
 }
 
-static int r_status(struct ctl *c, int argc, char **argv)
+/* One host of famfs_cluster as JSON (shared by status --json and cluster --json). */
+static json_object *host_json(const struct famfs_cluster *cl, const struct famfs_host *h)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "host", json_object_new_int64(h->host));
+	json_object_object_add(o, "name", json_object_new_string(h->name));
+	json_object_object_add(o, "address", json_object_new_string(h->address));
+	json_object_object_add(o, "self", json_object_new_boolean(h->self));
+	/* Not "role"/"master": scripts grep status --json for the daemon's own. */
+	json_object_object_add(o, "is_master", json_object_new_boolean(h->master));
+	json_object_object_add(o, "up", json_object_new_boolean(h->up));
+	if (h->replay_known) {
+		json_object_object_add(o, "replayed_seq", json_object_new_uint64(h->replayed_seq));
+		json_object_object_add(o, "lag", json_object_new_uint64(h->lag));
+	} else {
+		json_object_object_add(o, "replayed_seq", NULL);
+		json_object_object_add(o, "lag", NULL);
+	}
+	json_object_object_add(o, "lease", json_object_new_string(h->lease));
+	json_object_object_add(o, "lease_left_ms", json_object_new_uint64(h->lease_left_ms));
+	json_object_object_add(o, "last_contact_ms", h->self || h->last_contact_ms == UINT64_MAX ?
+			       NULL : json_object_new_uint64(h->last_contact_ms));
+	return o;
+}
+
+static json_object *hosts_json(const struct famfs_cluster *cl)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < cl->n_hosts; i++)
+		json_object_array_add(a, host_json(cl, &cl->hosts[i]));
+	return a;
+}
+
+/* A verb without operands or options: connected client, or NULL with *ret the exit code. */
+static struct famfs_client *noarg_connect(struct ctl *c, int argc, char **argv, int *ret)
 {
 	struct ctl_opts o = { 0 };
+	int i = ctl_parse_opts(c, argc, argv, &o, "");
+	struct famfs_client *fc;
+
+	if (i < 0 || argc != i) {
+		if (i >= 0)
+			fprintf(stderr, "usage: %s [--json] %s (no arguments; '%s' is extra)\n",
+				c->prog, argv[0], argv[i]);
+		*ret = EXIT_USAGE;
+		return NULL;
+	}
+	fc = rconnect(c);
+	*ret = fc ? EXIT_OK : EXIT_FAIL;
+	return fc;
+}
+
+static int r_status(struct ctl *c, int argc, char **argv)
+{
 	struct famfs_client *fc;
 	struct famfs_status st;
 	char a[32], b[32], d[32], e[32], f[32];
-	int i = ctl_parse_opts(c, argc, argv, &o, ""), err;
+	int ret, err;
 
-	if (i < 0 || argc != i)
-		return EXIT_USAGE;
-	fc = rconnect(c);
-	if (!fc)
-		return EXIT_FAIL;
+	if (!(fc = noarg_connect(c, argc, argv, &ret)))
+		return ret;
 	err = famfs_status(fc, &st);
 	if (err) {
 		rfail(c, fc, "status", err);
@@ -109,6 +159,16 @@ static int r_status(struct ctl *c, int argc, char **argv)
 		json_object_object_add(j, "rpc_errors", json_object_new_uint64(st.rpc_errors));
 		json_object_object_add(j, "role", json_object_new_string(st.role));
 		json_object_object_add(j, "master", json_object_new_int(st.master));
+		{
+			struct famfs_cluster cl;
+
+			if (famfs_cluster(fc, &cl))
+				fprintf(stderr, "%s: warning: no host list: %s\n", c->prog,
+					famfs_errmsg(fc));
+			else
+				json_object_object_add(j, "hosts", hosts_json(&cl));
+			famfs_cluster_free(&cl);
+		}
 		ctl_json_print(j);
 	} else {
 		printf("famfsd %s, %s mode%s%s, host %u, %s (master: host %d)%s\n"
@@ -127,6 +187,75 @@ static int r_status(struct ctl *c, int argc, char **argv)
 		       (unsigned long long)(st.uptime_ms / 1000), (unsigned long long)st.rpc_calls,
 		       (unsigned long long)st.rpc_errors);
 	}
+	famfs_disconnect(fc);
+	return EXIT_OK;
+}
+
+/* "1.2s", or "-" for never. */
+static const char *ms_str(uint64_t ms, char *buf, size_t len)
+{
+	if (ms == UINT64_MAX)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%llu.%llus", (unsigned long long)(ms / 1000),
+			 (unsigned long long)(ms % 1000 / 100));
+	return buf;
+}
+
+static int r_cluster(struct ctl *c, int argc, char **argv)
+{
+	struct famfs_client *fc;
+	struct famfs_cluster cl;
+	int ret, err;
+
+	if (!(fc = noarg_connect(c, argc, argv, &ret)))
+		return ret;
+	err = famfs_cluster(fc, &cl);
+	if (err) {
+		rfail(c, fc, "cluster", err);
+		famfs_disconnect(fc);
+		return EXIT_FAIL;
+	}
+	if (c->json) {
+		json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "self", json_object_new_int64(cl.self));
+		json_object_object_add(j, "role", json_object_new_string(cl.role));
+		json_object_object_add(j, "master", json_object_new_int(cl.master));
+		json_object_object_add(j, "epoch", json_object_new_uint64(cl.epoch));
+		json_object_object_add(j, "committed_seq", json_object_new_uint64(cl.committed_seq));
+		json_object_object_add(j, "watermark", json_object_new_uint64(cl.watermark));
+		json_object_object_add(j, "lease_ms", json_object_new_uint64(cl.lease_ms));
+		json_object_object_add(j, "hosts", hosts_json(&cl));
+		ctl_json_print(j);
+	} else {
+		char lease[32] = "single host";
+
+		if (cl.lease_ms)
+			snprintf(lease, sizeof(lease), "lease %u ms", cl.lease_ms);
+		printf("host %u (%s); master: %s%d, epoch %llu, committed seq %llu, %s\n",
+		       cl.self, cl.role, cl.master < 0 ? "none " : "host ", cl.master,
+		       (unsigned long long)cl.epoch, (unsigned long long)cl.committed_seq, lease);
+		printf("%-5s %-12s %-22s %-9s %-4s %9s %6s %-8s %7s %8s\n", "HOST", "NAME", "ADDRESS",
+		       "ROLE", "UP", "REPLAYED", "LAG", "LEASE", "LEFT", "CONTACT");
+		for (size_t k = 0; k < cl.n_hosts; k++) {
+			const struct famfs_host *h = &cl.hosts[k];
+			char rep[24] = "?", lag[24] = "?", left[24], seen[24];
+
+			if (h->replay_known) {
+				snprintf(rep, sizeof(rep), "%llu", (unsigned long long)h->replayed_seq);
+				snprintf(lag, sizeof(lag), "%llu", (unsigned long long)h->lag);
+			}
+			printf("%-5u %-12s %-22s %-9s %-4s %9s %6s %-8s %7s %8s\n", h->host, h->name,
+			       h->address[0] ? h->address : "-",
+			       h->self ? cl.role : h->master ? "master" : "follower",
+			       h->up ? "yes" : "no", rep, lag, h->lease,
+			       ms_str(strcmp(h->lease, "none") && strcmp(h->lease, "unknown") ?
+				      h->lease_left_ms : UINT64_MAX, left, sizeof(left)),
+			       ms_str(h->self ? UINT64_MAX : h->last_contact_ms, seen, sizeof(seen)));
+		}
+	}
+	famfs_cluster_free(&cl);
 	famfs_disconnect(fc);
 	return EXIT_OK;
 }
@@ -840,6 +969,7 @@ static int r_watch(struct ctl *c, int argc, char **argv)
 
 static const struct ctl_verb verbs[] = {
 	{ "status", r_status, "", "daemon, file system and log state" },
+	{ "cluster", r_cluster, "", "every host: role, replay position and lag, lease, last contact" },
 	{ "ls", r_ls, "[-l] [PATH]", "list a directory" },
 	{ "stat", r_stat, "PATH", "attributes" },
 	{ "getmap", r_getmap, "PATH", "a file's extents" },

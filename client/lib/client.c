@@ -257,6 +257,64 @@ int famfs_status(struct famfs_client *c, struct famfs_status *st)
 	return 0;
 }
 
+void famfs_cluster_free(struct famfs_cluster *cl)
+{
+	if (!cl)
+		return;
+	free(cl->hosts);
+	memset(cl, 0, sizeof(*cl));
+}
+
+int famfs_cluster(struct famfs_client *c, struct famfs_cluster *out)
+{
+	uint8_t *rep = NULL;
+	size_t len = 0;
+	Famfs__ClusterReply *r;
+	int err = call(c, "famfs.Cluster", NULL, &rep, &len);
+
+	memset(out, 0, sizeof(*out));
+	if (err)
+		return err;
+	r = famfs__cluster_reply__unpack(NULL, len, rep);
+	free(rep);
+	if (!r)
+		return set_err(c, -EPROTO, "%s", "malformed ClusterReply");
+	out->hosts = calloc(r->n_hosts + 1, sizeof(*out->hosts));
+	if (!out->hosts) {
+		famfs__cluster_reply__free_unpacked(r, NULL);
+		return set_err(c, -ENOMEM, "%s", "out of memory");
+	}
+	out->self = r->self;
+	COPY_STR(out->role, r->role);
+	out->master = r->master;
+	out->epoch = r->epoch;
+	out->committed_seq = r->committed_seq;
+	out->watermark = r->watermark;
+	out->lease_left_ms = r->lease_left_ms;
+	out->lease_ms = r->lease_ms;
+	out->n_hosts = r->n_hosts;
+	for (size_t i = 0; i < r->n_hosts; i++) {
+		const Famfs__HostState *h = r->hosts[i];
+		struct famfs_host *o = &out->hosts[i];
+
+		o->host = h->host;
+		COPY_STR(o->name, h->name);
+		COPY_STR(o->address, h->address);
+		o->self = h->self;
+		o->master = h->master;
+		o->up = h->up;
+		o->replay_known = h->replay_known;
+		o->replayed_seq = h->replayed_seq;
+		o->lag = h->replay_known && r->committed_seq > h->replayed_seq ?
+			 r->committed_seq - h->replayed_seq : 0;
+		o->last_contact_ms = h->last_heard_ms;
+		COPY_STR(o->lease, h->lease);
+		o->lease_left_ms = h->lease_left_ms;
+	}
+	famfs__cluster_reply__free_unpacked(r, NULL);
+	return 0;
+}
+
 int famfs_mkdir(struct famfs_client *c, const char *path, uint32_t mode, bool parents)
 {
 	Famfs__MkdirRequest m = FAMFS__MKDIR_REQUEST__INIT;

@@ -195,4 +195,29 @@ struct famfs_ioc_lease {
  */
 #define FAMFSIOC_LEASE		_IOWR(FAMFS_IOC_MAGIC, 0x64, struct famfs_ioc_lease)
 
+/*
+ * Counters of one mount since it was mounted.  They only grow, except
+ * that writing the mount's sysfs attribute fault_reset clears the three
+ * fault-size counters.  Faults are counted once each, by the size of the mapping that served them;
+ * refused faults are those answered with SIGBUS because this host's
+ * access forbids them (access NONE after a revocation, a lease expiry
+ * or a memory failure; a write with read-only access).
+ */
+struct famfs_ioc_stats {
+	__u64 pte_faults;		/* served with a page-size mapping */
+	__u64 pmd_faults;		/* served with a 2 MiB mapping */
+	__u64 pud_faults;		/* served with a 1 GiB mapping */
+	__u64 refused_faults;		/* answered with SIGBUS */
+	__u64 revocations;		/* a file's access was lowered */
+	__u64 lease_expirations;	/* the mount's lease ran out */
+	__u64 reserved[4];		/* zero */
+};
+
+/*
+ * GET_STATS: read the mount's counters.  May be issued on any file or
+ * directory of the mount (famfsd uses .meta/.superblock); needs no
+ * capability.
+ */
+#define FAMFSIOC_GET_STATS	_IOR(FAMFS_IOC_MAGIC, 0x65, struct famfs_ioc_stats)
+
 #endif /* _UAPI_FAMFS_IOCTL_H */

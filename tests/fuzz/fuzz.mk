@@ -1,12 +1,12 @@
 # tests/fuzz/: libFuzzer targets for the on-media decoders, the RPC frame codec, famfsd's config parser
-# and the Slurm integration's parsers (clang).
+# the Slurm integration's parsers and famfsd's Prometheus text formatter (clang).
 #   make fuzz          run each target for FUZZ_SECONDS (default 30); fails on any crash
 #   make fuzz-smoke    each target over its committed seed corpus only (part of make check)
 #   make fuzz-corpus   regenerate tests/fuzz/corpus/ with the real encoders
 FUZZ_CC       ?= clang
 FUZZ_SECONDS  ?= 30
 FUZZ_B        := build-fuzz
-FUZZ_TARGETS  := fuzz_superblock fuzz_log fuzz_config fuzz_frame fuzz_slurm
+FUZZ_TARGETS  := fuzz_superblock fuzz_log fuzz_config fuzz_frame fuzz_slurm fuzz_exposition
 FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_B)/%)
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ilib -Ikernel/uapi \
@@ -33,6 +33,10 @@ $(FUZZ_B)/famfsd/%.o: famfsd/%.c
 		-fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 $(FUZZ_B)/fuzz_config: $(FUZZ_FAMFSD_OBJS)
 $(FUZZ_B)/fuzz_config: FUZZ_EXTRA := -Ifamfsd $(FUZZ_FAMFSD_OBJS) -linih
+
+# fuzz_exposition: famfsd/exposition.c (the /metrics text) built with clang.
+$(FUZZ_B)/fuzz_exposition: $(FUZZ_B)/famfsd/exposition.o
+$(FUZZ_B)/fuzz_exposition: FUZZ_EXTRA := -Ifamfsd $(FUZZ_B)/famfsd/exposition.o -lm
 
 $(filter-out $(FUZZ_B)/fuzz_frame,$(FUZZ_BINS)): $(FUZZ_B)/%: tests/fuzz/%.c $(FUZZ_LIB)
 	$(if $(Q),@echo "  FUZZLD  $@")
@@ -87,4 +91,4 @@ $(B)/tests/fuzz/gen_corpus: $(B)/tests/fuzz/gen_corpus.o $(LIBFAMFS)
 fuzz-corpus: $(B)/tests/fuzz/gen_corpus
 	$(B)/tests/fuzz/gen_corpus tests/fuzz/corpus
 
--include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_FAMFSD_OBJS:.o=.d) $(FUZZ_SLURM_OBJS:.o=.d)
+-include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_FAMFSD_OBJS:.o=.d) $(FUZZ_SLURM_OBJS:.o=.d) $(FUZZ_B)/famfsd/exposition.d

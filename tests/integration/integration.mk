@@ -38,3 +38,9 @@ check-integration: check-ownership
 check-partition: all
 	@B=$(B) bash tests/faults/test_partition.sh
 CHECK_TARGETS += check-partition
+
+# Prometheus metrics and famfsctl cluster: three famfsd with [metrics] listen, scraped.
+.PHONY: check-metrics
+check-metrics: all
+	@B=$(B) bash tests/integration/test_metrics.sh
+CHECK_TARGETS += check-metrics

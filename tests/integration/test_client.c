@@ -37,6 +37,32 @@ START_TEST(test_status)
 }
 END_TEST
 
+/* A single famfsd: one host, itself, master, no lease; lag 0 once its commits are applied. */
+START_TEST(test_cluster)
+{
+	struct famfs_status st;
+	struct famfs_cluster cl;
+
+	ck_assert_int_eq(famfs_status(c, &st), 0);
+	ck_assert_int_eq(famfs_cluster(c, &cl), 0);
+	ck_assert_uint_eq(cl.n_hosts, 1);
+	ck_assert_uint_eq(cl.self, st.host_id);
+	ck_assert_int_eq(cl.master, (int)st.host_id);
+	ck_assert_str_eq(cl.role, "master");
+	ck_assert_uint_eq(cl.lease_ms, 0);
+	ck_assert_uint_eq(cl.epoch, st.epoch);
+	ck_assert(cl.hosts[0].self && cl.hosts[0].master && cl.hosts[0].up);
+	ck_assert(cl.hosts[0].replay_known);
+	ck_assert_uint_eq(cl.hosts[0].replayed_seq, cl.committed_seq);
+	ck_assert_uint_eq(cl.hosts[0].lag, 0);
+	ck_assert_str_eq(cl.hosts[0].lease, "none");
+	ck_assert_str_eq(cl.hosts[0].name, "self");
+	famfs_cluster_free(&cl);
+	ck_assert_ptr_null(cl.hosts);
+	famfs_cluster_free(NULL);
+}
+END_TEST
+
 START_TEST(test_create_map_roundtrip)
 {
 	char dir[128], path[160];
@@ -130,6 +156,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_status);
+	tcase_add_test(tc, test_cluster);
 	tcase_add_test(tc, test_create_map_roundtrip);
 	tcase_add_test(tc, test_list_rename_unlink);
 	tcase_add_test(tc, test_errors);

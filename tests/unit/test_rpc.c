@@ -474,6 +474,31 @@ START_TEST(test_unimplemented)
 }
 END_TEST
 
+START_TEST(test_reply_counts)
+{
+	struct fam_rpc_conn *c = pair_conn(srv);
+	char *msg = NULL;
+
+	for (int s = 0; s < FAM_RPC_STATUS_COUNT; s++)
+		ck_assert_uint_eq(fam_rpc_replies(srv, s), 0);
+	expect_null_ok(c);
+	expect_null_ok(c);
+	ck_assert_int_eq(sync_call(c, "t.Fail", &msg), FAM_RPC_NOT_FOUND);
+	free(msg);
+	ck_assert_int_eq(sync_call(c, "t.Nope", &msg), FAM_RPC_UNIMPLEMENTED);
+	free(msg);
+	ck_assert_uint_eq(fam_rpc_replies(srv, FAM_RPC_OK), 2);
+	ck_assert_uint_eq(fam_rpc_replies(srv, FAM_RPC_NOT_FOUND), 1);
+	ck_assert_uint_eq(fam_rpc_replies(srv, FAM_RPC_UNIMPLEMENTED), 1);
+	ck_assert_uint_eq(fam_rpc_replies(srv, FAM_RPC_INTERNAL), 0);
+	ck_assert_uint_eq(fam_rpc_replies(srv, -1), 0);
+	ck_assert_uint_eq(fam_rpc_replies(srv, FAM_RPC_STATUS_COUNT), 0);
+	/* The client side sent no replies. */
+	ck_assert_uint_eq(fam_rpc_replies(cli, FAM_RPC_OK), 0);
+	fam_rpc_conn_close(c);
+}
+END_TEST
+
 START_TEST(test_deadline_client)
 {
 	struct fam_rpc_conn *c = pair_conn(srv);
@@ -1000,6 +1025,7 @@ int main(void)
 	tcase_add_test(tc, test_thousand_clients);
 	tcase_add_test(tc, test_max_conns);
 	tcase_add_test(tc, test_tls);
+	tcase_add_test(tc, test_reply_counts);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

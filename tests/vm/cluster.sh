@@ -178,6 +178,7 @@ fi
 	printf '[cluster]\nhost_id = %s\nlisten = [%s]:7500\n' $ME $(addr $ME)
 	printf 'cert = /etc/famfs/tls/h%s.crt\nkey = /etc/famfs/tls/h%s.key\n' $ME $ME
 	printf 'ca = /etc/famfs/tls/ca.crt\nlease_ms = %s\n' $LEASE_MS
+	printf '[metrics]\nlisten = 127.0.0.1:9477\n'
 	for h in $OTHERS; do
 		printf '[peer h%s]\nhost_id = %s\naddress = [%s]:7500\n' $h $h $(addr $h)
 	done
@@ -262,6 +263,21 @@ if [ $ME = 1 ]; then
 		pass "c1 after handoff: GET_ACCESS none, writable mmap and write(2) refused (EACCES)" ;;
 	*) fail "c1 after handoff: access refused" "access=$_a mmap-rw: $_w write: $_f" ;;
 	esac
+	# famfsd exports the module's counters: the revoked mapping's SIGBUS is a refused fault.
+	wget -q -O /tmp/metrics http://127.0.0.1:9477/metrics 2>/tmp/wget.err
+	_m() { sed -n "s/^$1 //p" /tmp/metrics; }
+	_rf=$(_m 'famfs_kernel_faults_total{kind="refused"}') _rv=$(_m famfs_kernel_revocations_total)
+	_pt=$(_m 'famfs_kernel_faults_total{kind="pte"}') _pm=$(_m 'famfs_kernel_faults_total{kind="pmd"}')
+	_lr=$(_m famfs_module_lease_renewals_total)
+	if [ "${_rf:-0}" -ge 1 ] && [ "${_rv:-0}" -ge 1 ] && [ $((${_pt:-0} + ${_pm:-0})) -ge 1 ] &&
+	   [ "${_lr:-0}" -ge 1 ]; then
+		pass "c1 /metrics: module counters (refused faults $_rf, revocations $_rv, pte $_pt, pmd $_pm), $_lr module lease renewals"
+	else
+		fail "c1 /metrics module counters" "refused=$_rf revocations=$_rv pte=$_pt pmd=$_pm renewals=$_lr $(cat /tmp/wget.err)"
+	fi
+	_h=$(famfsctl --json cluster 2>&1 | grep -c '"host":')
+	[ "$_h" = 3 ] && pass "c1 famfsctl cluster --json lists 3 hosts" ||
+		fail "c1 famfsctl cluster --json" "$_h hosts: $(famfsctl cluster 2>&1 | tr '\n' ' ')"
 	bcast 7 handed
 else
 	_m=$(recv 1 5)

@@ -543,6 +543,32 @@ static void sleep_ms(unsigned int ms)
 		;
 }
 
+/* The mount's counters (FAMFSIOC_GET_STATS on any file or directory of it). */
+static int cmd_stats(int argc, char **argv)
+{
+	struct famfs_ioc_stats st;
+	int fd, rc = 0;
+
+	if (argc < 2)
+		return fail_errno("usage", EINVAL);
+	fd = open(argv[1], O_RDONLY);
+	if (fd < 0)
+		return fail_errno("open", errno);
+	memset(&st, 0xff, sizeof(st));
+	if (ioctl(fd, FAMFSIOC_GET_STATS, &st))
+		rc = fail_errno("GET_STATS", errno);
+	else
+		printf("pte=%llu pmd=%llu pud=%llu refused=%llu revocations=%llu lease_expirations=%llu reserved=%llu\n",
+		       (unsigned long long)st.pte_faults, (unsigned long long)st.pmd_faults,
+		       (unsigned long long)st.pud_faults, (unsigned long long)st.refused_faults,
+		       (unsigned long long)st.revocations,
+		       (unsigned long long)st.lease_expirations,
+		       (unsigned long long)(st.reserved[0] | st.reserved[1] | st.reserved[2] |
+					    st.reserved[3]));
+	close(fd);
+	return rc;
+}
+
 /* An unrenewed lease drops access to every file by itself. */
 static int cmd_leasetest(int argc, char **argv)
 {
@@ -1015,6 +1041,8 @@ int main(int argc, char **argv)
 		return cmd_nop(argc, argv);
 	if (!strcmp(cmd, "hold"))
 		return cmd_hold(argc, argv);
-	fprintf(stderr, "usage: famfs_vmtool map|mapi|getmap|fill|fillmm|verify|mmtouch|setaccess|getaccess|lease|leaseq|revoke|leasetest|bench|bwlat|poison|mount|nop|hold ...\n");
+	if (!strcmp(cmd, "stats"))
+		return cmd_stats(argc, argv);
+	fprintf(stderr, "usage: famfs_vmtool map|mapi|getmap|fill|fillmm|verify|mmtouch|setaccess|getaccess|lease|leaseq|revoke|leasetest|bench|bwlat|poison|mount|nop|hold|stats ...\n");
 	return 2;
 }

@@ -145,11 +145,38 @@ errno_is "reject double map" EEXIST $T map $MNT/k/dir/small reg 64K $(priv 16):6
 errno_is "MAP_GET2 of unmapped file" ENODATA $T getmap $MNT/k/bad1
 errno_is "second mount of the device" EBUSY $T mount $DEV /mnt/second
 
+# The module's counters (GET_STATS on .meta/.superblock): the fault sizes are
+# the sysfs counters pmd_check just read; refusals and revocations below.
+_o=$($T stats $MNT/.meta/.superblock 2>&1)
+case "$_o" in
+"$(counters) refused=0 revocations=0 lease_expirations=0 reserved=0") pass "GET_STATS on .meta/.superblock matches sysfs ($_o)" ;;
+*) fail "GET_STATS on .meta/.superblock" "$_o; sysfs: $(counters)" ;;
+esac
+# stat_of KEY: one counter from famfs_vmtool stats
+stat_of() { $T stats $MNT/.meta/.superblock | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
 # Revocation and lease.
 $T map $MNT/k/rev reg 2M $(priv 90):2M >/dev/null
+_r0=$(stat_of refused) _v0=$(stat_of revocations)
 ok "revocation: SIGBUS on next touch, EACCES/EPERM on I/O, restore" $T revoke $MNT/k/rev
+# revoke: rw -> none (one revocation; raising counts none), then two touches get SIGBUS.
+_r1=$(stat_of refused) _v1=$(stat_of revocations)
+if [ $((_r1 - _r0)) = 2 ] && [ $((_v1 - _v0)) = 1 ]; then
+	pass "GET_STATS: 2 refused faults, 1 revocation"
+else
+	fail "GET_STATS after revoke" "refused $_r0 -> $_r1, revocations $_v0 -> $_v1"
+fi
 $T map $MNT/k/lease reg 2M $(priv 94):2M >/dev/null
 ok "lease expiry drops access; renewal + SET_ACCESS restore" $T leasetest $MNT $MNT/k/lease 400
+_r2=$(stat_of refused) _v2=$(stat_of revocations) _l2=$(stat_of lease_expirations)
+if [ "$_l2" = 1 ] && [ $((_r2 - _r1)) = 1 ] && [ $((_v2 - _v1)) -ge 1 ]; then
+	pass "GET_STATS: 1 lease expiry, 1 refused fault, $((_v2 - _v1)) revocations"
+else
+	fail "GET_STATS after the lease test" "lease_expirations $_l2, refused $_r1 -> $_r2, revocations $_v1 -> $_v2"
+fi
+_o=$($T stats $MNT/k 2>&1)
+echo "$_o" | grep -q "^pte=.* lease_expirations=1 reserved=0$" && pass "GET_STATS on a directory of the mount" ||
+	fail "GET_STATS on a directory" "$_o"
 
 ok "unmount" umount $MNT
 ok "rmmod famfs" rmmod famfs

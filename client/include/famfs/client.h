@@ -61,6 +61,30 @@ struct famfs_status {
 	int32_t master;		/* host id of the master; -1: none known */
 };
 
+/* One host of the cluster as the daemon sees it (famfs_cluster). */
+struct famfs_host {
+	uint32_t host;
+	char name[64], address[128];	/* from the daemon's config; the daemon itself: "self" */
+	bool self, master, up;
+	bool replay_known;		/* replayed_seq is known (self; peers it heard from) */
+	uint64_t replayed_seq;
+	uint64_t lag;			/* committed_seq - replayed_seq, when known */
+	uint64_t last_contact_ms;	/* since the daemon heard from it; UINT64_MAX: never */
+	char lease[16];			/* held, valid, expired, unknown, none (docs/famfsctl.8.md) */
+	uint64_t lease_left_ms;
+};
+
+struct famfs_cluster {
+	uint32_t self;			/* the answering daemon's host id */
+	char role[16];			/* its role: master, follower, candidate */
+	int32_t master;			/* -1: none known */
+	uint64_t epoch, committed_seq, watermark;
+	uint64_t lease_left_ms;		/* as master: time left of its lease */
+	uint32_t lease_ms;		/* the cluster's lease length; 0: single host */
+	size_t n_hosts;
+	struct famfs_host *hosts;	/* the daemon itself first */
+};
+
 /* A file's bytes mapped into this process: the fabric memory itself. */
 struct famfs_map {
 	void *addr;
@@ -79,6 +103,9 @@ void famfs_set_timeout(struct famfs_client *c, uint32_t ms);
 
 int famfs_status(struct famfs_client *c, struct famfs_status *st);
 int famfs_ping(struct famfs_client *c);
+/* Every host, master, epoch, replay positions and leases. Free with famfs_cluster_free. */
+int famfs_cluster(struct famfs_client *c, struct famfs_cluster *out);
+void famfs_cluster_free(struct famfs_cluster *cl);
 int famfs_mkdir(struct famfs_client *c, const char *path, uint32_t mode, bool parents);
 /* Create a file of size bytes; st (may be NULL) receives its attributes and extents. */
 int famfs_create(struct famfs_client *c, const char *path, uint32_t mode, uint64_t size,
