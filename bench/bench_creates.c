@@ -3,13 +3,16 @@
  * bench-metadata / bench-scale: creates through one or more famfsd at
  * once, each with WINDOW calls in flight, all driven from one event loop.
  *
- *   bench_creates [-n COUNT] [-s START] [-w WINDOW] [-d DIR] SOCKET...
+ *   bench_creates [-n COUNT] [-s START] [-w WINDOW] [-d DIR] [-c] SOCKET...
  *
  * Host i (1-based, in the order given) creates COUNT empty files
  * DIR/hI/dNNNNN/fNNNNNNNNN numbered START.. (1000 per directory; the
  * directories are made first, untimed). Prints per host and aggregate
  * rates and per-call latency (p50/p99: the commit latency when WINDOW is
- * 1), then one machine-readable line:
+ * 1), then one machine-readable line. With -c (churn), the COUNT calls
+ * alternate: create file k, then delete it, so the namespace keeps its size
+ * while the log fills with history (what makes a writer checkpoint).
+ * The machine-readable line:
  *   RESULT hosts=H count=N seconds=S rate=R p50_us=A p99_us=B max_us=C
  * Exits 1 when any create failed; asserts nothing about speed.
  */
@@ -51,6 +54,7 @@ struct run {
 	const char *dir;
 	long count, start;
 	int window, n_hosts, running;
+	bool churn;
 	struct host *hosts;
 };
 
@@ -67,19 +71,27 @@ static void on_done(int status, const char *msg, const uint8_t *payload, size_t 
 static void issue(struct host *h)
 {
 	Famfs__CreateRequest m = FAMFS__CREATE_REQUEST__INIT;
+	Famfs__PathRequest d = FAMFS__PATH_REQUEST__INIT;
 	struct req *q = &h->reqs[h->issued];
+	bool del = h->run->churn && (h->issued & 1);
 	uint8_t buf[512];
 	char path[256];
 	size_t len;
 
-	host_path(h->run, h, h->issued, path, sizeof(path));
-	m.path = path;
-	m.mode = 0644;
-	len = famfs__create_request__pack(&m, buf);
+	host_path(h->run, h, h->run->churn ? h->issued / 2 : h->issued, path, sizeof(path));
+	if (del) {
+		d.path = path;
+		len = famfs__path_request__pack(&d, buf);
+	} else {
+		m.path = path;
+		m.mode = 0644;
+		len = famfs__create_request__pack(&m, buf);
+	}
 	q->h = h;
 	h->issued++;
 	q->t0 = bench_now();
-	if (fam_rpc_call(h->conn, "famfs.Create", buf, len, DEADLINE_MS, on_done, NULL, q)) {
+	if (fam_rpc_call(h->conn, del ? "famfs.Delete" : "famfs.Create", buf, len, DEADLINE_MS,
+			 on_done, NULL, q)) {
 		fprintf(stderr, "bench_creates: host %d (%s): cannot send a call\n", h->idx,
 			h->sock);
 		h->errors++;
@@ -97,7 +109,7 @@ static void on_done(int status, const char *msg, const uint8_t *payload, size_t 
 	(void)len;
 	h->lat[h->done] = bench_now() - q->t0;
 	if (status != FAM_RPC_OK && h->errors++ < 3)
-		fprintf(stderr, "bench_creates: host %d (%s): create failed: %s: %s\n", h->idx,
+		fprintf(stderr, "bench_creates: host %d (%s): call failed: %s: %s\n", h->idx,
 			h->sock, fam_rpc_status_name(status), msg);
 	if (++h->done == run->count) {
 		h->t_end = bench_now();
@@ -115,7 +127,8 @@ static void on_done(int status, const char *msg, const uint8_t *payload, size_t 
 /* The directories host h needs, made synchronously before the clock starts. */
 static int make_dirs(struct run *run, struct host *h)
 {
-	long first = run->start / PER_DIR, last = (run->start + run->count - 1) / PER_DIR;
+	long files = run->churn ? (run->count + 1) / 2 : run->count;
+	long first = run->start / PER_DIR, last = (run->start + files - 1) / PER_DIR;
 
 	for (long d = first; d <= last; d++) {
 		Famfs__MkdirRequest m = FAMFS__MKDIR_REQUEST__INIT;
@@ -144,7 +157,7 @@ static int make_dirs(struct run *run, struct host *h)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_creates [-n COUNT] [-s START] [-w WINDOW] [-d DIR] SOCKET...\n");
+	fprintf(stderr, "usage: bench_creates [-n COUNT] [-s START] [-w WINDOW] [-d DIR] [-c] SOCKET...\n");
 }
 
 int main(int argc, char **argv)
@@ -156,8 +169,9 @@ int main(int argc, char **argv)
 	long total = 0, failed = 0;
 	int opt, ret = 1;
 
-	while ((opt = getopt(argc, argv, "n:s:w:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:w:d:c")) != -1) {
 		switch (opt) {
+		case 'c': run.churn = true; break;
 		case 'n': run.count = atol(optarg); break;
 		case 's': run.start = atol(optarg); break;
 		case 'w': run.window = atoi(optarg); break;
@@ -204,8 +218,9 @@ int main(int argc, char **argv)
 	event_base_dispatch(run.base);
 	wall = bench_now() - t0;
 
-	printf("creates: %d host(s), %ld each, %d in flight per host, under %s\n", run.n_hosts,
-	       run.count, run.window, run.dir);
+	printf("%s: %d host(s), %ld each, %d in flight per host, under %s\n",
+	       run.churn ? "create+delete calls" : "creates", run.n_hosts, run.count, run.window,
+	       run.dir);
 	for (int i = 0; i < run.n_hosts; i++) {
 		struct host *h = &run.hosts[i];
 		double s = h->t_end - t0;

@@ -11,7 +11,9 @@
 #     latency on the master, replay lag to every other host.
 #   checkpoints: one famfsd on a small log (SCALE_CKPT_LOG, 16M) filled in
 #     batches until creates fail: creates/s and log records written per
-#     create as the namespace image approaches half the log.
+#     create as the namespace image approaches half the log; then, on the
+#     same log size, create/delete churn at a growing live size: calls/s
+#     and checkpoints (SCALE_CHURN_LIVE, SCALE_CHURN_CALLS).
 # Writes bench/results/scale.txt and bench/results/scale.png.
 set -euo pipefail
 B=${B:-build}
@@ -23,6 +25,8 @@ PER_HOST=${SCALE_CREATES_PER_HOST:-5000}
 PROBE=${SCALE_LAT_PROBE:-500}
 CKPT_LOG=${SCALE_CKPT_LOG:-16M}
 CKPT_BATCH=${SCALE_CKPT_BATCH:-5000}
+CHURN_LIVE=${SCALE_CHURN_LIVE:-1000 20000 40000 60000 70000}
+CHURN_CALLS=${SCALE_CHURN_CALLS:-40000}
 LOG_SIZE=${SCALE_LOG_SIZE:-256M}
 STEP_S=${SCALE_STEP_TIMEOUT:-600}
 . tests/integration/cluster_lib.sh
@@ -133,11 +137,36 @@ for _ in $(seq 1 200); do
 	echo "$files $(result rate <<<"$out") $(result max_us <<<"$out") $(ratio $((seq - prev)) "$n")" >>"$DAT.ckpt"
 	made=$files; prev=$seq
 	if [ $ok = 0 ]; then
-		echo "(stopped at $files files: $(sed -n 's/.*create failed: //p' "$TMP/ckpt.err" | head -1))"
+		echo "(stopped at $files files: $(sed -n 's/.*call failed: //p' "$TMP/ckpt.err" | head -1))"
 		break
 	fi
 done
 echo "(records/create: log records written per create, checkpoint images included; 1.00 = no checkpoint)"
+host_stop 1
+rm -f "$DEV"
+
+# ---- checkpoints under churn: creates and deletes at a fixed live size ----
+echo
+echo "== checkpoints under churn (one famfsd, log $CKPT_LOG; $CHURN_CALLS create/delete calls at each live size)"
+FAMFS_CLUSTER_SIZE=1G FAMFS_CLUSTER_LOG=$CKPT_LOG cluster_setup 1 1000
+host_start 1
+printf '%-8s %10s %10s %10s %12s %12s\n' live calls/s p99_us max_us records/call checkpoints
+live=0
+for n in $CHURN_LIVE; do
+	timeout "$STEP_S" "$B/bench/bench_creates" -n $((n - live)) -s "$live" -d /live "$TMP/h1.sock" >/dev/null
+	live=$n
+	st=$(hctl 1 --json status)
+	seq0=$(status_field committed_seq <<<"$st")
+	nodes=$(( $(status_field files <<<"$st") + $(status_field directories <<<"$st") ))
+	out=$(timeout "$STEP_S" "$B/bench/bench_creates" -c -n "$CHURN_CALLS" -d "/churn$n" "$TMP/h1.sock")
+	seq1=$(hctl 1 --json status | status_field committed_seq)
+	printf '%-8s %10.0f %10s %10s %12s %12s\n' "$n" "$(result rate <<<"$out")" "$(result p99_us <<<"$out")" \
+		"$(result max_us <<<"$out")" "$(ratio $((seq1 - seq0)) "$CHURN_CALLS")" \
+		"$(( (seq1 - seq0 - CHURN_CALLS) / (nodes + 2) ))"
+	echo "$n $(result rate <<<"$out") $(result max_us <<<"$out") $(ratio $((seq1 - seq0)) "$CHURN_CALLS")" >>"$DAT.churn"
+done
+echo "(live: files in the namespace while files are created and deleted one after the other;"
+echo " records/call: log records per call, checkpoint images included; checkpoints: about how many)"
 host_stop 1
 rm -f "$DEV"
 exec 1>&3 3>&-

@@ -2,6 +2,7 @@
 # PREFIX.files: files creates/s p50_us p99_us rss_kb base_ms replay_ms ready_ms anon_kb
 # PREFIX.hosts: hosts creates/s commit_p50_us commit_p99_us lag_p50_us lag_p99_us ("?" = none)
 # PREFIX.ckpt: files creates/s max_us records_per_create (a small log filling up)
+# PREFIX.churn: live_files calls/s max_us records_per_call (create/delete churn, same log)
 set terminal pngcairo size 1950,1000 font ",10"
 set output out
 set datafile missing "?"
@@ -78,4 +79,12 @@ set logscale y2
 set y2range [*:*]
 plot dat.".ckpt" using 1:2 with linespoints lw 2 title "creates/s", \
      "" using 1:4 axes x1y2 with linespoints title "records per create (right axis)"
+
+set title "create/delete churn on the same log: checkpoints"
+set xlabel "live files while creating and deleting"
+set ylabel "calls/s"
+set y2label "log records per call; worst call (ms)"
+plot dat.".churn" using 1:2 with linespoints lw 2 title "calls/s", \
+     "" using 1:4 axes x1y2 with linespoints title "records per call (right axis)", \
+     "" using 1:($3 / 1000) axes x1y2 with linespoints title "worst call, ms (right axis)"
 unset multiplot
