@@ -70,24 +70,30 @@ size_t famfsd_hostlease_n_lost(const struct famfsd *d)
 	return d->hl ? d->hl->n_lost : 0;
 }
 
-/* Visit every node holding a grant of this host. */
+/* Visit every grant of this host in the namespace. */
 typedef void (*own_grant_fn)(struct famfsd *d, const struct fam_node *n,
 			     const struct fam_grant *g);
 
+struct own_walk {
+	struct famfsd *d;
+	own_grant_fn fn;
+};
+
+static int own_walk_cb(void *arg, const struct fam_node *n)
+{
+	struct own_walk *w = arg;
+
+	for (uint32_t i = 0; i < n->n_grants; i++)
+		if (n->grants[i].host == w->d->cfg.host_id)
+			w->fn(w->d, n, &n->grants[i]);
+	return 0;
+}
+
 static void for_own_grants(struct famfsd *d, own_grant_fn fn)
 {
-	for (const struct fam_node *s = &d->fs.ns.root, *next; s; s = next) {
-		for (uint32_t i = 0; i < s->n_grants; i++)
-			if (s->grants[i].host == d->cfg.host_id)
-				fn(d, s, &s->grants[i]);
-		if (s->children) {
-			next = s->children;
-		} else {
-			next = NULL;
-			for (const struct fam_node *q = s; q && !next; q = q->parent)
-				next = q->next;
-		}
-	}
+	struct own_walk w = { .d = d, .fn = fn };
+
+	fam_ns_walk(&d->fs.ns, own_walk_cb, &w);
 }
 
 static void lose_one(struct famfsd *d, const struct fam_node *n, const struct fam_grant *g)
@@ -147,26 +153,20 @@ static void prune_lost(struct famfsd *d)
 }
 
 struct lost_path {
-	uint64_t ino, epoch;
+	uint64_t ino;
 	char path[PATH_MAX];
-	bool found;
 };
+
+static int lost_path_cb(void *arg, const struct fam_node *n)
+{
+	struct lost_path *lp = arg;
+
+	return n->ino == lp->ino && fam_ns_path(n, lp->path, sizeof(lp->path)) >= 0;
+}
 
 static bool find_lost_path(struct famfsd *d, struct lost_path *lp)
 {
-	lp->found = false;
-	for (const struct fam_node *s = &d->fs.ns.root, *next; s && !lp->found; s = next) {
-		if (s->ino == lp->ino && fam_ns_path(s, lp->path, sizeof(lp->path)) >= 0)
-			lp->found = true;
-		if (s->children) {
-			next = s->children;
-		} else {
-			next = NULL;
-			for (const struct fam_node *q = s; q && !next; q = q->parent)
-				next = q->next;
-		}
-	}
-	return lp->found;
+	return fam_ns_walk(&d->fs.ns, lost_path_cb, lp) > 0;
 }
 
 static void on_lost_released(int status, const char *msg, const uint8_t *payload, size_t len,
@@ -198,11 +198,10 @@ static void release_lost(struct famfsd *d)
 	if (!hl->n_lost || hl->releasing || hl->lapsed)
 		return;
 	lp.ino = hl->lost[0].ino;
-	lp.epoch = hl->lost[0].epoch;
 	if (!find_lost_path(d, &lp))
 		return;
 	if (famfsd_is_master(d)) {
-		err = famfsd_ownership_release_own(d, lp.path, lp.epoch);
+		err = famfsd_ownership_release_own(d, lp.path, hl->lost[0].epoch);
 		if (err)
 			famfsd_logf(&d->log, LOG_ERR, "%s: releasing this host's lost grant: %s",
 				    lp.path, strerror(-err));
