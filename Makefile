@@ -53,6 +53,7 @@ include bench/bench.mk
 -include famfsd/famfsd.mk
 -include docs/docs.mk
 -include tests/model/model.mk
+-include tests/faults/faults.mk
 
 $(B)/%.o: %.c | deps-checked
 	@mkdir -p $(dir $@)
