@@ -159,27 +159,38 @@ def describe(o):
         t, o["path"], extra, who, o["status"], o["invoke"] / 1e9, resp, o.get("proc", "-"))
 
 
+def read_jsonl(path):
+    """(line number, line, parsed object) for each non-empty line; dies on bad JSON."""
+    try:
+        with open(path) as f:
+            for ln, line in enumerate(f, 1):
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    yield ln, line, json.loads(line)
+                except ValueError:
+                    die("%s:%d: not JSON: %s" % (path, ln, line[:200]))
+    except OSError as e:
+        die("%s: %s" % (path, e.strerror))
+
+
 def check_history(path, max_ops, budget):
     """Returns (violations, unknowns, n_objects, n_ops)."""
     objs = {}
-    with open(path) as f:
-        for ln, line in enumerate(f, 1):
-            line = line.strip()
-            if not line:
+    for ln, line, o in read_jsonl(path):
+        try:
+            if o["op"] not in ("acquire", "release", "handoff", "expire"):
                 continue
-            try:
-                o = json.loads(line)
-                if o["op"] not in ("acquire", "release", "handoff", "expire"):
-                    continue
-                o["invoke"] = int(o["invoke"])
-                o["response"] = INF if o.get("response") is None else int(o["response"])
-                if o["status"] == "info":
-                    o["response"] = INF
-                if o["status"] not in ("ok", "fail", "info", "none"):
-                    raise ValueError("status %r" % o["status"])
-            except (ValueError, KeyError, TypeError) as e:
-                die("%s:%d: bad entry (%s): %s" % (path, ln, e, line[:200]))
-            objs.setdefault(o["path"], []).append(o)
+            o["invoke"] = int(o["invoke"])
+            o["response"] = INF if o.get("response") is None else int(o["response"])
+            if o["status"] == "info":
+                o["response"] = INF
+            if o["status"] not in ("ok", "fail", "info", "none"):
+                raise ValueError("status %r" % o["status"])
+        except (ValueError, KeyError, TypeError) as e:
+            die("%s:%d: bad entry (%s): %s" % (path, ln, e, line[:200]))
+        objs.setdefault(o["path"], []).append(o)
     bad, unknown, nops = [], [], 0
     paths = sorted(objs)
     for p in paths:
@@ -223,33 +234,25 @@ def check_log(path):
     """Returns (violations, owner records seen)."""
     grants = {}  # (path, host) -> (mode, seq)
     bad, n = [], 0
-    with open(path) as f:
-        for ln, line in enumerate(f, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                r = json.loads(line)
-            except ValueError:
-                die("%s:%d: not JSON: %s" % (path, ln, line[:200]))
-            if "end" in r:
-                continue
-            if r.get("type") == "CHECKPOINT" and r.get("phase") == "begin":
-                grants = {}
-                continue
-            if r.get("type") != "OWNER":
-                continue
-            n += 1
-            key = (r["path"], r["host"])
-            if r["mode"] == "none":
-                grants.pop(key, None)
-                continue
-            grants[key] = (r["mode"], r["seq"])
-            for (gp, gh), (gm, gs) in grants.items():
-                if gh != r["host"] and related(gp, r["path"]) and "rw" in (gm, r["mode"]):
-                    bad.append("%s: record %d grants %s %s to host %d while host %d holds %s on %s "
-                               "(record %d)" % (path, r["seq"], r["mode"], r["path"], r["host"],
-                                                gh, gm, gp, gs))
+    for ln, line, r in read_jsonl(path):
+        if "end" in r:
+            continue
+        if r.get("type") == "CHECKPOINT" and r.get("phase") == "begin":
+            grants = {}
+            continue
+        if r.get("type") != "OWNER":
+            continue
+        n += 1
+        key = (r["path"], r["host"])
+        if r["mode"] == "none":
+            grants.pop(key, None)
+            continue
+        grants[key] = (r["mode"], r["seq"])
+        for (gp, gh), (gm, gs) in grants.items():
+            if gh != r["host"] and related(gp, r["path"]) and "rw" in (gm, r["mode"]):
+                bad.append("%s: record %d grants %s %s to host %d while host %d holds %s on %s "
+                           "(record %d)" % (path, r["seq"], r["mode"], r["path"], r["host"],
+                                            gh, gm, gp, gs))
     return bad, n
 
 

@@ -67,17 +67,6 @@ rsleep() { # MIN_MS MAX_MS: sleep a random time in between
 pport() { echo $((PROXY_BASE + 10 * $1 + $2)); }
 field() { hctl "$1" --json status 2>/dev/null | tr -d ' \n' | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p"; }
 
-# As cluster_lib.sh's host_start, with the log going to LOGTO (default: hI.log).
-host_start() { # I [LOGTO]
-	rm -f "$TMP/h$1.sock"
-	"$FAMFSD" --config "$TMP/h$1.conf" 2>>"${2:-$TMP/h$1.log}" &
-	PID[$1]=$!
-	for _ in $(seq 1 100); do
-		[ -S "$TMP/h$1.sock" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
 # The master may release a host's grants once it is killed, stopped or cut off:
 # an "expire" op with unknown outcome in the history, per data set.
 expire() { # HOST

@@ -114,7 +114,7 @@ many[-1] = op(A, 1100, 1200, "ok", 98, "ro", proc=98)
 expect("with a ro grant at the end it is linearizable", 0, H, many)
 expect("too many ops per data set: unknown", 3, H + ["--max-ops", "2"], [
     op(A, 0, 10, "ok", 1, "ro"), op(A, 20, 30, "ok", 2, "ro"), op(A, 40, 50, "ok", 3, "ro")])
-expect("malformed line", 2, H, ['{"op":"acquire"'], "bad entry")
+expect("malformed line", 2, H, ['{"op":"acquire"'], "not JSON")
 expect("unknown status", 2, H, [op(A, 0, 10, "maybe", 1, "rw")], "bad entry")
 expect("nested data sets refused", 2, H, [
     op(A, 0, 10, "ok", 1, "rw", path="/a"), op(A, 0, 10, "ok", 2, "rw", path="/a/b")], "nested")

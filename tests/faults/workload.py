@@ -133,6 +133,8 @@ class Worker(threading.Thread):
         a, r = self.sh.a, self.rng
         ds = a.datasets
         x = r.random()
+        if a.max_live and len(self.mine) >= a.max_live and x < 0.40:
+            x = 0.35    # keep the namespace (and so famfsd's memory) bounded: rm instead
         if x < 0.30:
             self.k += 1
             name = "%s/h%d-%d" % (a.prefix, self.host, self.k)
@@ -208,6 +210,8 @@ def main():
     ap.add_argument("--datasets", default="", help="data sets for ownership calls, comma separated")
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--max-ops", type=int, default=100000)
+    ap.add_argument("--max-live", type=int, default=0,
+                    help="at most N names of a thread alive at once (0: no limit)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--pause", type=float, default=0.0, help="random pause up to S s between calls")
     ap.add_argument("--call-timeout", type=int, default=30)
