@@ -94,8 +94,7 @@ int famfsd_backend_open(struct famfsd *d)
 		    (unsigned long long)d->fs.log.hdr.committed_seq);
 	/* A damaged record stops replay there (lib/fs.c); say so at once, not at the next push. */
 	if (d->fs.replay_err)
-		famfsd_logf(&d->log, LOG_ERR, "replay at start: %s; the namespace ends at record %llu",
-			    d->fs.err, (unsigned long long)(d->fs.cur.seq ? d->fs.cur.seq - 1 : 0));
+		famfsd_logf(&d->log, LOG_ERR, "replay at start: %s", d->fs.err);
 	return 0;
 fail:
 	famfsd_backend_close(d);
