@@ -58,6 +58,7 @@ include bench/bench.mk
 -include tests/model/model.mk
 include scripts/deb.mk
 include tests/packaging/packaging.mk
+-include tests/faults/faults.mk
 
 $(B)/%.o: %.c | deps-checked
 	@mkdir -p $(dir $@)

@@ -99,6 +99,9 @@ int famfsd_backend_open(struct famfsd *d)
 		    d->kernel ? "kernel" : "user-space mapping", d->cfg.device,
 		    (unsigned long long)d->fs.ns.n_files, (unsigned long long)d->fs.ns.n_dirs,
 		    (unsigned long long)d->fs.log.hdr.committed_seq);
+	/* A damaged record stops replay there (lib/fs.c); say so at once, not at the next push. */
+	if (d->fs.replay_err)
+		famfsd_logf(&d->log, LOG_ERR, "replay at start: %s", d->fs.err);
 	return 0;
 fail:
 	famfsd_backend_close(d);

@@ -35,8 +35,9 @@ CONF
 	done
 }
 
-host_start() { # I
-	"$FAMFSD" --config "$TMP/h$1.conf" 2>>"$TMP/h$1.log" &
+host_start() { # I [LOGFILE]: the daemon's log (stderr) goes to LOGFILE, default $TMP/hI.log
+	rm -f "$TMP/h$1.sock"
+	"$FAMFSD" --config "$TMP/h$1.conf" 2>>"${2:-$TMP/h$1.log}" &
 	PID[$1]=$!
 	for _ in $(seq 1 100); do
 		[ -S "$TMP/h$1.sock" ] && return 0

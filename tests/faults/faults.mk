@@ -1,0 +1,34 @@
+# tests/faults/: randomized fault injection with a history checker, and the soak.
+$(B)/tests/famfs_logdump: $(B)/tests/faults/famfs_logdump.o $(LIBFAMFS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Randomized fault campaign (tests/faults/random_faults.sh): FAULT_RUNS runs of
+# FAULT_SECONDS of mixed workload each, one random fault per run; FAULT_SEED replays one.
+FAULT_RUNS ?= 30
+FAULT_SECONDS ?= 6
+FAULT_SEED ?=
+check-faults-random: all $(B)/tests/famfs_logdump
+	@B=$(B) FAMFS_FAULT_RUNS=$(FAULT_RUNS) FAMFS_FAULT_SECONDS=$(FAULT_SECONDS) \
+		FAMFS_FAULT_SEED=$(FAULT_SEED) nice bash tests/faults/random_faults.sh
+# The short form inside make check: a few runs, under a minute.
+check-faults-random-short: all $(B)/tests/famfs_logdump
+	@B=$(B) FAMFS_FAULT_RUNS=3 FAMFS_FAULT_SECONDS=3 FAMFS_FAULT_SEED=$(FAULT_SEED) \
+		bash tests/faults/random_faults.sh
+CHECK_TARGETS += check-faults-random-short
+
+# The history checker's own tests (hand-made good and bad histories).
+check-history: 
+	@python3 tests/faults/test_history_check.py
+CHECK_TARGETS += check-history
+
+# Soak: a 3-host cluster under a bounded mixed workload; RSS and fds sampled.
+SOAK_SECONDS ?= 600
+soak: all $(B)/tests/famfs_logdump
+	@B=$(B) FAMFS_SOAK_SECONDS=$(SOAK_SECONDS) nice bash tests/faults/soak.sh
+soak-short: all $(B)/tests/famfs_logdump
+	@B=$(B) FAMFS_SOAK_SECONDS=30 bash tests/faults/soak.sh
+CHECK_TARGETS += soak-short
+
+RELIABILITY_TARGETS ?=
+RELIABILITY_TARGETS += check-faults-random soak
+.PHONY: check-faults-random check-faults-random-short check-history soak soak-short
