@@ -5,7 +5,7 @@
 # verify, acquire/release/handoff, owners; at most 40 live names per thread,
 # so the namespace stays bounded), one `famfsctl watch` stream per
 # host, and every FAMFS_SOAK_RESTART_S (default run/5, at least 15 s) a
-# follower restarted (taken out of the workload, SIGTERM, started again,
+# follower restarted (taken out of the workload, SIGTERM, started again: it loses its grants,
 # back in once it has caught up). Every FAMFS_SOAK_SAMPLE_S (5; 1 on short runs) s each
 # famfsd's VmRSS and open descriptors are sampled (/proc/PID).
 # Fails on: any workload error (a call that is neither ok nor an ownership
@@ -74,6 +74,13 @@ while kill -0 "$wl" 2>/dev/null; do
 	M=$(wait_master 20 1 2 3) || { bad "no agreed master at $((SECONDS - t0)) s"; continue; }
 	f=$(echo 1 2 3 | tr ' ' '\n' | grep -v "^$M$" | shuf -n 1)
 	echo "$f" >"$TMP/down"; sleep 2	# calls on host f finish first
+	# A famfsd that restarts loses the grants it held (docs/cluster.md, "Host
+	# leases"): for the history that is an expiry, at some moment from now on.
+	t=${EPOCHREALTIME/[.,]/}
+	for d in /soak/o/d0 /soak/o/d1; do
+		printf '{"proc":0,"op":"expire","path":"%s","host":%d,"invoke":%s000,"response":null,"status":"info"}\n' \
+			"$d" "$f" "$t" >>"$TMP/hist"
+	done
 	kill "${WATCH[$f]}" 2>/dev/null; wait "${WATCH[$f]}" 2>/dev/null
 	kill -TERM "${PID[$f]}"; wait "${PID[$f]}" 2>/dev/null; rc=$?
 	[ $rc = 0 ] && ok || bad "host $f exited $rc on SIGTERM"
