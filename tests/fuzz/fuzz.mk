@@ -5,7 +5,7 @@
 FUZZ_CC       ?= clang
 FUZZ_SECONDS  ?= 30
 FUZZ_B        := build-fuzz
-FUZZ_TARGETS  := fuzz_superblock fuzz_log fuzz_config fuzz_frame
+FUZZ_TARGETS  := fuzz_superblock fuzz_log fuzz_config fuzz_frame fuzz_envelope
 FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_B)/%)
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ilib -Ikernel/uapi \
@@ -25,15 +25,15 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 
 # fuzz_config: famfsd/config.c (and logging.c, which it uses) built with clang, plus inih.
 FUZZ_FAMFSD_OBJS := $(FUZZ_B)/famfsd/config.o $(FUZZ_B)/famfsd/logging.o
-$(FUZZ_B)/famfsd/%.o: famfsd/%.c
+$(FUZZ_B)/famfsd/%.o: famfsd/%.c $(FUZZ_B)/proto/famfs.pb-c.h
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  FUZZCC  $<")
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(FUZZ_B)/proto -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
 		-fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 $(FUZZ_B)/fuzz_config: $(FUZZ_FAMFSD_OBJS)
 $(FUZZ_B)/fuzz_config: FUZZ_EXTRA := -Ifamfsd $(FUZZ_FAMFSD_OBJS) -linih
 
-$(filter-out $(FUZZ_B)/fuzz_frame,$(FUZZ_BINS)): $(FUZZ_B)/%: tests/fuzz/%.c $(FUZZ_LIB)
+$(filter-out $(FUZZ_B)/fuzz_frame $(FUZZ_B)/fuzz_envelope,$(FUZZ_BINS)): $(FUZZ_B)/%: tests/fuzz/%.c $(FUZZ_LIB)
 	$(if $(Q),@echo "  FUZZLD  $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -Werror -fsanitize=fuzzer -o $@ $< $(FUZZ_EXTRA) $(FUZZ_LIB)
 
@@ -43,12 +43,22 @@ $(FUZZ_B)/proto/%.pb-c.c $(FUZZ_B)/proto/%.pb-c.h: proto/%.proto
 	$(Q)protoc-c --proto_path=proto --c_out=$(FUZZ_B)/proto $<
 $(FUZZ_B)/proto/famfs.pb-c.o: $(FUZZ_B)/proto/famfs.pb-c.c
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -I$(FUZZ_B)/proto -c -o $@ $<
-$(FUZZ_B)/lib/rpc_frame.o: FUZZ_CFLAGS += -I$(FUZZ_B)/proto
-$(FUZZ_B)/lib/rpc_frame.o: $(FUZZ_B)/proto/famfs.pb-c.h
+FUZZ_RPC_OBJS := $(RPC_SRCS:%.c=$(FUZZ_B)/%.o)
+$(FUZZ_RPC_OBJS): FUZZ_CFLAGS += -I$(FUZZ_B)/proto $(shell pkg-config --cflags $(RPC_PKGS) 2>/dev/null)
+$(FUZZ_RPC_OBJS): $(FUZZ_B)/proto/famfs.pb-c.h
 $(FUZZ_B)/fuzz_frame: tests/fuzz/fuzz_frame.c $(FUZZ_B)/lib/rpc_frame.o $(FUZZ_B)/proto/famfs.pb-c.o
 	$(if $(Q),@echo "  FUZZLD  $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -Werror -fsanitize=fuzzer -o $@ $^ \
 		$(shell pkg-config --libs libprotobuf-c 2>/dev/null)
+
+# fuzz_envelope: famfsd itself (every file but main.c) with the whole RPC library, served
+# over a socketpair; see the file's comment.
+FUZZ_DAEMON_OBJS := $(filter-out $(FUZZ_B)/famfsd/main.o,$(FAMFSD_SRCS:%.c=$(FUZZ_B)/%.o))
+$(FUZZ_B)/fuzz_envelope: tests/fuzz/fuzz_envelope.c $(FUZZ_DAEMON_OBJS) $(FUZZ_RPC_OBJS) \
+		$(FUZZ_B)/proto/famfs.pb-c.o $(FUZZ_LIB)
+	$(if $(Q),@echo "  FUZZLD  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Ifamfsd -I$(FUZZ_B)/proto -Wall -Wextra -Werror -Wno-unused-parameter \
+		-fsanitize=fuzzer -o $@ $^ $(FAMFSD_LDLIBS)
 
 fuzz: $(FUZZ_BINS)
 	@mkdir -p $(FUZZ_B)/artifacts
@@ -73,7 +83,15 @@ fuzz-smoke: $(FUZZ_BINS)
 $(B)/tests/fuzz/gen_corpus: $(B)/tests/fuzz/gen_corpus.o $(LIBFAMFS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-fuzz-corpus: $(B)/tests/fuzz/gen_corpus
-	$(B)/tests/fuzz/gen_corpus tests/fuzz/corpus
 
--include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_FAMFSD_OBJS:.o=.d)
+-include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_DAEMON_OBJS:.o=.d) $(FUZZ_RPC_OBJS:.o=.d)
+
+# fuzz_envelope's seeds: every method's request and whole sessions, from the real encoders.
+$(B)/tests/fuzz/gen_rpc_corpus.o: BASE_CFLAGS += -I$(B)/proto
+$(B)/tests/fuzz/gen_rpc_corpus.o: | $(B)/proto/famfs.pb-c.h
+$(B)/tests/fuzz/gen_rpc_corpus: $(B)/tests/fuzz/gen_rpc_corpus.o $(LIBFAMFS_RPC)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(RPC_LDLIBS) $(LDLIBS)
+
+fuzz-corpus: $(B)/tests/fuzz/gen_corpus $(B)/tests/fuzz/gen_rpc_corpus
+	$(B)/tests/fuzz/gen_corpus tests/fuzz/corpus
+	$(B)/tests/fuzz/gen_rpc_corpus tests/fuzz/corpus
