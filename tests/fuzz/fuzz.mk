@@ -5,7 +5,7 @@
 FUZZ_CC       ?= clang
 FUZZ_SECONDS  ?= 30
 FUZZ_B        := build-fuzz
-FUZZ_TARGETS  := fuzz_superblock fuzz_log fuzz_config fuzz_frame fuzz_envelope
+FUZZ_TARGETS  := fuzz_superblock fuzz_log fuzz_replay fuzz_config fuzz_ctl_args fuzz_frame fuzz_envelope
 FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_B)/%)
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ilib -Ikernel/uapi \
@@ -32,6 +32,15 @@ $(FUZZ_B)/famfsd/%.o: famfsd/%.c $(FUZZ_B)/proto/famfs.pb-c.h
 		-fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 $(FUZZ_B)/fuzz_config: $(FUZZ_FAMFSD_OBJS)
 $(FUZZ_B)/fuzz_config: FUZZ_EXTRA := -Ifamfsd $(FUZZ_FAMFSD_OBJS) -linih
+
+# fuzz_ctl_args: famfsctl's option parser.
+$(FUZZ_B)/client/famfsctl/opts.o: client/famfsctl/opts.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Iclient/include -Wall -Wextra -Werror -Wno-unused-parameter \
+		-fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+$(FUZZ_B)/fuzz_ctl_args: $(FUZZ_B)/client/famfsctl/opts.o
+$(FUZZ_B)/fuzz_ctl_args: FUZZ_EXTRA := -Iclient/famfsctl $(FUZZ_B)/client/famfsctl/opts.o
 
 $(filter-out $(FUZZ_B)/fuzz_frame $(FUZZ_B)/fuzz_envelope,$(FUZZ_BINS)): $(FUZZ_B)/%: tests/fuzz/%.c $(FUZZ_LIB)
 	$(if $(Q),@echo "  FUZZLD  $@")

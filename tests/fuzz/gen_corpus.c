@@ -42,8 +42,30 @@ static void put_log(const char *name, const uint8_t *region, size_t size)
 	put("fuzz_log", name, region, fam_round_up(size, FAM_REC_ALIGN));
 }
 
+/* fuzz_replay's input: every record added below, each behind its length in 8-byte units. */
+static uint8_t replay[64 * 1024];
+static size_t replay_len;
+static uint64_t replay_seq;
+
+static void replay_add(const struct fam_rec *r)
+{
+	struct fam_rec c = *r;
+	int len;
+
+	c.seq = ++replay_seq;
+	len = fam_rec_encode(&c, replay + replay_len + 2, sizeof(replay) - replay_len - 2);
+	if (len < 0) {
+		fprintf(stderr, "replay encode failed\n");
+		exit(1);
+	}
+	replay[replay_len] = (uint8_t)(len / FAM_REC_ALIGN);
+	replay[replay_len + 1] = (uint8_t)(len / FAM_REC_ALIGN >> 8);
+	replay_len += 2 + (size_t)len;
+}
+
 static void add(struct fam_log *log, struct fam_log_txn *t, struct fam_rec *r)
 {
+	replay_add(r);
 	if (fam_log_txn_add(log, t, r)) {
 		fprintf(stderr, "txn_add failed\n");
 		exit(1);
@@ -134,6 +156,7 @@ int main(int argc, char **argv)
 	len = fam_rec_encode(&r, rec, sizeof(rec));
 	put("fuzz_log", "rec-delete", rec, (size_t)len);
 	put_log("log-all-types", region, sizeof(region));
+	put("fuzz_replay", "all-types", replay, replay_len);
 
 	/* A checkpoint that becomes the head. */
 	fam_log_txn_begin(&log, &t, 2);
@@ -158,6 +181,7 @@ int main(int argc, char **argv)
 	add(&log, &t, &r);
 	fam_log_txn_commit(&log, &t, true);
 	put_log("log-checkpoint-head", region, sizeof(region));
+	put("fuzz_replay", "all-types-then-checkpoint", replay, replay_len);
 	put("fuzz_superblock", "loghdr-checkpoint",
 	    region + (log.hdr.update_count & 1) * FAM_LOG_HDR_SLOT, sizeof(struct fam_log_hdr_disk));
 
