@@ -34,7 +34,7 @@ LDFLAGS += -fsanitize=address,undefined
 B       := build-san
 endif
 
-.PHONY: all deps check demo install clean fuzz bench-meta check-unit check-tools check-asan check-integration check-cluster check-faults check-faults-short
+.PHONY: all deps check demo install clean fuzz bench-meta check-unit check-tools check-integration check-cluster check-faults check-faults-short
 all:
 
 include scripts/deps.mk
@@ -47,6 +47,7 @@ include tests/tests.mk
 include tests/tools/tools-tests.mk
 include tests/integration/integration.mk
 include tests/fuzz/fuzz.mk
+include tests/reliability.mk
 include bench/bench.mk
 -include kernel/kernel.mk
 -include tests/vm/vm.mk
@@ -71,13 +72,6 @@ CHECK_TARGETS += check-vm
 endif
 check: deps all
 	@MAKE="$(MAKE)" bash scripts/run-checks.sh $(CHECK_TARGETS)
-
-# ASan + UBSan (+ LeakSanitizer) over the unit and integration tests, in build-san/.
-check-asan:
-	@$(MAKE) --no-print-directory SAN=1 all
-	@MAKE="$(MAKE) SAN=1" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		bash scripts/run-checks.sh check-unit check-integration
 
 UNITDIR    ?= /usr/lib/systemd/system
 TMPFILESDIR ?= /usr/lib/tmpfiles.d

@@ -1,4 +1,6 @@
-# tests/fuzz/: libFuzzer targets for the on-media decoders, the RPC frame codec and famfsd's config parser (clang).
+# tests/fuzz/: libFuzzer targets for every parser (clang, ASan + UBSan): the on-media decoders,
+# log replay, famfsd's config, famfsctl's options, the RPC frame codec and famfsd's whole server
+# side (fuzz_envelope). docs/reliability.md says what each checks.
 #   make fuzz          run each target for FUZZ_SECONDS (default 30); fails on any crash
 #   make fuzz-smoke    each target over its committed seed corpus only (part of make check)
 #   make fuzz-corpus   regenerate tests/fuzz/corpus/ with the real encoders
@@ -79,7 +81,7 @@ fuzz: $(FUZZ_BINS)
 			$(FUZZ_B)/corpus/$$t tests/fuzz/corpus/$$t \
 			> $(FUZZ_B)/$$t.log 2>&1 \
 			|| { tail -n 60 $(FUZZ_B)/$$t.log; echo "$$t: crash, see $(FUZZ_B)/artifacts/"; exit 1; }; \
-		grep -E "stat::number_of_executed_units|Done " $(FUZZ_B)/$$t.log; \
+		grep -E "DONE +cov:|stat::number_of_executed_units|Done " $(FUZZ_B)/$$t.log; \
 	done
 
 fuzz-smoke: $(FUZZ_BINS)
@@ -89,18 +91,15 @@ fuzz-smoke: $(FUZZ_BINS)
 		echo "fuzz-smoke $$t: $$(ls tests/fuzz/corpus/$$t | wc -l) seed inputs, no crash"; \
 	done
 
-$(B)/tests/fuzz/gen_corpus: $(B)/tests/fuzz/gen_corpus.o $(LIBFAMFS)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-
 
 -include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_DAEMON_OBJS:.o=.d) $(FUZZ_RPC_OBJS:.o=.d)
 
-# fuzz_envelope's seeds: every method's request and whole sessions, from the real encoders.
+# gen_corpus: the on-media seeds (gen_corpus.c) and the RPC ones (gen_rpc_corpus.c).
 $(B)/tests/fuzz/gen_rpc_corpus.o: BASE_CFLAGS += -I$(B)/proto
 $(B)/tests/fuzz/gen_rpc_corpus.o: | $(B)/proto/famfs.pb-c.h
-$(B)/tests/fuzz/gen_rpc_corpus: $(B)/tests/fuzz/gen_rpc_corpus.o $(LIBFAMFS_RPC)
+$(B)/tests/fuzz/gen_corpus: $(B)/tests/fuzz/gen_corpus.o $(B)/tests/fuzz/gen_rpc_corpus.o \
+		$(LIBFAMFS_RPC) $(LIBFAMFS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(RPC_LDLIBS) $(LDLIBS)
 
-fuzz-corpus: $(B)/tests/fuzz/gen_corpus $(B)/tests/fuzz/gen_rpc_corpus
+fuzz-corpus: $(B)/tests/fuzz/gen_corpus
 	$(B)/tests/fuzz/gen_corpus tests/fuzz/corpus
-	$(B)/tests/fuzz/gen_rpc_corpus tests/fuzz/corpus

@@ -1,19 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Writes the seed corpus of fuzz_envelope under tests/fuzz/corpus/ with the
- * real encoders (protobuf-c and the RPC frame codec): one request of every
- * method famfsd serves, and whole client sessions (namespace, ownership,
- * peer methods, refused requests).
- *   gen_rpc_corpus <corpus dir>
+ * The seed corpus of fuzz_envelope (part of gen_corpus), made with the real
+ * encoders (protobuf-c and the RPC frame codec): one request of every method
+ * famfsd serves, and whole client sessions (namespace, ownership, peer
+ * methods, refused requests).
  */
+#include "gen_corpus.h"
 #include "rpc.h"
 #include "famfs.pb-c.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define TARGET "fuzz_envelope"
 
@@ -24,24 +22,9 @@ struct stream {
 	uint64_t next_id;
 };
 
-static const char *dir;
-
 static void put(const char *name, const struct stream *s)
 {
-	char p[512];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", dir, TARGET);
-	if (mkdir(p, 0755) && errno != EEXIST) {
-		perror(p);
-		exit(1);
-	}
-	snprintf(p, sizeof(p), "%s/%s/%s", dir, TARGET, name);
-	f = fopen(p, "wb");
-	if (!f || fwrite(s->buf, 1, s->len, f) != s->len || fclose(f)) {
-		perror(p);
-		exit(1);
-	}
+	corpus_put(TARGET, name, s->buf, s->len);
 }
 
 static void frame(struct stream *s, const char *method, uint32_t deadline_ms, uint32_t flags,
@@ -201,16 +184,10 @@ static void grant_req(struct stream *s, const char *path, uint32_t mode, uint64_
 	call(s, "famfs.peer.Grant", &r.base);
 }
 
-int main(int argc, char **argv)
+void gen_rpc_corpus(void)
 {
 	static const uint8_t junk[] = { 0x0a, 0xff, 0xff, 0xff, 0x0f, 0x41 };
 	struct stream s = { 0 };
-
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s <corpus dir>\n", argv[0]);
-		return 2;
-	}
-	dir = argv[1];
 
 	/* One request of each method. */
 	call(&s, "famfs.Ping", NULL), put("ping", &s), reset(&s);
@@ -275,5 +252,4 @@ int main(int argc, char **argv)
 	create_req(&s, "/huge", 1ULL << 50);
 	frame(&s, "", 0, 0, NULL, 0);
 	put("session-refused", &s), reset(&s);
-	return 0;
 }

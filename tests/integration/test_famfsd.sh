@@ -4,7 +4,8 @@
 # Prints "integration: N passed, N failed".
 set -u
 B=${B:-build}
-CTL=$B/famfsctl D=$B/famfsd POKE=$B/tests/rpc_poke CLIENT_TEST=$B/tests/test_client
+# FAMFS_TEST_WRAP: a command prefix for famfsd and famfsctl (make check-valgrind).
+CTL="${FAMFS_TEST_WRAP:+$FAMFS_TEST_WRAP }$B/famfsctl" D="${FAMFS_TEST_WRAP:+$FAMFS_TEST_WRAP }$B/famfsd" POKE=$B/tests/rpc_poke CLIENT_TEST=$B/tests/test_client
 TMP=$(mktemp -d /tmp/famfsd-it.XXXXXX)
 chmod 755 "$TMP"
 DEV=/dev/shm/famfs-it.$$
