@@ -7,7 +7,7 @@
 # make check keeps a short form: fuzz-smoke runs the ASan/UBSan fuzz builds over the seeds.
 .PHONY: check-asan check-valgrind check-reliability check-single-host
 
-# The integration suites, as in make check (partitions are timing tests: SAN_SUITES+=check-partition).
+# The integration suites, as in make check (check-partition times dropped links: name it to add it).
 SAN_SUITES ?= check-integration check-cluster check-faults-short
 
 check-asan:
