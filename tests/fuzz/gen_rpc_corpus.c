@@ -22,11 +22,6 @@ struct stream {
 	uint64_t next_id;
 };
 
-static void put(const char *name, const struct stream *s)
-{
-	corpus_put(TARGET, name, s->buf, s->len);
-}
-
 static void frame(struct stream *s, const char *method, uint32_t deadline_ms, uint32_t flags,
 		  const uint8_t *payload, size_t len)
 {
@@ -52,136 +47,41 @@ static void call(struct stream *s, const char *method, const ProtobufCMessage *r
 	uint8_t buf[4096];
 	size_t n = req ? protobuf_c_message_pack(req, buf) : 0;
 
-	frame(s, method, 5000, 0, buf, n);
+	frame(s, method, 5000, 0, n ? buf : NULL, n);
 }
 
-static void reset(struct stream *s)
+/* Write the session built so far as seed name, and start a new one. */
+static void seed(struct stream *s, const char *name)
 {
+	corpus_put(TARGET, name, s->buf, s->len);
 	free(s->buf);
 	memset(s, 0, sizeof(*s));
 }
 
+/*
+ * A request message as a compound literal: REQ(Mkdir, mkdir, .path = "/a").
+ * Fields left out are zero; protobuf-c packs a NULL string as the empty one.
+ */
+#define REQ(Type, name, ...)							\
+	(&(Famfs__##Type##Request){						\
+		.base = PROTOBUF_C_MESSAGE_INIT(&famfs__##name##_request__descriptor),	\
+		__VA_ARGS__ }.base)
+
 static void mkdir_req(struct stream *s, const char *path, bool parents)
 {
-	Famfs__MkdirRequest r = FAMFS__MKDIR_REQUEST__INIT;
-
-	r.path = (char *)path;
-	r.mode = 0755;
-	r.parents = parents;
-	call(s, "famfs.Mkdir", &r.base);
+	call(s, "famfs.Mkdir", REQ(Mkdir, mkdir, .path = (char *)path, .mode = 0755,
+				   .parents = parents));
 }
 
 static void create_req(struct stream *s, const char *path, uint64_t size)
 {
-	Famfs__CreateRequest r = FAMFS__CREATE_REQUEST__INIT;
-
-	r.path = (char *)path;
-	r.mode = 0644;
-	r.size = size;
-	call(s, "famfs.Create", &r.base);
+	call(s, "famfs.Create", REQ(Create, create, .path = (char *)path, .mode = 0644,
+				    .size = size));
 }
 
 static void path_req(struct stream *s, const char *method, const char *path)
 {
-	Famfs__PathRequest r = FAMFS__PATH_REQUEST__INIT;
-
-	r.path = (char *)path;
-	call(s, method, &r.base);
-}
-
-static void rename_req(struct stream *s, const char *from, const char *to)
-{
-	Famfs__RenameRequest r = FAMFS__RENAME_REQUEST__INIT;
-
-	r.from = (char *)from;
-	r.to = (char *)to;
-	call(s, "famfs.Rename", &r.base);
-}
-
-static void acquire_req(struct stream *s, const char *path, uint32_t mode)
-{
-	Famfs__AcquireRequest r = FAMFS__ACQUIRE_REQUEST__INIT;
-
-	r.path = (char *)path;
-	r.mode = mode;
-	call(s, "famfs.Acquire", &r.base);
-}
-
-static void release_req(struct stream *s, const char *path)
-{
-	Famfs__ReleaseRequest r = FAMFS__RELEASE_REQUEST__INIT;
-
-	r.path = (char *)path;
-	call(s, "famfs.Release", &r.base);
-}
-
-static void handoff_req(struct stream *s, const char *path, uint32_t to, bool force)
-{
-	Famfs__HandoffRequest r = FAMFS__HANDOFF_REQUEST__INIT;
-
-	r.path = (char *)path;
-	r.to_host = to;
-	r.wait_ms = 10;
-	r.force = force;
-	call(s, "famfs.Handoff", &r.base);
-}
-
-static void open_req(struct stream *s, const char *path, bool write)
-{
-	Famfs__OpenRequest r = FAMFS__OPEN_REQUEST__INIT;
-
-	r.path = (char *)path;
-	r.write = write;
-	call(s, "famfs.Open", &r.base);
-}
-
-static void watch_req(struct stream *s, const char *path)
-{
-	Famfs__WatchRequest r = FAMFS__WATCH_REQUEST__INIT;
-
-	r.path = (char *)path;
-	call(s, "famfs.Watch", &r.base);
-}
-
-static void lease_req(struct stream *s, uint64_t epoch, uint32_t candidate)
-{
-	Famfs__LeaseRequest r = FAMFS__LEASE_REQUEST__INIT;
-
-	r.epoch = epoch;
-	r.candidate = candidate;
-	r.lease_ms = 3000;
-	call(s, "famfs.peer.Lease", &r.base);
-}
-
-static void committed_req(struct stream *s, uint64_t seq, uint64_t epoch)
-{
-	Famfs__CommittedRequest r = FAMFS__COMMITTED_REQUEST__INIT;
-
-	r.seq = seq;
-	r.epoch = epoch;
-	r.master = 2;
-	r.watermark = seq;
-	call(s, "famfs.peer.Committed", &r.base);
-}
-
-static void revoke_req(struct stream *s, const char *path, bool force)
-{
-	Famfs__RevokeRequest r = FAMFS__REVOKE_REQUEST__INIT;
-
-	r.path = (char *)path;
-	r.wait_ms = 10;
-	r.force = force;
-	call(s, "famfs.peer.Revoke", &r.base);
-}
-
-static void grant_req(struct stream *s, const char *path, uint32_t mode, uint64_t epoch)
-{
-	Famfs__GrantRequest r = FAMFS__GRANT_REQUEST__INIT;
-
-	r.path = (char *)path;
-	r.mode = mode;
-	r.epoch = epoch;
-	call(s, "famfs.peer.Grant", &r.base);
+	call(s, method, REQ(Path, path, .path = (char *)path));
 }
 
 void gen_rpc_corpus(void)
@@ -190,25 +90,46 @@ void gen_rpc_corpus(void)
 	struct stream s = { 0 };
 
 	/* One request of each method. */
-	call(&s, "famfs.Ping", NULL), put("ping", &s), reset(&s);
-	call(&s, "famfs.Status", NULL), put("status", &s), reset(&s);
-	call(&s, "famfs.Cluster", NULL), put("cluster", &s), reset(&s);
-	mkdir_req(&s, "/a/b", true), put("mkdir", &s), reset(&s);
-	create_req(&s, "/f", 3 << 20), put("create", &s), reset(&s);
-	path_req(&s, "famfs.Stat", "/"), put("stat", &s), reset(&s);
-	path_req(&s, "famfs.List", "/"), put("list", &s), reset(&s);
-	path_req(&s, "famfs.Delete", "/f"), put("delete", &s), reset(&s);
-	rename_req(&s, "/f", "/g"), put("rename", &s), reset(&s);
-	acquire_req(&s, "/", 2), put("acquire", &s), reset(&s);
-	release_req(&s, "/"), put("release", &s), reset(&s);
-	handoff_req(&s, "/", 2, false), put("handoff", &s), reset(&s);
-	path_req(&s, "famfs.Owners", "/"), put("owners", &s), reset(&s);
-	open_req(&s, "/f", true), put("open", &s), reset(&s);
-	watch_req(&s, ""), put("watch", &s), reset(&s);
-	lease_req(&s, 5, 2), put("peer-lease", &s), reset(&s);
-	committed_req(&s, 1, 1), put("peer-committed", &s), reset(&s);
-	revoke_req(&s, "/", false), put("peer-revoke", &s), reset(&s);
-	grant_req(&s, "/", 1, 2), put("peer-grant", &s), reset(&s);
+	call(&s, "famfs.Ping", NULL);
+	seed(&s, "ping");
+	call(&s, "famfs.Status", NULL);
+	seed(&s, "status");
+	call(&s, "famfs.Cluster", NULL);
+	seed(&s, "cluster");
+	mkdir_req(&s, "/a/b", true);
+	seed(&s, "mkdir");
+	create_req(&s, "/f", 3 << 20);
+	seed(&s, "create");
+	path_req(&s, "famfs.Stat", "/");
+	seed(&s, "stat");
+	path_req(&s, "famfs.List", "/");
+	seed(&s, "list");
+	path_req(&s, "famfs.Delete", "/f");
+	seed(&s, "delete");
+	call(&s, "famfs.Rename", REQ(Rename, rename, .from = "/f", .to = "/g"));
+	seed(&s, "rename");
+	call(&s, "famfs.Acquire", REQ(Acquire, acquire, .path = "/", .mode = 2));
+	seed(&s, "acquire");
+	call(&s, "famfs.Release", REQ(Release, release, .path = "/"));
+	seed(&s, "release");
+	call(&s, "famfs.Handoff", REQ(Handoff, handoff, .path = "/", .to_host = 2, .wait_ms = 10));
+	seed(&s, "handoff");
+	path_req(&s, "famfs.Owners", "/");
+	seed(&s, "owners");
+	call(&s, "famfs.Open", REQ(Open, open, .path = "/f", .write = true));
+	seed(&s, "open");
+	call(&s, "famfs.Watch", REQ(Watch, watch, .path = ""));
+	seed(&s, "watch");
+	call(&s, "famfs.peer.Lease", REQ(Lease, lease, .epoch = 5, .candidate = 2,
+					 .lease_ms = 3000));
+	seed(&s, "peer-lease");
+	call(&s, "famfs.peer.Committed", REQ(Committed, committed, .seq = 1, .epoch = 1,
+						 .master = 2, .watermark = 1));
+	seed(&s, "peer-committed");
+	call(&s, "famfs.peer.Revoke", REQ(Revoke, revoke, .path = "/", .wait_ms = 10));
+	seed(&s, "peer-revoke");
+	call(&s, "famfs.peer.Grant", REQ(Grant, grant, .path = "/", .mode = 1, .epoch = 2));
+	seed(&s, "peer-grant");
 
 	/* Sessions. */
 	call(&s, "famfs.Ping", NULL);
@@ -217,30 +138,35 @@ void gen_rpc_corpus(void)
 	create_req(&s, "/jobs/run1/small", 4097);
 	path_req(&s, "famfs.Stat", "/jobs/run1/input");
 	path_req(&s, "famfs.List", "/jobs/run1");
-	rename_req(&s, "/jobs/run1/small", "/jobs/small");
+	call(&s, "famfs.Rename", REQ(Rename, rename, .from = "/jobs/run1/small",
+					    .to = "/jobs/small"));
 	path_req(&s, "famfs.Delete", "/jobs/run1/input");
 	call(&s, "famfs.Status", NULL);
-	put("session-namespace", &s), reset(&s);
+	seed(&s, "session-namespace");
 
-	watch_req(&s, "/d");
+	call(&s, "famfs.Watch", REQ(Watch, watch, .path = "/d"));
 	mkdir_req(&s, "/d", false);
 	create_req(&s, "/d/x", 2 << 20);
-	acquire_req(&s, "/d", 2);
+	call(&s, "famfs.Acquire", REQ(Acquire, acquire, .path = "/d", .mode = 2));
 	path_req(&s, "famfs.Owners", "/d/x");
-	open_req(&s, "/d/x", true);
-	handoff_req(&s, "/d", 2, true);
-	acquire_req(&s, "/d/x", 1);
-	release_req(&s, "/d");
+	call(&s, "famfs.Open", REQ(Open, open, .path = "/d/x", .write = true));
+	call(&s, "famfs.Handoff", REQ(Handoff, handoff, .path = "/d", .to_host = 2, .wait_ms = 10,
+				      .force = true));
+	call(&s, "famfs.Acquire", REQ(Acquire, acquire, .path = "/d/x", .mode = 1));
+	call(&s, "famfs.Release", REQ(Release, release, .path = "/d"));
 	path_req(&s, "famfs.Delete", "/d/x");
-	put("session-ownership", &s), reset(&s);
+	seed(&s, "session-ownership");
 
 	mkdir_req(&s, "/p", false);
-	lease_req(&s, 1, 1);
-	committed_req(&s, 1, 1);
-	grant_req(&s, "/p", 2, 3);
-	revoke_req(&s, "/p", true);
+	call(&s, "famfs.peer.Lease", REQ(Lease, lease, .epoch = 1, .candidate = 1,
+					 .lease_ms = 3000));
+	call(&s, "famfs.peer.Committed", REQ(Committed, committed, .seq = 1, .epoch = 1,
+						 .master = 2, .watermark = 1));
+	call(&s, "famfs.peer.Grant", REQ(Grant, grant, .path = "/p", .mode = 2, .epoch = 3));
+	call(&s, "famfs.peer.Revoke", REQ(Revoke, revoke, .path = "/p", .wait_ms = 10,
+					   .force = true));
 	call(&s, "famfs.Cluster", NULL);
-	put("session-peer", &s), reset(&s);
+	seed(&s, "session-peer");
 
 	/* Refused: unknown method, malformed body, no method, a reply, long paths. */
 	call(&s, "famfs.NoSuchMethod", NULL);
@@ -251,5 +177,5 @@ void gen_rpc_corpus(void)
 	mkdir_req(&s, "/a/../b", false);
 	create_req(&s, "/huge", 1ULL << 50);
 	frame(&s, "", 0, 0, NULL, 0);
-	put("session-refused", &s), reset(&s);
+	seed(&s, "session-refused");
 }
