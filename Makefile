@@ -50,6 +50,7 @@ include tests/tools/tools-tests.mk
 include tests/integration/integration.mk
 include tests/slurm/slurm-tests.mk
 include tests/fuzz/fuzz.mk
+include tests/reliability.mk
 include bench/bench.mk
 -include kernel/kernel.mk
 -include tests/vm/vm.mk
@@ -77,13 +78,6 @@ CHECK_TARGETS += check-vm
 endif
 check: deps all
 	@MAKE="$(MAKE)" bash scripts/run-checks.sh $(CHECK_TARGETS)
-
-# ASan + UBSan (+ LeakSanitizer) over the unit and integration tests, in build-san/.
-check-asan:
-	@$(MAKE) --no-print-directory SAN=1 all
-	@MAKE="$(MAKE) SAN=1" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		bash scripts/run-checks.sh check-unit check-integration
 
 UNITDIR    ?= /usr/lib/systemd/system
 TMPFILESDIR ?= /usr/lib/tmpfiles.d

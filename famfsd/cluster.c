@@ -433,6 +433,16 @@ void famfsd_forward(struct famfsd *d, struct fam_rpc_call *call, const uint8_t *
 
 /* ---- peer methods ---- */
 
+/* A host without peers has no lease or push to answer (a local caller may still try). */
+static bool refuse_alone(struct famfsd *d, struct fam_rpc_call *call)
+{
+	if (d->cluster)
+		return false;
+	fam_rpc_reply(call, FAM_RPC_FAILED_PRECONDITION,
+		      "this famfsd has no peers: it serves no cluster methods", NULL, 0);
+	return true;
+}
+
 static void h_lease(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
@@ -442,6 +452,11 @@ static void h_lease(struct fam_rpc_call *call, const uint8_t *req, size_t len, v
 	uint64_t now = famfsd_now_ms();
 	uint8_t buf[64];
 
+	if (refuse_alone(d, call)) {
+		if (m)
+			protobuf_c_message_free_unpacked(&m->base, NULL);
+		return;
+	}
 	if (!m) {
 		fam_rpc_reply(call, FAM_RPC_INVALID_ARGUMENT, "malformed LeaseRequest", NULL, 0);
 		return;
@@ -485,6 +500,11 @@ static void h_committed(struct fam_rpc_call *call, const uint8_t *req, size_t le
 	Famfs__CommittedReply r = FAMFS__COMMITTED_REPLY__INIT;
 	uint8_t buf[32];
 
+	if (refuse_alone(d, call)) {
+		if (m)
+			protobuf_c_message_free_unpacked(&m->base, NULL);
+		return;
+	}
 	if (!m) {
 		fam_rpc_reply(call, FAM_RPC_INVALID_ARGUMENT, "malformed CommittedRequest", NULL, 0);
 		return;

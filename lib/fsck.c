@@ -133,7 +133,8 @@ static int check_extents(struct fam_fsck *f, struct fam_fs *fs)
 	}
 	if (err)
 		goto out;
-	qsort(w->ext, w->n, sizeof(*w->ext), ext_cmp);
+	if (w->n > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(w->ext, w->n, sizeof(*w->ext), ext_cmp);
 	for (size_t i = 1; i < w->n; i++) {
 		const struct owned_ext *p = &w->ext[i - 1], *c = &w->ext[i];
 

@@ -1,7 +1,7 @@
 # make deps: install the Debian packages famfs needs, only when some are missing.
 DEB_PKGS := build-essential pkg-config check libjson-c-dev libinih-dev \
             libprotobuf-c-dev protobuf-c-compiler libevent-dev libssl-dev \
-            libsystemd-dev libblkid-dev clang uuid-runtime python3 openssl e2fsprogs spin
+            libsystemd-dev libblkid-dev clang uuid-runtime python3 openssl e2fsprogs spin valgrind
 # A real Slurm for check-slurm (tests/slurm/): part of make deps.
 DEB_PKGS_SLURM := slurmctld slurmd slurm-client munge
 DEB_PKGS += $(DEB_PKGS_SLURM)

@@ -29,18 +29,36 @@ int ctl_parse_opts(struct ctl *c, int argc, char **argv, struct ctl_opts *o, con
 		{ "json", no_argument, NULL, 'j' },
 		{ 0 }
 	};
-	int ch;
+	int ch, li;
 
-	optind = 1;
+	/*
+	 * 0, not 1: glibc then also forgets where it was inside an argument
+	 * ("-pX" stopped at X), which would otherwise point into the previous
+	 * argv on a second call (found by fuzz_ctl_args).
+	 */
+	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+pls:m:j", lo, NULL)) != -1) {
+	while ((li = -1, ch = getopt_long(argc, argv, "+:pls:m:j", lo, &li)) != -1) {
+		char name[64];
+
 		if (ch == 'j') {
 			c->json = true;
 			continue;
 		}
+		/* Name the option itself: inside "-pX" argv[optind - 1] is not it. */
+		if (li >= 0)
+			snprintf(name, sizeof(name), "--%s", lo[li].name);
+		else if (ch == ':' || (ch == '?' && !optopt))
+			snprintf(name, sizeof(name), "%.60s", argv[optind - 1]);
+		else
+			snprintf(name, sizeof(name), "-%c", ch == '?' ? optopt : ch);
+		if (ch == ':') {
+			fprintf(stderr, "%s: %s: option '%s' needs a value\n", c->prog, argv[0], name);
+			return -EINVAL;
+		}
 		if (ch == '?' || !strchr(allowed, ch)) {
 			fprintf(stderr, "%s: %s: unknown or misplaced option '%s'\n", c->prog, argv[0],
-				argv[optind - 1]);
+				name);
 			return -EINVAL;
 		}
 		switch (ch) {

@@ -85,7 +85,7 @@ NICE=(nice -n "${FAMFS_TEST_NICE:--10}")
 [ "$(id -u)" = 0 ] || NICE=()
 # As cluster_lib.sh's, but each log line gets the test's clock (ms) in front.
 host_start() { # I
-	"${NICE[@]}" "$FAMFSD" --config "$TMP/h$1.conf" 2> >(
+	"${NICE[@]}" ${FAMFS_TEST_WRAP:-} "$FAMFSD" --config "$TMP/h$1.conf" 2> >(
 		while IFS= read -r l; do t=${EPOCHREALTIME/[.,]/}; echo "$((t / 1000 - T0MS)) $l"; done >>"$TMP/h$1.log") &
 	PID[$1]=$!
 	wait_until 5 "[ -S '$TMP/h$1.sock' ]"

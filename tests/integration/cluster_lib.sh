@@ -1,8 +1,11 @@
 # Helpers for the multi-daemon tests: N famfsd on loopback over one fabric
 # file (user-space mapping mode), mutual TLS between them.
 # Needs: B (build dir), TMP (scratch dir), DEV (fabric file), BASE_PORT.
-CTL=${CTL:-$B/famfsctl}
+# FAMFS_TEST_WRAP: a command prefix for famfsd and famfsctl (make check-valgrind).
+CTL=${CTL:-${FAMFS_TEST_WRAP:+$FAMFS_TEST_WRAP }$B/famfsctl}
 FAMFSD=${FAMFSD:-$B/famfsd}
+# FAMFS_TEST_SLOW: multiply the waits for start-up and elections (valgrind runs 10-50x slower).
+SLOW=${FAMFS_TEST_SLOW:-1}
 declare -A PID
 
 cluster_setup() { # N LEASE_MS
@@ -37,9 +40,9 @@ CONF
 
 host_start() { # I [LOGFILE]: the daemon's log (stderr) goes to LOGFILE, default $TMP/hI.log
 	rm -f "$TMP/h$1.sock"
-	"$FAMFSD" --config "$TMP/h$1.conf" 2>>"${2:-$TMP/h$1.log}" &
+	${FAMFS_TEST_WRAP:-} "$FAMFSD" --config "$TMP/h$1.conf" 2>>"${2:-$TMP/h$1.log}" &
 	PID[$1]=$!
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 $((100 * SLOW))); do
 		[ -S "$TMP/h$1.sock" ] && return 0
 		sleep 0.05
 	done
@@ -76,7 +79,7 @@ masters_now() {
 
 # Wait until exactly one of the listed hosts is master and all agree; print it.
 wait_master() { # TIMEOUT_S HOSTS...
-	local t=$1; shift
+	local t=$(($1 * SLOW)); shift
 	local end=$((SECONDS + t)) m agree i
 	while [ $SECONDS -lt $end ]; do
 		m=$(masters_now "$@")

@@ -4,7 +4,8 @@
 # Prints "integration: N passed, N failed".
 set -u
 B=${B:-build}
-CTL=$B/famfsctl D=$B/famfsd POKE=$B/tests/rpc_poke CLIENT_TEST=$B/tests/test_client
+# FAMFS_TEST_WRAP: a command prefix for famfsd and famfsctl (make check-valgrind).
+CTL="${FAMFS_TEST_WRAP:+$FAMFS_TEST_WRAP }$B/famfsctl" D="${FAMFS_TEST_WRAP:+$FAMFS_TEST_WRAP }$B/famfsd" POKE=$B/tests/rpc_poke CLIENT_TEST=$B/tests/test_client
 TMP=$(mktemp -d /tmp/famfsd-it.XXXXXX)
 chmod 755 "$TMP"
 DEV=/dev/shm/famfs-it.$$
@@ -100,6 +101,11 @@ grep_out '^closed$' "garbage closes that connection"
 expect 0 "oversized frame" $POKE "$SOCK" oversized
 grep_out '^closed$' "oversized frame closes that connection"
 expect 0 "truncated frame" $POKE "$SOCK" truncated
+# Found by fuzz_envelope: a lone famfsd crashed on the peer methods (no cluster state).
+expect 0 "peer lease on a host without peers" $POKE "$SOCK" raw famfs.peer.Lease
+grep_out '^FAILED_PRECONDITION$' "peer lease refused with FAILED_PRECONDITION"
+expect 0 "peer push on a host without peers" $POKE "$SOCK" raw famfs.peer.Committed
+grep_out '^FAILED_PRECONDITION$' "peer push refused with FAILED_PRECONDITION"
 expect 0 "1000 clients connect and drop" $POKE "$SOCK" flood 1000
 expect 0 "still serving after all that" ctl status
 kill -0 "$pid" && ok "famfsd is still alive" || bad "famfsd died"

@@ -5,7 +5,8 @@
 # "ownership: N passed, N failed".
 set -u
 B=${B:-build}
-CTL=$B/famfsctl D=$B/famfsd
+# FAMFS_TEST_WRAP: a command prefix for famfsd and famfsctl (make check-valgrind).
+CTL="${FAMFS_TEST_WRAP:+$FAMFS_TEST_WRAP }$B/famfsctl" D="${FAMFS_TEST_WRAP:+$FAMFS_TEST_WRAP }$B/famfsd"
 TMP=$(mktemp -d /tmp/famfs-own.XXXXXX)
 chmod 755 "$TMP"
 DEV=/dev/shm/famfs-own.$$

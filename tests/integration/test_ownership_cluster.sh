@@ -59,7 +59,7 @@ python3 -c "
 import mmap, os, time
 m = mmap.mmap(os.open('$DEV', os.O_RDWR), 2097152, offset=$off)
 open('$TMP/mapped', 'w').write('1')
-for _ in range(300):
+for _ in range(300 * $SLOW):
     if os.path.exists('$TMP/release'): break
     time.sleep(0.05)" &
 upid=$!
@@ -80,7 +80,7 @@ python3 -c "
 import mmap, os, time
 m = mmap.mmap(os.open('$DEV', os.O_RDWR), 2097152, offset=$off)
 open('$TMP/mapped', 'w').write('1')
-for _ in range(300):
+for _ in range(300 * $SLOW):
     if os.path.exists('$TMP/release'): break
     time.sleep(0.05)" &
 upid=$!
@@ -91,7 +91,7 @@ touch "$TMP/release"; wait $upid 2>/dev/null; upid=
 
 # The owner dies: the master releases its grants when its lease expires.
 host_kill $o
-for _ in $(seq 1 60); do [ -z "$(owners $m /jobs/j1)" ] && break; sleep 0.1; done
+for _ in $(seq 1 $((60 * SLOW))); do [ -z "$(owners $m /jobs/j1)" ] && break; sleep 0.1; done
 check "host $o's grant is released after its lease expired" '[ -z "$(owners $m /jobs/j1)" ]'
 check "the master logged it" 'grep -q "host $o.s lease expired: its grant is released" "$TMP/h$m.log"'
 check "another host acquires it" 'hctl $t acquire /jobs/j1 --rw | grep -q "epoch 5"'

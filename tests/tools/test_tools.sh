@@ -74,6 +74,10 @@ grep_out 'File name too long' "ENAMETOOLONG is named"
 expect 1 "a relative path is refused" $CTL local mkdir "$DEV" rel/path
 expect 2 "an unknown verb is a usage error" $CTL local frob "$DEV"
 expect 2 "a missing argument is a usage error" $CTL local creat "$DEV" /x
+expect 2 "an unknown option inside a cluster is a usage error" $CTL local mkdir -pX "$DEV" /x
+grep_out "option '-X'" "the error names the option (-X), not the verb"
+expect 2 "an option without its value is a usage error" $CTL local creat --mode
+grep_out "option '--mode' needs a value" "the error says the value is missing"
 expect 0 "mv" $CTL local mv "$DEV" /a/ten /a/b/c/ten
 expect 0 "rm" $CTL local rm "$DEV" /a/b/c/ten
 expect 0 "fsck after mv and rm is clean" $FSCK "$DEV"

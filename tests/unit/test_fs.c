@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Whole file system on a /dev/shm fabric file: writer ops, replay, corruption, wrap. */
 #include "testutil.h"
+#include "fsck.h"
 
 #define DEV_SIZE	(64 * FAM_MiB)
 
@@ -95,6 +96,24 @@ START_TEST(test_ops_and_reopen)
 	ck_assert(n->ext[0].offset >= get("/g")->ext[0].offset + get("/g")->ext[0].len ||
 		  n->ext[0].offset + n->ext[0].len <= get("/g")->ext[0].offset);
 	assert_replay_equal();
+}
+END_TEST
+
+/* Found by fuzz_envelope under UBSan: fsck of an empty file system sorted a NULL array. */
+START_TEST(test_fsck_empty)
+{
+	struct fam_fsck f = { 0 };
+
+	mk(DEV_SIZE, FAM_LOG_SIZE_MIN, 4096);
+	ck_assert_int_eq(fam_fsck(&dev, &f), 0);
+	ck_assert_uint_eq(f.errors, 0);
+	ck_assert_uint_eq(f.files, 0);
+	ck_assert(f.sb_ok && f.log_ok);
+	ck_assert_int_eq(fam_fs_create(&fs, "/one", 0600, 0, 0, 5000, NULL), 0);
+	memset(&f, 0, sizeof(f));
+	ck_assert_int_eq(fam_fsck(&dev, &f), 0);
+	ck_assert_uint_eq(f.errors, 0);
+	ck_assert_uint_eq(f.files, 1);
 }
 END_TEST
 
@@ -718,6 +737,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_ops_and_reopen);
+	tcase_add_test(tc, test_fsck_empty);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_long_paths);
 	tcase_add_test(tc, test_enospc_data);
