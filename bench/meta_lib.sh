@@ -84,5 +84,5 @@ hosts_stop_all() {
 
 # A number from `famfsctl --json status` (on stdin).
 status_field() { # NAME
-	sed -n "s/^ *\"$1\":\([0-9]*\).*/\1/p"
+	sed -n "s/^ *\"$1\":\([0-9]*\).*/\1/p" | head -n 1	# the daemon's own, not a "hosts" entry's
 }

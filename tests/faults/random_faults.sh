@@ -65,7 +65,7 @@ rsleep() { # MIN_MS MAX_MS: sleep a random time in between
 	sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
 }
 pport() { echo $((PROXY_BASE + 10 * $1 + $2)); }
-field() { hctl "$1" --json status 2>/dev/null | tr -d ' \n' | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p"; }
+field() { host_status "$@"; }
 
 # The master may release a host's grants once it is killed, stopped or cut off:
 # an "expire" op with unknown outcome in the history, per data set.

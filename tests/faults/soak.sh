@@ -35,7 +35,7 @@ cleanup() {
 	if [ -n "${FAMFS_TEST_KEEP:-}" ]; then echo "soak: kept $TMP"; rm -f "$DEV"; else rm -rf "$TMP" "$DEV"; fi
 }
 trap cleanup EXIT
-field() { hctl "$1" --json status 2>/dev/null | tr -d ' \n' | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p"; }
+field() { host_status "$@"; }
 # The sampler (a subshell) finds each host's current pid in $TMP/pidI.
 soak_start() { host_start "$1" && echo "${PID[$1]}" >"$TMP/pid$1"; }
 watch_start() { hctl "$1" --json watch >>"$TMP/watch$1" 2>>"$TMP/watch$1.err" & WATCH[$1]=$!; }

@@ -77,7 +77,7 @@ wait_ms() { # TIMEOUT_MS CMD
 }
 wait_until() { wait_ms $(($1 * 1000)) "$2"; }
 field() { # I FIELD: one top-level field of host I's --json status ("" when it does not answer)
-	hctl "$1" --json status 2>/dev/null | tr -d ' \n' | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p"
+	host_status "$@"
 }
 # The daemons and the proxy run niced -10 (FAMFS_TEST_NICE) when root: ahead of
 # this script's own famfsctl/sampler processes on a busy box.

@@ -55,6 +55,13 @@ host_kill() { # I [SIGNAL]
 	return 0
 }
 
+# One top-level field of host I's --json status ("" when it does not answer).
+# The per-host list ("hosts") is cut off first: its entries repeat some keys.
+host_status() { # I FIELD
+	hctl "$1" --json status 2>/dev/null | tr -d ' \n' |
+		sed -n "s/,\"hosts\":.*//; s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p"
+}
+
 hctl() { # I ARGS...
 	local i=$1; shift
 	$CTL --socket "$TMP/h$i.sock" "$@"
