@@ -131,6 +131,7 @@ static int load_named(const char *dir, const char *name, struct fs_jobstate *js,
 		r = -EINVAL;		/* a NUL: not one of ours */
 	if (r) {
 		snprintf(err, errlen, "%s: %s", file, strerror(-r));
+		free(text);
 		return r;
 	}
 	r = fs_jobstate_parse(text, js, perr, sizeof(perr));
