@@ -26,14 +26,15 @@ expect 0 "bench-share runs on a 16 MiB data set" share env FAMFS_BENCH_SHARE_SIZ
 grep_file "$R/share.txt" '^# make bench-share, [0-9]{4}-[0-9]{2}-[0-9]{2} ' "report starts with the date and machine"
 grep_file "$R/share.txt" '^16 MiB data set \(1 extents\), host [123] -> host [123]' "report names the data set and hosts"
 grep_file "$R/share.txt" 'ratio copy time / handoff p50: TCP [0-9]+x, ext4 [0-9]+x' "report gives both ratios"
-# Every figure present and positive; the handoff is faster than the TCP copy.
-if awk '!/^#/ { n++; for (i = NF - 3; i <= NF; i++) if (!($i > 0)) bad = 1; if (!($(NF - 3) < $(NF - 1))) bad = 1 }
+# Every figure present and positive. The pipeline is checked, not speeds:
+# which way is faster is the benchmark's finding, never a test's assertion.
+if awk '!/^#/ { n++; for (i = NF - 3; i <= NF; i++) if (!($i > 0)) bad = 1 }
 	END { exit !(n == 1 && !bad) }' "$R/share.dat" 2>/dev/null; then
-	ok "share.dat: one row, four positive times, handoff below the TCP copy"
+	ok "share.dat: one row, four positive times"
 else
 	bad "share.dat: $(cat "$R/share.dat" 2>/dev/null)"
 fi
-if command -v gnuplot >/dev/null; then
+if command -v gnuplot >/dev/null || { bad "gnuplot not installed (make deps-check): no plot checks"; false; }; then
 	if [ "$(head -c 4 "$R/share.png" 2>/dev/null | od -An -c | tr -d ' ')" = "211PNG" ]; then
 		ok "share.png is a PNG"
 	else
@@ -42,8 +43,6 @@ if command -v gnuplot >/dev/null; then
 	printf '# m f e\ncold_seq 0.9 0.8\nread-bw 1.0 0.7\n' > "$R/vm.dat"
 	expect 0 "vm plot from a .dat" env FAMFS_BENCH_RESULTS=$R bash bench/plot.sh vm
 	[ -s "$R/vm.png" ] && ok "vm.png written" || bad "vm.png not written"
-else
-	echo "SKIP: gnuplot not installed (make deps-bench): no plot checks"
 fi
 
 # The ext4 copy arrives intact: --verify accepts the pattern, refuses a flipped byte.

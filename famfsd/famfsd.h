@@ -89,6 +89,8 @@ bool famfsd_grant_lost(const struct famfsd *d, uint64_t ino, uint64_t epoch);
 size_t famfsd_hostlease_n_lost(const struct famfsd *d);
 
 uint64_t famfsd_now_ms(void);
+/* CLOCK_MONOTONIC in microseconds: durations fed to histograms (sub-millisecond handoffs). */
+uint64_t famfsd_now_us(void);
 
 /* Catch up with the log (a follower after a push or a forwarded commit). */
 int famfsd_replay(struct famfsd *d);

@@ -22,8 +22,9 @@
 #include <unistd.h>
 
 /* Handoff latency buckets, seconds: a handoff is a few RPCs and commits, plus any --wait. */
-static const double handoff_bounds[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-					  0.5, 1, 2.5, 5, 10, 30, 60, 300 };
+static const double handoff_bounds[] = { 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+					  0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+					  30, 60, 300 };
 
 #define HTTP_TIMEOUT_S		10
 #define HTTP_MAX_HEADERS	8192
@@ -35,14 +36,14 @@ void famfsd_metrics_init(struct famfsd_metrics *m)
 			 sizeof(handoff_bounds) / sizeof(handoff_bounds[0]));
 }
 
-void famfsd_metrics_handoff(struct famfsd_metrics *m, bool ok, uint64_t ms)
+void famfsd_metrics_handoff(struct famfsd_metrics *m, bool ok, uint64_t us)
 {
 	if (!ok) {
 		m->handoffs_failed++;
 		return;
 	}
 	m->handoffs_ok++;
-	famfsd_hist_observe(&m->handoff_seconds, (double)ms / 1000.0);
+	famfsd_hist_observe(&m->handoff_seconds, (double)us / 1e6);
 }
 
 /* ---- the families ---- */

@@ -59,7 +59,7 @@ struct handoff {
 	char path[PATH_MAX];
 	uint32_t from, to;
 	uint64_t from_epoch;
-	uint64_t start_ms;		/* for the handoff latency metric */
+	uint64_t start_us;		/* for the handoff latency metric */
 	uint32_t wait_ms;
 	bool force;
 	bool peer_pending;		/* a peer call's callback will come back to it */
@@ -1151,7 +1151,7 @@ static void handoff_reply(struct handoff *h, int status, const char *fmt, ...)
 {
 	struct famfsd *d = h->d;
 
-	famfsd_metrics_handoff(&d->metrics, status == FAM_RPC_OK, famfsd_now_ms() - h->start_ms);
+	famfsd_metrics_handoff(&d->metrics, status == FAM_RPC_OK, famfsd_now_us() - h->start_us);
 	if (status == FAM_RPC_OK) {
 		reply_owners(d, h->call, h->path, h->warning[0] ? h->warning : NULL, h->to);
 	} else {
@@ -1492,7 +1492,7 @@ static void h_handoff(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 	h->from_epoch = g->grant_epoch;
 	h->wait_ms = m->wait_ms;
 	h->force = m->force;
-	h->start_ms = famfsd_now_ms();
+	h->start_us = famfsd_now_us();
 	h->next = d->own->handoffs;
 	d->own->handoffs = h;
 	famfsd_logf(&d->log, LOG_NOTICE, "%s: handoff host %u -> host %u (wait %u ms%s)",

@@ -83,7 +83,7 @@ grep_out 'INVALID_ARGUMENT' "INVALID_ARGUMENT for PATH_MAX"
 expect 1 "ENOSPC" ctl creat --size 1T /huge
 grep_out 'RESOURCE_EXHAUSTED.*No space' "RESOURCE_EXHAUSTED names ENOSPC"
 expect 2 "cp without a famfs: side is a usage error" ctl cp "$TMP/blob" "$TMP/x"
-if id nobody >/dev/null 2>&1; then
+if id nobody >/dev/null 2>&1 || { bad "no user nobody for the unprivileged-client checks"; false; }; then
 	expect 1 "an unprivileged user may not mutate" runuser -u nobody -- $CTL --socket "$SOCK" mkdir /nobody
 	grep_out 'PERMISSION_DENIED' "PERMISSION_DENIED"
 	expect 0 "an unprivileged user may read status" runuser -u nobody -- $CTL --socket "$SOCK" status
@@ -154,7 +154,7 @@ kill -TERM "$pid"; wait "$pid"; pid=
 sleep 0.2
 grep -q '^STOPPING=1' "$TMP/notify.log" && ok "sd_notify STOPPING=1 on SIGTERM" || bad "no STOPPING=1"
 kill "$listener" 2>/dev/null; wait "$listener" 2>/dev/null
-if command -v systemd-socket-activate >/dev/null; then
+if command -v systemd-socket-activate >/dev/null || { bad "systemd-socket-activate not found (Debian package systemd: make deps-check)"; false; }; then
 	systemd-socket-activate -l "$TMP/act.sock" $D --device "$DEV" --mode user --socket "$TMP/act.sock" 2>>"$TMP/famfsd.log" &
 	pid=$!
 	for _ in $(seq 1 100); do [ -S "$TMP/act.sock" ] && break; sleep 0.05; done

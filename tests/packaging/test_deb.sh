@@ -18,7 +18,7 @@
 #     installed into /lib/modules and nothing is loaded);
 #  5. `make install-dkms` (what make install runs): add, build and install
 #     into private dkms, source and install trees, without depmod.
-# Needs root (dpkg --root and chroot); says SKIP otherwise.
+# Needs root (dpkg --root and chroot); otherwise a skipped check (scripts/skip.sh).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${B:-build}
@@ -27,7 +27,7 @@ case $out in /*) ;; *) out=$top/$out ;; esac
 . "$top/tests/packaging/lib.sh"
 
 if [ "$(id -u)" != 0 ]; then
-	echo "check-deb: SKIP: needs root (dpkg --root and chroot)"; exit 0
+	bash "$top/scripts/skip.sh" check-deb "needs root (dpkg --root and chroot)"; exit
 fi
 arch=$(dpkg --print-architecture)
 tools=$out/famfs-tools_${version}_$arch.deb
@@ -159,7 +159,7 @@ link_client "$tmp/dev"
 echo "check-deb: 4. famfs-dkms builds famfs.ko with dkms"
 kver=$(basename "$(dirname "$(ls -d /lib/modules/6.1.0-*-amd64/build 2>/dev/null | sort | tail -n 1)")")
 if ! command -v dkms >/dev/null || [ -z "$kver" ] || [ "$kver" = . ]; then
-	echo "  SKIP dkms build: needs dkms and linux-headers-amd64 (make deps-deb deps-vm)"
+	fail "dkms build: needs dkms and linux-headers-amd64 (make deps-deb)"
 else
 	dpkg-deb -x "$dkmsdeb" "$tmp/dkms-pkg"
 	mkdir -p "$tmp/dkms-tree" "$tmp/dkms-inst"
@@ -180,7 +180,7 @@ fi
 
 echo "check-deb: 5. make install's DKMS path (add, build, install) in a private tree"
 if [ -z "${dkms_ok:-}" ]; then
-	echo "  SKIP: as in 4."
+	fail "make install-dkms not tried: the dkms build of 4. failed"
 else
 	src=$tmp/mi-src
 	mkdir -p "$src" "$tmp/mi-tree" "$tmp/mi-inst/$kver"

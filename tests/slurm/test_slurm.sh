@@ -8,12 +8,17 @@
 # bytes in place on n2), a job waiting for a conflicting grant, a job held
 # with the reason, two jobs sharing a read-only grant, release at the end,
 # a read-write data set handed off from job to job.
-# Prints "slurm: N passed, N failed", or SKIP with the reason.
+# Prints "slurm: N passed, N failed". Without root or Slurm installed it reports
+# a skipped check (scripts/skip.sh: a skip is not a pass); a munged, slurmctld
+# or slurmd that does not start is a failure.
 set -u
 B=${B:-build}
 ROOT=$(pwd)
 BIN=$ROOT/$B
-skip() { echo "SKIP: $1"; echo "slurm: ${pass:-0} passed, ${fail:-0} failed"; [ "${fail:-0}" = 0 ]; exit; }
+skip() {
+	bash scripts/skip.sh check-slurm "$1" || fail=$((${fail:-0} + 1))
+	echo "slurm: ${pass:-0} passed, ${fail:-0} failed"; [ "${fail:-0}" = 0 ]; exit
+}
 [ "$(id -u)" = 0 ] || skip "needs root (munged, slurmd and a throw-away job user)"
 no_slurm=
 for c in slurmctld slurmd sbatch scontrol squeue scancel sinfo /usr/sbin/munged; do
@@ -56,8 +61,8 @@ grants() { hctl "$1" owners "$2" | grants_of; }
 bb() { "$BIN/famfs-slurm-bb" --config "$TMP/famfs-slurm.conf" "$@"; }
 
 # ---- the famfs cluster and the hooks' configuration ----
-useradd -M -N -s /bin/bash "$JOBUSER" 2>/dev/null && made_user=1 || skip "cannot add a job user (useradd)"
-groupadd -f "$JOBUSER" && usermod -g "$JOBUSER" "$JOBUSER" || skip "cannot give the job user a group"
+useradd -M -N -s /bin/bash "$JOBUSER" 2>/dev/null && made_user=1 || { bad "cannot add a job user (useradd)"; finish; }
+groupadd -f "$JOBUSER" && usermod -g "$JOBUSER" "$JOBUSER" || { bad "cannot give the job user a group"; finish; }
 cluster_setup 3 600 || { bad "famfs cluster setup"; finish; }
 # The job user writes through famfsd (admin_group) and maps the fabric file.
 for i in 1 2 3; do sed -i "s|^socket = .*|&\nadmin_group = $JOBUSER|" "$TMP/h$i.conf"; done
@@ -133,14 +138,14 @@ hctl 2 release /ex/d >/dev/null
 
 # ---- Slurm ----
 if [ -n "$no_slurm" ]; then
-	echo "SKIP: the Slurm part: $no_slurm"
+	bash scripts/skip.sh check-slurm "the Slurm part: $no_slurm" || fail=$((fail + 1))
 	finish
 fi
-munge_start || skip "munged did not start: $(cat "$ST/munge/start.err" 2>/dev/null | head -1)"
+munge_start || { bad "munged did not start: $(head -1 "$ST/munge/start.err" 2>/dev/null)"; finish; }
 slurm_write_conf "BurstBufferType=burst_buffer/lua"
 sed -e "s#@FAMFS_SLURM_BB@#$BIN/famfs-slurm-bb#" -e "s#@FAMFS_SLURM_CONF@#$TMP/famfs-slurm.conf#" \
 	slurm/burst_buffer.lua >"$ST/etc/burst_buffer.lua"
-slurm_start || { echo "--- start.err"; cat "$ST/log/start.err" 2>/dev/null; skip "slurmctld/slurmd did not start (see above)"; }
+slurm_start || { echo "--- start.err"; cat "$ST/log/start.err" 2>/dev/null; bad "slurmctld/slurmd did not start (see above)"; finish; }
 ok "munged, slurmctld, slurmd n1 and n2 up"
 mkdir -p "$ST/out" && chown "$JOBUSER" "$ST/out"
 head -c 2500000 /dev/urandom >"$TMP/blob" && chmod 0644 "$TMP/blob"

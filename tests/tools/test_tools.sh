@@ -30,7 +30,7 @@ expect 8 "mkfs refuses to overwrite famfs" $MKFS "$DEV"
 grep_out 'already holds famfs.*--force' "mkfs names the reason and --force"
 expect 0 "mkfs --force overwrites" $MKFS --force "$DEV"
 truncate -s 64M "$DEV.ext4"; mkfs.ext4 -q -F "$DEV.ext4" 2>/dev/null
-if [ -s "$DEV.ext4" ] && command -v mkfs.ext4 >/dev/null; then
+if [ -s "$DEV.ext4" ] && command -v mkfs.ext4 >/dev/null || { bad "mkfs.ext4 (e2fsprogs) could not make $DEV.ext4"; false; }; then
 	expect 8 "mkfs refuses a device with another file system" $MKFS "$DEV.ext4"
 	grep_out 'ext4 signature' "mkfs names the foreign signature"
 	expect 0 "mkfs --force overwrites the foreign signature" $MKFS --force "$DEV.ext4"
