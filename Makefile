@@ -114,3 +114,9 @@ install: all man install-dkms $(CLIENT_DIST_LIB) $(B)/dist/famfs-client.pc
 clean:
 	rm -rf build build-san build-fuzz
 	-$(MAKE) -s -C kernel clean >/dev/null 2>&1 || true
+
+# The README's two commands as the first command in fresh debootstrap roots (slow;
+# not part of make check). scripts/check-fresh.sh says what it does.
+.PHONY: check-fresh
+check-fresh:
+	@bash scripts/check-fresh.sh
