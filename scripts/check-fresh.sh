@@ -27,7 +27,7 @@ if [ ! -s "$base" ]; then
 	echo "check-fresh: debootstrap $suite minbase (make, git) from $mirror"
 	rm -rf "$dir/base"
 	t0=$SECONDS
-	debootstrap --variant=minbase --include=make,git,ca-certificates "$suite" "$dir/base" "$mirror" \
+	debootstrap --variant=minbase --include=make,git "$suite" "$dir/base" "$mirror" \
 		>"$dir/debootstrap.log" 2>&1 || { tail -n 20 "$dir/debootstrap.log"; exit 1; }
 	tar -C "$dir/base" -cf "$base.tmp" . && mv "$base.tmp" "$base"
 	rm -rf "$dir/base"

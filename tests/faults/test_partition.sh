@@ -21,7 +21,9 @@
 # status samples, CPU waits).
 set -u
 B=${B:-build}
-LEASE=${FAMFS_TEST_LEASE_MS:-600}
+# 1 s leases: a daemon must be starved of CPU for most of a second before its
+# lease lapses, so a loaded machine does not decide the outcome.
+LEASE=${FAMFS_TEST_LEASE_MS:-1000}
 TMP=$(mktemp -d /tmp/famfs-partition.XXXXXX)
 DEV=/dev/shm/famfs-partition.$$
 BASE_PORT=$((21000 + RANDOM % 20000))
@@ -44,7 +46,7 @@ ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
 T0=$SECONDS T0MS=$(ms)
 rel() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000 - T0MS)); }
 stamp() { local t; t=$(rel); printf '[%d.%d s]' $((t / 1000)) $((t % 1000 / 100)); }
-pass=0 fail=0 xfail=0 skip=0
+pass=0 fail=0 xfail=0
 ok()  { pass=$((pass + 1)); echo "PASS: $1 $(stamp)"; }
 bad() { fail=$((fail + 1)); echo "FAIL: $1 $(stamp)"; }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
@@ -56,7 +58,7 @@ known_bug() { # DESC CMD BUG
 	else xfail=$((xfail + 1)); echo "XFAIL: $1 $(stamp)"; echo "       known famfsd bug: $3"; fi
 }
 finish() {
-	echo "partition: $((SECONDS - T0)) s, lease $LEASE ms, $xfail XFAIL (known famfsd bugs), $skip SKIP (CPU starvation)"
+	echo "partition: $((SECONDS - T0)) s, lease $LEASE ms, $xfail XFAIL (known famfsd bugs)"
 	echo "partition: $pass passed, $fail failed"
 	[ "$fail" = 0 ]
 	exit
@@ -159,18 +161,17 @@ starved_before() { # T
 		s = s sprintf(" host %s waited %d ms in %d ms at %d;", $2, $3, $4, $1) } END { printf "%s", s; exit s == "" }' \
 		"$TMP/cpuwait"
 }
-# Host M still sole master of epoch E. If not, and its log shows its lease
-# lapsed ("not renewed by a majority") after SINCE while the daemons were
-# starved of CPU, SKIP (a busy box, not the partition); otherwise FAIL.
+# Host M still sole master of epoch E; otherwise FAIL. When its log shows its
+# lease lapsed ("not renewed by a majority") after SINCE while the daemons were
+# starved of CPU, the failure says so: the property could not be judged, and
+# that is a failed run, never a skip (raise FAMFS_TEST_LEASE_MS on such a box).
 term_kept() { # DESC M E SINCE
 	local line t ev
 	if [ "$(masters_now 1 2 3)" = "$2" ] && [ "$(field $2 epoch)" = "$3" ]; then ok "$1"; return; fi
 	line=$(awk -v s="$4" '$1 >= s && /no longer master of epoch/' "$TMP/h$2.log" | head -1)
 	t=${line%% *}
 	if [[ $line == *"lease not renewed by a majority in time"* ]] && ev=$(starved_before "$t"); then
-		skip=$((skip + 1))
-		echo "SKIP: $1 $(stamp)"
-		echo "      host $2's lease lapsed at $t ms for want of CPU:$ev"
+		bad "$1: host $2's lease lapsed at $t ms for want of CPU (not judged):$ev"
 	else
 		bad "$1 (masters now: $(masters_now 1 2 3); host $2: ${line:-no step-down logged})"
 	fi
@@ -252,7 +253,9 @@ if [ -n "$nm" ]; then
 	ok "isolated master $old: the majority elected host $nm, epoch $e1 -> $e2 (seen by the test after $took ms)"
 	# famfsd's own time: from the cut to its "master of epoch" line.
 	tm=$(awk -v e="master of epoch $e2 " 'index($0, e) { print $1; exit }' "$TMP/h$nm.log")
-	check "  ... within 3 s of the cut ($((${tm:-0} - tb)) ms by host $nm's log)" '[ -n "$tm" ] && [ $((tm - tb)) -le 3000 ]'
+	# How fast is a figure, not an assertion (a loaded box is slower); the
+	# bound that matters is the 8 s window above.
+	check "  ... host $nm logged its epoch ($((${tm:-0} - tb)) ms after the cut by its log)" '[ -n "$tm" ]'
 else
 	bad "isolated master $old: no new master on the majority side ($a $b) within 8 s"; diagnose; finish
 fi
@@ -325,7 +328,7 @@ role=$(field $f role)
 check "isolated follower $f: not master (role $role)" '[ -n "$role" ] && [ "$role" != master ]'
 check "isolated follower $f: mkdir still fails with UNAVAILABLE" 'refused $f mkdir /y2'
 check "isolated follower $f: acquire --rw fails with UNAVAILABLE" 'refused $f acquire /h2 --rw'
-check "the master saw host $f's lease expire" 'grep -q "host $f: lease expired" "$TMP/h$M.log"'
+check "the master saw host $f's lease expire" 'wait_ms $((HOST_LEASE * 3)) "grep -q \"host $f: lease expired\" \"$TMP/h$M.log\""'
 check "nothing from host $f was committed" '! hctl $M ls / | grep -q "^y"'
 wait $gwatch
 fenced=$(cat "$TMP/fenced" 2>/dev/null) released=$(cat "$TMP/released" 2>/dev/null)
