@@ -24,19 +24,6 @@
 #include <unistd.h>
 
 
-uint64_t famfsd_now_ms(void)
-{
-	return famfsd_now_us() / 1000;
-}
-
-uint64_t famfsd_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static void usage(FILE *out)
 {
 	fprintf(out,

@@ -44,15 +44,6 @@ static void quiet(void *arg, int level, const char *msg)
 {
 }
 
-/* famfsd's clock lives in main.c, which is not linked here: the harness provides it. */
-uint64_t famfsd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void mkfs(void);
 
 static void cleanup(void)
