@@ -286,7 +286,7 @@ for run in $(seq 1 "$RUNS"); do
 	[ "$kind" = kill_checkpoint ] && { fill_log || bad "could not fill the log"; }
 	head0=$(field "$M" head_seq)
 	python3 tests/faults/workload.py --ctl "$CTL" --tmp "$TMP" --hosts 1,2,3 --prefix /f/r$run \
-		--datasets "${DATASETS// /,}" --seconds 600 --seed "$rseed" --history "$HIST" \
+		--datasets "${DATASETS// /,}" --seconds 600 --seed "$rseed" --history "$HIST" --max-owner-ops 350 \
 		--acked "$TMP/r$run.acked" --deleted "$TMP/r$run.deleted" --errors "$TMP/r$run.errors" \
 		--stop-file "$TMP/r$run.stop" --ready-file "$TMP/r$run.ready" --call-timeout 20 >"$TMP/r$run.wl" 2>&1 &
 	wl=$!
