@@ -57,10 +57,11 @@ bench-slurm: all
 bench-share: all $(B)/bench/bench_handoff deps-bench
 	@B=$(B) bash bench/bench_share.sh
 
-# check-bench: short form of the pipeline (bench-share on 16 MiB, plots, bad input).
+# check-bench: short form of the pipeline (bench-share, bench-cluster on 16 MiB, bench-rpc
+# with few messages, report formats, plots, bad input); never speeds.
 .PHONY: check-bench
 CHECK_TARGETS += check-bench
-check-bench: all $(B)/bench/bench_handoff deps-bench
+check-bench: all $(B)/bench/bench_handoff $(B)/bench/bench_rpc deps-bench
 	@B=$(B) bash bench/test_bench.sh
 
 # bench-metadata and bench-scale: creates/s from several hosts at once,

@@ -25,3 +25,14 @@ bench_plot() {
 		{ echo "bench: gnuplot failed on $gp" >&2; return 1; }
 	echo "plot: $RESULTS/$1.png"
 }
+
+# famfsd_cache_log LOGFILE...: what the famfsd logs say the handoffs did to
+# the CPU caches (famfsd logs "N bytes flushed" per revoke and "N bytes
+# invalidated" per grant, at level notice): one line of evidence for the
+# report, next to bench_handoff's statement of what the backend does.
+famfsd_cache_log() {
+	cat "$@" 2>/dev/null | awk '
+		/access revoked on this host \(/ { r++; for (i = 1; i < NF; i++) if ($(i + 1) == "bytes" && $(i + 2) ~ /^flushed/) { v = $i; sub(/^\(/, "", v); f += v } }
+		/ granted .* here \(epoch / { g++; for (i = 1; i < NF; i++) if ($(i + 1) == "bytes" && $(i + 2) == "invalidated") inv += $i }
+		END { printf "famfsd logs of this run: %d revokes, %.0f bytes flushed; %d grants, %.0f bytes invalidated\n", r, f, g, inv }'
+}

@@ -1,13 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * bench-rpc: calls through a running famfsd, each next to a raw ping-pong
- * over the same transport without RPC framing, measured in the same run.
+ * bench-rpc: calls through a running famfsd, each next to a raw exchange of
+ * messages over the same transport without RPC framing, measured in the same
+ * run, interleaved in rounds of ABBA order (round 1: raw then famfsd, round
+ * 2: famfsd then raw, ...); every rate is the median of the rounds, printed
+ * with their min and max.
  *
  *   bench_rpc SOCKET [TLS_ADDR CERT KEY CA]
+ *   FAMFS_BENCH_RPC_ROUNDS=3 (1-9)   FAMFS_BENCH_RPC_SCALE=1 (divides the
+ *   message counts, for short runs)
  *
- * Raw baselines: a forked echo server on a UNIX socket (and on TLS 1.3
- * over loopback) answers fixed 64-byte messages; one at a time, and 64 in
- * flight. Prints rates and ratios; asserts nothing.
+ * Raw baselines: a forked echo process on a UNIX socket (and on TLS 1.3
+ * over loopback) sends back fixed 64-byte messages. It pipelines the way
+ * famfsd's libevent loop does: one read (SSL_read) of whatever arrived, one
+ * write (SSL_write: one TLS record) of the replies to every complete message
+ * in it. The client keeps 1 or 64 messages in flight the same way: one read
+ * of whatever replies arrived, one write of as many new messages. With 1 in
+ * flight this is a ping-pong. Prints rates and ratios; asserts nothing.
  */
 #include "rpc.h"
 #include "famfs.pb-c.h"
@@ -15,6 +24,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <signal.h>
@@ -29,6 +39,8 @@
 
 #define MSG 64
 #define WINDOW 64
+#define MAX_ROUNDS 9
+#define IOBUF 16384
 
 static double now(void)
 {
@@ -38,6 +50,32 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Rates of one figure over the rounds. */
+struct rates {
+	double v[MAX_ROUNDS];
+	int n;
+};
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Percentile p of the rounds (0 min, 50 median, 100 max). */
+static double q(struct rates *r, int p)
+{
+	int i = (r->n * p) / 100;
+
+	if (!r->n)
+		return 0;
+	qsort(r->v, (size_t)r->n, sizeof(double), cmp);
+	if (p == 50 && r->n % 2 == 0)
+		return (r->v[i - 1] + r->v[i]) / 2;
+	return r->v[i < r->n ? i : r->n - 1];
+}
+
 /* ---- raw baselines ---- */
 
 struct io {
@@ -45,132 +83,203 @@ struct io {
 	SSL *ssl;
 };
 
-static int io_read(struct io *io, void *buf, int len)
+/* One read or SSL_read of what has arrived (up to len): bytes, or -EIO. */
+static int io_read_some(struct io *io, void *buf, int len)
 {
-	int got = 0;
+	int r = io->ssl ? SSL_read(io->ssl, buf, len) : (int)read(io->fd, buf, (size_t)len);
 
-	while (got < len) {
-		int r = io->ssl ? SSL_read(io->ssl, (char *)buf + got, len - got)
-				: (int)read(io->fd, (char *)buf + got, (size_t)(len - got));
+	return r > 0 ? r : -EIO;
+}
+
+/* One write or SSL_write of len bytes (a loop only if the kernel takes less). */
+static int io_write(struct io *io, const void *buf, int len)
+{
+	while (len > 0) {
+		int r = io->ssl ? SSL_write(io->ssl, buf, len) : (int)write(io->fd, buf, (size_t)len);
 
 		if (r <= 0)
-			return -1;
-		got += r;
+			return -EIO;
+		buf = (const char *)buf + r;
+		len -= r;
 	}
 	return 0;
 }
 
-static int io_write(struct io *io, const void *buf, int len)
-{
-	int r = io->ssl ? SSL_write(io->ssl, buf, len) : (int)write(io->fd, buf, (size_t)len);
-
-	return r == len ? 0 : -1;
-}
-
+/* The echo: per read, one write of the complete messages in it; the rest waits. */
 static void echo_loop(struct io *io)
 {
-	char buf[MSG];
+	char buf[IOBUF + MSG];
+	int have = 0;
 
-	while (!io_read(io, buf, MSG))
-		if (io_write(io, buf, MSG))
+	for (;;) {
+		int r = io_read_some(io, buf + have, IOBUF), whole;
+
+		if (r < 0)
 			break;
+		have += r;
+		whole = have - have % MSG;
+		if (whole && io_write(io, buf, whole))
+			break;
+		memmove(buf, buf + whole, (size_t)(have - whole));
+		have -= whole;
+	}
 }
 
-static double raw_run(struct io *io, long n, int window)
+/* n messages with window in flight; *rate in messages per second. */
+static int raw_run(struct io *io, long n, int window, double *rate)
 {
-	char buf[MSG * WINDOW] = { 0 };
+	static char out[MSG * WINDOW], in[IOBUF];
+	long sent = window < n ? window : n, got = 0;
 	double t0 = now();
 
-	for (long i = 0; i < n; i += window) {
-		if (io_write(io, buf, MSG * window) || io_read(io, buf, MSG * window))
-			return -1;
+	if (io_write(io, out, (int)sent * MSG))
+		return -EIO;
+	while (got < n * MSG) {
+		int r = io_read_some(io, in, sizeof(in));
+		long more;
+
+		if (r < 0)
+			return r;
+		got += r;
+		more = (got / MSG + window < n ? got / MSG + window : n) - sent;
+		if (more > 0 && io_write(io, out, (int)more * MSG))
+			return -EIO;
+		sent += more > 0 ? more : 0;
 	}
-	return n / (now() - t0);
+	*rate = n / (now() - t0);
+	return 0;
 }
 
-static pid_t unix_echo(const char *path)
+static int unix_echo(const char *path, pid_t *pid)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	int l = socket(AF_UNIX, SOCK_STREAM, 0);
-	pid_t pid;
 
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
 	unlink(path);
-	if (bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 4))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 4)) {
+		fprintf(stderr, "bench_rpc: echo socket %s: %s\n", path, strerror(errno));
+		if (l >= 0)
+			close(l);
+		return -errno;
+	}
+	*pid = fork();
+	if (*pid == 0) {
 		struct io io = { .fd = accept(l, NULL, NULL) };
 
 		echo_loop(&io);
 		_exit(0);
 	}
 	close(l);
-	return pid;
+	return *pid < 0 ? -errno : 0;
 }
 
-static int unix_dial(const char *path)
+/* Raw UNIX-socket rates with 1 and WINDOW in flight. */
+static int raw_unix(long n1, long n64, double *raw1, double *raw64)
 {
+	char path[] = "/tmp/famfs-bench-echo.XXXXXX";
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct io io = { .fd = -1 };
+	pid_t pid = -1;
+	int fd, err;
 
+	fd = mkstemp(path);	/* a unique name; the socket replaces the file */
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	err = unix_echo(path, &pid);
+	if (err)
+		goto cleanup;
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	return connect(fd, (struct sockaddr *)&a, sizeof(a)) ? -1 : fd;
+	io.fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (io.fd < 0 || connect(io.fd, (struct sockaddr *)&a, sizeof(a))) {
+		err = -errno;
+		fprintf(stderr, "bench_rpc: connecting to the echo at %s: %s\n", path, strerror(errno));
+		goto cleanup;
+	}
+	err = raw_run(&io, n1, 1, raw1) ?: raw_run(&io, n64, WINDOW, raw64);
+	if (err)
+		fprintf(stderr, "bench_rpc: raw exchange over the UNIX socket failed\n");
+cleanup:
+	if (io.fd >= 0)
+		close(io.fd);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	unlink(path);
+	return err;
 }
 
 static SSL_CTX *raw_ctx(bool server, const char *cert, const char *key, const char *ca)
 {
 	SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
 
+	if (!ctx)
+		return NULL;
 	SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)
+	    SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1) {
+		SSL_CTX_free(ctx);
 		return NULL;
+	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	return ctx;
 }
 
-static double raw_tls(const char *cert, const char *key, const char *ca, int window, long n)
+/* Raw TLS rates with 1 and WINDOW in flight (a new connection; handshake untimed). */
+static int raw_tls(const char *cert, const char *key, const char *ca, long n1, long n64,
+		   double *raw1, double *raw64)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t alen = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	int l = socket(AF_INET, SOCK_STREAM, 0), one = 1, err = -EIO;
 	SSL_CTX *sctx = raw_ctx(true, cert, key, ca), *cctx = raw_ctx(false, cert, key, ca);
-	struct io io = { 0 };
-	double rate;
-	pid_t pid;
+	struct io io = { .fd = -1 };
+	pid_t pid = -1;
 
-	if (!sctx || !cctx || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 4) ||
-	    getsockname(l, (struct sockaddr *)&a, &alen))
-		return -1;
+	if (!sctx || !cctx || l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 4) ||
+	    getsockname(l, (struct sockaddr *)&a, &alen)) {
+		fprintf(stderr, "bench_rpc: raw TLS set-up (certificates %s, %s)\n", cert, key);
+		goto cleanup;
+	}
 	pid = fork();
 	if (pid == 0) {
 		struct io s = { .fd = accept(l, NULL, NULL) };
 
-		setsockopt(s.fd, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof(one));
+		setsockopt(s.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		s.ssl = SSL_new(sctx);
 		SSL_set_fd(s.ssl, s.fd);
 		if (SSL_accept(s.ssl) == 1)
 			echo_loop(&s);
 		_exit(0);
 	}
-	close(l);
 	io.fd = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(io.fd, IPPROTO_TCP, 1, &one, sizeof(one));
+	if (pid < 0 || io.fd < 0)
+		goto cleanup;
+	setsockopt(io.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(io.fd, (struct sockaddr *)&a, sizeof(a)))
-		return -1;
+		goto cleanup;
 	io.ssl = SSL_new(cctx);
 	SSL_set_fd(io.ssl, io.fd);
-	if (SSL_connect(io.ssl) != 1)
-		return -1;
-	rate = raw_run(&io, n, window);
-	SSL_free(io.ssl);
-	close(io.fd);
-	waitpid(pid, NULL, 0);
+	if (SSL_connect(io.ssl) != 1) {
+		fprintf(stderr, "bench_rpc: raw TLS handshake failed\n");
+		goto cleanup;
+	}
+	err = raw_run(&io, n1, 1, raw1) ?: raw_run(&io, n64, WINDOW, raw64);
+	if (err)
+		fprintf(stderr, "bench_rpc: raw exchange over TLS failed\n");
+cleanup:
+	if (io.ssl)
+		SSL_free(io.ssl);
+	if (io.fd >= 0)
+		close(io.fd);
+	if (l >= 0)
+		close(l);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
 	SSL_CTX_free(sctx);
 	SSL_CTX_free(cctx);
-	return rate;
+	return err;
 }
 
 /* ---- RPC through famfsd ---- */
@@ -209,7 +318,8 @@ static void on_done(int status, const char *msg, const uint8_t *payload, size_t 
 		issue(p);
 }
 
-static double rpc_run(struct pipe_state *p, long n, int window)
+/* n calls of p->method with window in flight; *rate in calls per second. */
+static int rpc_run(struct pipe_state *p, long n, int window, double *rate)
 {
 	double t0 = now();
 
@@ -218,7 +328,12 @@ static double rpc_run(struct pipe_state *p, long n, int window)
 	for (int i = 0; i < window && p->issued < n; i++)
 		issue(p);
 	event_base_dispatch(p->base);
-	return p->errors ? -1 : n / (now() - t0);
+	if (p->errors) {
+		fprintf(stderr, "bench_rpc: %d of %ld %s calls failed\n", p->errors, n, p->method);
+		return -EIO;
+	}
+	*rate = n / (now() - t0);
+	return 0;
 }
 
 static int make_create(struct pipe_state *p, long i)
@@ -237,52 +352,103 @@ static int make_create(struct pipe_state *p, long i)
 	return 0;
 }
 
-static void line(const char *what, double rate, double base)
+/* Null RPCs with 1 and WINDOW in flight. */
+static int pings(struct pipe_state *p, long n1, long n64, double *r1, double *r64)
 {
-	printf("%-46s %10.0f /s", what, rate);
+	p->method = "famfs.Ping";
+	p->make = NULL;
+	p->len = MSG - 20;	/* about the same bytes on the wire as the raw message */
+	memset(p->payload, 0, p->len);
+	return rpc_run(p, n1, 1, r1) ?: rpc_run(p, n64, WINDOW, r64);
+}
+
+static int creates(struct pipe_state *p, long n1, long n64, double *c1, double *c64)
+{
+	p->method = "famfs.Create";
+	p->make = make_create;
+	return rpc_run(p, n1, 1, c1) ?: rpc_run(p, n64, WINDOW, c64);
+}
+
+/* "WHAT  median /s  [min, max]  ratio of raw's median". */
+static void line(const char *what, struct rates *r, struct rates *raw)
+{
+	double med = q(r, 50), base = raw ? q(raw, 50) : 0;
+
+	printf("%-46s %10.0f /s  [min %.0f, max %.0f]", what, med, q(r, 0), q(r, 100));
 	if (base > 0)
-		printf("   ratio %.2f of raw (%.1f us vs %.1f us per round trip)", rate / base,
-		       1e6 / rate, 1e6 / base);
+		printf("   ratio %.2f of raw (%.1f us vs %.1f us per message)", med / base,
+		       1e6 / med, 1e6 / base);
 	printf("\n");
+}
+
+static long env_long(const char *name, long def, long max)
+{
+	const char *s = getenv(name);
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return def;
+	v = strtol(s, &end, 10);
+	if (*end || v < 1 || v > max) {
+		fprintf(stderr, "bench_rpc: %s='%s': a number from 1 to %ld\n", name, s, max);
+		return -1;
+	}
+	return v;
+}
+
+static void describe(const char *transport, int rounds)
+{
+	printf("%d rounds in ABBA order (raw, famfsd | famfsd, raw | ...); rates: median of the "
+	       "rounds [min, max]\n", rounds);
+	printf("raw baseline: a forked echo process over %s, 64-byte messages, no framing, protobuf "
+	       "or dispatch; echo and client each do one %s and one %s per batch of messages that "
+	       "arrived (famfsd's libevent loop does the same); 64 in flight: as many new messages "
+	       "sent as replies arrived\n", transport,
+	       strstr(transport, "TLS") ? "SSL_read" : "read()",
+	       strstr(transport, "TLS") ? "SSL_write (one record)" : "write()");
+	printf("famfsd figures: fam_rpc client (libevent) -> famfsd: framing, protobuf, dispatch, "
+	       "reply%s\n", strstr(transport, "TLS") ? "" :
+	       "; a create also appends a log record and commits it");
 }
 
 int main(int argc, char **argv)
 {
-	long n1 = 20000, n64 = 200000, nc = 50000;
+	long scale = env_long("FAMFS_BENCH_RPC_SCALE", 1, 100000);
+	long rounds = env_long("FAMFS_BENCH_RPC_ROUNDS", 3, MAX_ROUNDS);
+	long n1, n64, nc1, nc64;
 	struct event_base *base = event_base_new();
 	struct fam_rpc_opts o = { 0 };
-	struct fam_rpc *rpc = fam_rpc_new(base, &o);
-	struct pipe_state p = { .base = base, .method = "famfs.Ping" };
+	struct fam_rpc *rpc = base ? fam_rpc_new(base, &o) : NULL;
+	struct pipe_state p = { .base = base };
 	uint8_t payload[256] = { 0 };
-	char path[] = "/tmp/famfs-bench-echo.sock";
-	struct io io = { 0 };
-	double raw1, raw64, r1, r64, c1, c64;
-	pid_t pid;
-	int err;
+	struct rates raw1 = { 0 }, raw64 = { 0 }, r1 = { 0 }, r64 = { 0 }, c1 = { 0 }, c64 = { 0 };
+	SSL_CTX *ctx = NULL;
+	char errbuf[256];
+	int err = 0;
 
 	if (argc != 2 && argc != 6) {
 		fprintf(stderr, "usage: bench_rpc SOCKET [TLS_ADDR CERT KEY CA]\n");
 		return 2;
 	}
+	if (scale < 0 || rounds < 0)
+		return 2;
+	if (!rpc) {
+		fprintf(stderr, "bench_rpc: cannot set up libevent and the RPC layer\n");
+		return 1;
+	}
+	n1 = 6000 / scale + 1;
+	n64 = 60000 / scale + WINDOW;
+	nc1 = 3000 / scale + 1;
+	nc64 = 15000 / scale + WINDOW;
 	signal(SIGPIPE, SIG_IGN);
-	/* UNIX: raw ping-pong, then null RPCs and creates through famfsd. */
-	pid = unix_echo(path);
-	io.fd = unix_dial(path);
-	raw1 = raw_run(&io, n1, 1);
-	raw64 = raw_run(&io, n64, WINDOW);
-	close(io.fd);
-	waitpid(pid, NULL, 0);
-	unlink(path);
-
+	p.payload = payload;
 	p.conn = fam_rpc_connect_unix(rpc, argv[1], &err);
 	if (!p.conn) {
 		fprintf(stderr, "bench_rpc: cannot connect to %s: %s\n", argv[1], strerror(-err));
-		return 1;
+		err = err ? err : -EIO;
+		goto cleanup;
 	}
-	p.payload = payload;
-	p.len = MSG - 20;	/* about the same bytes on the wire as the raw message */
-	r1 = rpc_run(&p, n1, 1);
-	r64 = rpc_run(&p, n64, WINDOW);
 	{
 		Famfs__MkdirRequest m = FAMFS__MKDIR_REQUEST__INIT;
 		uint8_t buf[64];
@@ -293,47 +459,62 @@ int main(int argc, char **argv)
 		len = famfs__mkdir_request__pack(&m, buf);
 		fam_rpc_call_sync(p.conn, "famfs.Mkdir", buf, len, 5000, NULL, NULL, NULL);
 	}
-	p.method = "famfs.Create";
-	p.make = make_create;
-	c1 = rpc_run(&p, nc / 5, 1);
-	c64 = rpc_run(&p, nc, WINDOW);
-	printf("bench-rpc (UNIX socket %s)\n", argv[1]);
-	line("raw ping-pong, 1 in flight", raw1, 0);
-	line("raw ping-pong, 64 in flight", raw64, 0);
-	line("null RPC (famfs.Ping), 1 in flight", r1, raw1);
-	line("null RPC (famfs.Ping), 64 in flight", r64, raw64);
-	line("creates (famfs.Create), 1 in flight", c1, raw1);
-	line("creates (famfs.Create), 64 in flight", c64, raw64);
-	printf("goals: 1-in-flight latency <= 1.3x raw; >= 200k null RPC/s at 64; >= 20k creates/s\n");
+	/* UNIX: raw and famfsd (null RPCs, creates), alternating which goes first. */
+	for (int r = 0; r < rounds && !err; r++) {
+		for (int k = 0; k < 2 && !err; k++) {
+			if ((k == 0) == (r % 2 == 0))
+				err = raw_unix(n1, n64, &raw1.v[r], &raw64.v[r]);
+			else
+				err = pings(&p, n1, n64, &r1.v[r], &r64.v[r]) ?:
+				      creates(&p, nc1, nc64, &c1.v[r], &c64.v[r]);
+		}
+		raw1.n = raw64.n = r1.n = r64.n = c1.n = c64.n = r + 1;
+	}
 	fam_rpc_conn_close(p.conn);
+	if (err)
+		goto cleanup;
+	printf("bench-rpc (UNIX socket %s)\n", argv[1]);
+	describe("a UNIX socket", (int)rounds);
+	line("raw ping-pong, 1 in flight", &raw1, NULL);
+	line("raw ping-pong, 64 in flight", &raw64, NULL);
+	line("null RPC (famfs.Ping), 1 in flight", &r1, &raw1);
+	line("null RPC (famfs.Ping), 64 in flight", &r64, &raw64);
+	line("creates (famfs.Create), 1 in flight", &c1, &raw1);
+	line("creates (famfs.Create), 64 in flight", &c64, &raw64);
+	printf("goals: 1-in-flight latency <= 1.3x raw; >= 200k null RPC/s at 64; >= 20k creates/s\n");
 
 	if (argc == 6) {
-		SSL_CTX *ctx;
-		char errbuf[256];
-
-		raw1 = raw_tls(argv[3], argv[4], argv[5], 1, n1 / 2);
-		raw64 = raw_tls(argv[3], argv[4], argv[5], WINDOW, n64 / 2);
 		ctx = fam_rpc_tls_ctx(argv[3], argv[4], argv[5], false, errbuf, sizeof(errbuf));
 		p.conn = ctx ? fam_rpc_connect_tls(rpc, argv[2], ctx, &err) : NULL;
 		if (!p.conn) {
 			fprintf(stderr, "bench_rpc: TLS to %s failed: %s\n", argv[2],
 				ctx ? strerror(-err) : errbuf);
-			return 1;
+			err = -EIO;
+			goto cleanup;
 		}
-		p.method = "famfs.Ping";
-		p.make = NULL;
-		p.len = MSG - 20;
-		r1 = rpc_run(&p, n1 / 2, 1);
-		r64 = rpc_run(&p, n64 / 2, WINDOW);
-		printf("bench-rpc (mutual TLS 1.3 over TCP loopback %s)\n", argv[2]);
-		line("raw TLS ping-pong, 1 in flight", raw1, 0);
-		line("raw TLS ping-pong, 64 in flight", raw64, 0);
-		line("null RPC over TLS, 1 in flight", r1, raw1);
-		line("null RPC over TLS, 64 in flight", r64, raw64);
+		for (int r = 0; r < rounds && !err; r++) {
+			for (int k = 0; k < 2 && !err; k++) {
+				if ((k == 0) == (r % 2 == 0))
+					err = raw_tls(argv[3], argv[4], argv[5], n1 / 2 + 1, n64 / 2,
+						      &raw1.v[r], &raw64.v[r]);
+				else
+					err = pings(&p, n1 / 2 + 1, n64 / 2, &r1.v[r], &r64.v[r]);
+			}
+			raw1.n = raw64.n = r1.n = r64.n = r + 1;
+		}
 		fam_rpc_conn_close(p.conn);
-		SSL_CTX_free(ctx);
+		if (err)
+			goto cleanup;
+		printf("bench-rpc (mutual TLS 1.3 over TCP loopback %s)\n", argv[2]);
+		describe("mutual TLS 1.3 on TCP loopback", (int)rounds);
+		line("raw TLS ping-pong, 1 in flight", &raw1, NULL);
+		line("raw TLS ping-pong, 64 in flight", &raw64, NULL);
+		line("null RPC over TLS, 1 in flight", &r1, &raw1);
+		line("null RPC over TLS, 64 in flight", &r64, &raw64);
 	}
+cleanup:
+	SSL_CTX_free(ctx);
 	fam_rpc_free(rpc);
 	event_base_free(base);
-	return 0;
+	return err ? 1 : 0;
 }

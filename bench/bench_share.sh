@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
 # make bench-share: time to make a data set of 1 GiB and 8 GiB available on
-# another host, three ways, in one run (docs/benchmarks.md):
+# another host, in one run (docs/benchmarks.md):
 #   famfs     3 famfsd on loopback over one fabric file (user-space mode);
-#             host A fills the data set, hands it to host B; timed until B
-#             has mapped it and read its first word (p50/p99 of ROUNDS),
-#             and once until B has read every byte;
-#   TCP       host A's bytes (read from its mapping) copied over loopback
-#             into fresh memory of a receiving process;
-#   ext4      a shared ext4 image in /dev/shm (the fastest "shared disk"
-#             one machine has): A mounts it, writes the bytes, unmounts;
-#             B mounts it, reads them into its memory, unmounts. Kernel
-#             ext4 on a loop device when root can loop-mount, else e2fsprogs'
-#             debugfs write/dump (user space) on the same image.
-# Prints ratios copy time / handoff time; writes bench/results/share.txt,
-# share.dat and share.png.
+#             host A fills the data set, hands it to B; timed until B has
+#             mapped it and read its first word, and until B has read every
+#             byte. The report names the backend and whether famfsd's
+#             handoff included cache maintenance on it;
+#   baselines measured interleaved with the famfs figures, ROUNDS rounds in
+#             ABBA order, each from A's mapping of the same bytes: a TCP
+#             loopback copy into a receiving process's memory, cold (its
+#             page faults timed) and pre-faulted; a memcpy into pre-faulted
+#             memory (the physical limit of a copy); the cache walk of the
+#             data set (flush + invalidate) famfsd does on devdax;
+#   ext4      once, after the rounds: a shared ext4 image in /dev/shm (the
+#             fastest "shared disk" one machine has): A mounts it, writes
+#             the bytes, unmounts; B mounts it, reads them into its memory,
+#             unmounts. Kernel ext4 on a loop device when root can
+#             loop-mount, else e2fsprogs' debugfs write/dump (user space).
+# Prints min/median/max of each figure and ratios of medians copy time /
+# handoff time; writes bench/results/share.txt, share.dat and share.png.
 #   FAMFS_BENCH_SHARE_SIZES="1 8" (GiB, or MiB with an M: "64M")
-#   FAMFS_BENCH_SHARE_ROUNDS=20
-#   FAMFS_BENCH_SHARE_COPIES=3 (TCP copies of data sets <= 1 GiB; 1 above)
+#   FAMFS_BENCH_SHARE_ROUNDS=20 (handoffs timed per size, spread over the rounds)
+#   FAMFS_BENCH_SHARE_COPIES=3 (interleaved rounds, 1-9, for data sets <= 1 GiB; 1 above)
 #   FAMFS_BENCH_SHARE_IMGDIR=/dev/shm    FAMFS_BENCH_SHARE_EXT4=auto|loop|debugfs
 set -euo pipefail
 B=${B:-build}
@@ -110,8 +115,10 @@ one() {
 	hctl $a creat --size ${mb}M /share/data >/dev/null
 	hctl $a acquire /share/data --rw >/dev/null
 	echo "R hosts $a $b $m" > "$TMP/$g.r"
+	for i in 1 2 3; do : > "$TMP/h$i.log"; done
 	$B/bench/bench_handoff --share "$TMP/h$a.sock" "$TMP/h$b.sock" /share/data \
 		"$ROUNDS" "$copies" "$SRC" >> "$TMP/$g.r" || die "bench_handoff failed"
+	echo "R cache_log $(famfsd_cache_log "$TMP"/h[123].log)" >> "$TMP/$g.r"
 	cluster_stop_all
 	for i in 1 2 3; do PID[$i]=; rm -f "$TMP/h$i.sock"; done
 	rm -f "$DEV"
@@ -119,10 +126,15 @@ one() {
 		die "ext4 $EXT4 failed ($(cat "$TMP/debugfs.err" 2>/dev/null | tail -n 2))"
 }
 
-# The report: share.txt (text) and share.dat (plotted: ms per way and size).
+# The report: share.txt (text) and share.dat (plotted: median ms per way and size).
 r() { awk -v k="$2" '$1 == "R" && $2 == k { print $3; exit }' "$TMP/$1.r"; }
+rest() { awk -v k="$2" '$1 == "R" && $2 == k { $1 = $2 = ""; sub(/^  /, ""); print; exit }' "$TMP/$1.r"; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.3f", s * 1000 }'; }
-x() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0fx", a / b }'; }
+x() { awk -v a="$1" -v b="$2" 'BEGIN { r = a / b; printf (r < 10 ? "%.2fx" : "%.0fx"), r }'; }
+row() { # SIZE KEY WHAT: min, median, max in ms and the number of samples
+	printf '  %-62s %10s %10s %10s  (%s)\n' "$3" "$(ms $(r $1 $2_min))" "$(ms $(r $1 $2_med))" \
+		"$(ms $(r $1 $2_max))" "$(r $1 $2_n)"
+}
 report() { # SIZES done so far
 {
 	bench_header share
@@ -135,24 +147,43 @@ report() { # SIZES done so far
 			continue
 		fi
 		read -r _ _ a b m < <(grep '^R hosts' "$TMP/$g.r")
-		p50=$(r $g handoff_p50) tcp=$(r $g tcp) ew=$(r $g ext4_write) er=$(r $g ext4_read)
+		p50=$(r $g handoff_med) all=$(r $g read_all_med) cold=$(r $g tcp_cold_med)
+		warm=$(r $g tcp_warm_med) copy=$(r $g memcpy_med) walk=$(r $g walk_med)
+		ew=$(r $g ext4_write) er=$(r $g ext4_read)
 		e=$(awk -v a="$ew" -v b="$er" 'BEGIN { print a + b }')
 		echo "$(label $g) data set ($(r $g extents) extents), host $a -> host $b (master: host $m)"
-		printf '  %-58s p50 %10s ms  p99 %10s ms  (%s rounds)\n' \
-			"famfs handoff until B has mapped it and read a word" "$(ms $p50)" "$(ms $(r $g handoff_p99))" "$(r $g rounds)"
-		printf '  %-58s     %10s ms\n' "famfs handoff and B reads every byte" "$(ms $(r $g handoff_read_all))"
-		printf '  %-58s     %10s ms  (median of %s)\n' "TCP loopback copy into B's memory" "$(ms $tcp)" "$(r $g copies)"
-		printf '  %-58s     %10s ms  (write %s + read back %s)\n' "shared ext4 image: A writes, B reads back" \
-			"$(ms $e)" "$(ms $ew)" "$(ms $er)"
-		printf '  ratio copy time / handoff p50: TCP %s, ext4 %s; TCP / (handoff + read every byte): %s\n' \
-			"$(x $tcp $p50)" "$(x $e $p50)" "$(x $tcp $(r $g handoff_read_all))"
+		echo "  backend: $(rest $g backend)"
+		echo "  cache maintenance in the famfs handoff figures: $(r $g cache_walk | tr _ ' '): $(rest $g cache_why)"
+		echo "  $(rest $g cache_log)"
+		echo "  $(r $g rounds) rounds in ABBA order (famfs figures, baselines | baselines, famfs figures | ...);" \
+			"baselines copy from host $a's mapping"
+		printf '  %-62s %10s %10s %10s  (samples)\n' "ms" "min" "median" "max"
+		row $g handoff "famfs handoff until B has mapped it and read a word"
+		echo "  $(printf '%-62s' '  (p99 of the same)') $(printf '%10s' "$(ms $(r $g handoff_p99))")"
+		row $g read_all "famfs handoff and B reads every byte (B invalidates all)"
+		row $g tcp_cold "TCP loopback copy into B's memory, cold (page faults timed)"
+		row $g tcp_warm "TCP loopback copy into B's memory, pre-faulted"
+		row $g memcpy "memcpy into pre-faulted memory (a copy's physical limit)"
+		row $g walk "cache walk of the data set ($(r $g flush_method) + invalidate)"
+		printf '  %-62s %10s  (once, after the rounds: write %s + read back %s)\n' \
+			"shared ext4 image: A writes, B reads back" "$(ms $e)" "$(ms $ew)" "$(ms $er)"
+		printf '  ratio copy time / handoff median: TCP cold %s, TCP pre-faulted %s, memcpy %s, ext4 %s\n' \
+			"$(x $cold $p50)" "$(x $warm $p50)" "$(x $copy $p50)" "$(x $e $p50)"
+		printf '  ratio TCP pre-faulted / (handoff + read every byte): %s\n' "$(x $warm $all)"
+		if [ "$(r $g cache_walk)" != included ]; then
+			printf '  ratio copy time / (handoff + the cache walk famfsd skipped here): TCP cold %s, TCP pre-faulted %s, memcpy %s\n' \
+				"$(x $cold $(awk -v a=$p50 -v b=$walk 'BEGIN { print a + b }'))" \
+				"$(x $warm $(awk -v a=$p50 -v b=$walk 'BEGIN { print a + b }'))" \
+				"$(x $copy $(awk -v a=$p50 -v b=$walk 'BEGIN { print a + b }'))"
+		fi
 	done
 } > "$RESULTS/share.txt"
 {
-	echo "# size handoff_ms handoff_read_all_ms tcp_ms ext4_ms"
+	echo "# size handoff_ms handoff_read_all_ms tcp_cold_ms tcp_prefaulted_ms memcpy_ms ext4_ms (medians)"
 	for g in "$@"; do
 		[ -z "$(r $g skipped)" ] || continue
-		echo "\"$(label $g)\" $(ms $(r $g handoff_p50)) $(ms $(r $g handoff_read_all)) $(ms $(r $g tcp))" \
+		echo "\"$(label $g)\" $(ms $(r $g handoff_med)) $(ms $(r $g read_all_med)) $(ms $(r $g tcp_cold_med))" \
+			"$(ms $(r $g tcp_warm_med)) $(ms $(r $g memcpy_med))" \
 			"$(ms $(awk -v a="$(r $g ext4_write)" -v b="$(r $g ext4_read)" 'BEGIN { print a + b }'))"
 	done
 } > "$RESULTS/share.dat"
