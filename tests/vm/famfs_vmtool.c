@@ -1065,16 +1065,29 @@ static void pick_ext(const struct fuzz_area *a, struct famfs_extent *e)
 	e->len = ((rnd() % 1024) + 1) << 12;
 }
 
-typedef unsigned __int128 u128;
+/* a + b, or UINT64_MAX if that overflows (no __int128 on 32-bit builds) */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+
+	return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+
+	return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
+}
 
 /* Is [off, off + len) inside the data area (device, not sb, not log)? */
 static const char *ext_bad(const struct fuzz_area *a, uint64_t off, uint64_t len)
 {
-	u128 end = (u128)off + len;
+	uint64_t end;
 
 	if (!len || off % 4096 || len % 4096)
 		return "unaligned or empty";
-	if (end > a->dev)
+	if (__builtin_add_overflow(off, len, &end) || end > a->dev)
 		return "past the device";
 	if (off < (2ULL << 20))
 		return "in the superblock";
@@ -1088,8 +1101,8 @@ static const char *map_bad(const struct fuzz_area *a, const struct famfs_ioc_map
 			   const struct famfs_extent *e)
 {
 	unsigned int n = m->nstrips ? m->nstrips : m->ext_count, i, j;
+	uint64_t cap = 0, chunks, rows;
 	const char *why;
-	u128 cap = 0;
 
 	if (m->file_type != FAMFS_REG)
 		return "accepted a metadata file";
@@ -1106,20 +1119,16 @@ static const char *map_bad(const struct fuzz_area *a, const struct famfs_ioc_map
 	}
 	if (!m->nstrips) {
 		for (i = 0; i < n; i++)
-			cap += e[i].len;
+			cap = sat_add(cap, e[i].len);
 		return cap < m->file_size ? "size beyond the extents" : NULL;
 	}
 	if (!m->chunk_size || m->chunk_size % 4096)
 		return "bad chunk size";
-	{
-		u128 chunks = ((u128)m->file_size + m->chunk_size - 1) / m->chunk_size;
-
-		for (i = 0; i < n; i++) {
-			u128 rows = chunks / n + (i < chunks % n);
-
-			if (rows * m->chunk_size > e[i].len)
-				return "size beyond a strip";
-		}
+	chunks = m->file_size / m->chunk_size + (m->file_size % m->chunk_size != 0);
+	for (i = 0; i < n; i++) {
+		rows = chunks / n + (i < chunks % n);
+		if (sat_mul(rows, m->chunk_size) > e[i].len)
+			return "size beyond a strip";
 	}
 	return NULL;
 }
@@ -1142,7 +1151,7 @@ static int cmd_fuzz(int argc, char **argv)
 	for (it = 0; it < iters; it++) {
 		struct famfs_ioc_map2 m2 = { 0 }, g = { 0 };
 		unsigned int kind = rnd() % 3, n, i;
-		u128 cap = 0;
+		uint64_t cap = 0;
 		const char *why;
 		int fd, rc;
 
@@ -1156,18 +1165,18 @@ static int cmd_fuzz(int argc, char **argv)
 			n = kind == 2 ? (rnd() % 2 ? 0 : 65) : (kind == 0 ? 3 : 0);
 		for (i = 0; i < n && i < FAMFS_MAX_STRIPS + 2; i++) {
 			pick_ext(&a, &ext[i]);
-			cap += ext[i].len;
+			cap = sat_add(cap, ext[i].len);
 		}
 		m2.file_type = rnd() % 12 ? FAMFS_REG : rnd() % 5;
 		if (kind == 2) {
 			m2.chunk_size = rnd() % 2 ? (rnd() % 2 ? 4096 : 2ULL << 20) : pick(&a);
-			cap = n ? ext[0].len * (u128)n : 0;
+			cap = n ? sat_mul(ext[0].len, n) : 0;
 		}
 		/* Sizes at, just under and just over what the map holds, or wild. */
 		switch (rnd() % 5) {
-		case 0: m2.file_size = cap > UINT64_MAX ? UINT64_MAX : (uint64_t)cap; break;
-		case 1: m2.file_size = cap > 4096 ? (uint64_t)(cap - 4096) + 1 : 1; break;
-		case 2: m2.file_size = (uint64_t)cap + 1; break;
+		case 0: m2.file_size = cap; break;
+		case 1: m2.file_size = cap > 4096 ? cap - 4096 + 1 : 1; break;
+		case 2: m2.file_size = sat_add(cap, 1); break;
 		default: m2.file_size = pick(&a); break;
 		}
 		tried[kind]++;

@@ -94,10 +94,12 @@ _o=$($T iorace $MNT/t/io write 2>&1)
 case $_o in ok*) pass "fencing: SET_ACCESS waits for a write(2) in progress (${_o#ok })" ;;
 *) fail "fencing: SET_ACCESS vs write(2) in progress" "$_o" ;; esac
 
+$T setaccess $MNT/t/io rw >/dev/null	# each scenario on its own, whatever the last one left
 _o=$($T pintest $MNT/t/io 2>&1)
 case $_o in ok*) pass "fencing: pinned pages waited for, EBUSY after the bound (${_o#ok })" ;;
 *) fail "fencing: pinned pages" "$_o" ;; esac
 
+$T lease $MNT 0 >/dev/null; $T setaccess $MNT/t/io rw >/dev/null
 _o=$($T leasebound $MNT $MNT/t/io 3000 3 2>&1)
 _m=$(echo "$_o" | sed -n 's/.*map_max_us=\([0-9]*\).*/\1/p')
 _i=$(echo "$_o" | sed -n 's/.*io_max_us=\([0-9]*\).*/\1/p')
@@ -141,6 +143,25 @@ _o=$($T abi)
 	fail "abi: v1 header facts" "want '$_want', got '$_o'"
 ok "abi: MAP_CREATE/MAP_GET with the KABI 42 layout (SIMPLE_DAX_EXTENT = 0)" \
 	$T mapk42 $MNT/t/k42 4M 360M:2M,364M:2M
+
+# A 32-bit caller through the kernel's compat path: same layouts, same
+# ioctl numbers, same results.
+if [ -x /bin/famfs_vmtool32 ]; then
+	T32=famfs_vmtool32
+	_o=$($T32 abi)
+	_g1=$($T32 mapk42 $MNT/t/c32a 4M 372M:2M,376M:2M 2>&1)
+	_g2=$($T32 getmapv1 $MNT/t/c32a 2>&1)
+	_g3=$($T32 map $MNT/t/c32b reg 6M 380M:2M,384M:2M,388M:2M v2 2>&1 && $T32 getmap $MNT/t/c32b 2>&1)
+	_g4=$($T32 fill $MNT/t/c32b 5 >/dev/null && $T verify $MNT/t/c32b 5 2>&1)
+	_g5=$($T32 fuzz $MNT/t 500 32 $DEVSZ 2M 8M 2>&1)
+	case "$_o|$_g1|$_g2|$_g3|$_g4|$_g5" in
+	"$_want|ok|ok count=2|ok"*"type=0 size=6291456 access=rw extents=3 0x17c00000:0x200000 0x18000000:0x200000 0x18400000:0x200000|ok 6291456|ok"*)
+		pass "abi: a 32-bit caller (compat ioctl): same facts, KABI 42 map, MAP_CREATE2/GET2, 500 fuzzed maps" ;;
+	*) fail "abi: a 32-bit caller (compat ioctl)" "abi: $_o / mapk42: $_g1 / getmapv1: $_g2 / v2: $_g3 / fill: $_g4 / fuzz: $_g5" ;;
+	esac
+else
+	skip "abi: a 32-bit caller (compat ioctl)" "no famfs_vmtool32 (gcc -m32 needs gcc-multilib)"
+fi
 
 $T map $MNT/t/trunc reg 2M 370M:2M >/dev/null
 if truncate -s 1M $MNT/t/trunc 2>/tmp/err; then

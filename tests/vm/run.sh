@@ -33,6 +33,7 @@ top=$(cd "$here/../.." && pwd)
 build=${FAMFS_BUILD:-$top/build}
 ko=${FAMFS_KO:-$top/kernel/famfs.ko}
 vmtool=${FAMFS_VMTOOL:-$build/tests/vm/famfs_vmtool}
+export FAMFS_VMTOOL32=${FAMFS_VMTOOL32:-$build/tests/vm/famfs_vmtool32}
 extra_append=
 timeout_s=${FAMFS_VM_TIMEOUT:-240}
 start=$(date +%s)
