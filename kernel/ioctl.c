@@ -466,6 +466,138 @@ static long famfs_ioc_map_create2(struct file *file, void __user *uarg)
 	return rc;
 }
 
+/* Copy @n struct famfs_ioc_simple_extent from user space; devindex 0. */
+static int famfs_v2_copy_strips(struct famfs_fmap *fmap, u64 list, u32 n)
+{
+	struct famfs_ioc_simple_extent *se;
+	int rc = 0;
+	u32 i;
+
+	se = vmemdup_user(u64_to_user_ptr(list), array_size(n, sizeof(*se)));
+	if (IS_ERR(se))
+		return PTR_ERR(se);
+	for (i = 0; i < n; i++) {
+		if (se[i].devindex) {
+			rc = -EINVAL;
+			break;
+		}
+		fmap->ext[i].dev_off = se[i].offset;
+		fmap->ext[i].len = se[i].len;
+	}
+	kvfree(se);
+	return rc;
+}
+
+/**
+ * famfs_ioc_map_create_v2() - FAMFSIOC_MAP_CREATE_V2 (original KABI 43)
+ * @file: an empty regular file open for writing
+ * @uarg: struct famfs_ioc_fmap
+ *
+ * Return: as famfs_ioc_map_create(); -EINVAL also for an unknown extent
+ * type, a non-zero devindex, or other than one interleaved extent.
+ */
+static long famfs_ioc_map_create_v2(struct file *file, void __user *uarg)
+{
+	struct famfs_ioc_interleaved_ext ie;
+	struct famfs_ioc_fmap m;
+	struct famfs_fmap *fmap;
+	long rc;
+	u32 n;
+
+	if (copy_from_user(&m, uarg, sizeof(m)))
+		return -EFAULT;
+	if (m.fioc_file_type > FAMFS_LOG)
+		return -EINVAL;
+	switch (m.fioc_ext_type) {
+	case FAMFS_IOC_EXT_SIMPLE:
+		n = m.fioc_nextents;
+		if (!n || n > FAMFS_MAX_EXTENTS2)
+			return -EINVAL;
+		fmap = famfs_fmap_alloc(n);
+		if (!fmap)
+			return -ENOMEM;
+		fmap->ext_count = n;
+		rc = famfs_v2_copy_strips(fmap, m.fioc_list, n);
+		break;
+	case FAMFS_IOC_EXT_INTERLEAVE:
+		if (m.fioc_nextents != 1)
+			return -EINVAL;
+		if (copy_from_user(&ie, u64_to_user_ptr(m.fioc_list), sizeof(ie)))
+			return -EFAULT;
+		if (!ie.ie_nstrips || ie.ie_nstrips > FAMFS_V2_MAX_STRIPS ||
+		    ie.ie_nbytes < m.fioc_file_size)
+			return -EINVAL;
+		n = ie.ie_nstrips;
+		fmap = famfs_fmap_alloc(n);
+		if (!fmap)
+			return -ENOMEM;
+		fmap->nstrips = n;
+		fmap->chunk_size = ie.ie_chunk_size;
+		rc = famfs_v2_copy_strips(fmap, ie.ie_strips, n);
+		break;
+	default:
+		return -EINVAL;
+	}
+	fmap->type = m.fioc_file_type;
+	fmap->size = m.fioc_file_size;
+	if (!rc)
+		rc = famfs_install_map(file, fmap, FAMFS_ACCESS_RW);
+	if (rc)
+		famfs_fmap_free(fmap);
+	return rc;
+}
+
+/**
+ * famfs_ioc_map_get_v2() - FAMFSIOC_MAP_GET_V2 (original KABI 43)
+ * @file: a regular file
+ * @uarg: struct famfs_ioc_get_fmap (out)
+ *
+ * Return: 0; -E2BIG more than 2 simple extents or 16 strips (use
+ * MAP_GET2); -ENODATA no map; -EIO truncated; -EFAULT.
+ */
+static long famfs_ioc_map_get_v2(struct file *file, void __user *uarg)
+{
+	struct inode *inode = file_inode(file);
+	struct famfs_fmap *fmap = famfs_fmap_get(inode);
+	struct famfs_ioc_get_fmap *g;
+	struct famfs_ioc_simple_extent *se;
+	long rc = 0;
+	u32 i, n;
+
+	if (!fmap)
+		return -ENODATA;
+	if (READ_ONCE(FAMFS_I(inode)->truncated))
+		return -EIO;
+	n = fmap->nstrips ?: fmap->ext_count;
+	if (n > (fmap->nstrips ? FAMFS_V2_MAX_STRIPS : FAMFS_MAX_EXTENTS))
+		return -E2BIG;
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g)
+		return -ENOMEM;
+	g->iocmap.fioc_file_size = fmap->size;
+	g->iocmap.fioc_file_type = fmap->type;
+	if (fmap->nstrips) {
+		g->iocmap.fioc_ext_type = FAMFS_IOC_EXT_INTERLEAVE;
+		g->iocmap.fioc_nextents = 1;
+		g->ks.ikie.ie_nstrips = n;
+		g->ks.ikie.ie_chunk_size = fmap->chunk_size;
+		g->ks.ikie.ie_nbytes = fmap->size;
+		se = g->ks.kie_strips;
+	} else {
+		g->iocmap.fioc_ext_type = FAMFS_IOC_EXT_SIMPLE;
+		g->iocmap.fioc_nextents = n;
+		se = g->ikse;
+	}
+	for (i = 0; i < n; i++) {
+		se[i].offset = fmap->ext[i].dev_off;
+		se[i].len = fmap->ext[i].len;
+	}
+	if (copy_to_user(uarg, g, sizeof(*g)))
+		rc = -EFAULT;
+	kfree(g);
+	return rc;
+}
+
 /* Copy up to @cap extents of @fmap to @list. */
 static int famfs_copy_exts(const struct famfs_fmap *fmap, u32 cap, u64 list)
 {
@@ -654,6 +786,10 @@ long famfs_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return famfs_ioc_map_get(file, uarg);
 	case FAMFSIOC_MAP_GETEXT:
 		return famfs_ioc_map_getext(file, uarg);
+	case FAMFSIOC_MAP_CREATE_V2:
+		return famfs_ioc_map_create_v2(file, uarg);
+	case FAMFSIOC_MAP_GET_V2:
+		return famfs_ioc_map_get_v2(file, uarg);
 	case FAMFSIOC_MAP_CREATE2:
 		return famfs_ioc_map_create2(file, uarg);
 	case FAMFSIOC_MAP_GET2:

@@ -95,6 +95,68 @@ struct famfs_ioc_map {
 
 /*
  * --------------------------------------------------------------------------
+ * The original famfs's KABI 43 ("v2") map ioctls 0x54 / 0x55, same numbers
+ * and layouts for 64-bit callers.  The original declares the two list
+ * pointers as C pointers; here they are __u64 (a 32-bit caller using this
+ * header gets the 64-bit layout).  Limits of this module: devindex must be
+ * 0 (one device per mount), and an interleaved map has exactly one
+ * interleaved extent.
+ * --------------------------------------------------------------------------
+ */
+
+#define FAMFS_V2_MAX_STRIPS		16	/* strips per interleaved extent */
+#define FAMFS_V2_MAX_INTERLEAVED_EXTENTS 4	/* in the original; we take 1 */
+
+/* famfs_ioc_fmap.fioc_ext_type */
+enum famfs_ioc_ext_type {
+	FAMFS_IOC_EXT_SIMPLE = 0,
+	FAMFS_IOC_EXT_INTERLEAVE = 1,
+};
+
+struct famfs_ioc_simple_extent {
+	__u64 devindex;		/* 0 */
+	__u64 offset;
+	__u64 len;
+};
+
+struct famfs_ioc_interleaved_ext {
+	__u64 ie_nstrips;	/* 1 .. FAMFS_V2_MAX_STRIPS */
+	__u64 ie_chunk_size;
+	__u64 ie_nbytes;	/* bytes of the file in this extent */
+	__u64 ie_strips;	/* user pointer to struct famfs_ioc_simple_extent[] */
+};
+
+struct famfs_ioc_fmap {
+	__u64 fioc_file_size;
+	__u32 fioc_file_type;	/* enum famfs_file_type */
+	__u32 fioc_ext_type;	/* enum famfs_ioc_ext_type */
+	__u32 fioc_nextents;	/* simple extents, or interleaved extents (1) */
+	__u32 fioc_pad;		/* padding in the original: ignored */
+	__u64 fioc_list;	/* user pointer: simple or interleaved extents */
+};
+
+/* MAP_GET_V2 output: at most 2 simple extents, or 1 interleaved of <= 16 strips. */
+struct famfs_ioc_get_fmap {
+	struct famfs_ioc_fmap iocmap;	/* fioc_list comes back 0 */
+	union {
+		struct famfs_ioc_simple_extent ikse[FAMFS_MAX_EXTENTS];
+		struct {
+			struct famfs_ioc_interleaved_ext ikie;
+			struct famfs_ioc_simple_extent kie_strips[FAMFS_V2_MAX_STRIPS];
+		} ks;
+	};
+};
+
+/*
+ * MAP_CREATE_V2: as MAP_CREATE (same rules and errors), from a simple
+ * extent list or one interleaved extent.  MAP_GET_V2: read it back; E2BIG
+ * if the map does not fit struct famfs_ioc_get_fmap (use MAP_GET2).
+ */
+#define FAMFSIOC_MAP_CREATE_V2	_IOW(FAMFS_IOC_MAGIC, 0x54, struct famfs_ioc_fmap)
+#define FAMFSIOC_MAP_GET_V2	_IOR(FAMFS_IOC_MAGIC, 0x55, struct famfs_ioc_get_fmap)
+
+/*
+ * --------------------------------------------------------------------------
  * famfs extensions (this project).  Fixed-width fields, explicit padding,
  * identical layout on every ABI.  Reserved fields must be zero on input
  * (EINVAL otherwise) and are zeroed on output.

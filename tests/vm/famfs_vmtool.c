@@ -38,6 +38,8 @@
  *   iorace FILE read|write                   SET_ACCESS vs read(2)/write(2) in progress
  *   leasebound DIR FILE MS ROUNDS            deadline -> SIGBUS / EACCES, in us
  *   mbr DEV START1 LEN1 START2 LEN2          two-partition MBR, re-read by the kernel
+ *   mapv2 FILE SIZE OFF:LEN[,...] [CHUNK|- [DEVINDEX]]  MAP_CREATE_V2 / GET_V2 (KABI 43),
+ *                                            declared here from its documented facts
  *
  * TYPE is reg, sb, log or a number; sizes take K, M, G suffixes.
  */
@@ -1658,6 +1660,118 @@ static int cmd_mbr(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The original famfs's KABI 43 map ioctls (0x54, 0x55), declared here from
+ * their documented facts (docs/kernel.md) with C pointers as the original
+ * has them; on 64-bit builds the layouts are checked against our header.
+ */
+struct k43_simple_extent {
+	uint64_t devindex;
+	uint64_t offset;
+	uint64_t len;
+};
+
+struct k43_interleaved_ext {
+	uint64_t ie_nstrips;
+	uint64_t ie_chunk_size;
+	uint64_t ie_nbytes;
+	struct k43_simple_extent *ie_strips;
+};
+
+struct k43_fmap {
+	uint64_t fioc_file_size;
+	uint32_t fioc_file_type;	/* an enum in the original */
+	uint32_t fioc_ext_type;		/* 0 simple, 1 interleave */
+	uint32_t fioc_nextents;
+	void *list;			/* kse or kie */
+};
+
+struct k43_get_fmap {
+	struct k43_fmap iocmap;
+	union {
+		struct k43_simple_extent ikse[2];
+		struct {
+			struct k43_interleaved_ext ikie;
+			struct k43_simple_extent kie_strips[16];
+		} ks;
+	};
+};
+
+#define K43_MAP_CREATE_V2	_IOW('u', 0x54, struct k43_fmap)
+#define K43_MAP_GET_V2		_IOR('u', 0x55, struct k43_get_fmap)
+
+#if __SIZEOF_POINTER__ == 8
+_Static_assert(sizeof(struct k43_fmap) == 32 && sizeof(struct famfs_ioc_fmap) == 32, "v2 fmap size");
+_Static_assert(sizeof(struct k43_get_fmap) == 448 && sizeof(struct famfs_ioc_get_fmap) == 448,
+	       "v2 get_fmap size");
+_Static_assert(K43_MAP_CREATE_V2 == FAMFSIOC_MAP_CREATE_V2, "MAP_CREATE_V2 number");
+_Static_assert(K43_MAP_GET_V2 == FAMFSIOC_MAP_GET_V2, "MAP_GET_V2 number");
+_Static_assert(offsetof(struct famfs_ioc_fmap, fioc_list) == offsetof(struct k43_fmap, list),
+	       "v2 list offset");
+_Static_assert(offsetof(struct famfs_ioc_get_fmap, ks.kie_strips) ==
+	       offsetof(struct k43_get_fmap, ks.kie_strips), "v2 strips offset");
+#endif
+
+/*
+ * mapv2 FILE SIZE OFF:LEN[,...]            KABI 43 simple extents
+ * mapv2 FILE SIZE OFF:LEN[,...] CHUNK      KABI 43, one interleaved extent
+ * mapv2 FILE SIZE OFF:LEN[,...] CHUNK|- DEVINDEX   with that devindex
+ * Then MAP_GET_V2 must read back what was given; prints it.
+ */
+static int cmd_mapv2(int argc, char **argv)
+{
+	static struct famfs_extent ext[MAX_EXT];
+	static struct k43_simple_extent se[MAX_EXT];
+	struct k43_interleaved_ext ie = { 0 };
+	struct k43_fmap m = { 0 };
+	struct k43_get_fmap g;
+	struct k43_simple_extent *back;
+	int fd, n, i, inter = argc > 4 && strcmp(argv[4], "-");
+
+	if (argc < 4)
+		return fail_errno("usage", EINVAL);
+	n = parse_exts(argv[3], ext);
+	for (i = 0; i < n; i++) {
+		se[i].devindex = argc > 5 ? strtoull(argv[5], NULL, 0) : 0;
+		se[i].offset = ext[i].offset;
+		se[i].len = ext[i].len;
+	}
+	m.fioc_file_size = parse_size(argv[2]);
+	m.fioc_file_type = 0;
+	if (inter) {
+		ie.ie_nstrips = n;
+		ie.ie_chunk_size = parse_size(argv[4]);
+		ie.ie_nbytes = m.fioc_file_size;
+		ie.ie_strips = se;
+		m.fioc_ext_type = 1;
+		m.fioc_nextents = 1;
+		m.list = &ie;
+	} else {
+		m.fioc_nextents = n;
+		m.list = se;
+	}
+	fd = open(argv[1], O_RDWR | O_CREAT, 0644);
+	if (fd < 0)
+		return fail_errno("open", errno);
+	if (ioctl(fd, K43_MAP_CREATE_V2, &m))
+		return fail_errno("MAP_CREATE_V2", errno);
+	memset(&g, 0xff, sizeof(g));
+	if (ioctl(fd, K43_MAP_GET_V2, &g))
+		return fail_errno("MAP_GET_V2", errno);
+	back = inter ? g.ks.kie_strips : g.ikse;
+	STEP(g.iocmap.fioc_file_size == m.fioc_file_size && g.iocmap.fioc_file_type == 0 &&
+	     g.iocmap.fioc_ext_type == m.fioc_ext_type &&
+	     g.iocmap.fioc_nextents == m.fioc_nextents, "MAP_GET_V2 header");
+	STEP(!inter || (g.ks.ikie.ie_nstrips == (uint64_t)n &&
+			g.ks.ikie.ie_chunk_size == ie.ie_chunk_size), "MAP_GET_V2 interleave");
+	for (i = 0; i < n; i++)
+		STEP(back[i].devindex == 0 && back[i].offset == se[i].offset &&
+		     back[i].len == se[i].len, "MAP_GET_V2 entry %d", i);
+	close(fd);
+	printf("ok %s n=%d\n", inter ? "interleaved" : "simple", n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -1721,10 +1835,12 @@ int main(int argc, char **argv)
 		return cmd_pintest(argc, argv);
 	if (!strcmp(cmd, "iorace"))
 		return cmd_iorace(argc, argv);
+	if (!strcmp(cmd, "mapv2"))
+		return cmd_mapv2(argc, argv);
 	if (!strcmp(cmd, "mbr"))
 		return cmd_mbr(argc, argv);
 	if (!strcmp(cmd, "leasebound"))
 		return cmd_leasebound(argc, argv);
-	fprintf(stderr, "usage: famfs_vmtool map|mapi|getmap|fill|fillmm|verify|mmtouch|setaccess|getaccess|lease|leaseq|revoke|leasetest|bench|bwlat|poison|mount|nop|hold|stats|fuzz|getmapv1|mapk42|abi|readerr|dirty|pintest|iorace|leasebound|mbr ...\n");
+	fprintf(stderr, "usage: famfs_vmtool map|mapi|getmap|fill|fillmm|verify|mmtouch|setaccess|getaccess|lease|leaseq|revoke|leasetest|bench|bwlat|poison|mount|nop|hold|stats|fuzz|getmapv1|mapk42|abi|readerr|dirty|pintest|iorace|leasebound|mbr|mapv2 ...\n");
 	return 2;
 }

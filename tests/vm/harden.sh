@@ -144,6 +144,24 @@ _o=$($T abi)
 ok "abi: MAP_CREATE/MAP_GET with the KABI 42 layout (SIMPLE_DAX_EXTENT = 0)" \
 	$T mapk42 $MNT/t/k42 4M 360M:2M,364M:2M
 
+# The original's KABI 43 map ioctls: a simple and an interleaved file; the
+# interleaved one is filled through write(2) and read back through a
+# MAP_CREATE2 file on the same strips (read(2) only: no mapping claim), so
+# both interfaces place file offsets identically.
+_o1=$($T mapv2 $MNT/t/v2s 3M 392M:2M,396M:2M 2>&1)
+_o2=$($T mapv2 $MNT/t/v2i 5M 400M:2M,404M:2M,408M:2M 1M 2>&1)
+_o3=$($T fill $MNT/t/v2i 21 2>&1)
+$T mapi $MNT/t/v2twin 5M 1M 400M:2M,404M:2M,408M:2M >/dev/null
+_o4=$(cmp $MNT/t/v2i $MNT/t/v2twin 2>&1 && echo same)
+rm -f $MNT/t/v2twin
+errno_is "abi: KABI 43 MAP_CREATE_V2 with devindex 1 refused (one device)" EINVAL \
+	$T mapv2 $MNT/t/v2bad 2M 412M:2M - 1
+case "$_o1|$_o2|$_o3|$_o4" in
+"ok simple n=2|ok interleaved n=3|ok 5242880|same")
+	pass "abi: KABI 43 MAP_CREATE_V2/MAP_GET_V2, simple and interleaved (same placement as MAP_CREATE2)" ;;
+*) fail "abi: KABI 43 MAP_CREATE_V2/MAP_GET_V2" "$_o1 / $_o2 / $_o3 / $_o4" ;;
+esac
+
 # A 32-bit caller through the kernel's compat path: same layouts, same
 # ioctl numbers, same results.
 if [ -x /bin/famfs_vmtool32 ]; then
