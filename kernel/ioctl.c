@@ -72,8 +72,9 @@ static int famfs_wait_pins(struct address_space *mapping,
  * @pin_deadline: jiffies until which to wait for pinned pages
  *
  * In this order, under the invalidate lock (which faults take shared;
- * read(2)/write(2) are excluded by i_rwsem): the new mode is set, so no
- * new fault or I/O can succeed; dirty cache lines are written back; every
+ * read(2)/write(2) are excluded by i_rwsem): the new mode is set (if the
+ * caller did not already, see famfs_drop_access_early()), so no new
+ * fault or I/O can succeed; dirty cache lines are written back; every
  * mapping is zapped (private copy-on-write pages stay: they are the
  * process's own memory); pinned pages are waited for.
  *
@@ -98,10 +99,27 @@ int famfs_lower_access_locked(struct inode *inode, int access,
 	return rc ?: rc2;
 }
 
+/*
+ * Lower @inode's access before waiting for i_rwsem: a read(2)/write(2)
+ * under way re-checks access at each range (famfs_iomap_begin()), so it
+ * stops at the next FAMFS_IO_CHUNK boundary instead of running to its
+ * end while the revocation waits.  Callers serialise on lease_lock.
+ */
+static void famfs_drop_access_early(struct inode *inode, int access)
+{
+	struct famfs_inode_info *fi = FAMFS_I(inode);
+
+	if (access < READ_ONCE(fi->access)) {
+		atomic64_inc(&FAMFS_SB(inode->i_sb)->revocations);
+		WRITE_ONCE(fi->access, access);
+	}
+}
+
 static void famfs_revoke_one(struct inode *inode, void *arg)
 {
 	unsigned long *deadline = arg;
 
+	famfs_drop_access_early(inode, FAMFS_ACCESS_NONE);
 	inode_lock(inode);
 	if (famfs_lower_access_locked(inode, FAMFS_ACCESS_NONE, *deadline))
 		pr_warn("famfs %s: ino %lu: pages still pinned after revocation\n",
@@ -256,6 +274,7 @@ static long famfs_ioc_set_access(struct file *file, void __user *uarg)
 
 	/* Held across the change so a raise cannot slip past an expiry. */
 	mutex_lock(&sbi->lease_lock);
+	famfs_drop_access_early(inode, a.access);
 	inode_lock(inode);
 	if (a.access > fi->access) {
 		if (READ_ONCE(sbi->disabled) || fi->truncated) {

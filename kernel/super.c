@@ -451,6 +451,25 @@ static int famfs_fill_super(struct super_block *sb, struct fs_context *fc)
  * does not carry a devdax backend, so refuse clearly rather than with
  * the generic ENOTBLK.
  */
+#ifdef FAMFS_HAVE_DEV_DAX_IOMAP
+static int famfs_refuse_devdax(struct fs_context *fc)
+{
+	pr_err("famfs: %s: devdax mode is not implemented by this module build\n",
+	       fc->source);
+	errorf(fc, "famfs: %s: devdax mode not implemented", fc->source);
+	return -EOPNOTSUPP;
+}
+#else
+static int famfs_refuse_devdax(struct fs_context *fc)
+{
+	pr_err("famfs: %s: devdax mode needs the dev_dax_iomap kernel patches, which this kernel lacks; use a /dev/pmem device in fsdax mode\n",
+	       fc->source);
+	errorf(fc, "famfs: %s: devdax needs dev_dax_iomap kernel support",
+	       fc->source);
+	return -EOPNOTSUPP;
+}
+#endif
+
 static int famfs_check_source(struct fs_context *fc)
 {
 	struct path path;
@@ -465,20 +484,7 @@ static int famfs_check_source(struct fs_context *fc)
 	mode = d_inode(path.dentry)->i_mode;
 	path_put(&path);
 
-	if (S_ISCHR(mode)) {
-#ifdef FAMFS_HAVE_DEV_DAX_IOMAP
-		pr_err("famfs: %s: devdax mode is not implemented by this module build\n",
-		       fc->source);
-		errorf(fc, "famfs: %s: devdax mode not implemented", fc->source);
-#else
-		pr_err("famfs: %s: devdax mode needs the dev_dax_iomap kernel patches, which this kernel lacks; use a /dev/pmem device in fsdax mode\n",
-		       fc->source);
-		errorf(fc, "famfs: %s: devdax needs dev_dax_iomap kernel support",
-		       fc->source);
-#endif
-		return -EOPNOTSUPP;
-	}
-	return 0;
+	return S_ISCHR(mode) ? famfs_refuse_devdax(fc) : 0;
 }
 
 static int famfs_get_tree(struct fs_context *fc)

@@ -35,7 +35,8 @@
  *   readerr FILE                             read(2) of one byte: "ok N" or errno
  *   dirty FILE                               store to every page through mmap, no msync
  *   pintest FILE                             SET_ACCESS waits for vmspliced pages
- *   iorace FILE read|write                   SET_ACCESS vs read(2)/write(2) in progress
+ *   iorace FILE read|write [long]            SET_ACCESS vs read(2)/write(2) in progress;
+ *                                            long: an 8 MiB one must stop after 2 MiB
  *   leasebound DIR FILE MS ROUNDS            deadline -> SIGBUS / EACCES, in us
  *   mbr DEV START1 LEN1 START2 LEN2          two-partition MBR, re-read by the kernel
  *   mapv2 FILE SIZE OFF:LEN[,...] [CHUNK|- [DEVINDEX]]  MAP_CREATE_V2 / GET_V2 (KABI 43),
@@ -1516,6 +1517,7 @@ static int cmd_iorace(int argc, char **argv)
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 	struct race r = { 0 };
+	size_t size = 8192;
 	unsigned char *buf;
 	pthread_t h;
 	ssize_t n;
@@ -1524,11 +1526,13 @@ static int cmd_iorace(int argc, char **argv)
 	if (argc < 3)
 		return fail_errno("usage", EINVAL);
 	write = !strcmp(argv[2], "write");
+	if (argc > 3 && !strcmp(argv[3], "long"))
+		size = 8 << 20;	/* the revoked I/O must stop after its first 2 MiB range */
 	alarm(30);	/* never hang the VM */
 	r.fd = open(argv[1], O_RDWR);
 	if (r.fd < 0)
 		return fail_errno("open", errno);
-	buf = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
 		return fail_errno("mmap", errno);
 	buf[0] = 1;
@@ -1543,8 +1547,10 @@ static int cmd_iorace(int argc, char **argv)
 	if (ioctl(r.uffd, UFFDIO_REGISTER, &reg))
 		return fail_errno("UFFDIO_REGISTER", errno);
 	pthread_create(&h, NULL, race_handler, &r);
-	n = write ? pwrite(r.fd, buf, 8192, 0) : pread(r.fd, buf, 8192, 0);
+	n = write ? pwrite(r.fd, buf, size, 0) : pread(r.fd, buf, size, 0);
 	pthread_join(h, NULL);
+	STEP(size == 8192 || (n > 0 && n <= 2 << 20),
+	     "the revoked %s ran on to %zd bytes (of %zu) after the revocation", argv[2], n, size);
 	STEP(r.t_resolve, "the %s never blocked on the missing page (n=%zd)", argv[2], n);
 	STEP(r.revoke_rc == 0, "SET_ACCESS: %d", r.revoke_rc);
 	STEP(r.t_revoked >= r.t_resolve,

@@ -94,6 +94,14 @@ _o=$($T iorace $MNT/t/io write 2>&1)
 case $_o in ok*) pass "fencing: SET_ACCESS waits for a write(2) in progress (${_o#ok })" ;;
 *) fail "fencing: SET_ACCESS vs write(2) in progress" "$_o" ;; esac
 
+$T map $MNT/t/long reg 8M 420M:8M >/dev/null
+_o=$($T iorace $MNT/t/long read long 2>&1)
+case $_o in ok*) pass "fencing: a revoked 8 MiB read(2) stops after its first 2 MiB range (${_o#ok })" ;;
+*) fail "fencing: a revoked long read(2) stops at the next range" "$_o" ;; esac
+_o=$($T iorace $MNT/t/long write long 2>&1)
+case $_o in ok*) pass "fencing: a revoked 8 MiB write(2) stops after its first 2 MiB range (${_o#ok })" ;;
+*) fail "fencing: a revoked long write(2) stops at the next range" "$_o" ;; esac
+
 $T setaccess $MNT/t/io rw >/dev/null	# each scenario on its own, whatever the last one left
 _o=$($T pintest $MNT/t/io 2>&1)
 case $_o in ok*) pass "fencing: pinned pages waited for, EBUSY after the bound (${_o#ok })" ;;
