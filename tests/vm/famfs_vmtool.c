@@ -1532,6 +1532,8 @@ static int cmd_iorace(int argc, char **argv)
 	r.fd = open(argv[1], O_RDWR);
 	if (r.fd < 0)
 		return fail_errno("open", errno);
+	/* Start from read-write, whatever an earlier scenario left. */
+	STEP(set_access(r.fd, FAMFS_ACCESS_RW) == 0, "initial SET_ACCESS rw");
 	buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
 		return fail_errno("mmap", errno);
@@ -1706,7 +1708,7 @@ struct k43_get_fmap {
 #define K43_MAP_CREATE_V2	_IOW('u', 0x54, struct k43_fmap)
 #define K43_MAP_GET_V2		_IOR('u', 0x55, struct k43_get_fmap)
 
-#if __SIZEOF_POINTER__ == 8
+#if __SIZEOF_POINTER__ == 8 && defined(FAMFSIOC_MAP_CREATE_V2)
 _Static_assert(sizeof(struct k43_fmap) == 32 && sizeof(struct famfs_ioc_fmap) == 32, "v2 fmap size");
 _Static_assert(sizeof(struct k43_get_fmap) == 448 && sizeof(struct famfs_ioc_get_fmap) == 448,
 	       "v2 get_fmap size");
