@@ -9,6 +9,8 @@
 
 #include <linux/fs.h>
 #include <linux/dax.h>
+#include <linux/hrtimer.h>
+#include <linux/interval_tree.h>
 #include <linux/iomap.h>
 #include <linux/kobject.h>
 #include <linux/mutex.h>
@@ -22,6 +24,12 @@
 
 /* Longest lease famfsd may ask for. */
 #define FAMFS_LEASE_MAX_MS	(24U * 3600 * 1000)
+
+/* How long a revocation waits for pinned pages (O_DIRECT, vmsplice...). */
+#define FAMFS_PIN_WAIT_MS	2000
+
+/* read(2)/write(2) re-check access at least every this many bytes. */
+#define FAMFS_IO_CHUNK		(2ULL << 20)
 
 /* One device range of a file, with the file offset it starts at. */
 struct famfs_fext {
@@ -44,10 +52,24 @@ struct famfs_fmap {
 	struct famfs_fext	ext[];		/* ext_count or nstrips */
 };
 
+/*
+ * A device range of a regular file, in the mount's tree of mapped ranges
+ * (famfs_sb_info.ranges): used to keep regular files out of the log
+ * whatever the order of creation, and to refuse faults on memory that
+ * another file has faulted (fs-dax keeps one owner per page).
+ */
+struct famfs_range {
+	struct interval_tree_node	node;	/* [dev_off, dev_off + len - 1] */
+	struct inode			*inode;
+};
+
 /* Per-inode state; i_private of regular files points here. */
 struct famfs_inode_info {
 	struct famfs_fmap	*fmap;		/* NULL until mapped */
 	int			access;		/* enum famfs_access */
+	bool			truncated;	/* size changed: unusable */
+	bool			faulted;	/* its pages may carry our mapping */
+	struct famfs_range	*ranges;	/* REG: one per extent or strip */
 };
 
 enum famfs_fault_kind {
@@ -64,8 +86,12 @@ struct famfs_sb_info {
 	u64			dev_size;
 	umode_t			root_mode;
 
-	/* Ranges claimed by the SUPERBLOCK and LOG files, if mapped. */
+	/*
+	 * Ranges claimed by the SUPERBLOCK and LOG files, if mapped, and the
+	 * ranges of every mapped regular file.
+	 */
 	struct mutex		map_lock;
+	struct rb_root_cached	ranges;
 	bool			have_sb_file;
 	bool			have_log_file;
 	u64			log_start;
@@ -77,14 +103,19 @@ struct famfs_sb_info {
 	bool			dying;
 	struct work_struct	failure_work;
 
-	/* Self-fencing lease. */
+	/*
+	 * Self-fencing lease: an hrtimer at the absolute deadline
+	 * (CLOCK_MONOTONIC) queues lease_work, which revokes every file.
+	 * I/O and faults compare the clock with the deadline themselves.
+	 */
 	struct mutex		lease_lock;
 	bool			lease_armed;
 	bool			lease_expired;
 	u32			lease_ms;
-	unsigned long		lease_deadline;	/* jiffies */
+	ktime_t			lease_deadline;
 	u32			lease_expirations;
-	struct delayed_work	lease_work;
+	struct hrtimer		lease_timer;
+	struct work_struct	lease_work;
 
 	atomic64_t		faults[FAMFS_FAULT_KINDS];
 	atomic64_t		refused_faults;
@@ -132,6 +163,7 @@ extern const struct file_operations famfs_dir_operations;
 extern const struct inode_operations famfs_file_inode_operations;
 extern const struct address_space_operations famfs_dax_aops;
 bool famfs_lease_lapsed(struct famfs_sb_info *sbi);
+bool famfs_fenced(struct famfs_sb_info *sbi);
 int famfs_effective_access(struct inode *inode);
 
 /* iomap.c */
@@ -139,13 +171,19 @@ extern const struct iomap_ops famfs_iomap_ops;
 struct famfs_fmap *famfs_fmap_alloc(u32 count);
 void famfs_fmap_free(struct famfs_fmap *fmap);
 int famfs_fmap_validate(struct famfs_sb_info *sbi, struct famfs_fmap *fmap);
+int famfs_ranges_add(struct famfs_sb_info *sbi, struct inode *inode,
+		     struct famfs_fmap *fmap);
+void famfs_ranges_del(struct famfs_sb_info *sbi, struct inode *inode);
+int famfs_claim(struct inode *inode);
 u64 famfs_fmap_dev_to_file(const struct famfs_fmap *fmap, u32 i, u64 dev_off);
 
 /* ioctl.c */
 long famfs_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 long famfs_dir_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
-void famfs_set_access(struct inode *inode, int access);
+int famfs_lower_access_locked(struct inode *inode, int access,
+			      unsigned long pin_deadline);
 void famfs_revoke_all(struct super_block *sb);
 void famfs_lease_expire_work(struct work_struct *work);
+enum hrtimer_restart famfs_lease_timer_fn(struct hrtimer *timer);
 
 #endif /* _FAMFS_INTERNAL_H */

@@ -16,11 +16,21 @@
 
 #include "famfs_internal.h"
 
-/* The lease ran out; the expiry work may not have revoked access yet. */
+/* The lease deadline passed; the timer may not have revoked access yet. */
 bool famfs_lease_lapsed(struct famfs_sb_info *sbi)
 {
-	return READ_ONCE(sbi->lease_armed) &&
-	       time_after_eq(jiffies, READ_ONCE(sbi->lease_deadline));
+	if (!READ_ONCE(sbi->lease_armed))
+		return false;
+	/* Pairs with smp_wmb() in famfs_ioc_lease(). */
+	smp_rmb();
+	return !ktime_before(ktime_get(), READ_ONCE(sbi->lease_deadline));
+}
+
+/* This host is fenced off the whole mount (lease, memory failure). */
+bool famfs_fenced(struct famfs_sb_info *sbi)
+{
+	return READ_ONCE(sbi->disabled) || READ_ONCE(sbi->lease_expired) ||
+	       famfs_lease_lapsed(sbi);
 }
 
 /* This host's access to @inode right now, mount-wide fencing included. */
@@ -28,9 +38,31 @@ int famfs_effective_access(struct inode *inode)
 {
 	struct famfs_sb_info *sbi = FAMFS_SB(inode->i_sb);
 
-	if (READ_ONCE(sbi->disabled) || famfs_lease_lapsed(sbi))
+	if (famfs_fenced(sbi) || READ_ONCE(FAMFS_I(inode)->truncated))
 		return FAMFS_ACCESS_NONE;
 	return READ_ONCE(FAMFS_I(inode)->access);
+}
+
+/*
+ * May this host do I/O on @inode?  Called with i_rwsem held, which a
+ * revocation takes exclusive: once SET_ACCESS (or the lease expiry)
+ * returns, no read(2)/write(2) that passed this check is still running.
+ */
+static int famfs_io_allowed(struct inode *inode, bool write)
+{
+	int access;
+
+	if (READ_ONCE(FAMFS_SB(inode->i_sb)->disabled) ||
+	    READ_ONCE(FAMFS_I(inode)->truncated))
+		return -EIO;
+	if (!famfs_fmap_get(inode))
+		return -ENODATA;
+	access = famfs_effective_access(inode);
+	if (access == FAMFS_ACCESS_NONE)
+		return -EACCES;
+	if (write && access != FAMFS_ACCESS_RW)
+		return -EPERM;
+	return 0;
 }
 
 static ssize_t famfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
@@ -40,16 +72,15 @@ static ssize_t famfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 	if (!iov_iter_count(to))
 		return 0;
-	if (READ_ONCE(FAMFS_SB(inode->i_sb)->disabled))
-		return -EIO;
-	if (famfs_effective_access(inode) == FAMFS_ACCESS_NONE)
-		return -EACCES;
 
 	inode_lock_shared(inode);
-	ret = dax_iomap_rw(iocb, to, &famfs_iomap_ops);
+	ret = famfs_io_allowed(inode, false);
+	if (!ret)
+		ret = dax_iomap_rw(iocb, to, &famfs_iomap_ops);
 	inode_unlock_shared(inode);
 
-	file_accessed(iocb->ki_filp);
+	if (ret >= 0)
+		file_accessed(iocb->ki_filp);
 	return ret;
 }
 
@@ -60,19 +91,11 @@ static ssize_t famfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	struct inode *inode = file_inode(file);
 	ssize_t ret;
 	loff_t size;
-	int access;
-
-	if (READ_ONCE(FAMFS_SB(inode->i_sb)->disabled))
-		return -EIO;
-	access = famfs_effective_access(inode);
-	if (access == FAMFS_ACCESS_NONE)
-		return -EACCES;
-	if (access != FAMFS_ACCESS_RW)
-		return -EPERM;
-	if (!famfs_fmap_get(inode))
-		return -ENODATA;
 
 	inode_lock(inode);
+	ret = famfs_io_allowed(inode, true);
+	if (ret)
+		goto out;
 	ret = generic_write_checks(iocb, from);
 	if (ret <= 0)
 		goto out;
@@ -115,6 +138,8 @@ static vm_fault_t famfs_dax_huge_fault(struct vm_fault *vmf,
 	    (write && access != FAMFS_ACCESS_RW)) {
 		atomic64_inc(&sbi->refused_faults);
 		ret = VM_FAULT_SIGBUS;
+	} else if (famfs_claim(inode)) {
+		ret = VM_FAULT_SIGBUS;	/* another file maps this memory */
 	} else {
 		ret = dax_iomap_fault(vmf, pe_size, &pfn, NULL,
 				      &famfs_iomap_ops);
@@ -152,9 +177,10 @@ static const struct vm_operations_struct famfs_vm_ops = {
 static int famfs_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct inode *inode = file_inode(file);
-	int access;
+	int access, rc;
 
-	if (READ_ONCE(FAMFS_SB(inode->i_sb)->disabled))
+	if (READ_ONCE(FAMFS_SB(inode->i_sb)->disabled) ||
+	    READ_ONCE(FAMFS_I(inode)->truncated))
 		return -EIO;
 	access = famfs_effective_access(inode);
 	if (access == FAMFS_ACCESS_NONE)
@@ -162,6 +188,10 @@ static int famfs_file_mmap(struct file *file, struct vm_area_struct *vma)
 	if ((vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_WRITE) &&
 	    access != FAMFS_ACCESS_RW)
 		return -EACCES;
+	/* Refused here already, with a clear error, if another file mapped it. */
+	rc = famfs_claim(inode);
+	if (rc)
+		return rc;
 
 	file_accessed(file);
 	vma->vm_ops = &famfs_vm_ops;
@@ -214,19 +244,35 @@ const struct file_operations famfs_dir_operations = {
 	.compat_ioctl	= compat_ptr_ioctl,
 };
 
+/*
+ * The size of a famfs file is set by its map, once.  As in the original
+ * famfs, truncating a mapped file to another size succeeds and leaves the
+ * file unusable (I/O and mmap fail with EIO, faults get SIGBUS, access
+ * cannot be raised) until it is deleted and created again: it is fenced
+ * like a revocation first.  An unmapped file's size cannot be set.
+ */
 static int famfs_setattr(struct user_namespace *mnt_userns,
 			 struct dentry *dentry, struct iattr *iattr)
 {
 	struct inode *inode = d_inode(dentry);
+	struct famfs_inode_info *fi = FAMFS_I(inode);
 	int rc;
 
 	rc = setattr_prepare(mnt_userns, dentry, iattr);
 	if (rc)
 		return rc;
-	/* The size of a famfs file is set by its map, once. */
 	if ((iattr->ia_valid & ATTR_SIZE) &&
-	    iattr->ia_size != i_size_read(inode))
-		return -EINVAL;
+	    iattr->ia_size != i_size_read(inode)) {
+		if (!famfs_fmap_get(inode))
+			return -EINVAL;
+		/* i_rwsem is held by our caller. */
+		WRITE_ONCE(fi->truncated, true);
+		if (famfs_lower_access_locked(inode, FAMFS_ACCESS_NONE, jiffies +
+					      msecs_to_jiffies(FAMFS_PIN_WAIT_MS)))
+			pr_warn("famfs %s: ino %lu truncated with pages still pinned\n",
+				inode->i_sb->s_id, inode->i_ino);
+		i_size_write(inode, iattr->ia_size);
+	}
 	setattr_copy(mnt_userns, inode, iattr);
 	return 0;
 }

@@ -70,8 +70,9 @@ void famfs_evict_inode(struct inode *inode)
 	if (!fi)
 		return;
 
+	famfs_ranges_del(sbi, inode);
 	/* Deleting a metadata file gives its range back to regular files. */
-	if (fi->fmap) {
+	if (fi->fmap && fi->fmap->type != FAMFS_REG) {
 		mutex_lock(&sbi->map_lock);
 		if (fi->fmap->type == FAMFS_SUPERBLOCK)
 			sbi->have_sb_file = false;

@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/writeback.h>
 
 #include "famfs_internal.h"
 
@@ -20,47 +21,118 @@
  */
 
 /*
- * Set @inode's access.  Lowering it zaps every mapping of the file under
- * the invalidate lock, so each later touch faults again and meets the
- * new mode.  Private copy-on-write pages stay: they are the process's own
- * memory.  Returns -EBUSY if pages stay pinned (I/O in flight) after
- * the zap; the new mode is in force regardless.
+ * Write back the CPU cache lines this host dirtied through mappings of
+ * @mapping: the dirty entries fs-dax tracks for fsync(2).  Each entry is
+ * write-protected first, so a store after this faults (and meets the new
+ * access, since the caller holds the invalidate lock).
  */
-static int __famfs_set_access(struct inode *inode, int access)
+static int famfs_writeback(struct inode *inode)
+{
+	struct writeback_control wbc = {
+		.sync_mode	= WB_SYNC_ALL,
+		.nr_to_write	= LONG_MAX,
+		.range_start	= 0,
+		.range_end	= LLONG_MAX,
+	};
+
+	return dax_writeback_mapping_range(inode->i_mapping,
+					   FAMFS_SB(inode->i_sb)->dax_dev, &wbc);
+}
+
+/*
+ * Wait until no page of @mapping is pinned (O_DIRECT, vmsplice, RDMA
+ * hold references that outlive the zap), as fs-dax file systems do before
+ * they change a file's layout; give up at @deadline (jiffies).  Caller
+ * holds the invalidate lock, and the file's access already forbids new
+ * mappings.  Returns 0, or -EBUSY if pages are still pinned.
+ */
+static int famfs_wait_pins(struct address_space *mapping,
+			   unsigned long deadline)
+{
+	struct page *page;
+	long left;
+
+	for (;;) {
+		page = dax_layout_busy_page(mapping);
+		if (!page)
+			return 0;
+		left = (long)(deadline - jiffies);
+		if (left <= 0)
+			return -EBUSY;
+		wait_var_event_timeout(&page->_refcount,
+				       page_ref_count(page) == 1,
+				       min_t(long, left, HZ / 10));
+	}
+}
+
+/**
+ * famfs_lower_access_locked() - fence this host off a file
+ * @inode: a regular file, i_rwsem held exclusive by the caller
+ * @access: the new mode, lower than or equal to the current one
+ * @pin_deadline: jiffies until which to wait for pinned pages
+ *
+ * In this order, under the invalidate lock (which faults take shared;
+ * read(2)/write(2) are excluded by i_rwsem): the new mode is set (if the
+ * caller did not already, see famfs_drop_access_early()), so no new
+ * fault or I/O can succeed; dirty cache lines are written back; every
+ * mapping is zapped (private copy-on-write pages stay: they are the
+ * process's own memory); pinned pages are waited for.
+ *
+ * Return: 0; -EBUSY if pages stayed pinned until @pin_deadline, or the
+ * writeback's error.  The new mode is in force in every case.
+ */
+int famfs_lower_access_locked(struct inode *inode, int access,
+			      unsigned long pin_deadline)
 {
 	struct address_space *mapping = inode->i_mapping;
 	struct famfs_inode_info *fi = FAMFS_I(inode);
-	int rc = 0;
+	int rc, rc2;
 
 	filemap_invalidate_lock(mapping);
 	if (access < fi->access)
 		atomic64_inc(&FAMFS_SB(inode->i_sb)->revocations);
-	if (access <= fi->access) {
-		WRITE_ONCE(fi->access, access);
-		unmap_mapping_range(mapping, 0, 0, 0);
-		if (dax_layout_busy_page_range(mapping, 0, LLONG_MAX))
-			rc = -EBUSY;
-	} else {
-		WRITE_ONCE(fi->access, access);
-	}
+	WRITE_ONCE(fi->access, access);
+	rc = famfs_writeback(inode);
+	unmap_mapping_range(mapping, 0, 0, 0);
+	rc2 = famfs_wait_pins(mapping, pin_deadline);
 	filemap_invalidate_unlock(mapping);
-	return rc;
+	return rc ?: rc2;
 }
 
-void famfs_set_access(struct inode *inode, int access)
+/*
+ * Lower @inode's access before waiting for i_rwsem: a read(2)/write(2)
+ * under way re-checks access at each range (famfs_iomap_begin()), so it
+ * stops at the next FAMFS_IO_CHUNK boundary instead of running to its
+ * end while the revocation waits.  Callers serialise on lease_lock.
+ */
+static void famfs_drop_access_early(struct inode *inode, int access)
 {
-	__famfs_set_access(inode, access);
+	struct famfs_inode_info *fi = FAMFS_I(inode);
+
+	if (access < READ_ONCE(fi->access)) {
+		atomic64_inc(&FAMFS_SB(inode->i_sb)->revocations);
+		WRITE_ONCE(fi->access, access);
+	}
 }
 
 static void famfs_revoke_one(struct inode *inode, void *arg)
 {
-	famfs_set_access(inode, FAMFS_ACCESS_NONE);
+	unsigned long *deadline = arg;
+
+	famfs_drop_access_early(inode, FAMFS_ACCESS_NONE);
+	inode_lock(inode);
+	if (famfs_lower_access_locked(inode, FAMFS_ACCESS_NONE, *deadline))
+		pr_warn("famfs %s: ino %lu: pages still pinned after revocation\n",
+			inode->i_sb->s_id, inode->i_ino);
+	inode_unlock(inode);
 }
 
 /* Drop this host's access to every file of the mount. */
 void famfs_revoke_all(struct super_block *sb)
 {
-	famfs_walk_files(sb, famfs_revoke_one, NULL);
+	unsigned long deadline = jiffies + msecs_to_jiffies(FAMFS_PIN_WAIT_MS);
+
+	famfs_walk_files(sb, famfs_revoke_one, &deadline);
 }
 
 /* ----------------------------------------------------------------------
@@ -71,35 +143,53 @@ void famfs_revoke_all(struct super_block *sb)
 static bool famfs_lease_check_locked(struct famfs_sb_info *sbi)
 {
 	if (!sbi->lease_armed || sbi->lease_expired ||
-	    time_before(jiffies, sbi->lease_deadline))
+	    ktime_before(ktime_get(), sbi->lease_deadline))
 		return false;
-	sbi->lease_expired = true;
+	WRITE_ONCE(sbi->lease_expired, true);
 	sbi->lease_expirations++;
 	pr_warn("famfs %s: lease of %u ms not renewed: access to all files dropped\n",
 		sbi->sb->s_id, sbi->lease_ms);
 	return true;
 }
 
+/* The deadline passed: revoke from process context, at once. */
+enum hrtimer_restart famfs_lease_timer_fn(struct hrtimer *timer)
+{
+	struct famfs_sb_info *sbi = container_of(timer, struct famfs_sb_info,
+						 lease_timer);
+
+	queue_work(system_highpri_wq, &sbi->lease_work);
+	return HRTIMER_NORESTART;
+}
+
 void famfs_lease_expire_work(struct work_struct *work)
 {
-	struct famfs_sb_info *sbi = container_of(to_delayed_work(work),
-						 struct famfs_sb_info,
+	struct famfs_sb_info *sbi = container_of(work, struct famfs_sb_info,
 						 lease_work);
 
 	mutex_lock(&sbi->lease_lock);
 	if (famfs_lease_check_locked(sbi))
 		famfs_revoke_all(sbi->sb);
-	else if (sbi->lease_armed && !sbi->lease_expired)
-		mod_delayed_work(system_wq, &sbi->lease_work,
-				 sbi->lease_deadline - jiffies);
 	mutex_unlock(&sbi->lease_lock);
 }
 
+/**
+ * famfs_ioc_lease() - FAMFSIOC_LEASE: arm, renew, disable or query the lease
+ * @file: any file or directory of the mount
+ * @uarg: struct famfs_ioc_lease
+ *
+ * A lease of duration_ms arms an hrtimer at the absolute deadline
+ * now + duration_ms (CLOCK_MONOTONIC); faults and I/O compare the clock
+ * with the deadline themselves, and the timer revokes every file.
+ *
+ * Return: 0, -EPERM without CAP_SYS_ADMIN, -EINVAL on bad flags, non-zero
+ * reserved fields or a duration over FAMFS_LEASE_MAX_MS, -EFAULT.
+ */
 static long famfs_ioc_lease(struct file *file, void __user *uarg)
 {
 	struct famfs_sb_info *sbi = FAMFS_SB(file_inode(file)->i_sb);
 	struct famfs_ioc_lease l;
-	unsigned long delay;
+	ktime_t now, deadline;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
@@ -124,37 +214,52 @@ static long famfs_ioc_lease(struct file *file, void __user *uarg)
 		l.duration_ms = sbi->lease_ms;
 	} else if (!l.duration_ms) {
 		WRITE_ONCE(sbi->lease_armed, false);
-		sbi->lease_expired = false;
+		WRITE_ONCE(sbi->lease_expired, false);
 		sbi->lease_ms = 0;
-		cancel_delayed_work(&sbi->lease_work);
+		hrtimer_cancel(&sbi->lease_timer);
 	} else {
-		delay = msecs_to_jiffies(l.duration_ms);
+		deadline = ktime_add_ms(ktime_get(), l.duration_ms);
 		sbi->lease_ms = l.duration_ms;
-		WRITE_ONCE(sbi->lease_deadline, jiffies + delay);
+		WRITE_ONCE(sbi->lease_deadline, deadline);
 		/* Fault paths read the deadline only once armed is seen. */
 		smp_wmb();
 		WRITE_ONCE(sbi->lease_armed, true);
-		sbi->lease_expired = false;
-		mod_delayed_work(system_wq, &sbi->lease_work, delay);
+		WRITE_ONCE(sbi->lease_expired, false);
+		hrtimer_start(&sbi->lease_timer, deadline, HRTIMER_MODE_ABS);
 	}
 
 	l.remaining_ms = 0;
+	now = ktime_get();
 	if (sbi->lease_armed && !sbi->lease_expired &&
-	    time_before(jiffies, sbi->lease_deadline))
-		l.remaining_ms = jiffies_to_msecs(sbi->lease_deadline - jiffies);
+	    ktime_before(now, sbi->lease_deadline))
+		l.remaining_ms = ktime_ms_delta(sbi->lease_deadline, now);
 	l.expirations = sbi->lease_expirations;
 	mutex_unlock(&sbi->lease_lock);
 
 	return copy_to_user(uarg, &l, sizeof(l)) ? -EFAULT : 0;
 }
 
+/**
+ * famfs_ioc_set_access() - FAMFSIOC_SET_ACCESS: this host's access to a file
+ * @file: a mapped regular file
+ * @uarg: struct famfs_ioc_access
+ *
+ * Lowering fences the file (famfs_lower_access_locked()): dirty cache
+ * lines written back, mappings zapped, read(2)/write(2) in progress
+ * finished first, pinned pages waited for up to FAMFS_PIN_WAIT_MS.
+ *
+ * Return: 0; -EBUSY if pages stayed pinned (the new mode is in force);
+ * -ETIMEDOUT raising while the lease is expired; -EIO raising on a
+ * disabled mount or a truncated file; -ENODATA without a map; -EPERM
+ * without CAP_SYS_ADMIN; -EINVAL on a bad mode or non-zero reserved fields.
+ */
 static long famfs_ioc_set_access(struct file *file, void __user *uarg)
 {
 	struct inode *inode = file_inode(file);
 	struct famfs_sb_info *sbi = FAMFS_SB(inode->i_sb);
 	struct famfs_inode_info *fi = FAMFS_I(inode);
 	struct famfs_ioc_access a;
-	long rc;
+	long rc = 0;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
@@ -164,29 +269,45 @@ static long famfs_ioc_set_access(struct file *file, void __user *uarg)
 		return -EINVAL;
 	if (a.access < FAMFS_ACCESS_NONE || a.access > FAMFS_ACCESS_RW)
 		return -EINVAL;
-	if (!famfs_fmap_get(file_inode(file)))
+	if (!famfs_fmap_get(inode))
 		return -ENODATA;
 
 	/* Held across the change so a raise cannot slip past an expiry. */
 	mutex_lock(&sbi->lease_lock);
-	if (a.access > READ_ONCE(fi->access)) {
-		if (READ_ONCE(sbi->disabled)) {
+	famfs_drop_access_early(inode, a.access);
+	inode_lock(inode);
+	if (a.access > fi->access) {
+		if (READ_ONCE(sbi->disabled) || fi->truncated) {
 			rc = -EIO;
 			goto out;
 		}
-		if (famfs_lease_check_locked(sbi))
+		if (famfs_lease_check_locked(sbi)) {
+			inode_unlock(inode);
 			famfs_revoke_all(sbi->sb);
+			inode_lock(inode);
+		}
 		if (sbi->lease_expired) {
 			rc = -ETIMEDOUT;
 			goto out;
 		}
+		WRITE_ONCE(fi->access, a.access);
+	} else {
+		rc = famfs_lower_access_locked(inode, a.access, jiffies +
+					       msecs_to_jiffies(FAMFS_PIN_WAIT_MS));
 	}
-	rc = __famfs_set_access(inode, a.access);
 out:
+	inode_unlock(inode);
 	mutex_unlock(&sbi->lease_lock);
 	return rc;
 }
 
+/**
+ * famfs_ioc_get_access() - FAMFSIOC_GET_ACCESS: effective access now
+ * @file: a regular file
+ * @uarg: struct famfs_ioc_access (out; reserved fields zero)
+ *
+ * Return: 0 or -EFAULT.
+ */
 static long famfs_ioc_get_access(struct file *file, void __user *uarg)
 {
 	struct famfs_ioc_access a;
@@ -215,21 +336,33 @@ static long famfs_install_map(struct file *file, struct famfs_fmap *fmap,
 
 	inode_lock(inode);
 	mutex_lock(&sbi->map_lock);
-	if (fi->fmap || i_size_read(inode)) {
+	if (fi->fmap || fi->truncated || i_size_read(inode)) {
 		rc = -EEXIST;
 		goto out;
 	}
 	rc = famfs_fmap_validate(sbi, fmap);
 	if (rc)
 		goto out;
+	rc = famfs_ranges_add(sbi, inode, fmap);
+	if (rc)
+		goto out;
 
 	if (fmap->type == FAMFS_SUPERBLOCK) {
 		sbi->have_sb_file = true;
 	} else if (fmap->type == FAMFS_LOG) {
-		sbi->have_log_file = true;
 		sbi->log_start = fmap->ext[0].dev_off;
 		sbi->log_len = fmap->ext[0].len;
+		WRITE_ONCE(sbi->have_log_file, true);
 	}
+	/*
+	 * A file made while this host is fenced (lease expired or lapsed,
+	 * memory failure) gets no access until the lease is renewed and
+	 * access granted explicitly.  The expiry work sets lease_expired
+	 * before it walks the files and takes each one's i_rwsem, so either
+	 * we see it here or it revokes this file after us.
+	 */
+	if (famfs_fenced(sbi))
+		access = FAMFS_ACCESS_NONE;
 	WRITE_ONCE(fi->access, access);
 	i_size_write(inode, fmap->size);
 	inode->i_blocks = fmap->size >> SECTOR_SHIFT;
@@ -241,6 +374,17 @@ out:
 	return rc;
 }
 
+/**
+ * famfs_ioc_map_create() - FAMFSIOC_MAP_CREATE (v1): give a file its map
+ * @file: an empty regular file open for writing
+ * @uarg: struct famfs_ioc_map (KABI 42 layout)
+ *
+ * Return: 0; -EPERM without CAP_SYS_ADMIN or for a range in the
+ * superblock/log; -EBADF not open for writing; -EEXIST already mapped (or
+ * second superblock/log file); -EINVAL bad type, count, alignment, or size
+ * (zero, over s_maxbytes, over the extents); -ERANGE a range past the end
+ * of the device; -EFAULT.
+ */
 static long famfs_ioc_map_create(struct file *file, void __user *uarg)
 {
 	struct famfs_ioc_map m;
@@ -250,9 +394,10 @@ static long famfs_ioc_map_create(struct file *file, void __user *uarg)
 
 	if (copy_from_user(&m, uarg, sizeof(m)))
 		return -EFAULT;
-	if (m.extent_type != SIMPLE_DAX_EXTENT)
+	if (m.extent_type != SIMPLE_DAX_EXTENT &&
+	    m.extent_type != FAMFS_SIMPLE_DAX_EXTENT_PRE42)
 		return -EINVAL;
-	if ((unsigned int)m.file_type > FAMFS_LOG)
+	if (m.file_type > FAMFS_LOG)
 		return -EINVAL;
 	if (m.ext_list_count < 1 || m.ext_list_count > FAMFS_MAX_EXTENTS)
 		return -EINVAL;
@@ -273,6 +418,15 @@ static long famfs_ioc_map_create(struct file *file, void __user *uarg)
 	return rc;
 }
 
+/**
+ * famfs_ioc_map_create2() - FAMFSIOC_MAP_CREATE2: extents or interleave
+ * @file: an empty regular file open for writing
+ * @uarg: struct famfs_ioc_map2
+ *
+ * Return: as famfs_ioc_map_create(); -EINVAL also for unknown flags,
+ * non-zero reserved fields, or fields of the other layout (strip fields
+ * without FAMFS_MAP2_INTERLEAVED, ext_count/ext_list with it).
+ */
 static long famfs_ioc_map_create2(struct file *file, void __user *uarg)
 {
 	struct famfs_extent *uext;
@@ -293,12 +447,13 @@ static long famfs_ioc_map_create2(struct file *file, void __user *uarg)
 	if (m.flags & FAMFS_MAP2_INTERLEAVED) {
 		n = m.nstrips;
 		list = m.strip_list;
-		if (!n || n > FAMFS_MAX_STRIPS || m.ext_count)
+		if (!n || n > FAMFS_MAX_STRIPS || m.ext_count || m.ext_list)
 			return -EINVAL;
 	} else {
 		n = m.ext_count;
 		list = m.ext_list;
-		if (!n || n > FAMFS_MAX_EXTENTS2 || m.nstrips || m.chunk_size)
+		if (!n || n > FAMFS_MAX_EXTENTS2 || m.nstrips ||
+		    m.chunk_size || m.strip_list)
 			return -EINVAL;
 	}
 
@@ -330,6 +485,138 @@ static long famfs_ioc_map_create2(struct file *file, void __user *uarg)
 	return rc;
 }
 
+/* Copy @n struct famfs_ioc_simple_extent from user space; devindex 0. */
+static int famfs_v2_copy_strips(struct famfs_fmap *fmap, u64 list, u32 n)
+{
+	struct famfs_ioc_simple_extent *se;
+	int rc = 0;
+	u32 i;
+
+	se = vmemdup_user(u64_to_user_ptr(list), array_size(n, sizeof(*se)));
+	if (IS_ERR(se))
+		return PTR_ERR(se);
+	for (i = 0; i < n; i++) {
+		if (se[i].devindex) {
+			rc = -EINVAL;
+			break;
+		}
+		fmap->ext[i].dev_off = se[i].offset;
+		fmap->ext[i].len = se[i].len;
+	}
+	kvfree(se);
+	return rc;
+}
+
+/**
+ * famfs_ioc_map_create_v2() - FAMFSIOC_MAP_CREATE_V2 (original KABI 43)
+ * @file: an empty regular file open for writing
+ * @uarg: struct famfs_ioc_fmap
+ *
+ * Return: as famfs_ioc_map_create(); -EINVAL also for an unknown extent
+ * type, a non-zero devindex, or other than one interleaved extent.
+ */
+static long famfs_ioc_map_create_v2(struct file *file, void __user *uarg)
+{
+	struct famfs_ioc_interleaved_ext ie;
+	struct famfs_ioc_fmap m;
+	struct famfs_fmap *fmap;
+	long rc;
+	u32 n;
+
+	if (copy_from_user(&m, uarg, sizeof(m)))
+		return -EFAULT;
+	if (m.fioc_file_type > FAMFS_LOG)
+		return -EINVAL;
+	switch (m.fioc_ext_type) {
+	case FAMFS_IOC_EXT_SIMPLE:
+		n = m.fioc_nextents;
+		if (!n || n > FAMFS_MAX_EXTENTS2)
+			return -EINVAL;
+		fmap = famfs_fmap_alloc(n);
+		if (!fmap)
+			return -ENOMEM;
+		fmap->ext_count = n;
+		rc = famfs_v2_copy_strips(fmap, m.fioc_list, n);
+		break;
+	case FAMFS_IOC_EXT_INTERLEAVE:
+		if (m.fioc_nextents != 1)
+			return -EINVAL;
+		if (copy_from_user(&ie, u64_to_user_ptr(m.fioc_list), sizeof(ie)))
+			return -EFAULT;
+		if (!ie.ie_nstrips || ie.ie_nstrips > FAMFS_V2_MAX_STRIPS ||
+		    ie.ie_nbytes < m.fioc_file_size)
+			return -EINVAL;
+		n = ie.ie_nstrips;
+		fmap = famfs_fmap_alloc(n);
+		if (!fmap)
+			return -ENOMEM;
+		fmap->nstrips = n;
+		fmap->chunk_size = ie.ie_chunk_size;
+		rc = famfs_v2_copy_strips(fmap, ie.ie_strips, n);
+		break;
+	default:
+		return -EINVAL;
+	}
+	fmap->type = m.fioc_file_type;
+	fmap->size = m.fioc_file_size;
+	if (!rc)
+		rc = famfs_install_map(file, fmap, FAMFS_ACCESS_RW);
+	if (rc)
+		famfs_fmap_free(fmap);
+	return rc;
+}
+
+/**
+ * famfs_ioc_map_get_v2() - FAMFSIOC_MAP_GET_V2 (original KABI 43)
+ * @file: a regular file
+ * @uarg: struct famfs_ioc_get_fmap (out)
+ *
+ * Return: 0; -E2BIG more than 2 simple extents or 16 strips (use
+ * MAP_GET2); -ENODATA no map; -EIO truncated; -EFAULT.
+ */
+static long famfs_ioc_map_get_v2(struct file *file, void __user *uarg)
+{
+	struct inode *inode = file_inode(file);
+	struct famfs_fmap *fmap = famfs_fmap_get(inode);
+	struct famfs_ioc_get_fmap *g;
+	struct famfs_ioc_simple_extent *se;
+	long rc = 0;
+	u32 i, n;
+
+	if (!fmap)
+		return -ENODATA;
+	if (READ_ONCE(FAMFS_I(inode)->truncated))
+		return -EIO;
+	n = fmap->nstrips ?: fmap->ext_count;
+	if (n > (fmap->nstrips ? FAMFS_V2_MAX_STRIPS : FAMFS_MAX_EXTENTS))
+		return -E2BIG;
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g)
+		return -ENOMEM;
+	g->iocmap.fioc_file_size = fmap->size;
+	g->iocmap.fioc_file_type = fmap->type;
+	if (fmap->nstrips) {
+		g->iocmap.fioc_ext_type = FAMFS_IOC_EXT_INTERLEAVE;
+		g->iocmap.fioc_nextents = 1;
+		g->ks.ikie.ie_nstrips = n;
+		g->ks.ikie.ie_chunk_size = fmap->chunk_size;
+		g->ks.ikie.ie_nbytes = fmap->size;
+		se = g->ks.kie_strips;
+	} else {
+		g->iocmap.fioc_ext_type = FAMFS_IOC_EXT_SIMPLE;
+		g->iocmap.fioc_nextents = n;
+		se = g->ikse;
+	}
+	for (i = 0; i < n; i++) {
+		se[i].offset = fmap->ext[i].dev_off;
+		se[i].len = fmap->ext[i].len;
+	}
+	if (copy_to_user(uarg, g, sizeof(*g)))
+		rc = -EFAULT;
+	kfree(g);
+	return rc;
+}
+
 /* Copy up to @cap extents of @fmap to @list. */
 static int famfs_copy_exts(const struct famfs_fmap *fmap, u32 cap, u64 list)
 {
@@ -353,52 +640,95 @@ static int famfs_copy_exts(const struct famfs_fmap *fmap, u32 cap, u64 list)
 	return rc;
 }
 
+/* The map of @file as the v1 interface can express it, or an error. */
+static struct famfs_fmap *famfs_v1_fmap(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	struct famfs_fmap *fmap = famfs_fmap_get(inode);
+
+	if (!fmap)
+		return ERR_PTR(-ENODATA);
+	if (READ_ONCE(FAMFS_I(inode)->truncated))
+		return ERR_PTR(-EIO);
+	if (fmap->nstrips)
+		return ERR_PTR(-EOPNOTSUPP);	/* interleaved: MAP_GET2 */
+	if (fmap->ext_count > FAMFS_MAX_EXTENTS)
+		return ERR_PTR(-E2BIG);		/* more than v1 holds */
+	return fmap;
+}
+
+/**
+ * famfs_ioc_map_get() - FAMFSIOC_MAP_GET (v1): read back a file's map
+ * @file: a regular file
+ * @uarg: struct famfs_ioc_map (out)
+ *
+ * Never reports more extents than struct famfs_ioc_map holds.
+ *
+ * Return: 0; -ENODATA no map; -EIO truncated; -EOPNOTSUPP interleaved;
+ * -E2BIG more than FAMFS_MAX_EXTENTS extents (use MAP_GET2); -EFAULT.
+ */
 static long famfs_ioc_map_get(struct file *file, void __user *uarg)
 {
-	struct famfs_fmap *fmap = famfs_fmap_get(file_inode(file));
+	struct famfs_fmap *fmap = famfs_v1_fmap(file);
 	struct famfs_ioc_map m;
 	u32 i;
 
-	if (!fmap)
-		return -ENODATA;
-	if (fmap->nstrips)
-		return -EOPNOTSUPP;	/* interleaved: use MAP_GET2 */
-
+	if (IS_ERR(fmap))
+		return PTR_ERR(fmap);
 	memset(&m, 0, sizeof(m));
 	m.extent_type = SIMPLE_DAX_EXTENT;
 	m.file_type = fmap->type;
 	m.file_size = fmap->size;
 	m.ext_list_count = fmap->ext_count;
-	for (i = 0; i < min_t(u32, fmap->ext_count, FAMFS_MAX_EXTENTS); i++) {
+	for (i = 0; i < fmap->ext_count; i++) {
 		m.ext_list[i].offset = fmap->ext[i].dev_off;
 		m.ext_list[i].len = fmap->ext[i].len;
 	}
 	return copy_to_user(uarg, &m, sizeof(m)) ? -EFAULT : 0;
 }
 
-/* v1 semantics: the caller sized the array from MAP_GET's count. */
+/**
+ * famfs_ioc_map_getext() - FAMFSIOC_MAP_GETEXT (v1): read back the extents
+ * @file: a regular file
+ * @uarg: array of the ext_list_count struct famfs_extent MAP_GET reported
+ *
+ * Return: as famfs_ioc_map_get().
+ */
 static long famfs_ioc_map_getext(struct file *file, void __user *uarg)
 {
-	struct famfs_fmap *fmap = famfs_fmap_get(file_inode(file));
+	struct famfs_fmap *fmap = famfs_v1_fmap(file);
 
-	if (!fmap)
-		return -ENODATA;
-	if (fmap->nstrips)
-		return -EOPNOTSUPP;
+	if (IS_ERR(fmap))
+		return PTR_ERR(fmap);
 	return famfs_copy_exts(fmap, fmap->ext_count, (u64)(uintptr_t)uarg);
 }
 
+/**
+ * famfs_ioc_map_get2() - FAMFSIOC_MAP_GET2: read back any map
+ * @file: a regular file
+ * @uarg: struct famfs_ioc_map2: in, list capacities and pointers (reserved
+ *	fields zero); out, the map, counts in full
+ *
+ * Return: 0; -E2BIG if a list was too small (counts set, the list filled
+ * up to its capacity); -ENODATA no map; -EIO truncated; -EINVAL non-zero
+ * reserved fields; -EFAULT.
+ */
 static long famfs_ioc_map_get2(struct file *file, void __user *uarg)
 {
-	struct famfs_fmap *fmap = famfs_fmap_get(file_inode(file));
+	struct inode *inode = file_inode(file);
+	struct famfs_fmap *fmap = famfs_fmap_get(inode);
 	struct famfs_ioc_map2 m;
 	u32 cap, count;
 	long rc;
 
 	if (copy_from_user(&m, uarg, sizeof(m)))
 		return -EFAULT;
+	if (m.reserved0 || memchr_inv(m.reserved, 0, sizeof(m.reserved)))
+		return -EINVAL;
 	if (!fmap)
 		return -ENODATA;
+	if (READ_ONCE(FAMFS_I(inode)->truncated))
+		return -EIO;
 
 	if (fmap->nstrips) {
 		cap = m.nstrips;
@@ -418,9 +748,7 @@ static long famfs_ioc_map_get2(struct file *file, void __user *uarg)
 	m.ext_count = fmap->nstrips ? 0 : count;
 	m.nstrips = fmap->nstrips;
 	m.chunk_size = fmap->chunk_size;
-	m.access = famfs_effective_access(file_inode(file));
-	m.reserved0 = 0;
-	memset(m.reserved, 0, sizeof(m.reserved));
+	m.access = famfs_effective_access(inode);
 	if (copy_to_user(uarg, &m, sizeof(m)))
 		return -EFAULT;
 	return cap < count ? -E2BIG : 0;
@@ -430,6 +758,13 @@ static long famfs_ioc_map_get2(struct file *file, void __user *uarg)
  * Counters
  */
 
+/**
+ * famfs_ioc_get_stats() - FAMFSIOC_GET_STATS: the mount's counters
+ * @file: any file or directory of the mount
+ * @uarg: struct famfs_ioc_stats (out; reserved fields zero)
+ *
+ * Return: 0 or -EFAULT.
+ */
 static long famfs_ioc_get_stats(struct file *file, void __user *uarg)
 {
 	struct famfs_sb_info *sbi = FAMFS_SB(file_inode(file)->i_sb);
@@ -449,6 +784,14 @@ static long famfs_ioc_get_stats(struct file *file, void __user *uarg)
 	return 0;
 }
 
+/**
+ * famfs_file_ioctl() - ioctls of regular files
+ * @file: the file
+ * @cmd: FAMFSIOC_*; FAMFSIOC_NOP always succeeds (is this famfs?)
+ * @arg: the argument, a user pointer
+ *
+ * Return: the handler's result, -ENOTTY for unknown commands.
+ */
 long famfs_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -462,6 +805,10 @@ long famfs_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return famfs_ioc_map_get(file, uarg);
 	case FAMFSIOC_MAP_GETEXT:
 		return famfs_ioc_map_getext(file, uarg);
+	case FAMFSIOC_MAP_CREATE_V2:
+		return famfs_ioc_map_create_v2(file, uarg);
+	case FAMFSIOC_MAP_GET_V2:
+		return famfs_ioc_map_get_v2(file, uarg);
 	case FAMFSIOC_MAP_CREATE2:
 		return famfs_ioc_map_create2(file, uarg);
 	case FAMFSIOC_MAP_GET2:
@@ -478,7 +825,14 @@ long famfs_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	return -ENOTTY;
 }
 
-/* Directories take the mount-wide ioctls only. */
+/**
+ * famfs_dir_ioctl() - ioctls of directories: the mount-wide ones only
+ * @file: the directory
+ * @cmd: FAMFSIOC_NOP, FAMFSIOC_LEASE or FAMFSIOC_GET_STATS
+ * @arg: the argument, a user pointer
+ *
+ * Return: the handler's result, -ENOTTY for other commands.
+ */
 long famfs_dir_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	switch (cmd) {

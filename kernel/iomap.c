@@ -8,6 +8,7 @@
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 
 #include "famfs_internal.h"
 
@@ -61,26 +62,83 @@ static int famfs_check_range(struct famfs_sb_info *sbi,
 	return 0;
 }
 
-/* Bytes of a file of @size that land in strip @s. */
-static u64 famfs_strip_need(const struct famfs_fmap *fmap, u32 s)
+/*
+ * Bytes that strip @s must hold for a file of fmap->size, computed without
+ * overflow (chunk_size >= PAGE_SIZE, so the chunk count fits).
+ */
+static int famfs_strip_need(const struct famfs_fmap *fmap, u32 s, u64 *need)
 {
-	u64 nchunks = DIV64_U64_ROUND_UP(fmap->size, fmap->chunk_size);
-	u64 per = div_u64(nchunks, fmap->nstrips);
+	u64 rem, nchunks, per;
+	u32 extra;
 
-	if (s < nchunks - per * fmap->nstrips)
+	nchunks = div64_u64_rem(fmap->size, fmap->chunk_size, &rem);
+	if (rem)
+		nchunks++;
+	per = div_u64_rem(nchunks, fmap->nstrips, &extra);
+	if (s < extra)
 		per++;
-	return per * fmap->chunk_size;
+	if (check_mul_overflow(per, fmap->chunk_size, need))
+		return -ERANGE;
+	return 0;
+}
+
+static int famfs_fext_cmp(const void *a, const void *b)
+{
+	const struct famfs_fext *x = a, *y = b;
+
+	if (x->dev_off != y->dev_off)
+		return x->dev_off < y->dev_off ? -1 : 1;
+	return 0;
+}
+
+/*
+ * A file may not map the same memory twice (fs-dax keeps one file offset
+ * per page).  Entries are already range-checked, so ends do not overflow.
+ */
+static int famfs_check_self_overlap(const struct famfs_fmap *fmap, u32 n)
+{
+	struct famfs_fext *copy;
+	int rc = 0;
+	u32 i;
+
+	if (n < 2)
+		return 0;
+	copy = kvmalloc_array(n, sizeof(*copy), GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, fmap->ext, n * sizeof(*copy));
+	sort(copy, n, sizeof(*copy), famfs_fext_cmp, NULL);
+	for (i = 1; i < n; i++) {
+		if (copy[i - 1].dev_off + copy[i - 1].len > copy[i].dev_off) {
+			rc = -EINVAL;
+			break;
+		}
+	}
+	kvfree(copy);
+	return rc;
+}
+
+/* Does any mapped regular file use memory in [off, off + len)? */
+static bool famfs_ranges_used(struct famfs_sb_info *sbi, u64 off, u64 len)
+{
+	return interval_tree_iter_first(&sbi->ranges, off, off + len - 1);
 }
 
 /*
  * Validate a map before it is installed and fill in the file offsets.
- * Caller holds sbi->map_lock, which keeps the metadata ranges stable.
- * Overlap between regular files is allowed: it is user space's business.
+ * Caller holds sbi->map_lock, which keeps the metadata ranges and the
+ * tree of regular files' ranges stable.  All arithmetic is checked: the
+ * file size never exceeds what the extents (strips) provide nor
+ * s_maxbytes, every entry lies inside the device, regular files stay out
+ * of the superblock and log, and a log may not be placed over memory a
+ * regular file already uses.  Overlap between regular files is allowed
+ * (user space's business) but only one of them can be mmapped at a time
+ * (famfs_claim()).
  */
 int famfs_fmap_validate(struct famfs_sb_info *sbi, struct famfs_fmap *fmap)
 {
-	u64 total = 0;
-	u32 i;
+	u64 total = 0, need;
+	u32 i, n;
 	int rc;
 
 	switch (fmap->type) {
@@ -94,51 +152,160 @@ int famfs_fmap_validate(struct famfs_sb_info *sbi, struct famfs_fmap *fmap)
 	default:
 		return -EINVAL;
 	}
-	if (!fmap->size)
+	if (!fmap->size || fmap->size > (u64)sbi->sb->s_maxbytes)
 		return -EINVAL;
 
 	if (fmap->nstrips) {
-		if (fmap->nstrips > FAMFS_MAX_STRIPS || !fmap->chunk_size ||
-		    !PAGE_ALIGNED(fmap->chunk_size))
+		if (fmap->ext_count || fmap->nstrips > FAMFS_MAX_STRIPS ||
+		    !fmap->chunk_size || !PAGE_ALIGNED(fmap->chunk_size))
 			return -EINVAL;
-		for (i = 0; i < fmap->nstrips; i++) {
+		n = fmap->nstrips;
+		for (i = 0; i < n; i++) {
 			rc = famfs_check_range(sbi, fmap->type,
 					       fmap->ext[i].dev_off,
 					       fmap->ext[i].len);
 			if (rc)
 				return rc;
-			if (fmap->ext[i].len < famfs_strip_need(fmap, i))
+			rc = famfs_strip_need(fmap, i, &need);
+			if (rc)
+				return rc;
+			if (fmap->ext[i].len < need)
 				return -EINVAL;
 		}
-		return 0;
+	} else {
+		n = fmap->ext_count;
+		if (!n || n > FAMFS_MAX_EXTENTS2 || fmap->chunk_size)
+			return -EINVAL;
+		for (i = 0; i < n; i++) {
+			rc = famfs_check_range(sbi, fmap->type,
+					       fmap->ext[i].dev_off,
+					       fmap->ext[i].len);
+			if (rc)
+				return rc;
+			fmap->ext[i].file_off = total;
+			if (check_add_overflow(total, fmap->ext[i].len, &total))
+				return -ERANGE;
+		}
+		if (total < fmap->size)
+			return -EINVAL;
 	}
-
-	if (!fmap->ext_count || fmap->ext_count > FAMFS_MAX_EXTENTS2)
-		return -EINVAL;
-	for (i = 0; i < fmap->ext_count; i++) {
-		rc = famfs_check_range(sbi, fmap->type, fmap->ext[i].dev_off,
-				       fmap->ext[i].len);
-		if (rc)
-			return rc;
-		fmap->ext[i].file_off = total;
-		if (check_add_overflow(total, fmap->ext[i].len, &total))
-			return -ERANGE;
-	}
-	if (total < fmap->size)
-		return -EINVAL;
+	rc = famfs_check_self_overlap(fmap, n);
+	if (rc)
+		return rc;
 
 	/* One superblock file and one log file per mount. */
 	if ((fmap->type == FAMFS_SUPERBLOCK && sbi->have_sb_file) ||
 	    (fmap->type == FAMFS_LOG && sbi->have_log_file))
 		return -EEXIST;
+	/* Whatever the order of creation: no data in the log. */
+	if (fmap->type == FAMFS_LOG &&
+	    famfs_ranges_used(sbi, fmap->ext[0].dev_off, fmap->ext[0].len))
+		return -EPERM;
 	return 0;
 }
 
-/* Device offset of file offset @pos and bytes contiguous from there. */
-static u64 famfs_fmap_resolve(const struct famfs_fmap *fmap, u64 pos,
-			      u64 *contig)
+/*
+ * Enter the ranges of a regular file's validated @fmap into the mount's
+ * tree.  Caller holds sbi->map_lock.
+ */
+int famfs_ranges_add(struct famfs_sb_info *sbi, struct inode *inode,
+		     struct famfs_fmap *fmap)
+{
+	struct famfs_inode_info *fi = FAMFS_I(inode);
+	u32 i, n = fmap->nstrips ?: fmap->ext_count;
+	struct famfs_range *r;
+
+	if (fmap->type != FAMFS_REG)
+		return 0;
+	r = kvcalloc(n, sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		r[i].inode = inode;
+		r[i].node.start = fmap->ext[i].dev_off;
+		r[i].node.last = fmap->ext[i].dev_off + fmap->ext[i].len - 1;
+		interval_tree_insert(&r[i].node, &sbi->ranges);
+	}
+	fi->ranges = r;
+	return 0;
+}
+
+/* Remove @inode's ranges from the tree (eviction). */
+void famfs_ranges_del(struct famfs_sb_info *sbi, struct inode *inode)
+{
+	struct famfs_inode_info *fi = FAMFS_I(inode);
+	struct famfs_fmap *fmap = fi->fmap;
+	u32 i, n;
+
+	if (!fi->ranges)
+		return;
+	n = fmap->nstrips ?: fmap->ext_count;
+	mutex_lock(&sbi->map_lock);
+	for (i = 0; i < n; i++)
+		interval_tree_remove(&fi->ranges[i].node, &sbi->ranges);
+	mutex_unlock(&sbi->map_lock);
+	kvfree(fi->ranges);
+	fi->ranges = NULL;
+}
+
+/*
+ * Before the first mapping of a regular file: on this kernel fs-dax
+ * records one owner (mapping, index) per page, and faulting a page that
+ * another file already mapped would trip its warnings.  Refuse, with a
+ * message naming both files, when another file that was mapped shares
+ * memory with this one.  The claim lasts until the file is evicted (its
+ * DAX entries, and so the page owners, live until then).
+ * Returns 0 or -EBUSY.
+ */
+int famfs_claim(struct inode *inode)
+{
+	struct famfs_sb_info *sbi = FAMFS_SB(inode->i_sb);
+	struct famfs_inode_info *fi = FAMFS_I(inode);
+	struct interval_tree_node *it;
+	struct famfs_range *other;
+	u32 i, n;
+	int rc = 0;
+
+	if (READ_ONCE(fi->faulted) || !fi->ranges)
+		return 0;
+	n = fi->fmap->nstrips ?: fi->fmap->ext_count;
+	mutex_lock(&sbi->map_lock);
+	for (i = 0; i < n && !rc; i++) {
+		struct interval_tree_node *me = &fi->ranges[i].node;
+
+		for (it = interval_tree_iter_first(&sbi->ranges, me->start,
+						   me->last);
+		     it; it = interval_tree_iter_next(it, me->start, me->last)) {
+			other = container_of(it, struct famfs_range, node);
+			if (other->inode == inode ||
+			    !FAMFS_I(other->inode)->faulted)
+				continue;
+			pr_warn_ratelimited("famfs %s: file ino %lu shares memory at %#llx with mapped file ino %lu: mapping refused\n",
+					    inode->i_sb->s_id, inode->i_ino,
+					    (u64)max(me->start, it->start),
+					    other->inode->i_ino);
+			rc = -EBUSY;
+			break;
+		}
+	}
+	if (!rc)
+		WRITE_ONCE(fi->faulted, true);
+	mutex_unlock(&sbi->map_lock);
+	return rc;
+}
+
+/*
+ * Device offset of file offset @pos (< fmap->size) and bytes contiguous
+ * from there.  Validation makes every result lie inside the device and,
+ * for regular files, outside the superblock and log; this is asserted
+ * again here before the address reaches fs/dax.c.
+ */
+static int famfs_fmap_resolve(struct famfs_sb_info *sbi,
+			      const struct famfs_fmap *fmap, u64 pos,
+			      u64 *dev, u64 *contig)
 {
 	const struct famfs_fext *e;
+	u64 rel, end;
 	u32 lo, hi;
 
 	if (fmap->nstrips) {
@@ -147,25 +314,43 @@ static u64 famfs_fmap_resolve(const struct famfs_fmap *fmap, u64 pos,
 
 		chunk = div64_u64_rem(pos, fmap->chunk_size, &within);
 		row = div_u64_rem(chunk, fmap->nstrips, &strip);
-		*contig = fmap->chunk_size - within;
-		return fmap->ext[strip].dev_off + row * fmap->chunk_size +
-		       within;
-	}
+		e = &fmap->ext[strip];
+		if (check_mul_overflow(row, fmap->chunk_size, &rel) ||
+		    check_add_overflow(rel, within, &rel) || rel >= e->len)
+			goto bad;
+		*contig = min(fmap->chunk_size - within, e->len - rel);
+	} else {
+		/* Binary search for the last extent starting at or before pos. */
+		lo = 0;
+		hi = fmap->ext_count;
+		while (hi - lo > 1) {
+			u32 mid = lo + (hi - lo) / 2;
 
-	/* Binary search for the last extent starting at or before pos. */
-	lo = 0;
-	hi = fmap->ext_count;
-	while (hi - lo > 1) {
-		u32 mid = lo + (hi - lo) / 2;
-
-		if (fmap->ext[mid].file_off <= pos)
-			lo = mid;
-		else
-			hi = mid;
+			if (fmap->ext[mid].file_off <= pos)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		e = &fmap->ext[lo];
+		rel = pos - e->file_off;
+		if (pos < e->file_off || rel >= e->len)
+			goto bad;
+		*contig = e->len - rel;
 	}
-	e = &fmap->ext[lo];
-	*contig = e->file_off + e->len - pos;
-	return e->dev_off + (pos - e->file_off);
+	*dev = e->dev_off + rel;
+	if (check_add_overflow(*dev, *contig, &end) || end > sbi->dev_size)
+		goto bad;
+	if (fmap->type == FAMFS_REG &&
+	    (*dev < FAMFS_SUPERBLOCK_SIZE ||
+	     (READ_ONCE(sbi->have_log_file) &&
+	      famfs_ranges_overlap(*dev, *contig, sbi->log_start,
+				   sbi->log_len))))
+		goto bad;
+	return 0;
+bad:
+	pr_err_ratelimited("famfs %s: file offset %#llx resolves outside the data area: refused\n",
+			   sbi->sb->s_id, pos);
+	return -EIO;
 }
 
 /*
@@ -197,14 +382,28 @@ static int famfs_iomap_begin(struct inode *inode, loff_t pos, loff_t length,
 	struct famfs_sb_info *sbi = FAMFS_SB(inode->i_sb);
 	struct famfs_fmap *fmap = famfs_fmap_get(inode);
 	u64 start = pos & PAGE_MASK;
-	u64 dev_off, contig;
+	u64 dev_off, contig, len;
+	int access, rc;
+
+	/*
+	 * Access is checked again for every range of a read(2)/write(2) (at
+	 * most FAMFS_IO_CHUNK bytes each) and of a fault, so I/O under way
+	 * stops at the next range once a lease deadline passes.
+	 */
+	access = famfs_effective_access(inode);
+	if (access == FAMFS_ACCESS_NONE)
+		return READ_ONCE(FAMFS_I(inode)->truncated) ||
+		       READ_ONCE(sbi->disabled) ? -EIO : -EACCES;
+	if ((flags & IOMAP_WRITE) && access != FAMFS_ACCESS_RW)
+		return -EPERM;
+	if (!fmap)
+		return -ENODATA;
 
 	/*
 	 * dax_iomap_rw() asks before it clamps a read to i_size: past the
-	 * end (or in a file without a map, whose size is 0) report a hole,
-	 * which reads as end of file.
+	 * end report a hole, which reads as end of file.
 	 */
-	if (!fmap || start >= fmap->size) {
+	if (start >= fmap->size) {
 		iomap->type = IOMAP_HOLE;
 		iomap->flags = 0;
 		iomap->addr = IOMAP_NULL_ADDR;
@@ -215,12 +414,17 @@ static int famfs_iomap_begin(struct inode *inode, loff_t pos, loff_t length,
 		return 0;
 	}
 
-	dev_off = famfs_fmap_resolve(fmap, start, &contig);
+	rc = famfs_fmap_resolve(sbi, fmap, start, &dev_off, &contig);
+	if (rc)
+		return rc;
+	len = min_t(u64, contig, length + (pos - start));
+	if (!(flags & IOMAP_FAULT))
+		len = min_t(u64, len, FAMFS_IO_CHUNK);
 
 	iomap->type = IOMAP_MAPPED;
 	iomap->flags = 0;
 	iomap->offset = start;
-	iomap->length = min_t(u64, contig, length + (pos - start));
+	iomap->length = len;
 	iomap->addr = dev_off + sbi->dax_part_off;
 	iomap->bdev = inode->i_sb->s_bdev;
 	iomap->dax_dev = sbi->dax_dev;

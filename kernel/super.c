@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 #include <linux/statfs.h>
 #include <linux/mm.h>
+#include <linux/overflow.h>
 
 #include "famfs_internal.h"
 
@@ -246,6 +247,8 @@ static void famfs_kill_users(struct inode *inode, void *arg)
  * then disabled: every file loses its access, later faults get SIGBUS
  * and read/write EIO.  The revocation runs from a work item, after the
  * signals: zapping first would hide the mappings from memory_failure().
+ * @offset is relative to the dax device, which other partitions of the
+ * same device share: a failure outside ours is not our business.
  */
 static int famfs_dax_notify_failure(struct dax_device *dax_dev, u64 offset,
 				    u64 len, int mf_flags)
@@ -253,11 +256,20 @@ static int famfs_dax_notify_failure(struct dax_device *dax_dev, u64 offset,
 	struct super_block *sb = dax_holder(dax_dev);
 	struct famfs_sb_info *sbi = sb ? FAMFS_SB(sb) : NULL;
 	struct famfs_failure f = { .mf_flags = mf_flags };
-	u64 off, end;
+	u64 start, end, off, stop;
 	bool first;
 
 	if (!sbi)
 		return -EOPNOTSUPP;
+	/* The failed range, clamped to our partition. */
+	if (check_add_overflow(offset, len, &end))
+		end = U64_MAX;
+	start = max(offset, sbi->dax_part_off);
+	end = min(end, sbi->dax_part_off + sbi->dev_size);
+	if (!len || start >= end)
+		return -EOPNOTSUPP;
+	start -= sbi->dax_part_off;
+	end -= sbi->dax_part_off;
 
 	spin_lock(&sbi->state_lock);
 	first = !sbi->disabled;
@@ -265,12 +277,12 @@ static int famfs_dax_notify_failure(struct dax_device *dax_dev, u64 offset,
 	spin_unlock(&sbi->state_lock);
 	if (first)
 		pr_err("famfs %s: memory failure at offset %#llx len %#llx: mount disabled\n",
-		       sb->s_id, offset - sbi->dax_part_off, len);
+		       sb->s_id, start, end - start);
 
 	/* Bounded: a failure report covers a page or a few. */
-	off = round_down(offset - sbi->dax_part_off, PAGE_SIZE);
-	end = min(offset - sbi->dax_part_off + len, off + (512ULL << PAGE_SHIFT));
-	for (; off < end; off += PAGE_SIZE) {
+	off = round_down(start, PAGE_SIZE);
+	stop = min(end, off + (512ULL << PAGE_SHIFT));
+	for (; off < stop; off += PAGE_SIZE) {
 		f.dev_off = off;
 		famfs_walk_files(sb, famfs_kill_users, &f);
 	}
@@ -392,8 +404,11 @@ static int famfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	mutex_init(&sbi->map_lock);
 	mutex_init(&sbi->lease_lock);
 	spin_lock_init(&sbi->state_lock);
+	sbi->ranges = RB_ROOT_CACHED;
 	INIT_WORK(&sbi->failure_work, famfs_failure_work);
-	INIT_DELAYED_WORK(&sbi->lease_work, famfs_lease_expire_work);
+	INIT_WORK(&sbi->lease_work, famfs_lease_expire_work);
+	hrtimer_init(&sbi->lease_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	sbi->lease_timer.function = famfs_lease_timer_fn;
 
 	sbi->dax_dev = fs_dax_get_by_bdev(sb->s_bdev, &sbi->dax_part_off,
 					  sb, &famfs_dax_holder_ops);
@@ -436,6 +451,25 @@ static int famfs_fill_super(struct super_block *sb, struct fs_context *fc)
  * does not carry a devdax backend, so refuse clearly rather than with
  * the generic ENOTBLK.
  */
+#ifdef FAMFS_HAVE_DEV_DAX_IOMAP
+static int famfs_refuse_devdax(struct fs_context *fc)
+{
+	pr_err("famfs: %s: devdax mode is not implemented by this module build\n",
+	       fc->source);
+	errorf(fc, "famfs: %s: devdax mode not implemented", fc->source);
+	return -EOPNOTSUPP;
+}
+#else
+static int famfs_refuse_devdax(struct fs_context *fc)
+{
+	pr_err("famfs: %s: devdax mode needs the dev_dax_iomap kernel patches, which this kernel lacks; use a /dev/pmem device in fsdax mode\n",
+	       fc->source);
+	errorf(fc, "famfs: %s: devdax needs dev_dax_iomap kernel support",
+	       fc->source);
+	return -EOPNOTSUPP;
+}
+#endif
+
 static int famfs_check_source(struct fs_context *fc)
 {
 	struct path path;
@@ -450,20 +484,7 @@ static int famfs_check_source(struct fs_context *fc)
 	mode = d_inode(path.dentry)->i_mode;
 	path_put(&path);
 
-	if (S_ISCHR(mode)) {
-#ifdef FAMFS_HAVE_DEV_DAX_IOMAP
-		pr_err("famfs: %s: devdax mode is not implemented by this module build\n",
-		       fc->source);
-		errorf(fc, "famfs: %s: devdax mode not implemented", fc->source);
-#else
-		pr_err("famfs: %s: devdax mode needs the dev_dax_iomap kernel patches, which this kernel lacks; use a /dev/pmem device in fsdax mode\n",
-		       fc->source);
-		errorf(fc, "famfs: %s: devdax needs dev_dax_iomap kernel support",
-		       fc->source);
-#endif
-		return -EOPNOTSUPP;
-	}
-	return 0;
+	return S_ISCHR(mode) ? famfs_refuse_devdax(fc) : 0;
 }
 
 static int famfs_get_tree(struct fs_context *fc)
@@ -535,7 +556,8 @@ static void famfs_kill_sb(struct super_block *sb)
 		spin_lock(&sbi->state_lock);
 		sbi->dying = true;
 		spin_unlock(&sbi->state_lock);
-		cancel_delayed_work_sync(&sbi->lease_work);
+		hrtimer_cancel(&sbi->lease_timer);
+		cancel_work_sync(&sbi->lease_work);
 		cancel_work_sync(&sbi->failure_work);
 		famfs_sysfs_del(sbi);
 	}

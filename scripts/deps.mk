@@ -14,7 +14,7 @@ DEB_PKGS := build-essential pkg-config check libjson-c-dev libinih-dev \
 # gnuplot (check-bench), and the VM suite's kernel, headers and qemu (check-vm).
 DEB_PKGS_SLURM := slurmctld slurmd slurm-client munge
 DEB_PKGS_VM := linux-headers-amd64 linux-image-amd64 qemu-system-x86 \
-               busybox-static cpio kmod
+               busybox-static cpio kmod gcc-multilib
 # make deb and make check-deb (scripts/deb.mk, tests/packaging/): Debian packaging tools,
 # pandoc for the man pages, dkms and the Debian 6.1 headers for the module package,
 # busybox-static for the test root.

@@ -17,40 +17,46 @@
 
 #include <linux/types.h>
 #include <linux/ioctl.h>
-#ifndef __KERNEL__
-#include <stddef.h>		/* size_t, used by the version 1 structures */
-#endif
 
 #define FAMFS_IOC_MAGIC		'u'
+#define FAMFSIOC_MAGIC		FAMFS_IOC_MAGIC	/* the original famfs's name */
 
 /* statfs(2) f_type of a famfs mount (same value as the original famfs). */
 #define FAMFS_STATFS_MAGIC	0x87b282fd
 
 /*
  * --------------------------------------------------------------------------
- * Version 1 interface, binary compatible with the original famfs module, so
- * existing famfs user space keeps working.  Its structures use native types
- * (enum, size_t): 64-bit user space only.
+ * Version 1 interface: the ioctls 0x50..0x53 of the original famfs kernel
+ * module at its KABI version 42, with the same numbers, structure layouts
+ * and constant values, so the original famfs user space works unchanged.
+ * Fixed-width fields (the enums are 4 bytes on every Linux ABI), so 32-bit
+ * callers get the same layout (struct famfs_ioc_map is 56 bytes).
  * --------------------------------------------------------------------------
  */
 
+#define FAMFS_KABI_VERSION	42	/* version of the v1 interface */
 #define FAMFS_MAX_EXTENTS	2
 
-enum extent_type {
-	SIMPLE_DAX_EXTENT = 13,
-	INVALID_EXTENT_TYPE,
+/* famfs_ioc_map.extent_type */
+enum famfs_extent_type {
+	SIMPLE_DAX_EXTENT = 0,
+	INVALID_EXTENT_TYPE = 1,
 };
 
+/* Value of SIMPLE_DAX_EXTENT before KABI 42; MAP_CREATE accepts it too. */
+#define FAMFS_SIMPLE_DAX_EXTENT_PRE42	13
+
 /*
- * What a file stands for.  SUPERBLOCK and LOG files give DAX access to the
- * on-media superblock and log (the block device itself goes through the
- * page cache, which is private to each host).  Regular files may not
- * overlap the ranges mapped by SUPERBLOCK / LOG files.
+ * What a file stands for (famfs_ioc_map.file_type, famfs_ioc_map2.file_type).
+ * SUPERBLOCK and LOG files give DAX access to the on-media superblock and
+ * log (the block device itself goes through the page cache, which is
+ * private to each host).  Regular files may not overlap the ranges mapped
+ * by SUPERBLOCK / LOG files.
  */
 enum famfs_file_type {
-	FAMFS_REG,
-	FAMFS_SUPERBLOCK,
-	FAMFS_LOG,
+	FAMFS_REG = 0,
+	FAMFS_SUPERBLOCK = 1,
+	FAMFS_LOG = 2,
 };
 
 /* One contiguous device range. */
@@ -60,10 +66,10 @@ struct famfs_extent {
 };
 
 struct famfs_ioc_map {
-	enum extent_type extent_type;	/* SIMPLE_DAX_EXTENT */
-	enum famfs_file_type file_type;
-	size_t file_size;
-	size_t ext_list_count;		/* 1 .. FAMFS_MAX_EXTENTS */
+	__u32 extent_type;		/* enum famfs_extent_type */
+	__u32 file_type;		/* enum famfs_file_type */
+	__u64 file_size;
+	__u64 ext_list_count;		/* 1 .. FAMFS_MAX_EXTENTS */
 	struct famfs_extent ext_list[FAMFS_MAX_EXTENTS];
 };
 
@@ -72,12 +78,82 @@ struct famfs_ioc_map {
  * must be open for writing and must not be mapped yet (EEXIST otherwise).
  */
 #define FAMFSIOC_MAP_CREATE	_IOW(FAMFS_IOC_MAGIC, 0x50, struct famfs_ioc_map)
-/* MAP_GET: read back type, size and extent count of a mapped file. */
+/*
+ * MAP_GET: read back type, size, extent count and extents of a mapped file.
+ * A file with more extents than struct famfs_ioc_map holds (made with
+ * MAP_CREATE2), or an interleaved one, fails with E2BIG / EOPNOTSUPP: use
+ * MAP_GET2.  ENODATA if the file has no map, EIO if it was truncated.
+ */
 #define FAMFSIOC_MAP_GET	_IOR(FAMFS_IOC_MAGIC, 0x51, struct famfs_ioc_map)
-/* MAP_GETEXT: read back the extents (at most FAMFS_MAX_EXTENTS). */
+/*
+ * MAP_GETEXT: copy the file's extents (ext_list_count of MAP_GET, at most
+ * FAMFS_MAX_EXTENTS) to the array at the argument.  Same errors as MAP_GET.
+ */
 #define FAMFSIOC_MAP_GETEXT	_IOR(FAMFS_IOC_MAGIC, 0x52, struct famfs_extent)
 /* NOP: succeeds on any famfs file; tells user space the module is there. */
 #define FAMFSIOC_NOP		_IO(FAMFS_IOC_MAGIC, 0x53)
+
+/*
+ * --------------------------------------------------------------------------
+ * The original famfs's KABI 43 ("v2") map ioctls 0x54 / 0x55, same numbers
+ * and layouts for 64-bit callers.  The original declares the two list
+ * pointers as C pointers; here they are __u64 (a 32-bit caller using this
+ * header gets the 64-bit layout).  Limits of this module: devindex must be
+ * 0 (one device per mount), and an interleaved map has exactly one
+ * interleaved extent.
+ * --------------------------------------------------------------------------
+ */
+
+#define FAMFS_V2_MAX_STRIPS		16	/* strips per interleaved extent */
+#define FAMFS_V2_MAX_INTERLEAVED_EXTENTS 4	/* in the original; we take 1 */
+
+/* famfs_ioc_fmap.fioc_ext_type */
+enum famfs_ioc_ext_type {
+	FAMFS_IOC_EXT_SIMPLE = 0,
+	FAMFS_IOC_EXT_INTERLEAVE = 1,
+};
+
+struct famfs_ioc_simple_extent {
+	__u64 devindex;		/* 0 */
+	__u64 offset;
+	__u64 len;
+};
+
+struct famfs_ioc_interleaved_ext {
+	__u64 ie_nstrips;	/* 1 .. FAMFS_V2_MAX_STRIPS */
+	__u64 ie_chunk_size;
+	__u64 ie_nbytes;	/* bytes of the file in this extent */
+	__u64 ie_strips;	/* user pointer to struct famfs_ioc_simple_extent[] */
+};
+
+struct famfs_ioc_fmap {
+	__u64 fioc_file_size;
+	__u32 fioc_file_type;	/* enum famfs_file_type */
+	__u32 fioc_ext_type;	/* enum famfs_ioc_ext_type */
+	__u32 fioc_nextents;	/* simple extents, or interleaved extents (1) */
+	__u32 fioc_pad;		/* padding in the original: ignored */
+	__u64 fioc_list;	/* user pointer: simple or interleaved extents */
+};
+
+/* MAP_GET_V2 output: at most 2 simple extents, or 1 interleaved of <= 16 strips. */
+struct famfs_ioc_get_fmap {
+	struct famfs_ioc_fmap iocmap;	/* fioc_list comes back 0 */
+	union {
+		struct famfs_ioc_simple_extent ikse[FAMFS_MAX_EXTENTS];
+		struct {
+			struct famfs_ioc_interleaved_ext ikie;
+			struct famfs_ioc_simple_extent kie_strips[FAMFS_V2_MAX_STRIPS];
+		} ks;
+	};
+};
+
+/*
+ * MAP_CREATE_V2: as MAP_CREATE (same rules and errors), from a simple
+ * extent list or one interleaved extent.  MAP_GET_V2: read it back; E2BIG
+ * if the map does not fit struct famfs_ioc_get_fmap (use MAP_GET2).
+ */
+#define FAMFSIOC_MAP_CREATE_V2	_IOW(FAMFS_IOC_MAGIC, 0x54, struct famfs_ioc_fmap)
+#define FAMFSIOC_MAP_GET_V2	_IOR(FAMFS_IOC_MAGIC, 0x55, struct famfs_ioc_get_fmap)
 
 /*
  * --------------------------------------------------------------------------
@@ -159,11 +235,15 @@ struct famfs_ioc_access {
 };
 
 /*
- * SET_ACCESS: set this host's access to a mapped file.  Lowering it revokes
- * live mappings (they are zapped; the next touch faults again and gets
- * SIGBUS where the new mode forbids it).  Needs CAP_SYS_ADMIN.  Raising it
- * while the mount's lease has expired fails with ETIMEDOUT; on a mount
- * disabled by a memory failure it fails with EIO.
+ * SET_ACCESS: set this host's access to a mapped file.  Needs
+ * CAP_SYS_ADMIN.  Lowering it (or setting the same mode) fences the file:
+ * read(2)/write(2) in progress finish first, the CPU cache lines this
+ * host dirtied through mappings are written back, live mappings are
+ * zapped (the next touch faults again and gets SIGBUS where the new mode
+ * forbids it), and pages still pinned (O_DIRECT, vmsplice) are waited for
+ * up to 2 s: EBUSY if some still are (the new mode is in force anyway).
+ * Raising it while the mount's lease has expired fails with ETIMEDOUT; on
+ * a mount disabled by a memory failure, or a truncated file, with EIO.
  */
 #define FAMFSIOC_SET_ACCESS	_IOW(FAMFS_IOC_MAGIC, 0x62, struct famfs_ioc_access)
 /* GET_ACCESS: this host's current access to a mapped file. */
@@ -187,11 +267,13 @@ struct famfs_ioc_lease {
 /*
  * LEASE: set and renew the mount's lease (self-fencing).  May be issued on
  * any file or directory of the mount; needs CAP_SYS_ADMIN.  Each call arms
- * the lease for duration_ms from now.  If it is not renewed in time, the
- * module drops this host's access to every file of the mount by itself:
- * each file's access becomes NONE and its mappings are zapped.  A renewal
- * after expiry re-arms the lease but restores no access: user space sets
- * it again per file with SET_ACCESS.  The default is no lease (0).
+ * the lease for duration_ms from now (an absolute CLOCK_MONOTONIC
+ * deadline).  From the deadline on, faults and I/O are refused; if the
+ * lease is not renewed in time the module fences every file of the mount
+ * by itself (as SET_ACCESS to NONE does).  A renewal after expiry re-arms
+ * the lease but restores no access: user space sets it again per file
+ * with SET_ACCESS; files mapped while expired start with access NONE.
+ * The default is no lease (0).
  */
 #define FAMFSIOC_LEASE		_IOWR(FAMFS_IOC_MAGIC, 0x64, struct famfs_ioc_lease)
 

@@ -10,7 +10,7 @@
  *
  *   map FILE TYPE SIZE OFF:LEN[,OFF:LEN...] [v1|v2] [ACCESS]
  *   mapi FILE SIZE CHUNK OFF:LEN[,...]       interleaved map (MAP_CREATE2)
- *   getmap FILE                              MAP_GET / GETEXT / GET2
+ *   getmap FILE [badreserved]                MAP_GET / GETEXT / GET2
  *   fill FILE SEED | fillmm FILE SEED        pattern via write(2) / mmap
  *   verify FILE SEED                         pattern via read(2) and mmap
  *   mmtouch FILE                             read every page through mmap, timed
@@ -26,11 +26,28 @@
  *                                            until SIGBUS (at most 180 s)
  *   nop PATH
  *   mount SOURCE TARGET [OPTIONS]            mount(2) of type famfs
+ *   fuzz DIR N SEED DEVSIZE LOGOFF LOGLEN    random and adversarial maps; every
+ *                                            accepted one must lie in the data area
+ *   getmapv1 FILE                            MAP_GET into a guarded buffer
+ *   mapk42 FILE SIZE OFF:LEN[,OFF:LEN]       MAP_CREATE with the KABI 42 layout,
+ *                                            declared here from its documented facts
+ *   abi                                      UAPI sizes and ioctl numbers
+ *   readerr FILE                             read(2) of one byte: "ok N" or errno
+ *   dirty FILE                               store to every page through mmap, no msync
+ *   pintest FILE                             SET_ACCESS waits for vmspliced pages
+ *   iorace FILE read|write [long]            SET_ACCESS vs read(2)/write(2) in progress;
+ *                                            long: an 8 MiB one must stop after 2 MiB
+ *   leasebound DIR FILE MS ROUNDS            deadline -> SIGBUS / EACCES, in us
+ *   mbr DEV START1 LEN1 START2 LEN2          two-partition MBR, re-read by the kernel
+ *   mapv2 FILE SIZE OFF:LEN[,...] [CHUNK|- [DEVINDEX]]  MAP_CREATE_V2 / GET_V2 (KABI 43),
+ *                                            declared here from its documented facts
  *
  * TYPE is reg, sb, log or a number; sizes take K, M, G suffixes.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -42,9 +59,13 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/userfaultfd.h>
 
 #include <famfs_ioctl.h>
 
@@ -259,6 +280,8 @@ static int cmd_getmap(int argc, char **argv)
 	if (fd < 0)
 		return fail_errno("open", errno);
 	m2.ext_list = m2.strip_list = (uintptr_t)ext;
+	if (argc > 2 && !strcmp(argv[2], "badreserved"))
+		m2.reserved[3] = 1;
 	if (ioctl(fd, FAMFSIOC_MAP_GET2, &m2))
 		return fail_errno("MAP_GET2", errno);
 	n = m2.nstrips ? m2.nstrips : m2.ext_count;
@@ -270,8 +293,8 @@ static int cmd_getmap(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		printf(" %#llx:%#llx", (unsigned long long)ext[i].offset,
 		       (unsigned long long)ext[i].len);
-	/* The v1 view must agree for simple maps. */
-	if (!m2.nstrips) {
+	/* The v1 view must agree for simple maps it can hold. */
+	if (!m2.nstrips && n <= FAMFS_MAX_EXTENTS) {
 		if (ioctl(fd, FAMFSIOC_MAP_GET, &m))
 			return fail_errno("MAP_GET", errno);
 		if (m.file_size != m2.file_size || m.ext_list_count != n ||
@@ -996,6 +1019,767 @@ static int cmd_mount(int argc, char **argv)
 	return 0;
 }
 
+/* ---- bounds: random and adversarial maps --------------------------------- */
+
+static uint64_t rnd_state = 88172645463325252ULL;
+
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+struct fuzz_area {
+	uint64_t dev, logoff, loglen;
+};
+
+/* An offset, length, size or chunk size: mostly edge values. */
+static uint64_t pick(const struct fuzz_area *a)
+{
+	switch (rnd() % 16) {
+	case 0: return 0;
+	case 1: return 4096;
+	case 2: return 2ULL << 20;
+	case 3: return a->dev;
+	case 4: return a->dev - 4096;
+	case 5: return a->logoff;
+	case 6: return a->logoff + a->loglen - 4096;
+	case 7: return 1ULL << 63;
+	case 8: return UINT64_MAX - 4095;
+	case 9: return UINT64_MAX;
+	case 10: return rnd();
+	case 11: return ((rnd() % 64) + 1) << 12;
+	case 12: return 1ULL << 40;
+	default: return (rnd() % (a->dev >> 12)) << 12;
+	}
+}
+
+/* An extent that often lies in the data area, sometimes anywhere. */
+static void pick_ext(const struct fuzz_area *a, struct famfs_extent *e)
+{
+	if (rnd() % 3 == 0) {
+		e->offset = pick(a);
+		e->len = pick(a);
+		return;
+	}
+	e->offset = (2ULL << 20) + (rnd() % ((a->dev - (2ULL << 20)) >> 12) << 12);
+	e->len = ((rnd() % 1024) + 1) << 12;
+}
+
+/* a + b, or UINT64_MAX if that overflows (no __int128 on 32-bit builds) */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+
+	return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+
+	return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+/* Is [off, off + len) inside the data area (device, not sb, not log)? */
+static const char *ext_bad(const struct fuzz_area *a, uint64_t off, uint64_t len)
+{
+	uint64_t end;
+
+	if (!len || off % 4096 || len % 4096)
+		return "unaligned or empty";
+	if (__builtin_add_overflow(off, len, &end) || end > a->dev)
+		return "past the device";
+	if (off < (2ULL << 20))
+		return "in the superblock";
+	if (off < a->logoff + a->loglen && a->logoff < end)
+		return "in the log";
+	return NULL;
+}
+
+/* Model check of an accepted map, read back with MAP_GET2. */
+static const char *map_bad(const struct fuzz_area *a, const struct famfs_ioc_map2 *m,
+			   const struct famfs_extent *e)
+{
+	unsigned int n = m->nstrips ? m->nstrips : m->ext_count, i, j;
+	uint64_t cap = 0, chunks, rows;
+	const char *why;
+
+	if (m->file_type != FAMFS_REG)
+		return "accepted a metadata file";
+	if (!m->file_size || m->file_size > (uint64_t)INT64_MAX)
+		return "size zero or over s_maxbytes";
+	for (i = 0; i < n; i++) {
+		why = ext_bad(a, e[i].offset, e[i].len);
+		if (why)
+			return why;
+		for (j = 0; j < i; j++)
+			if (e[i].offset < e[j].offset + e[j].len &&
+			    e[j].offset < e[i].offset + e[i].len)
+				return "extents of one file overlap";
+	}
+	if (!m->nstrips) {
+		for (i = 0; i < n; i++)
+			cap = sat_add(cap, e[i].len);
+		return cap < m->file_size ? "size beyond the extents" : NULL;
+	}
+	if (!m->chunk_size || m->chunk_size % 4096)
+		return "bad chunk size";
+	chunks = m->file_size / m->chunk_size + (m->file_size % m->chunk_size != 0);
+	for (i = 0; i < n; i++) {
+		rows = chunks / n + (i < chunks % n);
+		if (sat_mul(rows, m->chunk_size) > e[i].len)
+			return "size beyond a strip";
+	}
+	return NULL;
+}
+
+static int cmd_fuzz(int argc, char **argv)
+{
+	static struct famfs_extent ext[FAMFS_MAX_STRIPS + 2], back[FAMFS_MAX_STRIPS + 2];
+	unsigned int iters, it, acc[3] = { 0 }, tried[3] = { 0 };
+	struct fuzz_area a;
+	char path[4096];
+
+	if (argc < 7)
+		return fail_errno("usage", EINVAL);
+	iters = atoi(argv[2]);
+	rnd_state ^= strtoull(argv[3], NULL, 0) * 0x9E3779B97F4A7C15ULL;
+	a.dev = parse_size(argv[4]);
+	a.logoff = parse_size(argv[5]);
+	a.loglen = parse_size(argv[6]);
+	snprintf(path, sizeof(path), "%s/fuzz", argv[1]);
+	for (it = 0; it < iters; it++) {
+		struct famfs_ioc_map2 m2 = { 0 }, g = { 0 };
+		unsigned int kind = rnd() % 3, n, i;
+		uint64_t cap = 0;
+		const char *why;
+		int fd, rc;
+
+		unlink(path);
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+		if (fd < 0)
+			return fail_errno("open", errno);
+		/* kind 0: v1; 1: v2 extents; 2: v2 interleaved */
+		n = kind == 0 ? 1 + rnd() % 2 : kind == 1 ? 1 + rnd() % 8 : 1 + rnd() % 4;
+		if (rnd() % 16 == 0)
+			n = kind == 2 ? (rnd() % 2 ? 0 : 65) : (kind == 0 ? 3 : 0);
+		for (i = 0; i < n && i < FAMFS_MAX_STRIPS + 2; i++) {
+			pick_ext(&a, &ext[i]);
+			cap = sat_add(cap, ext[i].len);
+		}
+		m2.file_type = rnd() % 12 ? FAMFS_REG : rnd() % 5;
+		if (kind == 2) {
+			m2.chunk_size = rnd() % 2 ? (rnd() % 2 ? 4096 : 2ULL << 20) : pick(&a);
+			cap = n ? sat_mul(ext[0].len, n) : 0;
+		}
+		/* Sizes at, just under and just over what the map holds, or wild. */
+		switch (rnd() % 5) {
+		case 0: m2.file_size = cap; break;
+		case 1: m2.file_size = cap > 4096 ? cap - 4096 + 1 : 1; break;
+		case 2: m2.file_size = sat_add(cap, 1); break;
+		default: m2.file_size = pick(&a); break;
+		}
+		tried[kind]++;
+		if (kind == 0) {
+			struct famfs_ioc_map m = {
+				.extent_type = SIMPLE_DAX_EXTENT,
+				.file_type = m2.file_type,
+				.file_size = m2.file_size,
+				.ext_list_count = n,
+			};
+
+			memcpy(m.ext_list, ext, (n < 2 ? n : 2) * sizeof(ext[0]));
+			rc = ioctl(fd, FAMFSIOC_MAP_CREATE, &m);
+		} else if (kind == 1) {
+			m2.ext_count = n;
+			m2.ext_list = (uintptr_t)ext;
+			rc = ioctl(fd, FAMFSIOC_MAP_CREATE2, &m2);
+		} else {
+			m2.flags = FAMFS_MAP2_INTERLEAVED;
+			m2.nstrips = n;
+			m2.strip_list = (uintptr_t)ext;
+			rc = ioctl(fd, FAMFSIOC_MAP_CREATE2, &m2);
+		}
+		if (rc) {
+			close(fd);
+			continue;
+		}
+		acc[kind]++;
+		g.ext_count = g.nstrips = FAMFS_MAX_STRIPS + 2;
+		g.ext_list = g.strip_list = (uintptr_t)back;
+		if (ioctl(fd, FAMFSIOC_MAP_GET2, &g))
+			return fail_errno("MAP_GET2 of an accepted map", errno);
+		why = map_bad(&a, &g, back);
+		if (why) {
+			printf("VIOLATION seed %s iteration %u kind %u: %s: size=%#llx chunk=%#llx n=%u first=%#llx:%#llx\n",
+			       argv[3], it, kind, why, (unsigned long long)g.file_size,
+			       (unsigned long long)g.chunk_size, g.nstrips ? g.nstrips : g.ext_count,
+			       (unsigned long long)back[0].offset, (unsigned long long)back[0].len);
+			return 1;
+		}
+		/* The kernel's own resolution: the last byte and a few others. */
+		for (i = 0; i < 4; i++) {
+			uint64_t off = i == 0 ? g.file_size - 1 : rnd() % g.file_size;
+			unsigned char b;
+
+			if (pread(fd, &b, 1, off) != 1) {
+				printf("VIOLATION iteration %u: pread at %#llx of an accepted map: %s\n",
+				       it, (unsigned long long)off, strerror(errno));
+				return 1;
+			}
+		}
+		close(fd);
+	}
+	unlink(path);
+	printf("ok seed=%s tried=%u accepted v1=%u/%u v2=%u/%u interleaved=%u/%u\n", argv[3],
+	       iters, acc[0], tried[0], acc[1], tried[1], acc[2], tried[2]);
+	return !(acc[0] && acc[1] && acc[2]);
+}
+
+/* MAP_GET writes no more than struct famfs_ioc_map, reports no more than it holds. */
+static int cmd_getmapv1(int argc, char **argv)
+{
+	unsigned char buf[512];
+	struct famfs_ioc_map *m = (struct famfs_ioc_map *)buf;
+	uint64_t count;
+	size_t i;
+	int fd;
+
+	if (argc < 2)
+		return fail_errno("usage", EINVAL);
+	fd = open(argv[1], O_RDONLY);
+	if (fd < 0)
+		return fail_errno("open", errno);
+	memset(buf, 0xa5, sizeof(buf));
+	if (ioctl(fd, FAMFSIOC_MAP_GET, buf))
+		return fail_errno("MAP_GET", errno);
+	for (i = sizeof(*m); i < sizeof(buf); i++)
+		STEP(buf[i] == 0xa5, "MAP_GET wrote past its structure at %zu", i);
+	count = m->ext_list_count;
+	STEP(count <= FAMFS_MAX_EXTENTS, "MAP_GET reports %llu extents, holds %d",
+	     (unsigned long long)count, FAMFS_MAX_EXTENTS);
+	memset(buf, 0xa5, sizeof(buf));
+	if (ioctl(fd, FAMFSIOC_MAP_GETEXT, buf))
+		return fail_errno("MAP_GETEXT", errno);
+	for (i = count * sizeof(struct famfs_extent); i < sizeof(buf); i++)
+		STEP(buf[i] == 0xa5, "MAP_GETEXT wrote past %llu extents",
+		     (unsigned long long)count);
+	printf("ok count=%llu\n", (unsigned long long)count);
+	return 0;
+}
+
+/*
+ * The original famfs's v1 interface at its KABI version 42, declared here
+ * from its documented facts (docs/kernel.md), independently of our header.
+ */
+struct k42_extent {
+	uint64_t offset;
+	uint64_t len;
+};
+
+struct k42_map {
+	uint32_t extent_type;	/* an enum in the original: 4 bytes */
+	uint32_t file_type;
+	uint64_t file_size;
+	uint64_t ext_list_count;
+	struct k42_extent ext_list[2];
+};
+
+#define K42_SIMPLE_DAX_EXTENT	0
+#define K42_MAP_CREATE		_IOW('u', 0x50, struct k42_map)
+#define K42_MAP_GET		_IOR('u', 0x51, struct k42_map)
+#define K42_MAP_GETEXT		_IOR('u', 0x52, struct k42_extent)
+#define K42_NOP			_IO('u', 0x53)
+
+_Static_assert(sizeof(struct famfs_ioc_map) == sizeof(struct k42_map), "v1 map size");
+_Static_assert(offsetof(struct famfs_ioc_map, file_size) == 8, "file_size offset");
+_Static_assert(offsetof(struct famfs_ioc_map, ext_list_count) == 16, "count offset");
+_Static_assert(offsetof(struct famfs_ioc_map, ext_list) == 24, "ext_list offset");
+_Static_assert(FAMFSIOC_MAP_CREATE == K42_MAP_CREATE, "MAP_CREATE number");
+_Static_assert(FAMFSIOC_MAP_GET == K42_MAP_GET, "MAP_GET number");
+_Static_assert(FAMFSIOC_MAP_GETEXT == K42_MAP_GETEXT, "MAP_GETEXT number");
+_Static_assert(FAMFSIOC_NOP == K42_NOP, "NOP number");
+
+static int cmd_mapk42(int argc, char **argv)
+{
+	struct famfs_extent ext[MAX_EXT];
+	struct k42_map m = { .extent_type = K42_SIMPLE_DAX_EXTENT };
+	struct k42_map g;
+	int fd, n;
+
+	if (argc < 4)
+		return fail_errno("usage", EINVAL);
+	n = parse_exts(argv[3], ext);
+	if (n < 1 || n > 2)
+		return fail_errno("usage", EINVAL);
+	m.file_type = 0;	/* FAMFS_REG */
+	m.file_size = parse_size(argv[2]);
+	m.ext_list_count = n;
+	memcpy(m.ext_list, ext, n * sizeof(ext[0]));
+	fd = open(argv[1], O_RDWR | O_CREAT, 0644);
+	if (fd < 0)
+		return fail_errno("open", errno);
+	if (ioctl(fd, K42_NOP))
+		return fail_errno("NOP", errno);
+	if (ioctl(fd, K42_MAP_CREATE, &m))
+		return fail_errno("MAP_CREATE (KABI 42)", errno);
+	memset(&g, 0xff, sizeof(g));
+	if (ioctl(fd, K42_MAP_GET, &g))
+		return fail_errno("MAP_GET (KABI 42)", errno);
+	STEP(g.extent_type == K42_SIMPLE_DAX_EXTENT && g.file_type == 0 &&
+	     g.file_size == m.file_size && g.ext_list_count == m.ext_list_count &&
+	     !memcmp(g.ext_list, m.ext_list, n * sizeof(ext[0])),
+	     "MAP_GET (KABI 42) reads back type %u/%u size %llu count %llu",
+	     g.extent_type, g.file_type, (unsigned long long)g.file_size,
+	     (unsigned long long)g.ext_list_count);
+	close(fd);
+	printf("ok\n");
+	return 0;
+}
+
+static int cmd_abi(void)
+{
+	printf("map=%zu ext=%zu type@%zu ftype@%zu size@%zu count@%zu list@%zu simple=%d invalid=%d reg=%d sb=%d log=%d max=%d kabi=%d magic=%#x create=%#lx get=%#lx getext=%#lx nop=%#lx\n",
+	       sizeof(struct famfs_ioc_map), sizeof(struct famfs_extent),
+	       offsetof(struct famfs_ioc_map, extent_type),
+	       offsetof(struct famfs_ioc_map, file_type),
+	       offsetof(struct famfs_ioc_map, file_size),
+	       offsetof(struct famfs_ioc_map, ext_list_count),
+	       offsetof(struct famfs_ioc_map, ext_list),
+	       (int)SIMPLE_DAX_EXTENT, (int)INVALID_EXTENT_TYPE, (int)FAMFS_REG,
+	       (int)FAMFS_SUPERBLOCK, (int)FAMFS_LOG, FAMFS_MAX_EXTENTS,
+#ifdef FAMFS_KABI_VERSION
+	       FAMFS_KABI_VERSION,
+#else
+	       0,
+#endif
+	       FAMFS_IOC_MAGIC, (unsigned long)FAMFSIOC_MAP_CREATE,
+	       (unsigned long)FAMFSIOC_MAP_GET, (unsigned long)FAMFSIOC_MAP_GETEXT,
+	       (unsigned long)FAMFSIOC_NOP);
+	return 0;
+}
+
+static int cmd_readerr(int argc, char **argv)
+{
+	unsigned char b[16];
+	ssize_t n;
+	int fd;
+
+	if (argc < 2)
+		return fail_errno("usage", EINVAL);
+	fd = open(argv[1], O_RDONLY);
+	if (fd < 0)
+		return fail_errno("open", errno);
+	n = pread(fd, b, sizeof(b), 0);
+	if (n < 0)
+		return fail_errno("read", errno);
+	printf("ok %zd\n", n);
+	return 0;
+}
+
+/* Store to every page through a shared mapping; no msync. */
+static int cmd_dirty(int argc, char **argv)
+{
+	unsigned char *p;
+	size_t len, off;
+	int fd, rc;
+
+	if (argc < 2)
+		return fail_errno("usage", EINVAL);
+	rc = map_file(argv[1], O_RDWR, PROT_READ | PROT_WRITE, &p, &len, &fd);
+	if (rc)
+		return fail_errno("mmap", -rc);
+	for (off = 0; off < len; off += 4096)
+		((volatile unsigned char *)p)[off] = p[off] + 1;
+	munmap(p, len);
+	close(fd);
+	printf("ok %zu\n", len / 4096);
+	return 0;
+}
+
+static int ms_since(uint64_t t0)
+{
+	return (int)((now_ns() - t0) / 1000000);
+}
+
+/* A pipe holding a reference on the first page of @p (vmsplice). */
+static int pin_page(unsigned char *p, int pfd[2])
+{
+	struct iovec iov = { .iov_base = p, .iov_len = 4096 };
+
+	if (pipe(pfd))
+		return -errno;
+	if (vmsplice(pfd[1], &iov, 1, 0) != 4096)
+		return -errno;
+	return 0;
+}
+
+/* Revocation waits for pages pinned by a pipe (vmsplice), with a bound. */
+static int cmd_pintest(int argc, char **argv)
+{
+	int fd, rc, pfd[2], busy_ms, wait_ms;
+	unsigned char *p, buf[4096];
+	uint64_t t0;
+	size_t len;
+	pid_t pid;
+
+	if (argc < 2)
+		return fail_errno("usage", EINVAL);
+	alarm(60);
+	rc = map_file(argv[1], O_RDWR, PROT_READ | PROT_WRITE, &p, &len, &fd);
+	if (rc)
+		return fail_errno("mmap", -rc);
+	STEP(!touch(p, 1), "first touch");
+	STEP(pin_page(p, pfd) == 0, "vmsplice: %s", strerror(errno));
+	t0 = now_ns();
+	rc = set_access(fd, FAMFS_ACCESS_NONE);
+	busy_ms = ms_since(t0);
+	STEP(rc == -EBUSY, "revocation with a page pinned: want EBUSY, got %d", rc);
+	STEP(busy_ms >= 1500, "EBUSY after %d ms: did not wait for the pin", busy_ms);
+	STEP(touch(p, 0), "mapping still there after the revocation");
+	close(pfd[0]);
+	close(pfd[1]);
+	STEP(set_access(fd, FAMFS_ACCESS_NONE) == 0, "revocation once the pin is gone");
+
+	/* A pin released while the revocation waits: it succeeds. */
+	STEP(set_access(fd, FAMFS_ACCESS_RW) == 0, "restore");
+	STEP(!touch(p, 1), "touch after restore");
+	STEP(pin_page(p, pfd) == 0, "vmsplice again");
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		sleep_ms(400);
+		_exit(read(pfd[0], buf, sizeof(buf)) == 4096 ? 0 : 1);
+	}
+	t0 = now_ns();
+	rc = set_access(fd, FAMFS_ACCESS_NONE);
+	wait_ms = ms_since(t0);
+	waitpid(pid, NULL, 0);
+	STEP(rc == 0, "revocation while the pin goes away: got %d after %d ms", rc, wait_ms);
+	STEP(wait_ms >= 300, "returned after %d ms, before the pin went away", wait_ms);
+	close(pfd[0]);
+	close(pfd[1]);
+	STEP(set_access(fd, FAMFS_ACCESS_RW) == 0, "restore at the end");
+	munmap(p, len);
+	close(fd);
+	printf("ok busy_ms=%d waited_ms=%d\n", busy_ms, wait_ms);
+	return 0;
+}
+
+/*
+ * SET_ACCESS against a read(2)/write(2) in progress: the I/O's user
+ * buffer has a page missing under userfaultfd, so the copy blocks in the
+ * middle of the I/O until the handler thread resolves it 400 ms later.
+ * The revocation must not return before the I/O is over.
+ */
+struct race {
+	int uffd, fd;
+	unsigned char *page;
+	uint64_t t_resolve, t_revoked;
+	int revoke_rc;
+};
+
+static void *race_revoker(void *arg)
+{
+	struct race *r = arg;
+
+	r->revoke_rc = set_access(r->fd, FAMFS_ACCESS_NONE);
+	r->t_revoked = now_ns();
+	return NULL;
+}
+
+static void *race_handler(void *arg)
+{
+	struct race *r = arg;
+	struct pollfd pfd = { .fd = r->uffd, .events = POLLIN };
+	struct uffd_msg msg;
+	struct uffdio_zeropage zp = { 0 };
+	pthread_t rev;
+
+	if (poll(&pfd, 1, 10000) != 1 || read(r->uffd, &msg, sizeof(msg)) != sizeof(msg))
+		return NULL;
+	/* The I/O is blocked on our page now: revoke, wait, resolve. */
+	pthread_create(&rev, NULL, race_revoker, r);
+	sleep_ms(400);
+	r->t_resolve = now_ns();
+	zp.range.start = (uintptr_t)r->page;
+	zp.range.len = 4096;
+	ioctl(r->uffd, UFFDIO_ZEROPAGE, &zp);
+	pthread_join(rev, NULL);
+	return NULL;
+}
+
+static int cmd_iorace(int argc, char **argv)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct race r = { 0 };
+	size_t size = 8192;
+	unsigned char *buf;
+	pthread_t h;
+	ssize_t n;
+	int write;
+
+	if (argc < 3)
+		return fail_errno("usage", EINVAL);
+	write = !strcmp(argv[2], "write");
+	if (argc > 3 && !strcmp(argv[3], "long"))
+		size = 8 << 20;	/* the revoked I/O must stop after its first 2 MiB range */
+	alarm(30);	/* never hang the VM */
+	r.fd = open(argv[1], O_RDWR);
+	if (r.fd < 0)
+		return fail_errno("open", errno);
+	/* Start from read-write, whatever an earlier scenario left. */
+	STEP(set_access(r.fd, FAMFS_ACCESS_RW) == 0, "initial SET_ACCESS rw");
+	buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return fail_errno("mmap", errno);
+	buf[0] = 1;
+	r.page = buf + 4096;
+	r.uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (r.uffd < 0)
+		return fail_errno("userfaultfd", errno);
+	if (ioctl(r.uffd, UFFDIO_API, &api))
+		return fail_errno("UFFDIO_API", errno);
+	reg.range.start = (uintptr_t)r.page;
+	reg.range.len = 4096;
+	if (ioctl(r.uffd, UFFDIO_REGISTER, &reg))
+		return fail_errno("UFFDIO_REGISTER", errno);
+	pthread_create(&h, NULL, race_handler, &r);
+	n = write ? pwrite(r.fd, buf, size, 0) : pread(r.fd, buf, size, 0);
+	pthread_join(h, NULL);
+	STEP(size == 8192 || (n > 0 && n <= 2 << 20),
+	     "the revoked %s ran on to %zd bytes (of %zu) after the revocation", argv[2], n, size);
+	STEP(r.t_resolve, "the %s never blocked on the missing page (n=%zd)", argv[2], n);
+	STEP(r.revoke_rc == 0, "SET_ACCESS: %d", r.revoke_rc);
+	STEP(r.t_revoked >= r.t_resolve,
+	     "SET_ACCESS returned %lld ms before the %s in progress finished",
+	     (long long)(r.t_resolve - r.t_revoked) / 1000000, argv[2]);
+	STEP(set_access(r.fd, FAMFS_ACCESS_RW) == 0, "restore");
+	printf("ok %s=%zd revocation_waited_ms=%lld\n", argv[2], n,
+	       (long long)(r.t_revoked - r.t_resolve) / 1000000 + 400);
+	return 0;
+}
+
+/*
+ * Time from the lease deadline to "no mapping" (first SIGBUS on a page
+ * that was mapped, so no fault happens before the zap) and to "no I/O"
+ * (first failing pread in a child), per round.  The deadline lies between
+ * t0 + MS and t1 + MS (t0, t1: around the arming ioctl); the bounds are
+ * measured from t0 + MS, so they are upper bounds.
+ */
+static int cmd_leasebound(int argc, char **argv)
+{
+	int ms, rounds, round, fd, rc, pfd[2];
+	int64_t map_max = 0, io_max = 0;
+	unsigned char *p;
+	char list[256] = "";
+	size_t len;
+
+	if (argc < 5)
+		return fail_errno("usage", EINVAL);
+	ms = atoi(argv[3]);
+	rounds = atoi(argv[4]);
+	rc = map_file(argv[2], O_RDWR, PROT_READ | PROT_WRITE, &p, &len, &fd);
+	if (rc)
+		return fail_errno("mmap", -rc);
+	for (round = 0; round < rounds; round++) {
+		uint64_t t0, t1, tbus, tio = 0, dl;
+		unsigned char b;
+		pid_t pid;
+
+		STEP(!touch(p, 0), "touch before the lease, round %d", round);
+		STEP(pipe(pfd) == 0, "pipe");
+		fflush(stdout);
+		t0 = now_ns();
+		STEP(lease(argv[1], ms, 0, NULL) == 0, "arm lease");
+		t1 = now_ns();
+		dl = t0 + (uint64_t)ms * 1000000;
+		pid = fork();
+		if (pid == 0) {
+			while (pread(fd, &b, 1, 0) == 1)
+				;
+			tio = now_ns();
+			_exit(write(pfd[1], &tio, sizeof(tio)) == sizeof(tio) ? 0 : 1);
+		}
+		while (!touch(p, 0))
+			;
+		tbus = now_ns();
+		STEP(read(pfd[0], &tio, sizeof(tio)) == sizeof(tio), "child's time");
+		waitpid(pid, NULL, 0);
+		close(pfd[0]);
+		close(pfd[1]);
+		STEP(tbus >= dl && tio >= dl, "access lost %lld us before the deadline",
+		     (long long)(dl - (tbus < tio ? tbus : tio)) / 1000);
+		if ((int64_t)(tbus - dl) > map_max)
+			map_max = tbus - dl;
+		if ((int64_t)(tio - dl) > io_max)
+			io_max = tio - dl;
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%lld",
+			 round ? "," : "", (long long)(tbus - dl) / 1000);
+		(void)t1;
+		STEP(lease(argv[1], 0, 0, NULL) == 0, "disable lease");
+		STEP(set_access(fd, FAMFS_ACCESS_RW) == 0, "re-grant");
+	}
+	munmap(p, len);
+	close(fd);
+	printf("ok rounds=%d map_max_us=%lld io_max_us=%lld map_us=%s\n", rounds,
+	       (long long)map_max / 1000, (long long)io_max / 1000, list);
+	return 0;
+}
+
+/*
+ * mbr DEV START1 LEN1 START2 LEN2: write an MBR with two Linux partitions
+ * (byte offsets, K/M/G suffixes, 4 KiB-aligned) and have the kernel
+ * re-read the table.
+ */
+static int cmd_mbr(int argc, char **argv)
+{
+	unsigned char mbr[512] = { 0 };
+	int fd, i;
+
+	if (argc < 6)
+		return fail_errno("usage", EINVAL);
+	for (i = 0; i < 2; i++) {
+		unsigned char *e = mbr + 446 + 16 * i;
+		uint32_t lba = parse_size(argv[2 + 2 * i]) / 512;
+		uint32_t n = parse_size(argv[3 + 2 * i]) / 512;
+
+		e[1] = 0xff; e[2] = 0xff; e[3] = 0xff;	/* CHS: use LBA */
+		e[4] = 0x83;
+		e[5] = 0xff; e[6] = 0xff; e[7] = 0xff;
+		memcpy(e + 8, &lba, 4);
+		memcpy(e + 12, &n, 4);
+	}
+	mbr[510] = 0x55;
+	mbr[511] = 0xaa;
+	fd = open(argv[1], O_RDWR | O_SYNC);
+	if (fd < 0)
+		return fail_errno("open", errno);
+	if (pwrite(fd, mbr, sizeof(mbr), 0) != sizeof(mbr) || fsync(fd))
+		return fail_errno("write", errno ? errno : EIO);
+	if (ioctl(fd, _IO(0x12, 95) /* BLKRRPART */))
+		return fail_errno("BLKRRPART", errno);
+	close(fd);
+	printf("ok\n");
+	return 0;
+}
+
+/*
+ * The original famfs's KABI 43 map ioctls (0x54, 0x55), declared here from
+ * their documented facts (docs/kernel.md) with C pointers as the original
+ * has them; on 64-bit builds the layouts are checked against our header.
+ */
+struct k43_simple_extent {
+	uint64_t devindex;
+	uint64_t offset;
+	uint64_t len;
+};
+
+struct k43_interleaved_ext {
+	uint64_t ie_nstrips;
+	uint64_t ie_chunk_size;
+	uint64_t ie_nbytes;
+	struct k43_simple_extent *ie_strips;
+};
+
+struct k43_fmap {
+	uint64_t fioc_file_size;
+	uint32_t fioc_file_type;	/* an enum in the original */
+	uint32_t fioc_ext_type;		/* 0 simple, 1 interleave */
+	uint32_t fioc_nextents;
+	void *list;			/* kse or kie */
+};
+
+struct k43_get_fmap {
+	struct k43_fmap iocmap;
+	union {
+		struct k43_simple_extent ikse[2];
+		struct {
+			struct k43_interleaved_ext ikie;
+			struct k43_simple_extent kie_strips[16];
+		} ks;
+	};
+};
+
+#define K43_MAP_CREATE_V2	_IOW('u', 0x54, struct k43_fmap)
+#define K43_MAP_GET_V2		_IOR('u', 0x55, struct k43_get_fmap)
+
+#if __SIZEOF_POINTER__ == 8 && defined(FAMFSIOC_MAP_CREATE_V2)
+_Static_assert(sizeof(struct k43_fmap) == 32 && sizeof(struct famfs_ioc_fmap) == 32, "v2 fmap size");
+_Static_assert(sizeof(struct k43_get_fmap) == 448 && sizeof(struct famfs_ioc_get_fmap) == 448,
+	       "v2 get_fmap size");
+_Static_assert(K43_MAP_CREATE_V2 == FAMFSIOC_MAP_CREATE_V2, "MAP_CREATE_V2 number");
+_Static_assert(K43_MAP_GET_V2 == FAMFSIOC_MAP_GET_V2, "MAP_GET_V2 number");
+_Static_assert(offsetof(struct famfs_ioc_fmap, fioc_list) == offsetof(struct k43_fmap, list),
+	       "v2 list offset");
+_Static_assert(offsetof(struct famfs_ioc_get_fmap, ks.kie_strips) ==
+	       offsetof(struct k43_get_fmap, ks.kie_strips), "v2 strips offset");
+#endif
+
+/*
+ * mapv2 FILE SIZE OFF:LEN[,...]            KABI 43 simple extents
+ * mapv2 FILE SIZE OFF:LEN[,...] CHUNK      KABI 43, one interleaved extent
+ * mapv2 FILE SIZE OFF:LEN[,...] CHUNK|- DEVINDEX   with that devindex
+ * Then MAP_GET_V2 must read back what was given; prints it.
+ */
+static int cmd_mapv2(int argc, char **argv)
+{
+	static struct famfs_extent ext[MAX_EXT];
+	static struct k43_simple_extent se[MAX_EXT];
+	struct k43_interleaved_ext ie = { 0 };
+	struct k43_fmap m = { 0 };
+	struct k43_get_fmap g;
+	struct k43_simple_extent *back;
+	int fd, n, i, inter = argc > 4 && strcmp(argv[4], "-");
+
+	if (argc < 4)
+		return fail_errno("usage", EINVAL);
+	n = parse_exts(argv[3], ext);
+	for (i = 0; i < n; i++) {
+		se[i].devindex = argc > 5 ? strtoull(argv[5], NULL, 0) : 0;
+		se[i].offset = ext[i].offset;
+		se[i].len = ext[i].len;
+	}
+	m.fioc_file_size = parse_size(argv[2]);
+	m.fioc_file_type = 0;
+	if (inter) {
+		ie.ie_nstrips = n;
+		ie.ie_chunk_size = parse_size(argv[4]);
+		ie.ie_nbytes = m.fioc_file_size;
+		ie.ie_strips = se;
+		m.fioc_ext_type = 1;
+		m.fioc_nextents = 1;
+		m.list = &ie;
+	} else {
+		m.fioc_nextents = n;
+		m.list = se;
+	}
+	fd = open(argv[1], O_RDWR | O_CREAT, 0644);
+	if (fd < 0)
+		return fail_errno("open", errno);
+	if (ioctl(fd, K43_MAP_CREATE_V2, &m))
+		return fail_errno("MAP_CREATE_V2", errno);
+	memset(&g, 0xff, sizeof(g));
+	if (ioctl(fd, K43_MAP_GET_V2, &g))
+		return fail_errno("MAP_GET_V2", errno);
+	back = inter ? g.ks.kie_strips : g.ikse;
+	STEP(g.iocmap.fioc_file_size == m.fioc_file_size && g.iocmap.fioc_file_type == 0 &&
+	     g.iocmap.fioc_ext_type == m.fioc_ext_type &&
+	     g.iocmap.fioc_nextents == m.fioc_nextents, "MAP_GET_V2 header");
+	STEP(!inter || (g.ks.ikie.ie_nstrips == (uint64_t)n &&
+			g.ks.ikie.ie_chunk_size == ie.ie_chunk_size), "MAP_GET_V2 interleave");
+	for (i = 0; i < n; i++)
+		STEP(back[i].devindex == 0 && back[i].offset == se[i].offset &&
+		     back[i].len == se[i].len, "MAP_GET_V2 entry %d", i);
+	close(fd);
+	printf("ok %s n=%d\n", inter ? "interleaved" : "simple", n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -1043,6 +1827,28 @@ int main(int argc, char **argv)
 		return cmd_hold(argc, argv);
 	if (!strcmp(cmd, "stats"))
 		return cmd_stats(argc, argv);
-	fprintf(stderr, "usage: famfs_vmtool map|mapi|getmap|fill|fillmm|verify|mmtouch|setaccess|getaccess|lease|leaseq|revoke|leasetest|bench|bwlat|poison|mount|nop|hold|stats ...\n");
+	if (!strcmp(cmd, "fuzz"))
+		return cmd_fuzz(argc, argv);
+	if (!strcmp(cmd, "getmapv1"))
+		return cmd_getmapv1(argc, argv);
+	if (!strcmp(cmd, "mapk42"))
+		return cmd_mapk42(argc, argv);
+	if (!strcmp(cmd, "abi"))
+		return cmd_abi();
+	if (!strcmp(cmd, "readerr"))
+		return cmd_readerr(argc, argv);
+	if (!strcmp(cmd, "dirty"))
+		return cmd_dirty(argc, argv);
+	if (!strcmp(cmd, "pintest"))
+		return cmd_pintest(argc, argv);
+	if (!strcmp(cmd, "iorace"))
+		return cmd_iorace(argc, argv);
+	if (!strcmp(cmd, "mapv2"))
+		return cmd_mapv2(argc, argv);
+	if (!strcmp(cmd, "mbr"))
+		return cmd_mbr(argc, argv);
+	if (!strcmp(cmd, "leasebound"))
+		return cmd_leasebound(argc, argv);
+	fprintf(stderr, "usage: famfs_vmtool map|mapi|getmap|fill|fillmm|verify|mmtouch|setaccess|getaccess|lease|leaseq|revoke|leasetest|bench|bwlat|poison|mount|nop|hold|stats|fuzz|getmapv1|mapk42|abi|readerr|dirty|pintest|iorace|leasebound|mbr|mapv2 ...\n");
 	return 2;
 }

@@ -58,6 +58,10 @@ done
 cp "$famfs_ko" "$stage/modules/famfs.ko"
 
 cp "$vmtool" "$stage/bin/famfs_vmtool"
+# The 32-bit build of the helper, when there is one (FAMFS_VMTOOL32).
+if [ -x "${FAMFS_VMTOOL32:-}" ]; then
+	cp "$FAMFS_VMTOOL32" "$stage/bin/famfs_vmtool32"
+fi
 
 copy_libs() {
 	ldd "$1" 2>/dev/null | awk '/=> \//{print $3} /^\t\//{print $1}' |

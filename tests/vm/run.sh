@@ -9,6 +9,8 @@
 #   phase 1  VM1 alone: fsdax switch (once per backing file), mkfs.famfs,
 #            mount, build a tree with famfsctl local (log through the
 #            mount's .meta DAX files), then the single-host kernel scenarios;
+#            then the hardening scenarios (harden.sh: bounds, fencing, the
+#            original v1 ABI) in a VM of their own on a fresh backing file;
 #   phase 2  VM2 and VM3 at once, linked by a socket netdev (IPv6 ULA):
 #            both famfsctl local replay into their mount and check the
 #            bytes; VM2 then removes a file as writer, VM3 replays it away;
@@ -33,6 +35,7 @@ top=$(cd "$here/../.." && pwd)
 build=${FAMFS_BUILD:-$top/build}
 ko=${FAMFS_KO:-$top/kernel/famfs.ko}
 vmtool=${FAMFS_VMTOOL:-$build/tests/vm/famfs_vmtool}
+export FAMFS_VMTOOL32=${FAMFS_VMTOOL32:-$build/tests/vm/famfs_vmtool32}
 extra_append=
 timeout_s=${FAMFS_VM_TIMEOUT:-240}
 start=$(date +%s)
@@ -58,10 +61,11 @@ work=$(mktemp -d /tmp/famfs-vm.XXXXXX)
 fam=/dev/shm/famfs-vm-$$.img
 dax=/dev/shm/famfs-vm-dax-$$.img
 clfam=/dev/shm/famfs-vm-cl-$$.img
+hfam=/dev/shm/famfs-vm-h-$$.img
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	rm -f "$fam" "$dax" "$clfam"
+	rm -f "$fam" "$dax" "$clfam" "$hfam"
 	[ -n "${FAMFS_VM_KEEP:-}" ] && echo "logs kept in $work" || rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -183,12 +187,20 @@ else
 	vm vm1 vm1 -net none
 	finish vm1 "${pids[0]}"
 
+	# The hardening scenarios (harden.sh), on a backing file of their own.
+	shared=$fam fam=$hfam
+	truncate -s ${fam_mb}M "$fam"
+	vm harden harden -net none
+	finish harden "${pids[1]}"
+	fam=$shared
+	rm -f "$hfam"
+
 	vm vm2 vm2 -netdev socket,id=n0,listen=127.0.0.1:$port -device e1000,netdev=n0,mac=52:54:00:fa:00:02
 	sleep 1
 	vm vm3 vm2 -netdev socket,id=n0,connect=127.0.0.1:$port -device e1000,netdev=n0,mac=52:54:00:fa:00:03
-	finish vm2 "${pids[1]}"
-	finish vm3 "${pids[2]}"
-	names+=(vm1 vm2 vm3)
+	finish vm2 "${pids[2]}"
+	finish vm3 "${pids[3]}"
+	names+=(vm1 harden vm2 vm3)
 	rm -f "$fam"
 	cluster_phase
 fi
