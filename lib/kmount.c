@@ -374,6 +374,7 @@ static int walk_data_set(const char *mnt, const char *path, int (*cb)(void *, co
 struct access_ctx {
 	uint32_t kaccess;
 	int count;
+	int pinned;	/* -EBUSY / -ETIMEDOUT from the first file whose pages stayed pinned */
 };
 
 static int set_access_cb(void *arg, const char *full)
@@ -384,10 +385,20 @@ static int set_access_cb(void *arg, const char *full)
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	if (!ioctl(fd, FAMFSIOC_SET_ACCESS, &io) || errno == EBUSY)
+	if (!ioctl(fd, FAMFSIOC_SET_ACCESS, &io)) {
 		a->count++;
-	else if (errno != ENODATA)	/* ENODATA: an empty file has no map */
+	} else if (errno == EBUSY || errno == ETIMEDOUT) {
+		/*
+		 * The module lowered the mode and zapped the mappings, but pages
+		 * pinned by O_DIRECT, vmsplice or RDMA were not released in time:
+		 * the revocation is not complete. Lower the other files too, then
+		 * report it, so that nothing is committed on the strength of it.
+		 */
+		if (!a->pinned)
+			a->pinned = -errno;
+	} else if (errno != ENODATA) {	/* ENODATA: an empty file has no map */
 		e = -errno;
+	}
 	close(fd);
 	return e;
 }
@@ -397,7 +408,9 @@ int fam_kmount_set_access(const char *mnt, const char *path, uint32_t mode)
 	struct access_ctx a = { .kaccess = to_kaccess(mode) };
 	int e = walk_data_set(mnt, path, set_access_cb, &a);
 
-	return e < 0 ? e : a.count;
+	if (e < 0)
+		return e;
+	return a.pinned ? a.pinned : a.count;
 }
 
 int fam_kmount_get_access(const char *mnt, const char *path, uint32_t *mode)

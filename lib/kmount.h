@@ -35,9 +35,11 @@ bool fam_kmount_is_famfs(const char *path);
  *
  * Set this host's access (FAMFSIOC_SET_ACCESS) on every file of the data set
  * at path: the file itself, or every file below a directory. Lowering access
- * zaps live mappings. Files without a map (empty) are skipped; EBUSY (pages
- * pinned by in-flight I/O: the new mode is in force regardless) counts as done.
- * Returns the number of files set, or the first -errno (the walk goes on).
+ * writes back dirty lines and zaps live mappings (the module does both).
+ * Files without a map (empty) are skipped. -EBUSY / -ETIMEDOUT: the new mode
+ * is in force on every file, but pages of at least one stayed pinned (O_DIRECT,
+ * vmsplice, RDMA) past the module's wait, so a revocation is NOT complete and
+ * must not be reported as done. Returns the number of files set, or a -errno.
  */
 int fam_kmount_set_access(const char *mnt, const char *path, uint32_t mode);
 /* This host's access to one file (FAMFSIOC_GET_ACCESS), as a FAM_OWN_* mode. */
