@@ -442,7 +442,7 @@ const char *fam_rec_type_name(unsigned int type)
 
 int fam_path_check(const char *path, size_t len)
 {
-	size_t comp = 0;
+	const char *c = path + 1, *end = path + len;
 
 	if (len > FAM_PATH_MAX)
 		return -ENAMETOOLONG;
@@ -450,23 +450,21 @@ int fam_path_check(const char *path, size_t len)
 		return -EINVAL;
 	if (len == 1)
 		return 0;	/* the root */
-	for (size_t i = 1; i <= len; i++) {
-		if (i == len || path[i] == '/') {
-			const char *c = path + i - comp;
+	if (memchr(path, '\0', len))
+		return -EINVAL;
+	/* One memchr per component: replay checks every record's path twice. */
+	for (;;) {
+		const char *slash = memchr(c, '/', (size_t)(end - c));
+		size_t comp = (size_t)((slash ? slash : end) - c);
 
-			if (comp == 0)
-				return -EINVAL;	/* empty component or trailing '/' */
-			if ((comp == 1 && c[0] == '.') ||
-			    (comp == 2 && c[0] == '.' && c[1] == '.'))
-				return -EINVAL;
-			if (comp > FAM_NAME_MAX)
-				return -ENAMETOOLONG;
-			comp = 0;
-		} else if (path[i] == '\0') {
+		if (comp == 0)
+			return -EINVAL;	/* empty component or trailing '/' */
+		if (c[0] == '.' && (comp == 1 || (comp == 2 && c[1] == '.')))
 			return -EINVAL;
-		} else {
-			comp++;
-		}
+		if (comp > FAM_NAME_MAX)
+			return -ENAMETOOLONG;
+		if (!slash)
+			return 0;
+		c = slash + 1;
 	}
-	return 0;
 }

@@ -11,49 +11,69 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HASH_MIN 1024
+#define HASH_MIN 1024	/* slots; a power of two */
 
-static size_t name_hash(const struct fam_node *parent, const char *name, size_t len)
+/*
+ * 64-bit hash of (parent, name): CRC32C of the name seeded with the parent's
+ * inode number in the high half, the inode number in the low half, then the
+ * murmur3 finalizer so that the low bits (the slot) depend on all of them.
+ * The same name under two parents with different inode numbers never
+ * collides; under one parent only a CRC32C collision does.
+ */
+static uint64_t name_hash(const struct fam_node *parent, const char *name, size_t len)
 {
-	uint64_t p = (uint64_t)(uintptr_t)parent;
+	uint64_t h = ((uint64_t)fam_crc32c((uint32_t)parent->ino, name, len) << 32) ^ parent->ino;
 
-	return fam_crc32c((uint32_t)(p ^ (p >> 32)), name, len);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
 }
 
-static struct fam_node **bucket(const struct fam_ns *ns, const struct fam_node *parent,
-				const char *name, size_t len)
+/* The slot holding (parent, name), or the empty slot where it would go. */
+static size_t slot_find(const struct fam_ns *ns, const struct fam_node *parent,
+			const char *name, size_t len, uint64_t h)
 {
-	return &ns->htab[name_hash(parent, name, len) & (ns->hsize - 1)];
+	size_t mask = ns->hsize - 1, i = h & mask;
+
+	for (;; i = (i + 1) & mask) {
+		const struct fam_hslot *s = &ns->htab[i];
+
+		if (!s->node)
+			return i;
+		if (s->hash == h && s->node->parent == parent && s->node->name_len == len &&
+		    !memcmp(s->node->name, name, len))
+			return i;
+	}
 }
 
 static struct fam_node *child_find(const struct fam_ns *ns, const struct fam_node *parent,
 				   const char *name, size_t len)
 {
-	struct fam_node *n = *bucket(ns, parent, name, len);
-
-	for (; n; n = n->hnext)
-		if (n->parent == parent && n->name_len == len && !memcmp(n->name, name, len))
-			return n;
-	return NULL;
+	return ns->htab[slot_find(ns, parent, name, len, name_hash(parent, name, len))].node;
 }
 
-static int grow_table(struct fam_ns *ns)
+/* Room for one more entry at a load of at most 3/4 (the stored hashes rehash it). */
+static int table_reserve(struct fam_ns *ns)
 {
-	size_t nsize = ns->hsize * 2;
-	struct fam_node **nt = calloc(nsize, sizeof(*nt));
+	size_t used = ns->n_files + ns->n_dirs, nsize = ns->hsize * 2;
+	struct fam_hslot *nt;
 
+	if ((used + 1) * 4 <= ns->hsize * 3)
+		return 0;
+	nt = calloc(nsize, sizeof(*nt));
 	if (!nt)
 		return -ENOMEM;
 	for (size_t i = 0; i < ns->hsize; i++) {
-		struct fam_node *n = ns->htab[i], *next;
+		size_t j;
 
-		for (; n; n = next) {
-			size_t h = name_hash(n->parent, n->name, n->name_len) & (nsize - 1);
-
-			next = n->hnext;
-			n->hnext = nt[h];
-			nt[h] = n;
-		}
+		if (!ns->htab[i].node)
+			continue;
+		for (j = ns->htab[i].hash & (nsize - 1); nt[j].node; j = (j + 1) & (nsize - 1))
+			;
+		nt[j] = ns->htab[i];
 	}
 	free(ns->htab);
 	ns->htab = nt;
@@ -61,22 +81,37 @@ static int grow_table(struct fam_ns *ns)
 	return 0;
 }
 
+/* Remove n's slot; later slots of its probe run move back (no tombstones). */
 static void hash_del(struct fam_ns *ns, struct fam_node *n)
 {
-	struct fam_node **pp = bucket(ns, n->parent, n->name, n->name_len);
+	size_t mask = ns->hsize - 1, i = name_hash(n->parent, n->name, n->name_len) & mask, j;
 
-	for (; *pp; pp = &(*pp)->hnext) {
-		if (*pp == n) {
-			*pp = n->hnext;
-			return;
-		}
+	while (ns->htab[i].node != n) {
+		if (!ns->htab[i].node)
+			return;		/* not in the table: nothing to do */
+		i = (i + 1) & mask;
 	}
+	for (j = i;;) {
+		size_t home;
+
+		j = (j + 1) & mask;
+		if (!ns->htab[j].node)
+			break;
+		home = ns->htab[j].hash & mask;
+		/* Stays if its home lies cyclically in (i, j]: the gap is not on its run. */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		ns->htab[i] = ns->htab[j];
+		i = j;
+	}
+	ns->htab[i].node = NULL;
+	ns->htab[i].hash = 0;
 }
 
-static void link_child(struct fam_ns *ns, struct fam_node *parent, struct fam_node *n)
+/* Link n under parent; slot: its empty slot from slot_find with hash h. */
+static void link_child_at(struct fam_ns *ns, struct fam_node *parent, struct fam_node *n,
+			  size_t slot, uint64_t h)
 {
-	struct fam_node **b;
-
 	n->parent = parent;
 	n->prev = NULL;
 	n->next = parent->children;
@@ -84,9 +119,15 @@ static void link_child(struct fam_ns *ns, struct fam_node *parent, struct fam_no
 		parent->children->prev = n;
 	parent->children = n;
 	parent->n_children++;
-	b = bucket(ns, parent, n->name, n->name_len);
-	n->hnext = *b;
-	*b = n;
+	ns->htab[slot].node = n;
+	ns->htab[slot].hash = h;
+}
+
+static void link_child(struct fam_ns *ns, struct fam_node *parent, struct fam_node *n)
+{
+	uint64_t h = name_hash(parent, n->name, n->name_len);
+
+	link_child_at(ns, parent, n, slot_find(ns, parent, n->name, n->name_len, h), h);
 }
 
 static void unlink_child(struct fam_ns *ns, struct fam_node *n)
@@ -223,10 +264,11 @@ static size_t path_len_of(const struct fam_node *n)
 	return len ? len : 1;
 }
 
-size_t fam_ns_node_image_size(const struct fam_node *n)
+/* Image size of n, whose path is plen bytes long. */
+static size_t image_size(const struct fam_node *n, size_t plen)
 {
 	struct fam_rec r = { .type = S_ISDIR(n->mode) ? FAM_REC_MKDIR : FAM_REC_CREATE };
-	size_t plen = path_len_of(n), total;
+	size_t total;
 
 	r.u.node.path_len = (uint32_t)plen;
 	r.u.node.n_ext = n->n_ext;
@@ -238,6 +280,11 @@ size_t fam_ns_node_image_size(const struct fam_node *n)
 		total += n->n_grants * fam_rec_size(&o);
 	}
 	return total;
+}
+
+size_t fam_ns_node_image_size(const struct fam_node *n)
+{
+	return image_size(n, path_len_of(n));
 }
 
 /* Image size of n and everything below it: a rename changes all their paths. */
@@ -360,13 +407,22 @@ static int apply_node(struct fam_ns *ns, const struct fam_rec *r, bool dry_run)
 {
 	struct fam_node *parent, *n;
 	const char *name;
-	size_t name_len;
+	size_t name_len, slot;
+	uint64_t h;
 	int err;
 
 	err = resolve(ns, r->u.node.path, r->u.node.path_len, true, &parent, &name, &name_len);
 	if (err)
 		return err == -EINVAL && r->u.node.path_len == 1 ? -EEXIST : err;
-	if (child_find(ns, parent, name, name_len))
+	if (!dry_run) {
+		/* Grow first, so that the slot found below is where the node goes. */
+		err = table_reserve(ns);
+		if (err)
+			return err;
+	}
+	h = name_hash(parent, name, name_len);
+	slot = slot_find(ns, parent, name, name_len, h);
+	if (ns->htab[slot].node)
 		return -EEXIST;
 	if (r->u.node.ino <= FAM_ROOT_INO)
 		return -EINVAL;
@@ -389,11 +445,7 @@ static int apply_node(struct fam_ns *ns, const struct fam_rec *r, bool dry_run)
 	n = node_new(ns, r, name, name_len);
 	if (!n)
 		return -ENOMEM;
-	if (ns->n_files + ns->n_dirs + 1 > ns->hsize && grow_table(ns)) {
-		node_free(ns, n);
-		return -ENOMEM;
-	}
-	link_child(ns, parent, n);
+	link_child_at(ns, parent, n, slot, h);
 	if (S_ISDIR(n->mode)) {
 		ns->n_dirs++;
 	} else {
@@ -403,7 +455,7 @@ static int apply_node(struct fam_ns *ns, const struct fam_rec *r, bool dry_run)
 	}
 	if (n->ino >= ns->next_ino)
 		ns->next_ino = n->ino + 1;
-	ns->image_bytes += fam_ns_node_image_size(n);
+	ns->image_bytes += image_size(n, r->u.node.path_len);
 	return 0;
 }
 

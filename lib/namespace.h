@@ -39,14 +39,19 @@ struct fam_node {
 	struct fam_node *parent;
 	struct fam_node *children;	/* first child */
 	struct fam_node *next, *prev;	/* siblings */
-	struct fam_node *hnext;		/* hash chain keyed by (parent, name) */
+};
+
+/* A slot of the namespace's open-addressing table keyed by (parent, name). */
+struct fam_hslot {
+	struct fam_node *node;		/* NULL: empty */
+	uint64_t hash;			/* of (parent ino, name): probes compare it first */
 };
 
 struct fam_ns {
 	struct fam_arena arena;		/* every node, extent list, name and grant list */
 	struct fam_node root;
-	struct fam_node **htab;
-	size_t hsize;
+	struct fam_hslot *htab;		/* linear probing, at most 3/4 full */
+	size_t hsize;			/* slots, a power of two */
 	uint64_t n_files, n_dirs;
 	uint64_t next_ino;
 	uint64_t applied_seq;		/* seq of the last record applied */
