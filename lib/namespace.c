@@ -159,8 +159,14 @@ int fam_ns_init(struct fam_ns *ns)
 	fam_arena_init(&ns->arena);
 	ns->hsize = HASH_MIN;
 	ns->htab = calloc(ns->hsize, sizeof(*ns->htab));
-	if (!ns->htab)
+	ns->pc_path = malloc(FAM_PATH_MAX);
+	if (!ns->htab || !ns->pc_path) {
+		free(ns->htab);
+		free(ns->pc_path);
+		ns->htab = NULL;
+		ns->pc_path = NULL;
 		return -ENOMEM;
+	}
 	ns->root.ino = FAM_ROOT_INO;
 	ns->root.mode = S_IFDIR | 0755;
 	ns->next_ino = FAM_ROOT_INO + 1;
@@ -172,6 +178,7 @@ void fam_ns_fini(struct fam_ns *ns)
 	/* Nodes, names, extents and grants all live in the arena. */
 	fam_arena_fini(&ns->arena);
 	free(ns->htab);
+	free(ns->pc_path);
 	free(ns->pending);
 	memset(ns, 0, sizeof(*ns));
 }
@@ -202,11 +209,10 @@ static int resolve(const struct fam_ns *ns, const char *path, size_t len, bool w
 		return 0;
 	}
 	while (i < len) {
-		size_t j = i;
+		const char *slash = memchr(path + i, '/', len - i);
+		size_t j = slash ? (size_t)(slash - path) : len;
 		struct fam_node *c;
 
-		while (j < len && path[j] != '/')
-			j++;
 		if (!S_ISDIR(cur->mode))
 			return -ENOTDIR;
 		if (want_parent && j == len) {
@@ -403,6 +409,32 @@ static struct fam_node *node_new(struct fam_ns *ns, const struct fam_rec *r,
 	return n;
 }
 
+/* resolve(want_parent) through the parent cache (see struct fam_ns). */
+static int resolve_parent_cached(struct fam_ns *ns, const char *path, size_t len,
+				 struct fam_node **parent, const char **last, size_t *last_len)
+{
+	const char *slash = len > 1 ? memrchr(path, '/', len) : NULL;
+	size_t plen = slash ? (size_t)(slash - path) : 0;
+	int err;
+
+	if (ns->pc_node && plen && plen == ns->pc_len && !memcmp(path, ns->pc_path, plen)) {
+		err = fam_path_check(path, len);
+		if (err)
+			return err;
+		*parent = ns->pc_node;
+		*last = slash + 1;
+		*last_len = len - plen - 1;
+		return 0;
+	}
+	err = resolve(ns, path, len, true, parent, last, last_len);
+	if (err || !plen)
+		return err;
+	memcpy(ns->pc_path, path, plen);
+	ns->pc_len = plen;
+	ns->pc_node = *parent;
+	return 0;
+}
+
 static int apply_node(struct fam_ns *ns, const struct fam_rec *r, bool dry_run)
 {
 	struct fam_node *parent, *n;
@@ -411,7 +443,8 @@ static int apply_node(struct fam_ns *ns, const struct fam_rec *r, bool dry_run)
 	uint64_t h;
 	int err;
 
-	err = resolve(ns, r->u.node.path, r->u.node.path_len, true, &parent, &name, &name_len);
+	err = resolve_parent_cached(ns, r->u.node.path, r->u.node.path_len, &parent, &name,
+				    &name_len);
 	if (err)
 		return err == -EINVAL && r->u.node.path_len == 1 ? -EEXIST : err;
 	if (!dry_run) {
@@ -481,10 +514,12 @@ static int apply_delete(struct fam_ns *ns, const struct fam_rec *r, bool dry_run
 	}
 	ns->image_bytes -= fam_ns_node_image_size(n);
 	unlink_child(ns, n);
-	if (S_ISDIR(n->mode))
+	if (S_ISDIR(n->mode)) {
+		ns->pc_node = NULL;	/* its path no longer names it */
 		ns->n_dirs--;
-	else
+	} else {
 		ns->n_files--;
+	}
 	node_free(ns, n);
 	return 0;
 }
@@ -522,6 +557,8 @@ static int apply_rename(struct fam_ns *ns, const struct fam_rec *r, bool dry_run
 	memcpy(nname, name, name_len);
 	nname[name_len] = 0;
 	ns->image_bytes -= subtree_image_size(n);
+	if (S_ISDIR(n->mode))
+		ns->pc_node = NULL;	/* paths through it change */
 	unlink_child(ns, n);
 	if (n->name_size)
 		fam_arena_free(&ns->arena, n->name, n->name_size);

@@ -56,6 +56,15 @@ struct fam_ns {
 	uint64_t next_ino;
 	uint64_t applied_seq;		/* seq of the last record applied */
 	uint64_t image_bytes;		/* encoded size of a checkpoint of this namespace */
+	/*
+	 * The parent directory of the last node created, by path: replay and
+	 * checkpoint images create runs of nodes under one directory. Only a
+	 * DELETE or RENAME of a directory can change what a path names, and
+	 * either empties it (pc_node NULL).
+	 */
+	struct fam_node *pc_node;
+	char *pc_path;			/* FAM_PATH_MAX bytes */
+	size_t pc_len;
 	/* FIFO (free_seq increases) of space freed by DELETE, not yet reusable. */
 	struct fam_pending_free *pending;
 	size_t n_pending, pending_cap, pending_head;

@@ -2,6 +2,7 @@
 /* The in-memory namespace, driven by records as replay would apply them. */
 #include "testutil.h"
 #include "namespace.h"
+#include "crc32c.h"
 
 static struct fam_ns ns;
 static uint64_t seq;
@@ -484,6 +485,248 @@ START_TEST(test_many_nodes_and_image_bytes)
 }
 END_TEST
 
+/* ---- the (parent, name) table and the parent cache ---- */
+
+struct name_crc {
+	uint32_t crc;
+	uint32_t i;
+};
+
+/* The i-th of a reproducible series of 12-letter names. */
+static void random_name(uint64_t seed, uint32_t i, char nm[16])
+{
+	uint64_t s = seed ^ ((uint64_t)i * 0x9e3779b97f4a7c15ULL);
+
+	for (int k = 0; k < 12; k++)
+		nm[k] = (char)('a' + tu_rand_below(&s, 26));
+	nm[12] = 0;
+}
+
+static int name_crc_cmp(const void *a, const void *b)
+{
+	const struct name_crc *x = a, *y = b;
+
+	return x->crc != y->crc ? (x->crc > y->crc) - (x->crc < y->crc) :
+				  (x->i > y->i) - (x->i < y->i);
+}
+
+/*
+ * Two names whose CRC32C seeded with the parent's inode number are equal:
+ * the table's 64-bit hash of (parent, name) is then equal too (a full
+ * collision, not only the same slot). Birthday search over 2^18 random
+ * 12-letter names (names that differ only within 4 bytes never collide:
+ * a CRC detects every burst of up to 32 bits).
+ */
+static void colliding_names(uint64_t parent_ino, char a[16], char b[16])
+{
+	size_t n = 1u << 18;
+	struct name_crc *v = malloc(n * sizeof(*v));
+	uint64_t seed = 42;
+
+	ck_assert_ptr_nonnull(v);
+	for (uint32_t i = 0; i < n; i++) {
+		char nm[16];
+
+		random_name(seed, i, nm);
+		v[i].crc = fam_crc32c((uint32_t)parent_ino, nm, strlen(nm));
+		v[i].i = i;
+	}
+	qsort(v, n, sizeof(*v), name_crc_cmp);
+	for (size_t i = 1; i < n; i++) {
+		if (v[i].crc == v[i - 1].crc) {
+			random_name(seed, v[i - 1].i, a);
+			random_name(seed, v[i].i, b);
+			free(v);
+			return;
+		}
+	}
+	free(v);
+	ck_abort_msg("no CRC32C collision among 2^18 names");
+}
+
+START_TEST(test_hash_full_collision)
+{
+	char a[16], b[16], pa[64], pb[64];
+
+	ck_assert_int_eq(do_mkdir(&ns, "/d", 5), 0);
+	colliding_names(5, a, b);
+	snprintf(pa, sizeof(pa), "/d/%s", a);
+	snprintf(pb, sizeof(pb), "/d/%s", b);
+	ck_assert_int_eq(do_create(&ns, pa, 10, 0, NULL, 0), 0);
+	ck_assert_int_eq(lookup_err(&ns, pb), -ENOENT);
+	ck_assert_int_eq(do_create(&ns, pb, 11, 0, NULL, 0), 0);
+	ck_assert_int_eq(do_create(&ns, pb, 12, 0, NULL, 0), -EEXIST);
+	ck_assert_uint_eq(get(&ns, pa)->ino, 10);
+	ck_assert_uint_eq(get(&ns, pb)->ino, 11);
+	/* Delete the first of the run: the second moves back and stays findable. */
+	ck_assert_int_eq(do_delete(&ns, pa, 10, false), 0);
+	ck_assert_int_eq(lookup_err(&ns, pa), -ENOENT);
+	ck_assert_uint_eq(get(&ns, pb)->ino, 11);
+	ck_assert_int_eq(do_create(&ns, pa, 13, 0, NULL, 0), 0);
+	/* Same names under another parent (another inode number) do not collide with them. */
+	ck_assert_int_eq(do_mkdir(&ns, "/e", 6), 0);
+	snprintf(pa, sizeof(pa), "/e/%s", a);
+	ck_assert_int_eq(do_create(&ns, pa, 14, 0, NULL, 0), 0);
+	ck_assert_int_eq(do_rename(&ns, pb, "/e/moved"), 0);
+	ck_assert_uint_eq(get(&ns, "/e/moved")->ino, 11);
+	snprintf(pa, sizeof(pa), "/d/%s", a);
+	ck_assert_uint_eq(get(&ns, pa)->ino, 13);
+	ck_assert_uint_eq(ns.n_files, 3);
+}
+END_TEST
+
+START_TEST(test_hash_churn_against_model)
+{
+	/* Random creates and deletes of few names: long probe runs, many back-shifts. */
+	enum { N = 3000 };
+	static bool live[N];
+	uint64_t s = 7, ino = 100;
+	char p[64];
+
+	memset(live, 0, sizeof(live));
+	ck_assert_int_eq(do_mkdir(&ns, "/x", 2), 0);
+	for (int i = 0; i < 60000; i++) {
+		uint32_t k = (uint32_t)tu_rand_below(&s, N);
+
+		snprintf(p, sizeof(p), "/x/%u", k);
+		if (live[k]) {
+			TU_CHECK_EQ(do_delete(&ns, p, 0, false), 0);
+			live[k] = false;
+		} else {
+			TU_CHECK_EQ(do_create(&ns, p, ino++, 0, NULL, 0), 0);
+			live[k] = true;
+		}
+		if (i % 10000 == 9999) {
+			uint64_t n_live = 0;
+
+			for (uint32_t j = 0; j < N; j++) {
+				snprintf(p, sizeof(p), "/x/%u", j);
+				TU_CHECK_EQ(lookup_err(&ns, p), live[j] ? 0 : -ENOENT);
+				n_live += live[j];
+			}
+			TU_CHECK_EQ(ns.n_files, n_live);
+			TU_CHECK_EQ(get(&ns, "/x")->n_children, n_live);
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_deep_path)
+{
+	/* Directories nested as deep as the path limit allows: "/a/a/a/...". */
+	char *p = malloc(FAM_PATH_MAX + 2);
+	size_t len = 0;
+	uint64_t ino = 2;
+	int depth = 0;
+
+	ck_assert_ptr_nonnull(p);
+	while (len + 2 <= FAM_PATH_MAX) {
+		p[len++] = '/';
+		p[len++] = 'a';
+		p[len] = 0;
+		TU_CHECK_EQ(do_mkdir(&ns, p, ino++), 0);
+		depth++;
+	}
+	ck_assert_int_eq(depth, FAM_PATH_MAX / 2);
+	ck_assert_uint_eq(get(&ns, p)->ino, ino - 1);
+	/* One more level is too long, whether or not the parent is cached. */
+	p[len] = '/';
+	p[len + 1] = 'b';
+	ck_assert_int_eq(do_mkdir(&ns, p, ino), -ENAMETOOLONG);
+	p[len] = 0;
+	/* Renaming the top to a longer name would push the deepest path over the limit. */
+	ck_assert_int_eq(do_rename(&ns, "/a", "/bbb"), -ENAMETOOLONG);
+	ck_assert_int_eq(do_rename(&ns, "/a", "/b"), 0);
+	p[1] = 'b';
+	ck_assert_uint_eq(get(&ns, p)->ino, ino - 1);
+	p[1] = 'a';
+	ck_assert_int_eq(lookup_err(&ns, p), -ENOENT);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_rename_dir_many_children)
+{
+	char p[64], q[64];
+	uint64_t ino = 10;
+
+	ck_assert_int_eq(do_mkdir(&ns, "/big", 2), 0);
+	ck_assert_int_eq(do_mkdir(&ns, "/big/sub", 3), 0);
+	for (int i = 0; i < 20000; i++) {
+		snprintf(p, sizeof(p), "/big/f%d", i);
+		TU_CHECK_EQ(do_create(&ns, p, ino++, 0, NULL, 0), 0);
+	}
+	ck_assert_int_eq(do_create(&ns, "/big/sub/leaf", ino++, 0, NULL, 0), 0);
+	ck_assert_int_eq(do_mkdir(&ns, "/other", ino++), 0);
+	ck_assert_int_eq(do_rename(&ns, "/big", "/other/renamed"), 0);
+	for (int i = 0; i < 20000; i++) {
+		snprintf(p, sizeof(p), "/other/renamed/f%d", i);
+		snprintf(q, sizeof(q), "/big/f%d", i);
+		TU_CHECK_EQ(get(&ns, p)->ino, 10 + (uint64_t)i);
+		TU_CHECK_EQ(lookup_err(&ns, q), -ENOENT);
+	}
+	ck_assert_uint_eq(get(&ns, "/other/renamed/sub/leaf")->ino, 20010);
+	/* The old parent path names nothing now, also for creates (the parent cache). */
+	ck_assert_int_eq(do_create(&ns, "/big/f-new", ino++, 0, NULL, 0), -ENOENT);
+	ck_assert_int_eq(do_create(&ns, "/other/renamed/f0", ino++, 0, NULL, 0), -EEXIST);
+	ck_assert_int_eq(do_create(&ns, "/other/renamed/f-new", ino++, 0, NULL, 0), 0);
+	ck_assert_uint_eq(get(&ns, "/other/renamed")->n_children, 20002);
+}
+END_TEST
+
+START_TEST(test_parent_cache_invalidation)
+{
+	struct fam_node *old_b;
+
+	ck_assert_int_eq(do_mkdir(&ns, "/a", 2), 0);
+	ck_assert_int_eq(do_mkdir(&ns, "/a/b", 3), 0);
+	ck_assert_int_eq(do_create(&ns, "/a/b/f1", 4, 0, NULL, 0), 0);	/* caches /a/b */
+	old_b = get(&ns, "/a/b");
+	/* A deleted directory, made again: creates go to the new one. */
+	ck_assert_int_eq(do_delete(&ns, "/a/b/f1", 4, false), 0);
+	ck_assert_int_eq(do_delete(&ns, "/a/b", 3, false), 0);
+	ck_assert_int_eq(do_create(&ns, "/a/b/f2", 5, 0, NULL, 0), -ENOENT);
+	ck_assert_int_eq(do_mkdir(&ns, "/a/b", 6), 0);
+	ck_assert_int_eq(do_create(&ns, "/a/b/f2", 7, 0, NULL, 0), 0);
+	ck_assert_uint_eq(get(&ns, "/a/b/f2")->parent->ino, 6);
+	ck_assert_uint_eq(get(&ns, "/a/b")->n_children, 1);
+	(void)old_b;
+	/* A renamed ancestor: its old path no longer resolves. */
+	ck_assert_int_eq(do_rename(&ns, "/a", "/z"), 0);
+	ck_assert_int_eq(do_create(&ns, "/a/b/f3", 8, 0, NULL, 0), -ENOENT);
+	ck_assert_int_eq(do_create(&ns, "/z/b/f3", 9, 0, NULL, 0), 0);
+	/* A renamed file does not change any directory's path. */
+	ck_assert_int_eq(do_rename(&ns, "/z/b/f3", "/z/f3"), 0);
+	ck_assert_int_eq(do_create(&ns, "/z/b/f4", 10, 0, NULL, 0), 0);
+	/* Malformed names under a cached parent are refused like any other. */
+	ck_assert_int_eq(do_create(&ns, "/z/b/.", 11, 0, NULL, 0), -EINVAL);
+	ck_assert_int_eq(do_create(&ns, "/z/b/..", 11, 0, NULL, 0), -EINVAL);
+	ck_assert_int_eq(do_create(&ns, "/z/b/", 11, 0, NULL, 0), -EINVAL);
+	ck_assert_int_eq(do_create(&ns, "/z/b//x", 11, 0, NULL, 0), -EINVAL);
+	{
+		struct fam_rec r = { .type = FAM_REC_CREATE, .seq = ++seq };
+		char nul[] = "/z/b/x\0y";
+		char longname[300];
+
+		r.u.node.ino = 11;
+		r.u.node.mode = 0640;
+		r.u.node.path = nul;
+		r.u.node.path_len = sizeof(nul) - 1;
+		ck_assert_int_eq(fam_ns_apply(&ns, &r, false), -EINVAL);
+		memset(longname, 'n', sizeof(longname));
+		memcpy(longname, "/z/b/", 5);
+		r.u.node.path = longname;
+		r.u.node.path_len = 5 + FAM_NAME_MAX + 1;
+		ck_assert_int_eq(fam_ns_apply(&ns, &r, false), -ENAMETOOLONG);
+		r.u.node.path_len = 5 + FAM_NAME_MAX;
+		ck_assert_int_eq(fam_ns_apply(&ns, &r, false), 0);
+	}
+	/* A file as the parent, cached or not. */
+	ck_assert_int_eq(do_create(&ns, "/z/b/f4/x", 12, 0, NULL, 0), -ENOTDIR);
+	ck_assert_uint_eq(ns.n_files, 4);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("namespace");
@@ -502,6 +745,11 @@ int main(void)
 	tcase_add_test(tc, test_equal);
 	tcase_add_test(tc, test_checkpoint_image);
 	tcase_add_test(tc, test_many_nodes_and_image_bytes);
+	tcase_add_test(tc, test_hash_full_collision);
+	tcase_add_test(tc, test_hash_churn_against_model);
+	tcase_add_test(tc, test_deep_path);
+	tcase_add_test(tc, test_rename_dir_many_children);
+	tcase_add_test(tc, test_parent_cache_invalidation);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
