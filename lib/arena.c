@@ -6,8 +6,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define CLASS_SIZE	32
+#define CLASS_SIZE	16
 #define CHUNK_SIZE	(4UL << 20)
+#define HUGE_SIZE	(2UL << 20)
 #define MAX_SMALL	(FAM_ARENA_CLASSES * CLASS_SIZE)
 
 struct fam_arena_chunk {
@@ -30,6 +31,27 @@ void fam_arena_fini(struct fam_arena *a)
 	memset(a, 0, sizeof(*a));
 }
 
+/*
+ * A chunk aligned to the huge page size, so that all of it can be huge
+ * pages: two page faults per chunk instead of one plus 512.
+ */
+static struct fam_arena_chunk *chunk_map(void)
+{
+	char *p = mmap(NULL, CHUNK_SIZE + HUGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t head;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	head = (HUGE_SIZE - (uintptr_t)p % HUGE_SIZE) % HUGE_SIZE;
+	if (head)
+		munmap(p, head);
+	if (HUGE_SIZE - head)
+		munmap(p + head + CHUNK_SIZE, HUGE_SIZE - head);
+	madvise(p + head, CHUNK_SIZE, MADV_HUGEPAGE);
+	return (struct fam_arena_chunk *)(p + head);
+}
+
 static size_t class_of(size_t size)
 {
 	return (size + CLASS_SIZE - 1) / CLASS_SIZE - 1;
@@ -49,12 +71,10 @@ void *fam_arena_alloc(struct fam_arena *a, size_t size)
 		return p;
 	}
 	if (!a->bump || (size_t)(a->end - a->bump) < bytes) {
-		struct fam_arena_chunk *c = mmap(NULL, CHUNK_SIZE, PROT_READ | PROT_WRITE,
-						 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		struct fam_arena_chunk *c = chunk_map();
 
-		if (c == MAP_FAILED)
+		if (!c)
 			return NULL;
-		madvise(c, CHUNK_SIZE, MADV_HUGEPAGE);
 		c->next = a->chunks;
 		a->chunks = c;
 		a->bump = (char *)c + CLASS_SIZE;

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A small-object allocator for the namespace: objects up to 4 KiB come from
- * 4 MiB chunks advised as huge pages (a million nodes then cost a few dozen
- * page faults instead of tens of thousands), with a free list per 32-byte
- * size class. Everything goes at once with fam_arena_fini().
+ * 4 MiB chunks aligned to and advised as huge pages (a million nodes then
+ * cost a few hundred page faults instead of tens of thousands), with a free
+ * list per 16-byte size class. Everything goes at once with fam_arena_fini().
  */
 #ifndef FAMFS_ARENA_H
 #define FAMFS_ARENA_H
 
 #include <stddef.h>
 
-#define FAM_ARENA_CLASSES	128	/* 32 .. 4096 bytes */
+#define FAM_ARENA_CLASSES	256	/* 16 .. 4096 bytes */
 
 struct fam_arena_chunk;
 

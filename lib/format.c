@@ -440,6 +440,25 @@ const char *fam_rec_type_name(unsigned int type)
 	return "UNKNOWN";
 }
 
+/* The rules of one component, known to hold no '/' and no NUL. */
+static int comp_check(const char *c, size_t len)
+{
+	if (len == 0)
+		return -EINVAL;	/* empty component or trailing '/' */
+	if (c[0] == '.' && (len == 1 || (len == 2 && c[1] == '.')))
+		return -EINVAL;
+	if (len > FAM_NAME_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int fam_name_check(const char *name, size_t len)
+{
+	if (memchr(name, '\0', len) || memchr(name, '/', len))
+		return -EINVAL;
+	return comp_check(name, len);
+}
+
 int fam_path_check(const char *path, size_t len)
 {
 	const char *c = path + 1, *end = path + len;
@@ -452,19 +471,13 @@ int fam_path_check(const char *path, size_t len)
 		return 0;	/* the root */
 	if (memchr(path, '\0', len))
 		return -EINVAL;
-	/* One memchr per component: replay checks every record's path twice. */
+	/* One memchr per component: replay checks every record's path. */
 	for (;;) {
 		const char *slash = memchr(c, '/', (size_t)(end - c));
-		size_t comp = (size_t)((slash ? slash : end) - c);
+		int err = comp_check(c, (size_t)((slash ? slash : end) - c));
 
-		if (comp == 0)
-			return -EINVAL;	/* empty component or trailing '/' */
-		if (c[0] == '.' && (comp == 1 || (comp == 2 && c[1] == '.')))
-			return -EINVAL;
-		if (comp > FAM_NAME_MAX)
-			return -ENAMETOOLONG;
-		if (!slash)
-			return 0;
+		if (err || !slash)
+			return err;
 		c = slash + 1;
 	}
 }

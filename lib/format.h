@@ -231,6 +231,8 @@ const char *fam_rec_type_name(unsigned int type);
 
 /* Path rules: absolute, no empty/./.. components, <= FAM_PATH_MAX, names <= FAM_NAME_MAX. */
 int fam_path_check(const char *path, size_t len);
+/* One name (path component): the same rules, and no '/' or NUL in it. */
+int fam_name_check(const char *name, size_t len);
 
 static inline uint64_t fam_round_up(uint64_t v, uint64_t a)
 {

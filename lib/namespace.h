@@ -50,7 +50,7 @@ struct fam_hslot {
 struct fam_ns {
 	struct fam_arena arena;		/* every node, extent list, name and grant list */
 	struct fam_node root;
-	struct fam_hslot *htab;		/* linear probing, at most 3/4 full */
+	struct fam_hslot *htab;		/* linear probing, at most 5/8 full */
 	size_t hsize;			/* slots, a power of two */
 	uint64_t n_files, n_dirs;
 	uint64_t next_ino;
