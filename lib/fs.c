@@ -396,8 +396,9 @@ int fam_fs_checkpoint(struct fam_fs *fs)
 	if (err) {
 		/* Nothing was published: the header still points at the old head. */
 		err = fs_fail(fs, err == -ENOSPC || err == -E2BIG ? -ENOSPC : err,
-			      "metadata log full: the live namespace (%llu files, %llu directories) does not fit in half of the %llu-byte log",
+			      "metadata log full: too small for the live namespace (%llu files, %llu dirs): its checkpoint (about %llu bytes) does not fit in the %llu-byte log; use a larger mkfs.famfs --log-size",
 			      (unsigned long long)fs->ns.n_files, (unsigned long long)fs->ns.n_dirs,
+			      (unsigned long long)fs->ns.image_bytes,
 			      (unsigned long long)fs->sb.log_size);
 		goto out;
 	}
@@ -415,12 +416,42 @@ out:
 	return err;
 }
 
-static uint64_t ckpt_reserve(const struct fam_fs *fs)
+/* Room kept for the next checkpoint of an image of image_bytes and n_pending frees. */
+static uint64_t reserve_for(uint64_t image_bytes, uint64_t n_pending)
 {
 	/* Image estimate + BEGIN/END + pending list, with slack for renamed paths. */
-	uint64_t img = fs->ns.image_bytes + fam_ns_pending_count(&fs->ns) * 24 + 256;
+	uint64_t img = image_bytes + n_pending * 24 + 256;
 
 	return img + img / 4;
+}
+
+static uint64_t ckpt_reserve(const struct fam_fs *fs)
+{
+	return reserve_for(fs->ns.image_bytes, fam_ns_pending_count(&fs->ns));
+}
+
+uint64_t fam_log_capacity(uint64_t log_size, uint32_t path_len, uint32_t n_ext)
+{
+	struct fam_rec r = { .type = FAM_REC_CREATE };
+	uint64_t area, per, lo = 0, hi;
+
+	if (log_size <= FAM_LOG_HDR_AREA)
+		return 0;
+	r.u.node.path_len = path_len;
+	r.u.node.n_ext = n_ext;
+	per = fam_rec_size(&r);
+	area = log_size - FAM_LOG_HDR_AREA;
+	/* The most files whose image, one more record and the reserve fit (commit's rule). */
+	hi = area / per + 1;
+	while (lo + 1 < hi) {
+		uint64_t mid = lo + (hi - lo) / 2, img = mid * per;
+
+		if (img + per + reserve_for(img, 0) <= area)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /*
@@ -436,9 +467,9 @@ static bool ckpt_cannot_help(const struct fam_fs *fs, uint64_t len)
 static int log_full(struct fam_fs *fs)
 {
 	return fs_fail(fs, -ENOSPC,
-		       "metadata log full: the live namespace (%llu files, %llu directories) needs more than about half of the %llu-byte log",
+		       "metadata log full: too small for the live namespace (%llu files, %llu dirs, a %llu-byte image; it needs 2.25x that) in the %llu-byte log: delete files or use a larger mkfs.famfs --log-size",
 		       (unsigned long long)fs->ns.n_files, (unsigned long long)fs->ns.n_dirs,
-		       (unsigned long long)fs->sb.log_size);
+		       (unsigned long long)fs->ns.image_bytes, (unsigned long long)fs->sb.log_size);
 }
 
 /* A cluster writer was deposed if the log moved under it or shows a newer epoch. */

@@ -83,4 +83,12 @@ void fam_fs_set_watermark(struct fam_fs *fs, uint64_t seq);
 
 int fam_fs_lookup(struct fam_fs *fs, const char *path, struct fam_node **out);
 
+/*
+ * How many files, each with a path of path_len bytes and n_ext extents, a
+ * log of log_size bytes holds: the writer refuses a record when the image
+ * of the live namespace, the record and the room it keeps for the next
+ * checkpoint (1.25x the image) would not fit.
+ */
+uint64_t fam_log_capacity(uint64_t log_size, uint32_t path_len, uint32_t n_ext);
+
 #endif

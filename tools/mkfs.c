@@ -16,6 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Path length of the capacity mkfs prints ("/project/run-0042/part-000123.dat" and a bit). */
+#define MKFS_TYPICAL_PATH 40
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -165,6 +168,12 @@ int main(int argc, char **argv)
 	       argv[optind], fam_dev_kind_name(dev.kind), fam_size_str(sb.device_size, s1, sizeof(s1)),
 	       fam_size_str(sb.log_size, s2, sizeof(s2)), fam_size_str(sb.alloc_unit, s3, sizeof(s3)),
 	       (unsigned long long)sb.data_offset);
+	printf("log capacity: about %llu files with %u-byte paths and one extent each (%llu per MiB of log); "
+	       "longer paths, more extents, directories and grants take more (docs/format.md)\n",
+	       (unsigned long long)fam_log_capacity(sb.log_size, MKFS_TYPICAL_PATH, 1),
+	       MKFS_TYPICAL_PATH,
+	       (unsigned long long)(fam_log_capacity(sb.log_size, MKFS_TYPICAL_PATH, 1) *
+				    FAM_MiB / sb.log_size));
 out:
 	fam_dev_close(&dev);
 	return err ? 8 : 0;

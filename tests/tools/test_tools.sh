@@ -26,6 +26,7 @@ json_get() { python3 -c "import json,sys; d=json.load(open('$TMP/out')); print($
 # --- mkfs ---
 expect 0 "mkfs creates a fabric file" $MKFS --size 256M --label demo "$DEV"
 grep_out '^famfs [0-9a-f-]{36} on ' "mkfs prints the new uuid"
+grep_out '^log capacity: about 2[0-9]{4} files with 40-byte paths .*\(3[0-9]{3} per MiB of log\)' "mkfs says how many files the default 8M log holds"
 expect 8 "mkfs refuses to overwrite famfs" $MKFS "$DEV"
 grep_out 'already holds famfs.*--force' "mkfs names the reason and --force"
 expect 0 "mkfs --force overwrites" $MKFS --force "$DEV"

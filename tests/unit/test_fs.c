@@ -618,6 +618,24 @@ START_TEST(test_enospc_log)
 }
 END_TEST
 
+/* mkfs.famfs's capacity figure is the number of files the writer takes. */
+START_TEST(test_log_capacity_matches)
+{
+	char name[300];
+	int i = fill_log(name, sizeof(name));
+	uint64_t cap = fam_log_capacity(FAM_LOG_SIZE_MIN, (uint32_t)strlen(name), 0);
+
+	ck_assert_msg(cap + 1 >= (uint64_t)i && cap <= (uint64_t)i + 1,
+		      "capacity %llu, created %d", (unsigned long long)cap, i);
+	ck_assert_msg(strstr(fs.err, "too small for the live namespace"), "message: %s", fs.err);
+	/* More log, more files; longer paths and more extents, fewer. */
+	ck_assert_uint_gt(fam_log_capacity(2 * FAM_LOG_SIZE_MIN, 213, 0), 2 * cap);
+	ck_assert_uint_lt(fam_log_capacity(FAM_LOG_SIZE_MIN, 400, 0), cap);
+	ck_assert_uint_lt(fam_log_capacity(FAM_LOG_SIZE_MIN, 213, 4), cap);
+	ck_assert_uint_eq(fam_log_capacity(0, 40, 1), 0);
+}
+END_TEST
+
 /*
  * A full log refuses creates without writing anything: no checkpoint per
  * refused create (each would copy the whole namespace into the log, and a
@@ -750,6 +768,7 @@ int main(void)
 	tcase_add_test(tc, test_feature_bits);
 	tcase_add_test(tc, test_enospc_log);
 	tcase_add_test(tc, test_enospc_log_no_checkpoint_storm);
+	tcase_add_test(tc, test_log_capacity_matches);
 	tcase_add_test(tc, test_checkpoint_wrap);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
