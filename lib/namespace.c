@@ -477,16 +477,6 @@ static int apply_node(struct fam_ns *ns, const struct fam_rec *r, bool dry_run)
 				    &name_len);
 	if (err)
 		return err == -EINVAL && r->u.node.path_len == 1 ? -EEXIST : err;
-	if (!dry_run) {
-		/* Grow first, so that the slot found below is where the node goes. */
-		err = table_reserve(ns);
-		if (err)
-			return err;
-	}
-	h = name_hash(parent, name, name_len);
-	slot = slot_find(ns, parent, name, name_len, h);
-	if (ns->htab[slot].node)
-		return -EEXIST;
 	if (r->u.node.ino <= FAM_ROOT_INO)
 		return -EINVAL;
 	if (r->type == FAM_REC_CREATE) {
@@ -504,10 +494,24 @@ static int apply_node(struct fam_ns *ns, const struct fam_rec *r, bool dry_run)
 			return -EINVAL;	/* extents must cover the size */
 	}
 	if (dry_run)
-		return 0;
+		return child_find(ns, parent, name, name_len) ? -EEXIST : 0;
+	/* Grow first, so that the slot found below is where the node goes. */
+	err = table_reserve(ns);
+	if (err)
+		return err;
 	n = node_new(ns, r, name, name_len);
 	if (!n)
 		return -ENOMEM;
+	/*
+	 * Hash the node's own copy of the name: the record lies in shared
+	 * memory, and the slot must match the name the node keeps.
+	 */
+	h = name_hash(parent, n->name, n->name_len);
+	slot = slot_find(ns, parent, n->name, n->name_len, h);
+	if (ns->htab[slot].node) {
+		node_free(ns, n);
+		return -EEXIST;
+	}
 	link_child_at(ns, parent, n, slot, h);
 	if (S_ISDIR(n->mode)) {
 		ns->n_dirs++;
