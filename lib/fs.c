@@ -245,7 +245,8 @@ static int replay_one(struct fam_fs *fs, const struct fam_rec *r)
 int fam_fs_replay(struct fam_fs *fs, uint64_t *n_applied)
 {
 	struct fam_log_hdr h;
-	struct fam_rec r;
+	struct fam_rec rec[2], *r = &rec[0], *nx = &rec[1];
+	struct fam_log_cursor at;
 	uint64_t n = 0;
 	int err, ret, tries = 0;
 
@@ -268,34 +269,55 @@ again:
 		fs->ckpt_skip = false;
 	}
 	fam_log_invalidate_from(&fs->log, &h, &fs->cur);
+	/*
+	 * One record ahead: r (at `at`) is applied after the next one (at
+	 * `nat`) is decoded and its table slot prefetched, so that slot's cache
+	 * miss overlaps the work on r. fs->cur is right after r while r is
+	 * applied, as without the look-ahead.
+	 */
+	at = fs->cur;
+	ret = fam_log_next(&fs->log, &h, &fs->cur, r);
 	for (;;) {
-		struct fam_log_cursor before = fs->cur;
+		struct fam_log_cursor nat, after;
+		struct fam_rec *t;
+		int nret;
 
-		ret = fam_log_next(&fs->log, &h, &fs->cur, &r);
 		if (ret == 0)
 			break;
 		if (ret == -ESTALE && ++tries < REPLAY_RETRIES) {
 			/* The writer reused this space after we read the header. */
-			fs->cur = before;
+			fs->cur = at;
 			goto again;
 		}
 		if (ret < 0) {
-			fs->cur = before;
-			fs->bad_off = before.off;
+			fs->cur = at;
+			fs->bad_off = at.off;
 			err = fs_fail(fs, -EBADMSG,
 				      "%s: log record %llu at offset %llu is corrupt; replay stopped after record %llu",
-				      fs->dev->path, (unsigned long long)before.seq,
-				      (unsigned long long)before.off,
-				      (unsigned long long)before.seq - 1);
+				      fs->dev->path, (unsigned long long)at.seq,
+				      (unsigned long long)at.off,
+				      (unsigned long long)at.seq - 1);
 			goto out;
 		}
-		err = replay_one(fs, &r);
+		nat = fs->cur;
+		nret = fam_log_next(&fs->log, &h, &fs->cur, nx);
+		if (nret == 1)
+			fam_ns_prefetch(&fs->ns, nx);
+		after = fs->cur;
+		fs->cur = nat;
+		err = replay_one(fs, r);
 		if (err) {
-			fs->cur = before;
-			fs->bad_off = before.off;
+			fs->cur = at;
+			fs->bad_off = at.off;
 			goto out;
 		}
+		fs->cur = after;
 		n++;
+		t = r;
+		r = nx;
+		nx = t;
+		at = nat;
+		ret = nret;
 	}
 	err = 0;
 out:

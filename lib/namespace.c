@@ -465,6 +465,22 @@ static int resolve_parent_cached(struct fam_ns *ns, const char *path, size_t len
 	return 0;
 }
 
+void fam_ns_prefetch(const struct fam_ns *ns, const struct fam_rec *r)
+{
+	const char *path = r->u.node.path, *slash;
+	size_t len = r->u.node.path_len, plen;
+	uint64_t h;
+
+	if ((r->type != FAM_REC_MKDIR && r->type != FAM_REC_CREATE) || !ns->pc_node || len < 2)
+		return;
+	slash = memrchr(path, '/', len);
+	plen = slash ? (size_t)(slash - path) : 0;
+	if (!plen || plen != ns->pc_len || memcmp(path, ns->pc_path, plen))
+		return;
+	h = name_hash(ns->pc_node, slash + 1, len - plen - 1);
+	__builtin_prefetch(&ns->htab[h & (ns->hsize - 1)], 1);
+}
+
 static int apply_node(struct fam_ns *ns, const struct fam_rec *r, bool dry_run)
 {
 	struct fam_node *parent, *n;

@@ -88,6 +88,13 @@ int fam_ns_path(const struct fam_node *n, char *buf, size_t cap);
  */
 int fam_ns_apply(struct fam_ns *ns, const struct fam_rec *r, bool dry_run);
 
+/*
+ * A hint before applying r (replay decodes one record ahead): start loading
+ * the table slot a new node of r will take, so that the cache miss overlaps
+ * the work on the record before it. Changes nothing.
+ */
+void fam_ns_prefetch(const struct fam_ns *ns, const struct fam_rec *r);
+
 /* Release pending frees with free_seq <= watermark; cb (may be NULL) gets each extent. */
 void fam_ns_release_pending(struct fam_ns *ns, uint64_t watermark,
 			    void (*cb)(void *arg, const struct fam_extent *e), void *arg);
