@@ -575,6 +575,46 @@ START_TEST(test_hash_full_collision)
 }
 END_TEST
 
+/* Malformed logs may give two directories one inode number: the table seeds its hash with it. */
+START_TEST(test_same_ino_parents)
+{
+	struct fam_rec r = { .type = FAM_REC_CREATE };
+
+	ck_assert_int_eq(do_mkdir(&ns, "/a", 5), 0);
+	ck_assert_int_eq(do_mkdir(&ns, "/b", 5), 0);
+	for (int i = 0; i < 300; i++) {
+		char p[32];
+
+		snprintf(p, sizeof(p), "/a/f%d", i);
+		TU_CHECK_EQ(do_create(&ns, p, 100 + (uint64_t)i, 0, NULL, 0), 0);
+		snprintf(p, sizeof(p), "/b/f%d", i);
+		TU_CHECK_EQ(do_create(&ns, p, 1000 + (uint64_t)i, 0, NULL, 0), 0);
+	}
+	ck_assert_uint_eq(get(&ns, "/a/f7")->ino, 107);
+	ck_assert_uint_eq(get(&ns, "/b/f7")->ino, 1007);
+	ck_assert_int_eq(do_delete(&ns, "/a/f7", 0, false), 0);
+	ck_assert_uint_eq(get(&ns, "/b/f7")->ino, 1007);
+	ck_assert_int_eq(lookup_err(&ns, "/a/f7"), -ENOENT);
+	ck_assert_int_eq(do_rename(&ns, "/b/f8", "/a/f7"), 0);
+	ck_assert_uint_eq(get(&ns, "/a/f7")->ino, 1008);
+	ck_assert_int_eq(lookup_err(&ns, "/b/f8"), -ENOENT);
+	ck_assert_uint_eq(get(&ns, "/a")->n_children, 300);
+	ck_assert_uint_eq(get(&ns, "/b")->n_children, 299);
+	/* The prefetch hint changes nothing, whatever the record. */
+	r.u.node.path = "/b/f9";
+	r.u.node.path_len = 5;
+	fam_ns_prefetch(&ns, &r);
+	r.type = FAM_REC_DELETE;
+	fam_ns_prefetch(&ns, &r);
+	r.type = FAM_REC_MKDIR;
+	r.u.node.path = "/";
+	r.u.node.path_len = 1;
+	fam_ns_prefetch(&ns, &r);
+	ck_assert_uint_eq(ns.n_files, 599);
+	ck_assert_uint_eq(get(&ns, "/b/f9")->ino, 1009);
+}
+END_TEST
+
 START_TEST(test_hash_churn_against_model)
 {
 	/* Random creates and deletes of few names: long probe runs, many back-shifts. */
@@ -746,6 +786,7 @@ int main(void)
 	tcase_add_test(tc, test_checkpoint_image);
 	tcase_add_test(tc, test_many_nodes_and_image_bytes);
 	tcase_add_test(tc, test_hash_full_collision);
+	tcase_add_test(tc, test_same_ino_parents);
 	tcase_add_test(tc, test_hash_churn_against_model);
 	tcase_add_test(tc, test_deep_path);
 	tcase_add_test(tc, test_rename_dir_many_children);
