@@ -27,6 +27,15 @@ deps-bench:
 $(B)/bench/bench_meta: $(B)/bench/bench_meta.o $(LIBFAMFS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# bench-replay-abba: a joining host's replay (bench_join), this tree against
+# OLD_REV (default 96f98ac, before the replay work of issue 13), alternating.
+$(B)/bench/bench_join: $(B)/bench/bench_join.o $(LIBFAMFS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+OLD_REV ?= 96f98ac
+.PHONY: bench-replay-abba
+bench-replay-abba: $(B)/bench/bench_join $(B)/bench/bench_meta
+	@B=$(B) bash bench/bench_replay_abba.sh $(OLD_REV) $(BENCH_RECORDS)
+
 BENCH_RECORDS ?= 1000000
 bench-meta: $(B)/bench/bench_meta deps-bench
 	@B=$(B) BENCH_RECORDS=$(BENCH_RECORDS) bash bench/bench_meta.sh
