@@ -70,7 +70,7 @@ bench-share: all $(B)/bench/bench_handoff deps-bench
 # with few messages, report formats, plots, bad input); never speeds.
 .PHONY: check-bench
 CHECK_TARGETS += check-bench
-check-bench: all $(B)/bench/bench_handoff $(B)/bench/bench_rpc deps-bench
+check-bench: all $(B)/bench/bench_handoff $(B)/bench/bench_rpc $(B)/bench/bench_meta $(B)/bench/bench_join deps-bench
 	@B=$(B) bash bench/test_bench.sh
 
 # bench-metadata and bench-scale: creates/s from several hosts at once,

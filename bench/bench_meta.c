@@ -54,6 +54,12 @@ static double load1(void)
 
 #define MAX_REPS 16
 
+/* n per second of t; 0 when t is too short to measure (CPU time has 1 us steps). */
+static double rate(double n, double t)
+{
+	return t > 0 ? n / t : 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -332,7 +338,8 @@ int main(int argc, char **argv)
 	       "replay into the namespace (second host)", n_rec / t_replay, t_rbase / t_replay,
 	       (unsigned long long)n_rec, t_replay, c_replay, reps);
 	printf("%-44s %12.0f rec/s   ratio %.2f of decode only\n",
-	       "replay per CPU second", n_rec / c_replay, (n_dec / c_dec) ? (n_rec / c_replay) / (n_dec / c_dec) : 0);
+	       "replay per CPU second", rate(n_rec, c_replay),
+	       rate(n_dec, c_dec) > 0 ? rate(n_rec, c_replay) / rate(n_dec, c_dec) : 0);
 	printf("%-44s %12.0f rec/s   ratio %.2f of history replay   (goal: join < 1 s; %llu files, %llu records in %.3f s, CPU %.3f s; median of %d)\n",
 	       "join from a checkpoint image", img_rec / t_img, t_replay / t_img,
 	       (unsigned long long)img_files, (unsigned long long)img_rec, t_img, c_img, reps);

@@ -120,5 +120,17 @@ expect 1 "bench-share refuses a size below 2 MiB" share env FAMFS_BENCH_SHARE_SI
 expect 1 "bench-share refuses an unknown ext4 method" share env FAMFS_BENCH_SHARE_SIZES=16M FAMFS_BENCH_SHARE_EXT4=nfs
 grep_file "$TMP/out" "FAMFS_BENCH_SHARE_EXT4 must be auto, loop or debugfs, not 'nfs'" "the message names the bad method"
 
+# bench-meta and bench_join on 2000 files: every phase runs, the joins see every file.
+META_DEV=/dev/shm/famfs-check-bench-meta.$$
+expect 0 "bench_meta runs on 2000 records, with a checkpoint-image join" \
+	env FAMFS_BENCH_KEEP=1 BENCH_META_REPS=1 "$B/bench/bench_meta" 2000 "$META_DEV"
+grep_file "$TMP/out" "^join from a checkpoint image +[0-9]+ rec/s .*2000 files, 2006 records" \
+	"bench_meta reports the image join with its files and records"
+grep_file "$TMP/out" "^load average \(1 min\): [0-9.]+ at the start" "bench_meta says the load average"
+expect 0 "bench_join replays the kept history twice" "$B/bench/bench_join" "$META_DEV" 2
+grep_file "$TMP/out" "^RESULT files=2000 records=2004 wall_ms=$num cpu_ms=$num$" "bench_join's RESULT line"
+expect 2 "bench_join refuses a bad repeat count" "$B/bench/bench_join" "$META_DEV" 0
+rm -f "$META_DEV" "$META_DEV.img"
+
 echo "bench: $pass passed, $fail failed"
 [ "$fail" = 0 ]
