@@ -113,6 +113,11 @@ bool famfsd_is_master(const struct famfsd *d)
 			       famfsd_now_ms() < d->cluster->lease_until);
 }
 
+uint64_t famfsd_cluster_epoch(const struct famfsd *d)
+{
+	return d->cluster ? d->cluster->epoch : 0;
+}
+
 int famfsd_master_id(const struct famfsd *d)
 {
 	if (!d->cluster)
@@ -179,7 +184,7 @@ static void become_master(struct famfsd_cluster *cl)
 		return;
 	}
 	/* The module's lease now ends with the master lease (and makes the log readable). */
-	famfsd_hostlease_extend(d, cl->lease_until);
+	famfsd_hostlease_extend(d, cl->lease_until, 0);
 	err = fam_fs_become_writer(&d->fs, cl->vote_epoch);
 	if (err) {
 		famfsd_logf(&d->log, LOG_ERR, "cannot become the log writer: %s", d->fs.err);
@@ -242,7 +247,7 @@ static void on_vote(int status, const char *msg, const uint8_t *payload, size_t 
 			if (++cl->renew_votes == majority(cl)) {
 				cl->lease_until = cl->renew_sent + cl->lease_ms;
 				cl->d->metrics.lease_renewals++;
-				famfsd_hostlease_extend(cl->d, cl->lease_until);
+				famfsd_hostlease_extend(cl->d, cl->lease_until, 0);
 			}
 		} else if (!v->renew && cl->role == FAMFSD_CANDIDATE) {
 			if (++cl->votes == majority(cl))
@@ -680,7 +685,7 @@ static void h_heartbeat(struct fam_rpc_call *call, const uint8_t *req, size_t le
 	 * Only a master with its lease running acknowledges, and never a host
 	 * whose lease ran out here before that host's grants are released.
 	 */
-	if (famfsd_is_master(d) &&
+	if (famfsd_is_master(d) && !m->replay_stuck &&
 	    (famfsd_host_alive(d, m->host) || !host_expired(cl, p))) {
 		r.acked = true;
 		p->last_heard = famfsd_now_ms();
@@ -705,9 +710,14 @@ static void on_heartbeat(int status, const char *msg, const uint8_t *payload, si
 		r = famfs__heartbeat_reply__unpack(NULL, len, payload);
 	/* The master's clock starts when it received it, ours from before we sent it. */
 	if (r && r->acked && cl->role != FAMFSD_MASTER) {
-		famfsd_hostlease_extend(d, hb->sent + cl->host_lease_ms);
+		/*
+		 * Catch up first: the lease is extended (and access raised) only from
+		 * a namespace replayed to the master's position at the ack.
+		 */
+		famfsd_hostlease_check(d);
 		if (r->committed_seq > d->fs.ns.applied_seq)
 			famfsd_replay(d);
+		famfsd_hostlease_extend(d, hb->sent + cl->host_lease_ms, r->committed_seq);
 	}
 	if (r)
 		famfs__heartbeat_reply__free_unpacked(r, NULL);
@@ -732,6 +742,10 @@ static void send_heartbeat(struct famfsd_cluster *cl, uint64_t now)
 	m.host = self_id(cl);
 	m.epoch = cl->epoch;
 	m.replayed_seq = cl->d->fs.ns.applied_seq;
+	/* A host whose replay is stuck is not acknowledged: retry the replay first. */
+	if (famfsd_hostlease_stuck(cl->d, NULL, NULL))
+		famfsd_replay(cl->d);
+	m.replay_stuck = famfsd_hostlease_stuck(cl->d, NULL, NULL);
 	len = famfs__heartbeat_request__pack(&m, buf);
 	cl->hb_sent = now;
 	if (famfsd_peer_call(cl->d, (uint32_t)cl->master, "famfs.peer.Heartbeat", buf, len,

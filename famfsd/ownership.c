@@ -23,6 +23,7 @@
 #include "reply.h"
 #include "cluster.h"
 #include "flush.h"
+#include "grants.h"
 #include "kmount.h"
 #include "rpc.h"
 #include "famfs.pb-c.h"
@@ -44,8 +45,7 @@
 #define TIMER_MS		1000
 #define KEEPALIVE_MS		10000	/* idle watch streams get a keepalive (finds dead clients) */
 #define HOLD_MS			30000	/* revoked here, no OWNER record seen: restore after */
-
-enum { SCOPE_SELF = 0, SCOPE_ANCESTOR = 1, SCOPE_DESCENDANT = 2 };
+#define TO_NOBODY		UINT32_MAX	/* a release of a read-write grant (no new owner) */
 
 struct watcher {
 	struct fam_rpc_call *call;
@@ -62,6 +62,7 @@ struct handoff {
 	uint64_t start_ms;		/* for the handoff latency metric */
 	uint32_t wait_ms;
 	bool force;
+	uint8_t req_id[FAM_REQ_ID_LEN];	/* the client's request id (all zero: none) */
 	bool peer_pending;		/* a peer call's callback will come back to it */
 	bool orphan;			/* ownership stopped: that callback only frees it */
 	char warning[768];
@@ -103,11 +104,6 @@ struct famfsd_own {
 	bool in_ckpt;			/* between CHECKPOINT BEGIN and END */
 };
 
-static const char *mode_long(uint32_t m)
-{
-	return m == FAM_OWN_RW ? "read-write" : m == FAM_OWN_RO ? "read-only" : "no";
-}
-
 /* ---- replies ---- */
 
 /* Forward a call to the master, re-packed when the handler filled in a field. */
@@ -143,88 +139,30 @@ static bool host_gone(const struct famfsd *d, uint32_t host)
 	return !is_member(d, host) || !famfsd_host_alive(d, host);
 }
 
-typedef int (*grant_fn)(void *arg, const struct fam_node *n, const struct fam_grant *g,
-			int scope);
-
-static int grants_below(const struct fam_node *n, grant_fn fn, void *arg)
+static bool lost_cb(const void *arg, uint64_t ino, uint64_t epoch)
 {
-	int ret = 0;
-
-	for (const struct fam_node *c = n->children; c && !ret; c = c->next) {
-		for (uint32_t i = 0; i < c->n_grants && !ret; i++)
-			ret = fn(arg, c, &c->grants[i], SCOPE_DESCENDANT);
-		if (!ret)
-			ret = grants_below(c, fn, arg);
-	}
-	return ret;
+	return famfsd_grant_lost(arg, ino, epoch);
 }
 
-/* Every grant on n's ancestors (outermost first), on n, and below n. Stops at non-zero. */
-static int for_grants(const struct fam_node *n, bool below, grant_fn fn, void *arg)
+/* The access rule's parameters on this host (grants.h). */
+static struct grant_view view_of(const struct famfsd *d)
 {
-	const struct fam_node *chain[FAM_PATH_MAX / 2 + 2];
-	size_t depth = 0;
-	int ret = 0;
+	struct grant_view v = {
+		/* Unowned: read-only in a cluster (docs/ownership.md, "Rules"). */
+		.unowned = d->cfg.n_peers ? FAM_OWN_RO : FAM_OWN_RW,
+		.lost = lost_cb, .lost_arg = d, .lost_host = d->cfg.host_id,
+	};
 
-	for (const struct fam_node *p = n->parent; p && depth < sizeof(chain) / sizeof(chain[0]);
-	     p = p->parent)
-		chain[depth++] = p;
-	while (depth-- && !ret)
-		for (uint32_t i = 0; i < chain[depth]->n_grants && !ret; i++)
-			ret = fn(arg, chain[depth], &chain[depth]->grants[i], SCOPE_ANCESTOR);
-	for (uint32_t i = 0; i < n->n_grants && !ret; i++)
-		ret = fn(arg, n, &n->grants[i], SCOPE_SELF);
-	if (!ret && below)
-		ret = grants_below(n, fn, arg);
-	return ret;
+	return v;
 }
 
-static const struct fam_grant *grant_of(const struct fam_node *n, uint32_t host)
-{
-	for (uint32_t i = 0; i < n->n_grants; i++)
-		if (n->grants[i].host == host)
-			return &n->grants[i];
-	return NULL;
-}
-
-/* Does grant g (on node n) give its host access? Not when this host lost it (hostlease.c). */
-static bool grant_gives(const struct famfsd *d, const struct fam_node *n, const struct fam_grant *g,
-			uint32_t host)
-{
-	return g->host == host &&
-	       !(host == d->cfg.host_id && famfsd_grant_lost(d, n->ino, g->grant_epoch));
-}
-
-/* A host's access to node n from the namespace alone: RW when nobody owns it. */
+/* A host's access to node n from the namespace alone. */
 static uint32_t access_of(const struct famfsd *d, const struct fam_node *n, uint32_t host,
 			  bool *owned)
 {
-	uint32_t best = FAM_OWN_NONE;
-	bool any = false;
+	struct grant_view v = view_of(d);
 
-	for (const struct fam_node *p = n; p; p = p->parent)
-		for (uint32_t i = 0; i < p->n_grants; i++) {
-			any = true;
-			if (grant_gives(d, p, &p->grants[i], host) && p->grants[i].mode > best)
-				best = p->grants[i].mode;
-		}
-	if (owned)
-		*owned = any;
-	return any ? best : FAM_OWN_RW;
-}
-
-static bool path_within(const char *path, const char *top)
-{
-	size_t l = strlen(top);
-
-	if (!strcmp(top, "/"))
-		return true;
-	return !strncmp(path, top, l) && (path[l] == 0 || path[l] == '/');
-}
-
-static bool paths_overlap(const char *a, const char *b)
-{
-	return path_within(a, b) || path_within(b, a);
+	return grants_access(&v, n, host, owned);
 }
 
 static bool is_held(const struct famfsd *d, const char *path)
@@ -233,51 +171,6 @@ static bool is_held(const struct famfsd *d, const char *path)
 		if (path_within(path, h->path))
 			return true;
 	return false;
-}
-
-struct conflict {
-	uint32_t host, mode;
-	const struct fam_node *ign_node;	/* ignore ign_host's grant on this node */
-	uint32_t ign_host;
-	const struct fam_node *n;
-	const struct fam_grant *g;
-	int scope;
-};
-
-static int conflict_cb(void *arg, const struct fam_node *n, const struct fam_grant *g, int scope)
-{
-	struct conflict *c = arg;
-
-	if (g->host == c->host || (n == c->ign_node && g->host == c->ign_host))
-		return 0;
-	if (c->mode != FAM_OWN_RW && g->mode != FAM_OWN_RW)
-		return 0;
-	c->n = n;
-	c->g = g;
-	c->scope = scope;
-	return 1;
-}
-
-/* 0, or -EBUSY with a message naming the grant in the way. */
-static int find_conflict(const struct fam_node *n, const char *path, uint32_t host,
-			 uint32_t mode, const struct fam_node *ign_node, uint32_t ign_host,
-			 char *msg, size_t cap)
-{
-	struct conflict c = { .host = host, .mode = mode, .ign_node = ign_node,
-			      .ign_host = ign_host };
-	char where[PATH_MAX + 32] = "", gp[PATH_MAX];
-
-	if (!for_grants(n, true, conflict_cb, &c))
-		return 0;
-	if (c.scope != SCOPE_SELF && fam_ns_path(c.n, gp, sizeof(gp)) >= 0)
-		snprintf(where, sizeof(where), " (grant on %s%s)", gp,
-			 c.scope == SCOPE_ANCESTOR ? ", a parent directory" : ", inside it");
-	if (c.g->mode == FAM_OWN_RW)
-		snprintf(msg, cap, "%s: owned read-write by host %u%s", path, c.g->host, where);
-	else
-		snprintf(msg, cap, "%s: host %u holds a read-only grant%s; read-write needs sole "
-			 "ownership", path, c.g->host, where);
-	return -EBUSY;
 }
 
 /* ---- fencing epochs: one more than the highest seen for the data set ---- */
@@ -327,20 +220,10 @@ static void epoch_note(struct famfsd_own *o, uint64_t ino, uint64_t epoch)
 		*e = epoch;
 }
 
-static int max_epoch_cb(void *arg, const struct fam_node *n, const struct fam_grant *g, int scope)
-{
-	uint64_t *m = arg;
-
-	if (g->grant_epoch > *m)
-		*m = g->grant_epoch;
-	return 0;
-}
-
 static uint64_t next_epoch(struct famfsd_own *o, const struct fam_node *n)
 {
-	uint64_t m = 0, *e = epoch_slot(o, n->ino, false);
+	uint64_t m = grants_max_epoch(n), *e = epoch_slot(o, n->ino, false);
 
-	for_grants(n, true, max_epoch_cb, &m);
 	if (e && *e > m)
 		m = *e;
 	return m + 1;
@@ -357,6 +240,7 @@ static int seed_cb(void *arg, const struct fam_node *n)
 
 struct recon {
 	struct famfsd *d;
+	struct grant_view v;
 	uint32_t self;
 	uint64_t changed, failed;
 	int first_err;
@@ -372,7 +256,7 @@ static void recon_file(struct recon *rc, const struct fam_node *n, uint32_t mode
 
 	if (!n->n_ext || fam_ns_path(n, path, sizeof(path)) < 0)
 		return;
-	if (is_held(d, path))
+	if (is_held(d, path) || !famfsd_hostlease_valid(d))
 		mode = FAM_OWN_NONE;
 	have = fam_kmount_get_access(d->cfg.mount, path, &cur);
 	if (!have && cur == mode)
@@ -396,11 +280,11 @@ static void recon_tree(struct recon *rc, const struct fam_node *n, bool owned, u
 {
 	for (uint32_t i = 0; i < n->n_grants; i++) {
 		owned = true;
-		if (grant_gives(rc->d, n, &n->grants[i], rc->self) && n->grants[i].mode > best)
+		if (n->grants[i].mode > best && grants_gives(&rc->v, n, &n->grants[i], rc->self))
 			best = n->grants[i].mode;
 	}
 	if (!S_ISDIR(n->mode)) {
-		recon_file(rc, n, owned ? best : FAM_OWN_RW);
+		recon_file(rc, n, owned ? best : rc->v.unowned);
 		return;
 	}
 	for (const struct fam_node *c = n->children; c; c = c->next)
@@ -410,7 +294,7 @@ static void recon_tree(struct recon *rc, const struct fam_node *n, bool owned, u
 /* Kernel mode: make this host's access to every file at or below path match the grants. */
 static void reconcile(struct famfsd *d, const char *path)
 {
-	struct recon rc = { .d = d, .self = d->cfg.host_id };
+	struct recon rc = { .d = d, .v = view_of(d), .self = d->cfg.host_id };
 	uint32_t best = FAM_OWN_NONE;
 	bool owned = false;
 	struct fam_node *n;
@@ -420,7 +304,8 @@ static void reconcile(struct famfsd *d, const char *path)
 	for (const struct fam_node *p = n->parent; p; p = p->parent)
 		for (uint32_t i = 0; i < p->n_grants; i++) {
 			owned = true;
-			if (grant_gives(d, p, &p->grants[i], rc.self) && p->grants[i].mode > best)
+			if (p->grants[i].mode > best &&
+			    grants_gives(&rc.v, p, &p->grants[i], rc.self))
 				best = p->grants[i].mode;
 		}
 	recon_tree(&rc, n, owned, best);
@@ -651,7 +536,8 @@ static void unhold(struct famfsd *d, const char *path, bool expired_only)
 			free(h);
 			if (expired_only) {
 				famfsd_logf(&d->log, LOG_WARNING, "%s: revoked %d s ago but no new "
-					    "owner was committed: restoring access", p, HOLD_MS / 1000);
+					    "owner was committed: access from the log again", p,
+					    HOLD_MS / 1000);
 				reconcile(d, p);
 			}
 		} else {
@@ -694,21 +580,21 @@ static int do_revoke(struct famfsd *d, const char *path, struct file_list *fl, u
 	return 0;
 }
 
-/* Take access to a data set (the new owner): invalidate stale lines, raise access. */
-static uint64_t do_grant(struct famfsd *d, const char *path, uint32_t mode)
+/*
+ * Take access to a data set (the new owner): invalidate stale lines, then set
+ * access from the replayed namespace (the caller checked that it holds the
+ * grant), never from a message.
+ */
+static uint64_t do_grant(struct famfsd *d, const char *path)
 {
 	struct file_list fl = { .d = d };
 	uint64_t bytes = 0;
 	struct fam_node *n;
-	int e;
 
 	unhold(d, path, false);
 	if (d->kernel) {
-		e = fam_kmount_set_access(d->cfg.mount, path, mode);
-		if (e < 0)
-			famfsd_logf(&d->log, LOG_ERR, "%s: granting %s access in %s: %s", path,
-				    mode_long(mode), d->cfg.mount, strerror(-e));
 		fam_kmount_cache(d->cfg.mount, path, true, &bytes);
+		reconcile(d, path);
 	} else if (!fam_fs_lookup(&d->fs, path, &n)) {
 		collect_cb(&fl, n);
 		bytes = user_cache(d, &fl, true);
@@ -872,7 +758,7 @@ static void reply_owners(struct famfsd *d, struct fam_rpc_call *call, const char
 		famfsd_reply_errno(d, call, err, path);
 		return;
 	}
-	for_grants(n, true, owners_cb, &a);
+	grants_for(n, true, owners_cb, &a);
 	a.ep = calloc(a.n + 1, sizeof(*a.ep));
 	if (a.oom || !a.ep) {
 		famfsd_reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
@@ -885,7 +771,8 @@ static void reply_owners(struct famfsd *d, struct fam_rpc_call *call, const char
 	r.n_owners = a.n;
 	r.host = host;
 	r.access = access_of(d, n, host, &owned);
-	if (host == d->cfg.host_id && is_held(d, path))
+	/* This host's own access: none while held, or without a valid, caught-up lease. */
+	if (host == d->cfg.host_id && (is_held(d, path) || !famfsd_hostlease_valid(d)))
 		r.access = FAM_OWN_NONE;
 	r.owned = owned;
 	r.warning = (char *)(warning ? warning : "");
@@ -949,10 +836,32 @@ static int commit_owner(struct famfsd *d, const char *path, uint32_t host, uint3
 	return 0;
 }
 
+/* A handoff: one OWNER record moves the grant, so no log prefix shows the data set unowned. */
+static int commit_move(struct famfsd *d, const char *path, uint32_t from, uint64_t from_epoch,
+		       uint32_t to, uint64_t epoch)
+{
+	struct fam_node *n;
+	int err = fam_fs_owner_move(&d->fs, path, from, from_epoch, to, FAM_OWN_RW, epoch);
+
+	if (err)
+		return err;
+	if (!fam_fs_lookup(&d->fs, path, &n))
+		epoch_note(d->own, n->ino, epoch);
+	famfsd_logf(&d->log, LOG_NOTICE, "%s: host %u owns read-write (epoch %llu), in place of "
+		    "host %u (epoch %llu)", path, to, (unsigned long long)epoch, from,
+		    (unsigned long long)from_epoch);
+	return 0;
+}
+
+static struct handoff *handoff_new(struct famfsd *d, struct fam_rpc_call *call, const char *path,
+				   uint32_t from, uint64_t from_epoch, uint32_t to);
+static void handoff_start(struct handoff *h);
+
 static void h_acquire(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
 	FAMFSD_UNPACK(Famfs__AcquireRequest, famfs__acquire_request, m, req, len);
+	const struct fam_reqid *seen;
 	const struct fam_grant *g;
 	struct fam_node *n;
 	char msg[PATH_MAX + 600];
@@ -985,6 +894,13 @@ static void h_acquire(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
 	}
+	err = famfsd_request_begin(d, call, m->request_id.data, m->request_id.len, &seen);
+	if (err < 0)
+		goto out;
+	if (err > 0) {		/* a retry: the first attempt committed */
+		reply_owners(d, call, m->path, NULL, host);
+		goto out;
+	}
 	if (refuse_busy(d, call, m->path))
 		goto out;
 	g = grant_of(n, host);
@@ -992,11 +908,17 @@ static void h_acquire(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 		reply_owners(d, call, m->path, NULL, host);
 		goto out;
 	}
-	if (find_conflict(n, m->path, host, m->mode, NULL, 0, msg, sizeof(msg))) {
+	if (grants_conflict(n, m->path, host, m->mode, NULL, 0, msg, sizeof(msg))) {
 		famfsd_reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "%s", msg);
 		goto out;
 	}
+	/*
+	 * Nothing to wait for: no host can write what nobody owns (read-only in a
+	 * cluster), and a read-write grant only ever ends after its holder revoked
+	 * (or its lease expired), see h_release and the handoff.
+	 */
 	err = commit_owner(d, m->path, host, m->mode, next_epoch(d->own, n));
+	famfsd_request_end(d);
 	if (err) {
 		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
@@ -1011,7 +933,9 @@ static void h_release(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 {
 	struct famfsd *d = arg;
 	FAMFSD_UNPACK(Famfs__ReleaseRequest, famfs__release_request, m, req, len);
+	const struct fam_reqid *seen;
 	const struct fam_grant *g;
+	struct handoff *h;
 	struct fam_node *n;
 	uint32_t host;
 	int err;
@@ -1032,6 +956,13 @@ static void h_release(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
 	}
+	err = famfsd_request_begin(d, call, m->request_id.data, m->request_id.len, &seen);
+	if (err < 0)
+		goto out;
+	if (err > 0) {		/* a retry: the first attempt committed */
+		reply_owners(d, call, m->path, NULL, host);
+		goto out;
+	}
 	if (refuse_busy(d, call, m->path))
 		goto out;
 	g = grant_of(n, host);
@@ -1049,7 +980,29 @@ static void h_release(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 				     "%s: host %u holds no grant on it", m->path, host);
 		goto out;
 	}
+	if (m->has_epoch && g->grant_epoch != m->epoch) {
+		famfsd_reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "%s: host %u's grant is of "
+				    "epoch %llu, not %llu: nothing released", m->path, host,
+				    (unsigned long long)g->grant_epoch, (unsigned long long)m->epoch);
+		goto out;
+	}
+	if (g->mode == FAM_OWN_RW) {
+		/*
+		 * What nobody owns is read-only everywhere: the holder revokes (stops
+		 * writing, writes back its caches) before the release is committed,
+		 * unless its lease has expired. A handoff to nobody.
+		 */
+		h = handoff_new(d, call, m->path, host, g->grant_epoch, TO_NOBODY);
+		if (!h)
+			goto out;
+		memcpy(h->req_id, d->fs.req_id, sizeof(h->req_id));
+		famfsd_request_end(d);
+		h->force = true;
+		handoff_start(h);
+		goto out;
+	}
 	err = commit_owner(d, m->path, host, FAM_OWN_NONE, g->grant_epoch);
+	famfsd_request_end(d);
 	if (err) {
 		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
@@ -1057,6 +1010,7 @@ static void h_release(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 	famfsd_cluster_committed(d);
 	reply_owners(d, call, m->path, NULL, host);
 out:
+	famfsd_request_end(d);
 	famfs__release_request__free_unpacked(m, NULL);
 }
 
@@ -1094,6 +1048,7 @@ static void h_open(struct fam_rpc_call *call, const uint8_t *req, size_t len, vo
 	FAMFSD_UNPACK(Famfs__OpenRequest, famfs__open_request, m, req, len);
 	Famfs__OpenReply r = FAMFS__OPEN_REPLY__INIT;
 	uint32_t self = d->cfg.host_id, acc;
+	uint64_t ap = 0, need = 0;
 	struct who w = { .rw = "" };
 	struct fam_node *n;
 	bool owned;
@@ -1107,6 +1062,13 @@ static void h_open(struct fam_rpc_call *call, const uint8_t *req, size_t len, vo
 		goto out;
 	}
 	acc = access_of(d, n, self, &owned);
+	if (famfsd_hostlease_stuck(d, &ap, &need)) {
+		famfsd_reply_status(d, call, FAM_RPC_UNAVAILABLE, "%s: host %u's replay of the log is "
+				    "stuck at record %llu (the master is at %llu); no access from a "
+				    "stale namespace", m->path, self, (unsigned long long)ap,
+				    (unsigned long long)need);
+		goto out;
+	}
 	if (!famfsd_hostlease_valid(d)) {
 		famfsd_reply_status(d, call, FAM_RPC_UNAVAILABLE, "%s: host %u's lease has run out (no "
 				    "master acknowledged it in time); no access until one does",
@@ -1118,7 +1080,7 @@ static void h_open(struct fam_rpc_call *call, const uint8_t *req, size_t len, vo
 			     "to another host; no access here", m->path, self);
 		goto out;
 	}
-	for_grants(n, false, who_cb, &w);
+	grants_for(n, false, who_cb, &w);
 	if (acc == FAM_OWN_NONE) {
 		if (w.rw[0])
 			famfsd_reply_status(d, call, FAM_RPC_PERMISSION_DENIED, "%s: owned read-write by "
@@ -1127,6 +1089,12 @@ static void h_open(struct fam_rpc_call *call, const uint8_t *req, size_t len, vo
 			famfsd_reply_status(d, call, FAM_RPC_PERMISSION_DENIED, "%s: owned read-only by "
 				     "host%s %s; host %u holds no grant (famfsctl acquire --ro)",
 				     m->path, w.n_ro > 1 ? "s" : "", w.ro, self);
+		goto out;
+	}
+	if (acc == FAM_OWN_RO && m->write && !owned) {
+		famfsd_reply_status(d, call, FAM_RPC_PERMISSION_DENIED, "%s: nobody owns it, and in a "
+				    "cluster what nobody owns is read-only on every host; writing "
+				    "needs a read-write grant (famfsctl acquire --rw)", m->path);
 		goto out;
 	}
 	if (acc == FAM_OWN_RO && m->write) {
@@ -1151,9 +1119,12 @@ static void handoff_reply(struct handoff *h, int status, const char *fmt, ...)
 {
 	struct famfsd *d = h->d;
 
-	famfsd_metrics_handoff(&d->metrics, status == FAM_RPC_OK, famfsd_now_ms() - h->start_ms);
+	if (h->to != TO_NOBODY)
+		famfsd_metrics_handoff(&d->metrics, status == FAM_RPC_OK,
+				       famfsd_now_ms() - h->start_ms);
 	if (status == FAM_RPC_OK) {
-		reply_owners(d, h->call, h->path, h->warning[0] ? h->warning : NULL, h->to);
+		reply_owners(d, h->call, h->path, h->warning[0] ? h->warning : NULL,
+			     h->to == TO_NOBODY ? h->from : h->to);
 	} else {
 		char msg[PATH_MAX + 1024];
 		va_list ap;
@@ -1161,7 +1132,8 @@ static void handoff_reply(struct handoff *h, int status, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
-		famfsd_logf(&d->log, LOG_WARNING, "handoff failed: %s", msg);
+		famfsd_logf(&d->log, LOG_WARNING, "%s failed: %s",
+			    h->to == TO_NOBODY ? "release" : "handoff", msg);
 		famfsd_reply_status(d, h->call, status, "%s", msg);
 	}
 	handoff_free(d, h);
@@ -1193,13 +1165,15 @@ static void handoff_grant(struct handoff *h, uint64_t epoch)
 	int err;
 
 	if (h->to == d->cfg.host_id) {
-		do_grant(d, h->path, FAM_OWN_RW);
+		do_grant(d, h->path);
 		handoff_reply(h, FAM_RPC_OK, NULL);
 		return;
 	}
 	g.path = h->path;
 	g.mode = FAM_OWN_RW;
 	g.epoch = epoch;
+	g.master = d->cfg.host_id;
+	g.master_epoch = famfsd_cluster_epoch(d);
 	len = famfs__grant_request__pack(&g, buf);
 	err = famfsd_peer_call(d, h->to, "famfs.peer.Grant", buf, len, PEER_DEADLINE_MS,
 			       on_granted, h);
@@ -1262,26 +1236,36 @@ static void handoff_revoked(struct handoff *h, int status, const char *msg)
 			      "nothing committed", h->path);
 		return;
 	}
-	if (find_conflict(n, h->path, h->to, FAM_OWN_RW, n, h->from, cmsg, sizeof(cmsg))) {
+	memcpy(d->fs.req_id, h->req_id, sizeof(h->req_id));
+	if (h->to == TO_NOBODY) {
+		err = commit_owner(d, h->path, h->from, FAM_OWN_NONE, h->from_epoch);
+		famfsd_request_end(d);
+		if (err) {
+			handoff_reply(h, fam_rpc_status_from_errno(err), "%s: committing the release "
+				      "of host %u: %s%s%s; its grant stands", h->path, h->from,
+				      strerror(-err), d->fs.err[0] ? ": " : "", d->fs.err);
+			return;
+		}
+		famfsd_cluster_committed(d);
+		handoff_reply(h, FAM_RPC_OK, NULL);
+		return;
+	}
+	if (grants_conflict(n, h->path, h->to, FAM_OWN_RW, n, h->from, cmsg, sizeof(cmsg))) {
+		famfsd_request_end(d);
 		handoff_reply(h, FAM_RPC_FAILED_PRECONDITION, "%s", cmsg);
 		return;
 	}
 	epoch = next_epoch(d->own, n);
-	err = commit_owner(d, h->path, h->from, FAM_OWN_NONE, h->from_epoch);
+	err = commit_move(d, h->path, h->from, h->from_epoch, h->to, epoch);
+	famfsd_request_end(d);
 	if (err) {
-		handoff_reply(h, fam_rpc_status_from_errno(err), "%s: committing the release of host "
-			      "%u: %s%s%s", h->path, h->from, strerror(-err), d->fs.err[0] ? ": " : "",
-			      d->fs.err);
+		handoff_reply(h, fam_rpc_status_from_errno(err), "%s: committing the handoff from "
+			      "host %u to host %u: %s%s%s; nothing changed (host %u keeps its grant)",
+			      h->path, h->from, h->to, strerror(-err), d->fs.err[0] ? ": " : "",
+			      d->fs.err, h->from);
 		return;
 	}
-	err = commit_owner(d, h->path, h->to, FAM_OWN_RW, epoch);
 	famfsd_cluster_committed(d);
-	if (err) {
-		handoff_reply(h, FAM_RPC_INTERNAL, "%s: host %u's grant was released but granting "
-			      "host %u failed: %s%s%s; the data set is now unowned", h->path, h->from,
-			      h->to, strerror(-err), d->fs.err[0] ? ": " : "", d->fs.err);
-		return;
-	}
 	handoff_grant(h, epoch);
 }
 
@@ -1414,10 +1398,64 @@ static void revoke_start(struct famfsd *d, struct fam_rpc_call *call, struct han
 	revoke_step(rv);
 }
 
+static struct handoff *handoff_new(struct famfsd *d, struct fam_rpc_call *call, const char *path,
+				   uint32_t from, uint64_t from_epoch, uint32_t to)
+{
+	struct handoff *h = calloc(1, sizeof(*h));
+
+	if (!h) {
+		famfsd_reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
+		return NULL;
+	}
+	h->d = d;
+	h->call = call;
+	snprintf(h->path, sizeof(h->path), "%s", path);
+	h->from = from;
+	h->to = to;
+	h->from_epoch = from_epoch;
+	h->start_ms = famfsd_now_ms();
+	h->next = d->own->handoffs;
+	d->own->handoffs = h;
+	return h;
+}
+
+/* Revoke on the holder (here or famfs.peer.Revoke); handoff_revoked() goes on. */
+static void handoff_start(struct handoff *h)
+{
+	struct famfsd *d = h->d;
+	int err;
+
+	if (h->to == TO_NOBODY)
+		famfsd_logf(&d->log, LOG_NOTICE, "%s: release of host %u's read-write grant: "
+			    "revoking there first", h->path, h->from);
+	else
+		famfsd_logf(&d->log, LOG_NOTICE, "%s: handoff host %u -> host %u (wait %u ms%s)",
+			    h->path, h->from, h->to, h->wait_ms, h->force ? ", force" : "");
+	if (h->from == d->cfg.host_id) {
+		revoke_start(d, NULL, h, h->path, h->wait_ms, h->force);
+	} else {
+		Famfs__RevokeRequest r = FAMFS__REVOKE_REQUEST__INIT;
+		uint8_t buf[PATH_MAX + 64];
+		size_t blen;
+
+		r.path = h->path;
+		r.wait_ms = h->wait_ms;
+		r.force = h->force;
+		blen = famfs__revoke_request__pack(&r, buf);
+		err = famfsd_peer_call(d, h->from, "famfs.peer.Revoke", buf, blen,
+				       h->wait_ms + PEER_DEADLINE_MS, on_revoked, h);
+		if (err)
+			handoff_revoked(h, FAM_RPC_UNAVAILABLE, strerror(-err));
+		else
+			h->peer_pending = true;
+	}
+}
+
 static void h_handoff(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
 	FAMFSD_UNPACK(Famfs__HandoffRequest, famfs__handoff_request, m, req, len);
+	const struct fam_reqid *seen;
 	char msg[PATH_MAX + 600];
 	const struct fam_grant *g = NULL;
 	struct handoff *h;
@@ -1444,6 +1482,13 @@ static void h_handoff(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 	err = fam_fs_lookup(&d->fs, m->path, &n);
 	if (err) {
 		famfsd_reply_errno(d, call, err, m->path);
+		goto out;
+	}
+	err = famfsd_request_begin(d, call, m->request_id.data, m->request_id.len, &seen);
+	if (err < 0)
+		goto out;
+	if (err > 0) {		/* a retry: the first attempt committed */
+		reply_owners(d, call, m->path, NULL, m->to_host);
 		goto out;
 	}
 	if (refuse_busy(d, call, m->path))
@@ -1475,47 +1520,19 @@ static void h_handoff(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 			     "read-write", m->path, m->to_host);
 		goto out;
 	}
-	if (find_conflict(n, m->path, m->to_host, FAM_OWN_RW, n, g->host, msg, sizeof(msg))) {
+	if (grants_conflict(n, m->path, m->to_host, FAM_OWN_RW, n, g->host, msg, sizeof(msg))) {
 		famfsd_reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "%s", msg);
 		goto out;
 	}
-	h = calloc(1, sizeof(*h));
-	if (!h) {
-		famfsd_reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
+	h = handoff_new(d, call, m->path, g->host, g->grant_epoch, m->to_host);
+	if (!h)
 		goto out;
-	}
-	h->d = d;
-	h->call = call;
-	snprintf(h->path, sizeof(h->path), "%s", m->path);
-	h->from = g->host;
-	h->to = m->to_host;
-	h->from_epoch = g->grant_epoch;
+	memcpy(h->req_id, d->fs.req_id, sizeof(h->req_id));
 	h->wait_ms = m->wait_ms;
 	h->force = m->force;
-	h->start_ms = famfsd_now_ms();
-	h->next = d->own->handoffs;
-	d->own->handoffs = h;
-	famfsd_logf(&d->log, LOG_NOTICE, "%s: handoff host %u -> host %u (wait %u ms%s)",
-		    h->path, h->from, h->to, h->wait_ms, h->force ? ", force" : "");
-	if (h->from == d->cfg.host_id) {
-		revoke_start(d, NULL, h, h->path, h->wait_ms, h->force);
-	} else {
-		Famfs__RevokeRequest r = FAMFS__REVOKE_REQUEST__INIT;
-		uint8_t buf[PATH_MAX + 64];
-		size_t blen;
-
-		r.path = h->path;
-		r.wait_ms = h->wait_ms;
-		r.force = h->force;
-		blen = famfs__revoke_request__pack(&r, buf);
-		err = famfsd_peer_call(d, h->from, "famfs.peer.Revoke", buf, blen,
-				       h->wait_ms + PEER_DEADLINE_MS, on_revoked, h);
-		if (err)
-			handoff_revoked(h, FAM_RPC_UNAVAILABLE, strerror(-err));
-		else
-			h->peer_pending = true;
-	}
+	handoff_start(h);
 out:
+	famfsd_request_end(d);
 	famfs__handoff_request__free_unpacked(m, NULL);
 }
 
@@ -1534,11 +1551,20 @@ static void h_peer_revoke(struct fam_rpc_call *call, const uint8_t *req, size_t 
 	famfs__revoke_request__free_unpacked(m, NULL);
 }
 
+/*
+ * famfs.peer.Grant raises access, so it is checked against the log: it must
+ * come from the master this host follows, in its epoch, and the replayed
+ * namespace must hold exactly that grant. A delayed Grant of a deposed master,
+ * or one the log has since superseded, changes nothing.
+ */
 static void h_peer_grant(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
 	FAMFSD_UNPACK(Famfs__GrantRequest, famfs__grant_request, m, req, len);
 	Famfs__PeerOwnReply r = FAMFS__PEER_OWN_REPLY__INIT;
+	uint32_t self = d->cfg.host_id;
+	struct fam_node *n;
+	int err;
 
 	if (famfsd_check_path(d, call, m->path))
 		goto out;
@@ -1546,11 +1572,38 @@ static void h_peer_grant(struct fam_rpc_call *call, const uint8_t *req, size_t l
 		famfsd_reply_status(d, call, FAM_RPC_INVALID_ARGUMENT, "mode %u: must be 1 or 2", m->mode);
 		goto out;
 	}
-	r.host = d->cfg.host_id;
-	r.bytes = do_grant(d, m->path, m->mode);
+	famfsd_replay(d);
+	if ((int)m->master != famfsd_master_id(d) || m->master_epoch != famfsd_cluster_epoch(d)) {
+		famfsd_logf(&d->log, LOG_WARNING, "%s: ignored a grant from host %u (epoch %llu): this "
+			    "host follows host %d in epoch %llu", m->path, m->master,
+			    (unsigned long long)m->master_epoch, famfsd_master_id(d),
+			    (unsigned long long)famfsd_cluster_epoch(d));
+		famfsd_reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "%s: grant from host %u in "
+				    "master epoch %llu, but host %u follows host %d in epoch %llu: "
+				    "stale, nothing raised", m->path, m->master,
+				    (unsigned long long)m->master_epoch, self, famfsd_master_id(d),
+				    (unsigned long long)famfsd_cluster_epoch(d));
+		goto out;
+	}
+	err = fam_fs_lookup(&d->fs, m->path, &n);
+	if (!err)
+		err = grants_check_message(n, self, m->mode, m->epoch);
+	if (err) {
+		famfsd_logf(&d->log, LOG_WARNING, "%s: ignored a grant (%s, epoch %llu) the log does "
+			    "not hold (replayed to record %llu)", m->path, grant_mode_name(m->mode),
+			    (unsigned long long)m->epoch, (unsigned long long)d->fs.ns.applied_seq);
+		famfsd_reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "%s: the log (replayed to "
+				    "record %llu on host %u) holds no %s grant of epoch %llu for host "
+				    "%u there: stale, nothing raised", m->path,
+				    (unsigned long long)d->fs.ns.applied_seq, self,
+				    grant_mode_name(m->mode), (unsigned long long)m->epoch, self);
+		goto out;
+	}
+	r.host = self;
+	r.bytes = do_grant(d, m->path);
 	r.note = (char *)"";
 	famfsd_logf(&d->log, LOG_NOTICE, "%s: granted %s here (epoch %llu), %llu bytes invalidated",
-		    m->path, mode_long(m->mode), (unsigned long long)m->epoch,
+		    m->path, grant_mode_name(m->mode), (unsigned long long)m->epoch,
 		    (unsigned long long)r.bytes);
 	famfsd_reply_packed(call, &r.base);
 out:
@@ -1619,6 +1672,15 @@ void famfsd_ownership_on_record(struct famfsd *d, const struct fam_rec *r)
 			epoch_note(o, n->ino, r->u.owner.grant_epoch);
 		unhold(d, a, false);
 		reconcile(d, a);
+		if (r->u.owner.has_prev) {
+			/* A handoff, one record: watchers see the release, then the grant. */
+			Famfs__WatchEvent rel = ev;
+
+			rel.host = r->u.owner.prev_host;
+			rel.mode = FAM_OWN_NONE;
+			rel.epoch = r->u.owner.prev_epoch;
+			emit(d, &rel);
+		}
 		break;
 	default:
 		return;
@@ -1683,7 +1745,16 @@ int famfsd_ownership_host_expired(struct famfsd *d, uint32_t host)
 
 int famfsd_ownership_release_own(struct famfsd *d, const char *path, uint64_t epoch)
 {
-	int err = commit_owner(d, path, d->cfg.host_id, FAM_OWN_NONE, epoch);
+	const struct fam_grant *g;
+	struct fam_node *n;
+	int err = fam_fs_lookup(&d->fs, path, &n);
+
+	if (err)
+		return err;
+	g = grant_of(n, d->cfg.host_id);
+	if (!g || g->grant_epoch != epoch)
+		return 0;	/* released already, or a newer grant: not the lost one */
+	err = commit_owner(d, path, d->cfg.host_id, FAM_OWN_NONE, epoch);
 
 	if (!err)
 		famfsd_cluster_committed(d);
@@ -1701,8 +1772,11 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	struct famfsd *d = arg;
 	uint64_t now = famfsd_now_ms();
 
-	if (d->own->held)
-		unhold(d, "", true);
+	if (d->own->held) {
+		famfsd_replay(d);	/* access comes back only from the log as it is now */
+		if (d->own)
+			unhold(d, "", true);
+	}
 	if (d->own->watchers && now >= d->own->last_keepalive + KEEPALIVE_MS)
 		emit_simple(d, "keepalive", "", d->fs.ns.applied_seq);
 }

@@ -38,6 +38,8 @@ Two checks:
    ownership rules on nested paths (a rw grant excludes every other host's
    grant on the same path, above it or below it); CHECKPOINT begin starts a
    new image. Any record that leaves two hosts in conflict is a violation.
+   An OWNER record with "prev_host" is a handoff in one record: it drops
+   that host's grant on the path and grants the new one at once.
 
 Exit 0: every check passed; 1: a violation (printed); 2: usage or input error;
 3: unknown (search budget exceeded).
@@ -244,6 +246,8 @@ def check_log(path):
             continue
         n += 1
         key = (r["path"], r["host"])
+        if "prev_host" in r:
+            grants.pop((r["path"], r["prev_host"]), None)
         if r["mode"] == "none":
             grants.pop(key, None)
             continue
