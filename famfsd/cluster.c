@@ -45,6 +45,7 @@ struct peer {
 	uint64_t next_dial;
 	uint32_t backoff;		/* ms until the next dial after a failure */
 	uint64_t last_heard;		/* any answer from it */
+	uint64_t hb_heard;		/* master: its last acknowledged heartbeat (host lease) */
 	uint64_t replayed_seq;
 	bool push_busy, push_again;
 	bool expired;			/* master: its host lease ran out (reported once) */
@@ -141,8 +142,10 @@ bool famfsd_host_alive(const struct famfsd *d, uint32_t host)
 	if (!cl || host == d->cfg.host_id)
 		return true;
 	p = peer_by_id(cl, host);
-	return p && p->last_heard &&
-	       famfsd_now_ms() < p->last_heard + cl->host_lease_ms + cl->host_lease_ms / 2;
+	/* Only acknowledged heartbeats count: a host that answers pushes but is not acked (its
+	 * replay is stuck) lets its lease run out, so the master may release its grants. */
+	return p && p->hb_heard &&
+	       famfsd_now_ms() < p->hb_heard + cl->host_lease_ms + cl->host_lease_ms / 2;
 }
 
 int famfsd_peer_call(struct famfsd *d, uint32_t host, const char *method, const void *payload,
@@ -202,6 +205,7 @@ static void become_master(struct famfsd_cluster *cl)
 	 */
 	for (uint32_t i = 0; i < cl->n_peers; i++) {
 		cl->peers[i].last_heard = famfsd_now_ms();
+		cl->peers[i].hb_heard = cl->peers[i].last_heard;
 		cl->peers[i].expired = false;
 	}
 	famfsd_logf(&d->log, LOG_NOTICE, "master of epoch %llu (%u of %u votes), log seq %llu",
@@ -550,8 +554,8 @@ static void view_peer(const struct famfsd_cluster *cl, const struct peer *p, uin
 	v->last_contact_ms = p->last_heard ? now - p->last_heard : UINT64_MAX;
 	v->up = famfsd_host_alive(cl->d, v->host) && p->last_heard;
 	v->lease = "unknown";
-	if (cl->role == FAMFSD_MASTER && p->last_heard) {
-		v->lease_left_ms = left_of(p->last_heard + window, now);
+	if (cl->role == FAMFSD_MASTER && p->hb_heard) {
+		v->lease_left_ms = left_of(p->hb_heard + window, now);
 		v->lease = v->lease_left_ms ? "valid" : "expired";
 	} else if (cl->role != FAMFSD_MASTER && v->master) {
 		/* A follower hears from the master through renewals and pushes. */
@@ -689,6 +693,7 @@ static void h_heartbeat(struct fam_rpc_call *call, const uint8_t *req, size_t le
 	    (famfsd_host_alive(d, m->host) || !host_expired(cl, p))) {
 		r.acked = true;
 		p->last_heard = famfsd_now_ms();
+		p->hb_heard = p->last_heard;
 		p->expired = false;
 		p->replayed_seq = m->replayed_seq;
 	}
@@ -806,7 +811,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 			if (famfsd_host_alive(d, p->cfg->host_id))
 				p->expired = false;
-			else if (!p->expired && p->last_heard)
+			else if (!p->expired && p->hb_heard)
 				host_expired(cl, p);
 		}
 		break;

@@ -35,14 +35,14 @@ void famfsd_metrics_init(struct famfsd_metrics *m)
 			 sizeof(handoff_bounds) / sizeof(handoff_bounds[0]));
 }
 
-void famfsd_metrics_handoff(struct famfsd_metrics *m, bool ok, uint64_t ms)
+void famfsd_metrics_handoff(struct famfsd_metrics *m, bool ok, uint64_t us)
 {
 	if (!ok) {
 		m->handoffs_failed++;
 		return;
 	}
 	m->handoffs_ok++;
-	famfsd_hist_observe(&m->handoff_seconds, (double)ms / 1000.0);
+	famfsd_hist_observe(&m->handoff_seconds, (double)us / 1e6);
 }
 
 /* ---- the families ---- */

@@ -36,7 +36,8 @@ struct famfsd_metrics {
 
 void famfsd_metrics_init(struct famfsd_metrics *m);
 /* A handoff this host ran as master ended (ok: the new owner holds it), after ms. */
-void famfsd_metrics_handoff(struct famfsd_metrics *m, bool ok, uint64_t ms);
+/* A handoff ended after us microseconds (a one-record handoff may take well under 1 ms). */
+void famfsd_metrics_handoff(struct famfsd_metrics *m, bool ok, uint64_t us);
 /* Every metric family, as Prometheus text. 0 or -errno. */
 int famfsd_metrics_write(struct famfsd *d, FILE *out);
 /* Serve GET /metrics on cfg.metrics_listen (nothing when empty). 0 or -errno (logged). */

@@ -160,6 +160,7 @@ wait_until 20 '[ "$(master_seen_by $f)" = "$m" ] && hctl $f ls / >/dev/null'
 
 # ---- 5. no access from a stuck replay ----
 check "/x/f, read by host $f" 'hctl $m mkdir /x && hctl $m cp "$TMP/blob" famfs:/x/f && wait_until 10 "hctl $f verify /x/f \"$TMP/blob\" >/dev/null"'
+nexp=$(grep -c "host $f: lease expired" "$TMP/h$m.log")
 host_kill $f STOP
 check "while host $f is stopped: rm /x/f, a new file in its place" 'hctl $m rm /x/f && hctl $m cp "$TMP/blob" famfs:/x/g'
 $DUMP "$DEV" >"$TMP/dump5.json" 2>/dev/null
@@ -175,7 +176,9 @@ check "host $f notices that its replay is stuck" 'grep -q "replay is stuck" "$TM
 out=$(hctl $f verify /x/f "$TMP/blob" 2>&1)
 check "host $f refuses /x/f from its stale namespace" '[[ $out == *"replay of the log is stuck"* ]] || { echo "    ($out)"; false; }'
 check "host $f's own access is none" '[ "$(access $f /x)" = none ]'
-check "the master stops acknowledging it: its lease expires there" 'wait_until 30 "grep -q \"host $f: lease expired\" \"$TMP/h$m.log\""'
+# Restored only once the master has declared it dead: its own lease has surely run out by then.
+check "the master stops acknowledging it: its lease expires there" \
+	'wait_until 30 "[ \$(grep -c \"host $f: lease expired\" \"$TMP/h$m.log\") -gt $nexp ]"'
 python3 -c "import sys; f=open(sys.argv[1],'r+b'); f.seek(int(sys.argv[2])); f.write(bytes([int(sys.argv[3])]))" "$DEV" "$off" "$orig"
 check "byte restored: host $f catches up and serves again" 'wait_until 30 "hctl $f verify /x/g \"$TMP/blob\" >/dev/null 2>&1"'
 
