@@ -9,6 +9,7 @@
 #include "grants.h"
 #include "namespace.h"
 #include "reqids.h"
+#include "crc32c.h"
 
 static struct fam_ns ns;
 static uint64_t seq;
@@ -128,6 +129,61 @@ START_TEST(test_ext_roundtrip)
 		ck_assert_mem_eq(out.req_id, d.req_id, FAM_REQ_ID_LEN);
 		ck_assert_uint_eq(out.u.del.ino, 9);
 	}
+}
+END_TEST
+
+/* Re-seal a record after changing its bytes (the CRC32C is the last 4 bytes). */
+static void reseal(uint8_t *b, int len)
+{
+	uint32_t c = fam_crc32c(0, b, (size_t)len - 4);
+
+	memcpy(b + len - 4, &c, 4);	/* little-endian hosts only, as the tests run */
+}
+
+/* Malformed extensions are corrupt records, never silently half-applied. */
+START_TEST(test_ext_rejects)
+{
+	struct fam_rec r = owner_rec("/d", 2, FAM_OWN_RW, 7), out;
+	size_t ext_off = 24 + fam_round_up(24 + 2, 8);	/* header + OWNER fields + path, aligned */
+	int len;
+
+	memset(r.req_id, 0x42, sizeof(r.req_id));
+	len = fam_rec_encode(&r, rbuf, sizeof(rbuf));
+	ck_assert_int_eq(fam_rec_decode(rbuf, (size_t)len, &out), len);
+	/* An unknown extension flag. */
+	rbuf[ext_off + 4] = 0x80;
+	reseal(rbuf, len);
+	ck_assert_int_eq(fam_rec_decode(rbuf, (size_t)len, &out), -EBADMSG);
+	/* FAM_EXT_PREV without room for its fields. */
+	rbuf[ext_off + 4] = FAM_EXT_PREV;
+	reseal(rbuf, len);
+	ck_assert_int_eq(fam_rec_decode(rbuf, (size_t)len, &out), -EBADMSG);
+	/* An extension longer than the record. */
+	rbuf[ext_off + 4] = 0;
+	rbuf[ext_off] = 200;
+	reseal(rbuf, len);
+	ck_assert_int_eq(fam_rec_decode(rbuf, (size_t)len, &out), -EBADMSG);
+	/* FAM_EXT_PREV on a DELETE. */
+	{
+		struct fam_rec d = { .type = FAM_REC_DELETE, .seq = 3 };
+		size_t off = 24 + fam_round_up(16 + 4, 8);
+
+		d.u.del.path = "/a/b";
+		d.u.del.path_len = 4;
+		memset(d.req_id, 0x11, sizeof(d.req_id));
+		len = fam_rec_encode(&d, rbuf, sizeof(rbuf));
+		ck_assert_int_eq(fam_rec_decode(rbuf, (size_t)len, &out), len);
+		rbuf[off + 4] = FAM_EXT_PREV;
+		reseal(rbuf, len);
+		ck_assert_int_eq(fam_rec_decode(rbuf, (size_t)len, &out), -EBADMSG);
+	}
+	/* Without FAM_REC_F_EXT the same trailing bytes are ignored, as an older reader did. */
+	len = fam_rec_encode(&r, rbuf, sizeof(rbuf));
+	rbuf[6] = 0;
+	reseal(rbuf, len);
+	ck_assert_int_eq(fam_rec_decode(rbuf, (size_t)len, &out), len);
+	ck_assert(!fam_rec_has_req(&out));
+	ck_assert_uint_eq(out.u.owner.host, 2);
 }
 END_TEST
 
@@ -281,6 +337,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_ext_roundtrip);
+	tcase_add_test(tc, test_ext_rejects);
 	tcase_add_test(tc, test_handoff_one_record);
 	tcase_add_test(tc, test_access_rule);
 	tcase_add_test(tc, test_grant_message_check);
