@@ -33,9 +33,10 @@ CONTROL=$TMP/blocked
 RAW=(python3 tests/faults/famfs_raw.py)
 HOLD=$B/tests/famfs_maphold
 DUMP=$B/tests/famfs_logdump
-proxy= holder=
+proxy= holder= sampler=
 cleanup() {
 	[ -n "$holder" ] && kill "$holder" 2>/dev/null
+	[ -n "$sampler" ] && kill "$sampler" 2>/dev/null
 	[ -n "$proxy" ] && kill "$proxy" 2>/dev/null
 	cluster_stop_all
 	if [ -n "${FAMFS_TEST_KEEP:-}" ]; then echo "ownership-faults: logs kept in $TMP"; rm -f "$DEV"; else rm -rf "$TMP" "$DEV"; fi
@@ -61,6 +62,25 @@ owners() { hctl "$1" --json owners "$2" | python3 -c 'import json,sys; d=json.lo
 hex() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
 # One request with a hand-made payload through host I's control socket.
 raw() { local i=$1; shift; "${RAW[@]}" unix "$TMP/h$i.sock" "$@"; }
+
+# Hosts' own answers about PATH (famfsctl owners on each), one after another,
+# as JSON lines for history_check.py --access, until killed.
+sample_access() { # PATH OUT HOSTS...
+	local p=$1 out=$2 i t0 t1 j a e
+	shift 2
+	while :; do
+		for i in "$@"; do
+			t0=${EPOCHREALTIME/[.,]/}
+			j=$(hctl "$i" --json owners "$p" 2>/dev/null | tr -d ' \n')
+			t1=${EPOCHREALTIME/[.,]/}
+			[[ $j =~ \"access\":\"([a-z]+)\" ]] || continue
+			a=${BASH_REMATCH[1]} e=0
+			[[ $j =~ \"host\":$i,\"mode\":\"rw\",\"epoch\":([0-9]+) ]] && e=${BASH_REMATCH[1]}
+			echo "{\"host\":$i,\"path\":\"$p\",\"t0\":$((t0 / 1000)),\"t1\":$((t1 / 1000)),\"access\":\"$a\",\"epoch\":$e}" >>"$out"
+		done
+		sleep 0.05
+	done
+}
 
 # ---- setup: every peer link through the proxy ----
 pairs=()
@@ -137,6 +157,7 @@ check "history_check: at most one read-write owner at every log position" \
 
 # ---- 4c. releasing a cut-off holder's read-write grant waits for its revocation ----
 check "host $f owns /r read-write" 'hctl $f mkdir /r && hctl $f cp "$TMP/blob" famfs:/r/f && hctl $f acquire /r --rw >/dev/null && [ "$(access $f /r)" = rw ]'
+sample_access /r "$TMP/access.jsonl" $f $g & sampler=$!
 control "$f-$m" "$m-$f" "$f-$g" "$g-$f"
 t0=$SECONDS released=0 unsafe=
 # Retry the release (and then the acquire) on the master as an operator would;
@@ -151,7 +172,11 @@ done
 acc_f=$(access $f /r)
 [ $released = 1 ] && hctl $m acquire /r --rw --host $g >/dev/null 2>&1 && [ "$(access $g /r)" = rw ] &&
 	[ "$(access $f /r)" = rw ] && unsafe="host $f still has read-write access while host $g owns /r"
+sleep 1	# a few more answers of both hosts
+kill $sampler 2>/dev/null; wait $sampler 2>/dev/null; sampler=
 check "the release of cut-off host $f's grant is done in the end" '[ $released = 1 ]'
+check "history_check --access: no two writers of /r in the hosts' own answers ($(wc -l <"$TMP/access.jsonl") samples)" \
+	'python3 tests/faults/history_check.py --access "$TMP/access.jsonl" >"$TMP/hc2.out" 2>&1 || { head -3 "$TMP/hc2.out"; false; }'
 check "when it was done, host $f itself gave no access any more" '[ "$acc_f" = none ] || { echo "    (host $f: $acc_f)"; false; }'
 check "never two read-write owners of /r" '[ -z "$unsafe" ] || { echo "    ($unsafe)"; false; }'
 check "the master refused it while host $f's lease ran" 'grep -q "did not answer the revocation" "$TMP/h$m.log" || grep -q "release failed" "$TMP/h$m.log"'
