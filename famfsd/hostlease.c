@@ -76,8 +76,13 @@ bool famfsd_hostlease_valid(const struct famfsd *d)
 
 bool famfsd_hostlease_stuck(const struct famfsd *d, uint64_t *applied, uint64_t *need)
 {
-	/* Stuck until replay reaches the position of the ack it could not follow. */
-	if (!enabled(d) || !d->hl->stuck || d->fs.ns.applied_seq >= d->hl->need_seq)
+	/*
+	 * Stuck until replay reaches the position of the ack it could not follow.
+	 * Kernel mode, once the module lease ran out the log is unreadable until
+	 * an ack renews it: not reported then, or the host could never retry.
+	 */
+	if (!enabled(d) || !d->hl->stuck || d->fs.ns.applied_seq >= d->hl->need_seq ||
+	    (d->kernel && d->hl->lapsed))
 		return false;
 	if (applied)
 		*applied = d->fs.ns.applied_seq;
@@ -286,8 +291,18 @@ void famfsd_hostlease_extend(struct famfsd *d, uint64_t until, uint64_t need_seq
 	}
 	/*
 	 * Access comes only from a namespace replayed to the master's position at
-	 * the ack (kernel mode: the renewal above made the log readable again).
+	 * the ack: valid() is false until applied_seq reaches need_seq.
 	 */
+	if (need_seq > hl->need_seq)
+		hl->need_seq = need_seq;
+	if (lapsed_before) {
+		/*
+		 * What ran out stays lost, whatever follows. Kernel mode: the renewal
+		 * above made the log readable again, so the replay below may run.
+		 */
+		hl->lapsed = false;
+		lose_grants(d, "the host lease had run out");
+	}
 	if (need_seq > d->fs.ns.applied_seq)
 		famfsd_replay(d);
 	if (need_seq > d->fs.ns.applied_seq) {
@@ -299,7 +314,6 @@ void famfsd_hostlease_extend(struct famfsd *d, uint64_t until, uint64_t need_seq
 				    (unsigned long long)need_seq,
 				    d->fs.err[0] ? d->fs.err : "no detail");
 		hl->stuck = true;
-		hl->need_seq = need_seq;
 		famfsd_ownership_reconcile(d);
 		return;
 	}
@@ -307,11 +321,7 @@ void famfsd_hostlease_extend(struct famfsd *d, uint64_t until, uint64_t need_seq
 		famfsd_logf(&d->log, LOG_NOTICE, "replay caught up with the master (record %llu)",
 			    (unsigned long long)d->fs.ns.applied_seq);
 	hl->stuck = false;
-	hl->need_seq = need_seq;
 	hl->until = until;
-	hl->lapsed = false;
-	if (lapsed_before)
-		lose_grants(d, "the host lease had run out");
 	release_lost(d);
 }
 
