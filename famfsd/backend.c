@@ -53,6 +53,21 @@ static int kernel_mount(struct famfsd *d)
 	return e;
 }
 
+/*
+ * The request ids of the records in the log (docs/protocol.md, "Retries"):
+ * from here on every applied record adds its own (famfsd_on_record).
+ */
+static void note_requests(struct famfsd *d)
+{
+	struct fam_log_hdr h = d->fs.log.hdr;
+	struct fam_log_cursor c;
+	struct fam_rec r;
+
+	fam_log_cursor_head(&d->fs.log, &h, &c);
+	while (c.seq < d->fs.ns.applied_seq && fam_log_next(&d->fs.log, &h, &c, &r) == 1)
+		fam_reqids_note(&d->reqids, &r);
+}
+
 int famfsd_backend_open(struct famfsd *d)
 {
 	const char *src = d->cfg.device;
@@ -61,6 +76,9 @@ int famfsd_backend_open(struct famfsd *d)
 	d->kernel = d->cfg.mode == FAMFSD_MODE_KERNEL ||
 		    (d->cfg.mode == FAMFSD_MODE_AUTO && d->cfg.mount[0] && module_loaded());
 	e = famfsd_hostlease_open(d);
+	if (e)
+		goto fail;
+	e = fam_reqids_init(&d->reqids, 0);
 	if (e)
 		goto fail;
 	if (d->kernel) {
@@ -93,6 +111,7 @@ int famfsd_backend_open(struct famfsd *d)
 			    (unsigned long long)st.existing, (unsigned long long)st.removed,
 			    (unsigned long long)st.failed, e ? ": " : "", e ? err : "");
 	}
+	note_requests(d);
 	d->fs.on_apply = famfsd_on_record_cb;
 	d->fs.on_apply_arg = d;
 	famfsd_logf(&d->log, LOG_INFO, "%s mode on %s: %llu files, %llu directories, log seq %llu",
@@ -137,6 +156,7 @@ int famfsd_replay(struct famfsd *d)
 void famfsd_backend_close(struct famfsd *d)
 {
 	famfsd_hostlease_close(d);
+	fam_reqids_fini(&d->reqids);
 	if (d->fs_open) {
 		fam_fs_close(&d->fs);
 		fam_dev_close(&d->dev);

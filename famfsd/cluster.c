@@ -45,6 +45,7 @@ struct peer {
 	uint64_t next_dial;
 	uint32_t backoff;		/* ms until the next dial after a failure */
 	uint64_t last_heard;		/* any answer from it */
+	uint64_t hb_heard;		/* master: its last acknowledged heartbeat (host lease) */
 	uint64_t replayed_seq;
 	bool push_busy, push_again;
 	bool expired;			/* master: its host lease ran out (reported once) */
@@ -113,6 +114,11 @@ bool famfsd_is_master(const struct famfsd *d)
 			       famfsd_now_ms() < d->cluster->lease_until);
 }
 
+uint64_t famfsd_cluster_epoch(const struct famfsd *d)
+{
+	return d->cluster ? d->cluster->epoch : 0;
+}
+
 int famfsd_master_id(const struct famfsd *d)
 {
 	if (!d->cluster)
@@ -136,8 +142,10 @@ bool famfsd_host_alive(const struct famfsd *d, uint32_t host)
 	if (!cl || host == d->cfg.host_id)
 		return true;
 	p = peer_by_id(cl, host);
-	return p && p->last_heard &&
-	       famfsd_now_ms() < p->last_heard + cl->host_lease_ms + cl->host_lease_ms / 2;
+	/* Only acknowledged heartbeats count: a host that answers pushes but is not acked (its
+	 * replay is stuck) lets its lease run out, so the master may release its grants. */
+	return p && p->hb_heard &&
+	       famfsd_now_ms() < p->hb_heard + cl->host_lease_ms + cl->host_lease_ms / 2;
 }
 
 int famfsd_peer_call(struct famfsd *d, uint32_t host, const char *method, const void *payload,
@@ -179,7 +187,7 @@ static void become_master(struct famfsd_cluster *cl)
 		return;
 	}
 	/* The module's lease now ends with the master lease (and makes the log readable). */
-	famfsd_hostlease_extend(d, cl->lease_until);
+	famfsd_hostlease_extend(d, cl->lease_until, 0);
 	err = fam_fs_become_writer(&d->fs, cl->vote_epoch);
 	if (err) {
 		famfsd_logf(&d->log, LOG_ERR, "cannot become the log writer: %s", d->fs.err);
@@ -197,6 +205,7 @@ static void become_master(struct famfsd_cluster *cl)
 	 */
 	for (uint32_t i = 0; i < cl->n_peers; i++) {
 		cl->peers[i].last_heard = famfsd_now_ms();
+		cl->peers[i].hb_heard = cl->peers[i].last_heard;
 		cl->peers[i].expired = false;
 	}
 	famfsd_logf(&d->log, LOG_NOTICE, "master of epoch %llu (%u of %u votes), log seq %llu",
@@ -242,7 +251,7 @@ static void on_vote(int status, const char *msg, const uint8_t *payload, size_t 
 			if (++cl->renew_votes == majority(cl)) {
 				cl->lease_until = cl->renew_sent + cl->lease_ms;
 				cl->d->metrics.lease_renewals++;
-				famfsd_hostlease_extend(cl->d, cl->lease_until);
+				famfsd_hostlease_extend(cl->d, cl->lease_until, 0);
 			}
 		} else if (!v->renew && cl->role == FAMFSD_CANDIDATE) {
 			if (++cl->votes == majority(cl))
@@ -545,8 +554,8 @@ static void view_peer(const struct famfsd_cluster *cl, const struct peer *p, uin
 	v->last_contact_ms = p->last_heard ? now - p->last_heard : UINT64_MAX;
 	v->up = famfsd_host_alive(cl->d, v->host) && p->last_heard;
 	v->lease = "unknown";
-	if (cl->role == FAMFSD_MASTER && p->last_heard) {
-		v->lease_left_ms = left_of(p->last_heard + window, now);
+	if (cl->role == FAMFSD_MASTER && p->hb_heard) {
+		v->lease_left_ms = left_of(p->hb_heard + window, now);
 		v->lease = v->lease_left_ms ? "valid" : "expired";
 	} else if (cl->role != FAMFSD_MASTER && v->master) {
 		/* A follower hears from the master through renewals and pushes. */
@@ -680,10 +689,11 @@ static void h_heartbeat(struct fam_rpc_call *call, const uint8_t *req, size_t le
 	 * Only a master with its lease running acknowledges, and never a host
 	 * whose lease ran out here before that host's grants are released.
 	 */
-	if (famfsd_is_master(d) &&
+	if (famfsd_is_master(d) && !m->replay_stuck &&
 	    (famfsd_host_alive(d, m->host) || !host_expired(cl, p))) {
 		r.acked = true;
 		p->last_heard = famfsd_now_ms();
+		p->hb_heard = p->last_heard;
 		p->expired = false;
 		p->replayed_seq = m->replayed_seq;
 	}
@@ -705,9 +715,14 @@ static void on_heartbeat(int status, const char *msg, const uint8_t *payload, si
 		r = famfs__heartbeat_reply__unpack(NULL, len, payload);
 	/* The master's clock starts when it received it, ours from before we sent it. */
 	if (r && r->acked && cl->role != FAMFSD_MASTER) {
-		famfsd_hostlease_extend(d, hb->sent + cl->host_lease_ms);
+		/*
+		 * Catch up first: the lease is extended (and access raised) only from
+		 * a namespace replayed to the master's position at the ack.
+		 */
+		famfsd_hostlease_check(d);
 		if (r->committed_seq > d->fs.ns.applied_seq)
 			famfsd_replay(d);
+		famfsd_hostlease_extend(d, hb->sent + cl->host_lease_ms, r->committed_seq);
 	}
 	if (r)
 		famfs__heartbeat_reply__free_unpacked(r, NULL);
@@ -732,6 +747,10 @@ static void send_heartbeat(struct famfsd_cluster *cl, uint64_t now)
 	m.host = self_id(cl);
 	m.epoch = cl->epoch;
 	m.replayed_seq = cl->d->fs.ns.applied_seq;
+	/* A host whose replay is stuck is not acknowledged: retry the replay first. */
+	if (famfsd_hostlease_stuck(cl->d, NULL, NULL))
+		famfsd_replay(cl->d);
+	m.replay_stuck = famfsd_hostlease_stuck(cl->d, NULL, NULL);
 	len = famfs__heartbeat_request__pack(&m, buf);
 	cl->hb_sent = now;
 	if (famfsd_peer_call(cl->d, (uint32_t)cl->master, "famfs.peer.Heartbeat", buf, len,
@@ -792,7 +811,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 			if (famfsd_host_alive(d, p->cfg->host_id))
 				p->expired = false;
-			else if (!p->expired && p->last_heard)
+			else if (!p->expired && p->hb_heard)
 				host_expired(cl, p);
 		}
 		break;

@@ -29,6 +29,8 @@ bool famfsd_is_master(const struct famfsd *d);
 /* Known master's host id, or -1 when none is known. */
 int famfsd_master_id(const struct famfsd *d);
 const char *famfsd_role_name(enum famfsd_role r);
+/* Highest master epoch this host knows (0: single host). */
+uint64_t famfsd_cluster_epoch(const struct famfsd *d);
 
 /*
  * A mutating client call on a non-master: send it to the master, wait for

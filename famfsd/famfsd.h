@@ -7,6 +7,7 @@
 #include "fs.h"
 #include "logging.h"
 #include "metrics.h"
+#include "reqids.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,6 +17,7 @@ struct event;
 struct fam_rpc;
 struct famfsd_cluster;
 struct famfsd_own;
+struct fam_rpc_call;
 
 struct famfsd_stats {
 	uint64_t calls, errors;
@@ -44,6 +46,7 @@ struct famfsd {
 	struct famfsd_own *own;		/* ownership.c: watchers, handoffs, epochs */
 	struct famfsd_hostlease *hl;	/* hostlease.c: this host's lease and lost grants */
 	struct famfsd_metrics metrics;	/* metrics.c: counters, the HTTP exporter */
+	struct fam_reqids reqids;	/* client request ids in the log (retries) */
 };
 
 /* backend.c: open (and in kernel mode mount) the local famfs; close it again. */
@@ -57,6 +60,17 @@ int famfsd_service_register(struct famfsd *d);
  * kernel mount, apply ownership, tell watchers. Called by the cluster core. */
 void famfsd_on_record(struct famfsd *d, const struct fam_rec *r);
 void famfsd_on_record_cb(void *arg, const struct fam_rec *r);	/* fs->on_apply */
+
+/*
+ * service.c: client request ids of mutating calls (docs/protocol.md, "Retries").
+ * begin: 1 when a record of this request is in the log already (*seen: its
+ * entry; the caller answers with the state now instead of acting again),
+ * 0 when it is new (the id is stamped on the records committed until
+ * famfsd_request_end), -EINVAL when the id is malformed (answered here).
+ */
+int famfsd_request_begin(struct famfsd *d, struct fam_rpc_call *call, const uint8_t *id,
+			 size_t len, const struct fam_reqid **seen);
+void famfsd_request_end(struct famfsd *d);
 
 /* ownership.c: acquire / release / handoff / owners / watch. */
 int famfsd_ownership_register(struct famfsd *d);
@@ -80,11 +94,18 @@ int famfsd_hostlease_open(struct famfsd *d);
 int famfsd_hostlease_mounted(struct famfsd *d);
 void famfsd_hostlease_started(struct famfsd *d);
 void famfsd_hostlease_close(struct famfsd *d);
-/* A master acknowledged this host (or, on the master, renewed its lease) until 'until'. */
-void famfsd_hostlease_extend(struct famfsd *d, uint64_t until);
+/*
+ * A master acknowledged this host (or, on the master, renewed its lease) until
+ * 'until', when its log was at need_seq: the lease is extended only if this
+ * host has replayed that far (a host whose replay is stuck lets it run out).
+ */
+void famfsd_hostlease_extend(struct famfsd *d, uint64_t until, uint64_t need_seq);
 /* Notice a lease that ran out; false while it has (kernel mode: the log is unreadable). */
 bool famfsd_hostlease_check(struct famfsd *d);
+/* Lease running and the namespace replayed to the last ack's position: access may be given. */
 bool famfsd_hostlease_valid(const struct famfsd *d);
+/* Replay could not reach the last ack's position (applied, need: where it is, where it must be). */
+bool famfsd_hostlease_stuck(const struct famfsd *d, uint64_t *applied, uint64_t *need);
 bool famfsd_grant_lost(const struct famfsd *d, uint64_t ino, uint64_t epoch);
 size_t famfsd_hostlease_n_lost(const struct famfsd *d);
 

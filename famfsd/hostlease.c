@@ -41,6 +41,8 @@ struct famfsd_hostlease {
 	bool err_logged;
 	bool releasing;			/* a Release of a lost grant is in flight */
 	bool lose_at_start;		/* the grants in the log predate this famfsd */
+	bool stuck;			/* replay could not reach need_seq: no access, no renewal */
+	uint64_t need_seq;		/* the master's log position at the last ack */
 	struct lost_grant *lost;
 	size_t n_lost, cap_lost;
 };
@@ -62,7 +64,31 @@ bool famfsd_grant_lost(const struct famfsd *d, uint64_t ino, uint64_t epoch)
 
 bool famfsd_hostlease_valid(const struct famfsd *d)
 {
-	return !enabled(d) || !d->hl->lapsed;
+	const struct famfsd_hostlease *hl = d->hl;
+
+	if (!enabled(d))
+		return true;
+	/* User-space mode: the deadline itself, not only the tick that notices it. */
+	if (!d->kernel && hl->until && famfsd_now_ms() >= hl->until)
+		return false;
+	return !hl->lapsed && d->fs.ns.applied_seq >= hl->need_seq;
+}
+
+bool famfsd_hostlease_stuck(const struct famfsd *d, uint64_t *applied, uint64_t *need)
+{
+	/*
+	 * Stuck until replay reaches the position of the ack it could not follow.
+	 * Kernel mode, once the module lease ran out the log is unreadable until
+	 * an ack renews it: not reported then, or the host could never retry.
+	 */
+	if (!enabled(d) || !d->hl->stuck || d->fs.ns.applied_seq >= d->hl->need_seq ||
+	    (d->kernel && d->hl->lapsed))
+		return false;
+	if (applied)
+		*applied = d->fs.ns.applied_seq;
+	if (need)
+		*need = d->hl->need_seq;
+	return true;
 }
 
 size_t famfsd_hostlease_n_lost(const struct famfsd *d)
@@ -214,6 +240,9 @@ static void release_lost(struct famfsd *d)
 	m.path = lp.path;
 	m.has_host = true;
 	m.host = d->cfg.host_id;
+	/* Only the grant that was lost: never a newer one of this host on the same path. */
+	m.has_epoch = true;
+	m.epoch = hl->lost[0].epoch;
 	len = famfs__release_request__get_packed_size(&m);
 	buf = malloc(len ? len : 1);
 	if (!buf)
@@ -233,7 +262,7 @@ static void restore_meta(struct famfsd *d)
 			    FAM_KMOUNT_META_DIR, strerror(-err));
 }
 
-void famfsd_hostlease_extend(struct famfsd *d, uint64_t until)
+void famfsd_hostlease_extend(struct famfsd *d, uint64_t until, uint64_t need_seq)
 {
 	struct famfsd_hostlease *hl = d->hl;
 	uint64_t now = famfsd_now_ms();
@@ -260,10 +289,39 @@ void famfsd_hostlease_extend(struct famfsd *d, uint64_t until)
 			restore_meta(d);
 		lapsed_before = lapsed_before || l.expired;
 	}
-	hl->until = until;
-	hl->lapsed = false;
-	if (lapsed_before)
+	/*
+	 * Access comes only from a namespace replayed to the master's position at
+	 * the ack: valid() is false until applied_seq reaches need_seq.
+	 */
+	if (need_seq > hl->need_seq)
+		hl->need_seq = need_seq;
+	if (lapsed_before) {
+		/*
+		 * What ran out stays lost, whatever follows. Kernel mode: the renewal
+		 * above made the log readable again, so the replay below may run.
+		 */
+		hl->lapsed = false;
 		lose_grants(d, "the host lease had run out");
+	}
+	if (need_seq > d->fs.ns.applied_seq)
+		famfsd_replay(d);
+	if (need_seq > d->fs.ns.applied_seq) {
+		if (!hl->stuck)
+			famfsd_logf(&d->log, LOG_ERR, "replay is stuck at record %llu, the master is "
+				    "at %llu: the host lease is not renewed and this host gives no "
+				    "access until replay catches up (%s)",
+				    (unsigned long long)d->fs.ns.applied_seq,
+				    (unsigned long long)need_seq,
+				    d->fs.err[0] ? d->fs.err : "no detail");
+		hl->stuck = true;
+		famfsd_ownership_reconcile(d);
+		return;
+	}
+	if (hl->stuck)
+		famfsd_logf(&d->log, LOG_NOTICE, "replay caught up with the master (record %llu)",
+			    (unsigned long long)d->fs.ns.applied_seq);
+	hl->stuck = false;
+	hl->until = until;
 	release_lost(d);
 }
 

@@ -95,6 +95,49 @@ static void reply_node(struct famfsd *d, struct fam_rpc_call *call, const char *
 	free(m);
 }
 
+/* A retried call whose first attempt committed: its node as it is now (empty if gone). */
+static void reply_retry_node(struct famfsd *d, struct fam_rpc_call *call, const char *path)
+{
+	struct fam_node *n;
+
+	if (!fam_fs_lookup(&d->fs, path, &n)) {
+		reply_node(d, call, path);
+	} else {
+		Famfs__Node e = FAMFS__NODE__INIT;
+
+		e.path = (char *)path;
+		famfsd_reply_packed(call, &e.base);
+	}
+}
+
+int famfsd_request_begin(struct famfsd *d, struct fam_rpc_call *call, const uint8_t *id,
+			 size_t len, const struct fam_reqid **seen)
+{
+	*seen = NULL;
+	memset(d->fs.req_id, 0, sizeof(d->fs.req_id));
+	if (!len)
+		return 0;
+	if (len != FAM_REQ_ID_LEN || fam_reqid_none(id, len)) {
+		famfsd_reply_status(d, call, FAM_RPC_INVALID_ARGUMENT, "request_id: %zu bytes, "
+				    "must be %d and not all zero", len, FAM_REQ_ID_LEN);
+		return -EINVAL;
+	}
+	*seen = fam_reqids_find(&d->reqids, id);
+	if (*seen) {
+		famfsd_logf(&d->log, LOG_INFO, "%s from %s: a retry of the request of record %llu: "
+			    "answered with its result, nothing done again", fam_rpc_call_method(call),
+			    fam_rpc_call_peer(call)->name, (unsigned long long)(*seen)->seq);
+		return 1;
+	}
+	memcpy(d->fs.req_id, id, FAM_REQ_ID_LEN);
+	return 0;
+}
+
+void famfsd_request_end(struct famfsd *d)
+{
+	memset(d->fs.req_id, 0, sizeof(d->fs.req_id));
+}
+
 /* In kernel mode, mirror one applied record into the mount. */
 static void kernel_record(struct famfsd *d, const struct fam_rec *r)
 {
@@ -133,6 +176,7 @@ static void kernel_record(struct famfsd *d, const struct fam_rec *r)
 
 void famfsd_on_record(struct famfsd *d, const struct fam_rec *r)
 {
+	fam_reqids_note(&d->reqids, r);
 	/* The log writer applies its own commits; everyone else replays them. */
 	if (!d->fs.writer)
 		d->metrics.replayed++;
@@ -211,6 +255,18 @@ static void h_mkdir(struct fam_rpc_call *call, const uint8_t *req, size_t len, v
 		goto out;
 	}
 	owner_of(call, m->has_owner, m->uid, m->gid, &uid, &gid);
+	/* mkdir -p may commit several records and is idempotent by itself: no id. */
+	if (!m->parents) {
+		const struct fam_reqid *seen;
+		int r = famfsd_request_begin(d, call, m->request_id.data, m->request_id.len, &seen);
+
+		if (r < 0)
+			goto out;
+		if (r > 0) {
+			reply_retry_node(d, call, m->path);
+			goto out;
+		}
+	}
 	if (m->parents) {
 		char *p = m->path;
 
@@ -235,6 +291,7 @@ static void h_mkdir(struct fam_rpc_call *call, const uint8_t *req, size_t len, v
 		}
 	} else {
 		err = fam_fs_mkdir(&d->fs, m->path, mode, uid, gid);
+		famfsd_request_end(d);
 		if (!err)
 			d->stats.mkdirs++;
 	}
@@ -251,6 +308,7 @@ static void h_create(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 {
 	struct famfsd *d = arg;
 	FAMFSD_UNPACK(Famfs__CreateRequest, famfs__create_request, m, req, len);
+	const struct fam_reqid *seen;
 	uint32_t uid, gid;
 	int err;
 
@@ -261,7 +319,15 @@ static void h_create(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		goto out;
 	}
 	owner_of(call, m->has_owner, m->uid, m->gid, &uid, &gid);
+	err = famfsd_request_begin(d, call, m->request_id.data, m->request_id.len, &seen);
+	if (err < 0)
+		goto out;
+	if (err > 0) {
+		reply_retry_node(d, call, m->path);
+		goto out;
+	}
 	err = fam_fs_create(&d->fs, m->path, m->mode ? m->mode : 0644, uid, gid, m->size, NULL);
+	famfsd_request_end(d);
 	if (err) {
 		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
@@ -277,11 +343,21 @@ static void h_delete(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 {
 	struct famfsd *d = arg;
 	FAMFSD_UNPACK(Famfs__PathRequest, famfs__path_request, m, req, len);
+	const struct fam_reqid *seen;
 	int err;
 
 	if (famfsd_check_path(d, call, m->path) || forwarded(d, call, req, len))
 		goto out;
+	err = famfsd_request_begin(d, call, m->request_id.data, m->request_id.len, &seen);
+	if (err < 0)
+		goto out;
+	if (err > 0) {
+		/* Deleted by the first attempt: never delete what now has the name. */
+		fam_rpc_reply(call, FAM_RPC_OK, NULL, NULL, 0);
+		goto out;
+	}
 	err = fam_fs_delete(&d->fs, m->path);
+	famfsd_request_end(d);
 	if (err) {
 		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
@@ -297,12 +373,21 @@ static void h_rename(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 {
 	struct famfsd *d = arg;
 	FAMFSD_UNPACK(Famfs__RenameRequest, famfs__rename_request, m, req, len);
+	const struct fam_reqid *seen;
 	int err;
 
 	if (famfsd_check_path(d, call, m->from) || famfsd_check_path(d, call, m->to) ||
 	    forwarded(d, call, req, len))
 		goto out;
+	err = famfsd_request_begin(d, call, m->request_id.data, m->request_id.len, &seen);
+	if (err < 0)
+		goto out;
+	if (err > 0) {
+		reply_retry_node(d, call, m->to);
+		goto out;
+	}
 	err = fam_fs_rename(&d->fs, m->from, m->to);
+	famfsd_request_end(d);
 	if (err) {
 		famfsd_reply_errno(d, call, err, m->from);
 		goto out;

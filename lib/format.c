@@ -199,9 +199,42 @@ static size_t payload_size(const struct fam_rec *r)
 	return 0;
 }
 
+#define EXT_BASE	24	/* ext_len, ext_flags, req_id */
+#define EXT_PREV	16	/* prev_host, pad, prev_epoch */
+
+bool fam_rec_has_req(const struct fam_rec *r)
+{
+	for (size_t i = 0; i < FAM_REQ_ID_LEN; i++)
+		if (r->req_id[i])
+			return true;
+	return false;
+}
+
+static bool rec_has_prev(const struct fam_rec *r)
+{
+	return r->type == FAM_REC_OWNER && r->u.owner.has_prev;
+}
+
+/* Bytes of the extension (0: none). Checkpoint and PAD records never carry one. */
+static size_t ext_size(const struct fam_rec *r)
+{
+	if (r->type == FAM_REC_CHECKPOINT || r->type == FAM_REC_PAD)
+		return 0;
+	if (!fam_rec_has_req(r) && !rec_has_prev(r))
+		return 0;
+	return EXT_BASE + (rec_has_prev(r) ? EXT_PREV : 0);
+}
+
+static size_t full_payload_size(const struct fam_rec *r)
+{
+	size_t base = payload_size(r), ext = ext_size(r);
+
+	return ext ? fam_round_up(base, 8) + ext : base;
+}
+
 size_t fam_rec_size(const struct fam_rec *r)
 {
-	return fam_round_up(REC_HDR + payload_size(r) + 4, FAM_REC_ALIGN);
+	return fam_round_up(REC_HDR + full_payload_size(r) + 4, FAM_REC_ALIGN);
 }
 
 int fam_rec_encode(const struct fam_rec *r, void *buf, size_t cap)
@@ -222,7 +255,18 @@ int fam_rec_encode(const struct fam_rec *r, void *buf, size_t cap)
 	memset(b, 0, len);
 	put32(b, (uint32_t)len);
 	put16(b + 4, r->type);
-	put16(b + 6, r->flags);
+	put16(b + 6, (uint16_t)((r->flags & ~FAM_REC_F_EXT) | (ext_size(r) ? FAM_REC_F_EXT : 0)));
+	if (ext_size(r)) {
+		uint8_t *e = p + fam_round_up(payload_size(r), 8);
+
+		put32(e, (uint32_t)ext_size(r));
+		put32(e + 4, rec_has_prev(r) ? FAM_EXT_PREV : 0);
+		memcpy(e + 8, r->req_id, FAM_REQ_ID_LEN);
+		if (rec_has_prev(r)) {
+			put32(e + EXT_BASE, r->u.owner.prev_host);
+			put64(e + EXT_BASE + 8, r->u.owner.prev_epoch);
+		}
+	}
 	put64(b + 8, r->seq);
 	put64(b + 16, r->epoch);
 	switch (r->type) {
@@ -406,6 +450,28 @@ int fam_rec_decode(const void *buf, size_t avail, struct fam_rec *r)
 	}
 	if (err)
 		return -EBADMSG;
+	if (r->flags & FAM_REC_F_EXT) {
+		size_t off = fam_round_up(payload_size(r), 8);
+		uint32_t elen, eflags;
+
+		if (r->type == FAM_REC_CHECKPOINT || r->type == FAM_REC_PAD ||
+		    !fits(off, EXT_BASE, plen))
+			return -EBADMSG;
+		elen = get32(p + off);
+		eflags = get32(p + off + 4);
+		if ((eflags & ~FAM_EXT_KNOWN) || elen < EXT_BASE || !fits(off, elen, plen) ||
+		    ((eflags & FAM_EXT_PREV) && (r->type != FAM_REC_OWNER ||
+						 elen < EXT_BASE + EXT_PREV)))
+			return -EBADMSG;
+		memcpy(r->req_id, p + off + 8, FAM_REQ_ID_LEN);
+		if (eflags & FAM_EXT_PREV) {
+			r->u.owner.has_prev = true;
+			r->u.owner.prev_host = get32(p + off + EXT_BASE);
+			r->u.owner.prev_epoch = get64(p + off + EXT_BASE + 8);
+			if (r->u.owner.prev_host >= FAM_MAX_HOSTS)
+				return -EBADMSG;
+		}
+	}
 	return (int)len;
 }
 

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <limits.h>
+#include <stdbool.h>
 
 #define FAM_MiB			(1024ULL * 1024)
 #define FAM_PMD_SIZE		(2 * FAM_MiB)
@@ -137,6 +138,19 @@ struct fam_rec_hdr_disk {
 };
 _Static_assert(sizeof(struct fam_rec_hdr_disk) == 24, "record header is 24 bytes");
 
+/*
+ * Record header flags. FAM_REC_F_EXT: the payload ends in an extension, at
+ * the first 8-byte boundary after the type's own fields:
+ *   u32 ext_len, u32 ext_flags, u8 req_id[16]
+ *   [FAM_EXT_PREV, OWNER only: u32 prev_host, u32 pad, u64 prev_epoch]
+ * Readers that predate it ignore both the flag and the trailing bytes.
+ */
+#define FAM_REC_F_EXT	0x0001
+#define FAM_REC_F_KNOWN	FAM_REC_F_EXT
+#define FAM_EXT_PREV	0x0001	/* OWNER: the grant replaces prev_host's grant (a handoff) */
+#define FAM_EXT_KNOWN	FAM_EXT_PREV
+#define FAM_REQ_ID_LEN	16
+
 #define FAM_REC_ALIGN	8
 #define FAM_REC_MIN	32		/* header + crc, aligned */
 #define FAM_REC_MAX	(1024 * 1024)	/* one record is at most 1 MiB */
@@ -169,9 +183,11 @@ struct fam_pending_free {
 /* A decoded record. Pointers refer into the caller's buffer (paths are not NUL-terminated there). */
 struct fam_rec {
 	uint16_t type;
-	uint16_t flags;
+	uint16_t flags;			/* FAM_REC_F_*; the encoder sets F_EXT when needed */
 	uint64_t seq;
 	uint64_t epoch;
+	/* The client request that made the record (all zero: none; FAM_REC_F_EXT). */
+	uint8_t req_id[FAM_REQ_ID_LEN];
 	union {
 		struct {
 			uint64_t ino;
@@ -198,6 +214,10 @@ struct fam_rec {
 			uint64_t grant_epoch;
 			const char *path;
 			uint32_t path_len;
+			/* FAM_EXT_PREV: one atomic handoff from prev_host's grant */
+			bool has_prev;
+			uint32_t prev_host;
+			uint64_t prev_epoch;
 		} owner;
 		struct {
 			uint32_t phase;		/* enum fam_ckpt_phase */
@@ -228,6 +248,8 @@ void fam_rec_extent(const struct fam_rec *r, uint32_t i, struct fam_extent *out)
 void fam_rec_pending(const struct fam_rec *r, uint32_t i, struct fam_pending_free *out);
 
 const char *fam_rec_type_name(unsigned int type);
+/* Does the record carry a client request id? */
+bool fam_rec_has_req(const struct fam_rec *r);
 
 /* Path rules: absolute, no empty/./.. components, <= FAM_PATH_MAX, names <= FAM_NAME_MAX. */
 int fam_path_check(const char *path, size_t len);

@@ -550,6 +550,8 @@ static int commit(struct fam_fs *fs, struct fam_rec *r)
 
 	if (!fs->writer)
 		return fs_fail(fs, -EROFS, "not the log writer");
+	memcpy(r->req_id, fs->req_id, sizeof(r->req_id));
+	len = fam_rec_size(r);
 	if (len > FAM_REC_MAX)
 		return fs_fail(fs, -E2BIG, "record of %llu bytes is too large",
 			       (unsigned long long)len);
@@ -745,6 +747,28 @@ int fam_fs_owner(struct fam_fs *fs, const char *path, uint32_t host, uint32_t mo
 	r.u.owner.host = host;
 	r.u.owner.mode = mode;
 	r.u.owner.grant_epoch = grant_epoch;
+	return commit(fs, &r);
+}
+
+int fam_fs_owner_move(struct fam_fs *fs, const char *path, uint32_t prev_host,
+		      uint64_t prev_epoch, uint32_t host, uint32_t mode, uint64_t grant_epoch)
+{
+	struct fam_rec r = { .type = FAM_REC_OWNER };
+	int err = path_arg(fs, path, &r.u.owner.path_len);
+
+	if (err)
+		return err;
+	if (host >= FAM_MAX_HOSTS || prev_host >= FAM_MAX_HOSTS || host == prev_host ||
+	    mode == FAM_OWN_NONE || mode > FAM_OWN_RW)
+		return fs_fail(fs, -EINVAL, "invalid handoff from host %u to host %u, mode %u",
+			       prev_host, host, mode);
+	r.u.owner.path = path;
+	r.u.owner.host = host;
+	r.u.owner.mode = mode;
+	r.u.owner.grant_epoch = grant_epoch;
+	r.u.owner.has_prev = true;
+	r.u.owner.prev_host = prev_host;
+	r.u.owner.prev_epoch = prev_epoch;
 	return commit(fs, &r);
 }
 

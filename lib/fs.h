@@ -40,6 +40,8 @@ struct fam_fs {
 	int replay_err;			/* result of the replay at open (readers keep going) */
 	bool replay_rebuilt;		/* the last replay rebuilt the namespace from the head */
 	bool fence;			/* writer: check the header before each commit (cluster) */
+	/* Writer: client request id stamped on every record committed until cleared. */
+	uint8_t req_id[FAM_REQ_ID_LEN];
 	/* Called after each record is applied here (own commits and replay). */
 	void (*on_apply)(void *arg, const struct fam_rec *r);
 	void *on_apply_arg;
@@ -67,6 +69,9 @@ int fam_fs_delete(struct fam_fs *fs, const char *path);
 int fam_fs_rename(struct fam_fs *fs, const char *from, const char *to);
 int fam_fs_owner(struct fam_fs *fs, const char *path, uint32_t host, uint32_t mode,
 		 uint64_t grant_epoch);
+/* One record: host's read-write (or read-only) grant replaces prev_host's at prev_epoch. */
+int fam_fs_owner_move(struct fam_fs *fs, const char *path, uint32_t prev_host,
+		      uint64_t prev_epoch, uint32_t host, uint32_t mode, uint64_t grant_epoch);
 int fam_fs_checkpoint(struct fam_fs *fs);
 
 /*

@@ -628,9 +628,30 @@ static int apply_owner(struct fam_ns *ns, const struct fam_rec *r, bool dry_run)
 
 	if (err)
 		return err;
+	if (r->u.owner.has_prev) {
+		/* A handoff: the grant it replaces must be there, as the writer saw it. */
+		if (r->u.owner.prev_host == r->u.owner.host || r->u.owner.mode == FAM_OWN_NONE)
+			return -EINVAL;
+		for (i = 0; i < n->n_grants; i++)
+			if (n->grants[i].host == r->u.owner.prev_host)
+				break;
+		if (i == n->n_grants || n->grants[i].grant_epoch != r->u.owner.prev_epoch)
+			return -ESTALE;
+	}
 	if (dry_run)
 		return 0;
 	ns->image_bytes -= fam_ns_node_image_size(n);
+	if (r->u.owner.has_prev) {
+		/* Same node, one record: nobody ever sees it with neither grant. */
+		for (i = 0; i < n->n_grants; i++)
+			if (n->grants[i].host == r->u.owner.prev_host)
+				break;
+		n->grants[i] = n->grants[--n->n_grants];
+		if (!n->n_grants) {
+			fam_arena_free(&ns->arena, n->grants, sizeof(*n->grants));
+			n->grants = NULL;
+		}
+	}
 	for (i = 0; i < n->n_grants; i++)
 		if (n->grants[i].host == r->u.owner.host)
 			break;

@@ -1,7 +1,7 @@
 # tests/: unit tests of lib/ (Check), one binary per module plus the model test.
 #   make check-unit          build and run them all
 #   FAMFS_SEED=N             reseed the randomized tests (the seed in use is printed)
-UNIT_TESTS  := crc32c format log namespace alloc fs model rpc config slurm exposition
+UNIT_TESTS  := crc32c format log namespace alloc fs model rpc config slurm exposition grants
 UNIT_BINS   := $(UNIT_TESTS:%=$(B)/tests/unit/test_%)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
@@ -25,6 +25,10 @@ $(B)/tests/unit/test_slurm: LDLIBS += $(LIBFAMFS) -linih
 $(B)/tests/unit/test_exposition.o: BASE_CFLAGS += -Ifamfsd
 $(B)/tests/unit/test_exposition: $(FAMFSD_OBJ)/exposition.o
 $(B)/tests/unit/test_exposition: LDLIBS += -lm
+
+# test_grants covers famfsd's grant rules (grants.c) with lib/'s records, namespace and request ids.
+$(B)/tests/unit/test_grants.o: BASE_CFLAGS += -Ifamfsd
+$(B)/tests/unit/test_grants: $(FAMFSD_OBJ)/grants.o
 
 # test_rpc also needs the RPC library and its libraries (lib/rpc.mk), and scripts/famfs-certs.sh.
 $(B)/tests/unit/test_rpc: $(LIBFAMFS_RPC)

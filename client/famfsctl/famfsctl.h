@@ -18,6 +18,8 @@ struct ctl {
 	bool json;
 	const char *prog;
 	const char *socket;	/* --socket; NULL: $FAMFS_SOCKET or the default */
+	bool have_req;		/* --request-id: the id of the command's first mutating call */
+	uint8_t req[16];
 };
 
 struct ctl_verb {

@@ -7,6 +7,8 @@
 #include "version.h"
 
 #include <errno.h>
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,7 +16,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: famfsctl [--json] [--socket PATH] COMMAND ...\n"
+		"usage: famfsctl [--json] [--socket PATH] [--request-id HEX32] COMMAND ...\n"
 		"       famfsctl --version\n\n"
 		"Commands served by the local famfsd (socket: --socket, $FAMFS_SOCKET or\n"
 		"/run/famfsd/famfsd.sock):\n");
@@ -23,6 +25,25 @@ static void usage(FILE *out)
 		"or a famfs mount point):\n");
 	ctl_local_usage(out);
 	fprintf(out, "\nExit status: 0 success, 1 the operation failed, 2 usage error.\n");
+}
+
+/* --request-id: 32 hex digits, not all zero. */
+static int parse_req_id(const char *s, uint8_t out[16])
+{
+	bool zero = true;
+
+	if (strlen(s) != 32)
+		return -EINVAL;
+	for (int i = 0; i < 16; i++) {
+		unsigned int v;
+
+		if (!isxdigit((unsigned char)s[2 * i]) || !isxdigit((unsigned char)s[2 * i + 1]) ||
+		    sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -EINVAL;
+		out[i] = (uint8_t)v;
+		zero = zero && !v;
+	}
+	return zero ? -EINVAL : 0;
 }
 
 int ctl_err(struct ctl *c, const char *what, int err, const char *detail)
@@ -93,6 +114,15 @@ int main(int argc, char **argv)
 			c.socket = argv[++i];
 		} else if (!strncmp(argv[i], "--socket=", 9)) {
 			c.socket = argv[i] + 9;
+		} else if (!strcmp(argv[i], "--request-id") || !strncmp(argv[i], "--request-id=", 13)) {
+			const char *v = argv[i][12] == '=' ? argv[i] + 13 : i + 1 < argc ? argv[++i] : "";
+
+			if (parse_req_id(v, c.req)) {
+				fprintf(stderr, "famfsctl: --request-id '%s': must be 32 hex digits, not "
+					"all zero (the same id on a retry returns the first result)\n", v);
+				return EXIT_USAGE;
+			}
+			c.have_req = true;
 		} else if (!strcmp(argv[i], "--version")) {
 			printf("famfsctl %s\n", FAMFS_VERSION);
 			return EXIT_OK;

@@ -26,6 +26,8 @@ static struct famfs_client *rconnect(struct ctl *c)
 
 	if (famfs_connect(c->socket, &fc))
 		return NULL;
+	if (c->have_req)
+		famfs_set_request_id(fc, c->req);
 	return fc;
 }
 
@@ -327,7 +329,7 @@ static int r_cp(struct ctl *c, int argc, char **argv)
 	struct famfs_map m;
 	struct stat sb;
 	int i = ctl_parse_opts(c, argc, argv, &o, "m"), fd = -1, err, ret = EXIT_FAIL;
-	bool into;
+	bool into, acquired = false;
 	const char *src, *dst;
 
 	if (i < 0 || argc - i != 2) {
@@ -361,6 +363,20 @@ static int r_cp(struct ctl *c, int argc, char **argv)
 		}
 		famfs_stat_free(&st);
 		err = famfs_mmap(fc, dst, PROT_READ | PROT_WRITE, &m);
+		if (err == -EACCES) {
+			/*
+			 * In a cluster what nobody owns is read-only everywhere: own the
+			 * new file read-write while writing it, then release it.
+			 */
+			struct famfs_owners ow;
+
+			if (!famfs_owners(fc, dst, &ow)) {
+				acquired = !ow.owned && !famfs_acquire(fc, dst, 2, -1, NULL);
+				famfs_owners_free(&ow);
+			}
+			if (acquired)
+				err = famfs_mmap(fc, dst, PROT_READ | PROT_WRITE, &m);
+		}
 		if (err) {
 			rfail(c, fc, dst, err);
 			goto out;
@@ -377,6 +393,14 @@ static int r_cp(struct ctl *c, int argc, char **argv)
 		}
 		famfs_flush(m.addr, m.length);
 		famfs_munmap(&m);
+		if (acquired) {
+			err = famfs_release(fc, dst, -1, NULL);
+			acquired = false;
+			if (err) {
+				rfail(c, fc, dst, err);
+				goto out;
+			}
+		}
 	} else {
 		src += strlen(FAMFS_PREFIX);
 		err = famfs_mmap(fc, src, PROT_READ, &m);
@@ -400,6 +424,8 @@ static int r_cp(struct ctl *c, int argc, char **argv)
 	}
 	ret = EXIT_OK;
 out:
+	if (acquired)
+		famfs_release(fc, dst, -1, NULL);
 	if (fd >= 0)
 		close(fd);
 	famfs_disconnect(fc);
@@ -770,12 +796,14 @@ static json_object *owners_json(const struct famfs_owners *o)
 static void owners_print(const struct famfs_owners *o)
 {
 	if (!o->n_grants) {
-		printf("%s: not owned: every host may read and write it\n", o->path);
+		/* Read-only in a cluster, read-write on a single host (docs/ownership.md). */
+		printf("%s: not owned: host %u has %s access\n", o->path, o->host,
+		       own_mode_long(o->access));
 		return;
 	}
 	printf("%s: %s; host %u has %s access\n", o->path,
 	       o->owned ? "owned" : "not owned itself (grants below it)", o->host,
-	       o->owned ? own_mode_long(o->access) : "read-write");
+	       own_mode_long(o->access));
 	for (size_t i = 0; i < o->n_grants; i++) {
 		const struct famfs_grant *g = &o->grants[i];
 

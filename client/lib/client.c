@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_MS 10000
@@ -30,7 +32,62 @@ struct famfs_client {
 	char err[8448];
 	bool have_status;
 	struct famfs_status st;
+	/* Request id of the next mutating call (set by famfs_set_request_id) and of the last. */
+	uint8_t next_req[FAMFS_REQUEST_ID_LEN], last_req[FAMFS_REQUEST_ID_LEN];
+	bool have_next_req;
 };
+
+int famfs_set_request_id(struct famfs_client *c, const uint8_t id[FAMFS_REQUEST_ID_LEN])
+{
+	bool zero = true;
+
+	for (size_t i = 0; i < FAMFS_REQUEST_ID_LEN; i++)
+		zero = zero && !id[i];
+	if (zero)
+		return -EINVAL;
+	memcpy(c->next_req, id, FAMFS_REQUEST_ID_LEN);
+	c->have_next_req = true;
+	return 0;
+}
+
+void famfs_request_id(const struct famfs_client *c, uint8_t out[FAMFS_REQUEST_ID_LEN])
+{
+	memcpy(out, c->last_req, FAMFS_REQUEST_ID_LEN);
+}
+
+/*
+ * The id of a mutating call: the one set for it, or a new random one. The
+ * daemon records it in the log record, so a retry with the same id gets the
+ * first attempt's result instead of acting twice (docs/protocol.md).
+ */
+static ProtobufCBinaryData next_request_id(struct famfs_client *c)
+{
+	ProtobufCBinaryData b = { FAMFS_REQUEST_ID_LEN, c->last_req };
+
+	if (c->have_next_req) {
+		memcpy(c->last_req, c->next_req, FAMFS_REQUEST_ID_LEN);
+		c->have_next_req = false;
+		return b;
+	}
+	for (;;) {
+		bool zero = true;
+
+		if (getrandom(c->last_req, FAMFS_REQUEST_ID_LEN, 0) != (ssize_t)FAMFS_REQUEST_ID_LEN) {
+			/* No entropy source: unique enough within this process and host. */
+			struct timespec ts;
+			uint64_t v[2];
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			v[0] = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+			v[1] = ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)c;
+			memcpy(c->last_req, v, sizeof(v));
+		}
+		for (size_t i = 0; i < FAMFS_REQUEST_ID_LEN; i++)
+			zero = zero && !c->last_req[i];
+		if (!zero)
+			return b;
+	}
+}
 
 static int set_err(struct famfs_client *c, int err, const char *fmt, const char *a)
 {
@@ -322,6 +379,8 @@ int famfs_mkdir(struct famfs_client *c, const char *path, uint32_t mode, bool pa
 	m.path = (char *)path;
 	m.mode = mode;
 	m.parents = parents;
+	if (!parents)	/* mkdir -p is idempotent by itself */
+		m.request_id = next_request_id(c);
 	return node_call(c, "famfs.Mkdir", &m.base, NULL);
 }
 
@@ -333,6 +392,7 @@ int famfs_create(struct famfs_client *c, const char *path, uint32_t mode, uint64
 	m.path = (char *)path;
 	m.mode = mode;
 	m.size = size;
+	m.request_id = next_request_id(c);
 	return node_call(c, "famfs.Create", &m.base, st);
 }
 
@@ -341,6 +401,7 @@ int famfs_unlink(struct famfs_client *c, const char *path)
 	Famfs__PathRequest m = FAMFS__PATH_REQUEST__INIT;
 
 	m.path = (char *)path;
+	m.request_id = next_request_id(c);
 	return call(c, "famfs.Delete", &m.base, NULL, NULL);
 }
 
@@ -350,6 +411,7 @@ int famfs_rename(struct famfs_client *c, const char *from, const char *to)
 
 	m.from = (char *)from;
 	m.to = (char *)to;
+	m.request_id = next_request_id(c);
 	return node_call(c, "famfs.Rename", &m.base, NULL);
 }
 
@@ -618,6 +680,7 @@ int famfs_acquire(struct famfs_client *c, const char *path, uint32_t mode, int h
 	m.mode = mode;
 	m.has_host = host >= 0;
 	m.host = host >= 0 ? (uint32_t)host : 0;
+	m.request_id = next_request_id(c);
 	return owners_call(c, "famfs.Acquire", &m.base, out, c->timeout_ms);
 }
 
@@ -628,6 +691,7 @@ int famfs_release(struct famfs_client *c, const char *path, int host, struct fam
 	m.path = (char *)path;
 	m.has_host = host >= 0;
 	m.host = host >= 0 ? (uint32_t)host : 0;
+	m.request_id = next_request_id(c);
 	return owners_call(c, "famfs.Release", &m.base, out, c->timeout_ms);
 }
 
@@ -641,6 +705,7 @@ int famfs_handoff(struct famfs_client *c, const char *path, uint32_t to_host, ui
 	m.to_host = to_host;
 	m.wait_ms = wait_ms;
 	m.force = force;
+	m.request_id = next_request_id(c);
 	return owners_call(c, "famfs.Handoff", &m.base, out,
 			   dl > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)dl);
 }

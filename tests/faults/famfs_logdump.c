@@ -6,6 +6,10 @@
  *   {"seq":N,"type":"OWNER","off":DEVICE_OFFSET,"len":N,"epoch":N,
  *    "path":"/p","host":H,"mode":"rw","grant_epoch":N}
  *
+ * plus "prev_host" and "prev_epoch" on an OWNER record that is a handoff (it
+ * replaces that host's grant) and "req_id" (32 hex digits) on a record made
+ * by a client request that carried an id.
+ *
  * "off" is the record's byte offset in the device (for the fault tests that
  * flip a byte in a committed record). A last line {"end":"clean"|"damaged",
  * "error":"..."} says whether the walk reached the committed seq.
@@ -33,6 +37,13 @@ static void print_rec(const struct fam_rec *r, uint64_t off, uint64_t len)
 	json_object_object_add(j, "off", json_object_new_uint64(off));
 	json_object_object_add(j, "len", json_object_new_uint64(len));
 	json_object_object_add(j, "epoch", json_object_new_uint64(r->epoch));
+	if (fam_rec_has_req(r)) {
+		char hex[2 * FAM_REQ_ID_LEN + 1];
+
+		for (int i = 0; i < FAM_REQ_ID_LEN; i++)
+			snprintf(hex + 2 * i, 3, "%02x", r->req_id[i]);
+		json_object_object_add(j, "req_id", json_object_new_string(hex));
+	}
 	switch (r->type) {
 	case FAM_REC_MKDIR:
 	case FAM_REC_CREATE:
@@ -55,6 +66,12 @@ static void print_rec(const struct fam_rec *r, uint64_t off, uint64_t len)
 		json_object_object_add(j, "host", json_object_new_int64(r->u.owner.host));
 		json_object_object_add(j, "mode", json_object_new_string(
 			r->u.owner.mode < 3 ? mode_name[r->u.owner.mode] : "?"));
+		if (r->u.owner.has_prev) {
+			json_object_object_add(j, "prev_host",
+					       json_object_new_int64(r->u.owner.prev_host));
+			json_object_object_add(j, "prev_epoch",
+					       json_object_new_uint64(r->u.owner.prev_epoch));
+		}
 		json_object_object_add(j, "grant_epoch",
 				       json_object_new_uint64(r->u.owner.grant_epoch));
 		break;

@@ -2,6 +2,18 @@
 $(B)/tests/famfs_logdump: $(B)/tests/faults/famfs_logdump.o $(LIBFAMFS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# A mapping held through libfamfs-client (famfs.Open first), for the ownership fault tests.
+$(B)/tests/faults/famfs_maphold.o: BASE_CFLAGS += -Iclient/include
+$(B)/tests/famfs_maphold: $(B)/tests/faults/famfs_maphold.o $(LIBFAMFS_CLIENT) $(LIBFAMFS_RPC) $(LIBFAMFS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(RPC_LDLIBS) $(LDLIBS)
+
+# Ownership under faults (issue 12, defects 4-7): what nobody owns is read-only,
+# one-record handoffs, a release waits for the holder's revocation, no access
+# from a stuck replay, stale Grant messages, retried requests.
+check-ownership-faults: all $(B)/tests/famfs_maphold $(B)/tests/famfs_logdump
+	@B=$(B) bash tests/faults/test_ownership_faults.sh
+CHECK_TARGETS += check-ownership-faults
+
 # Randomized fault campaign (tests/faults/random_faults.sh): FAULT_RUNS runs of
 # FAULT_SECONDS of mixed workload each, one random fault per run; FAULT_SEED replays one.
 FAULT_RUNS ?= 30
@@ -31,4 +43,4 @@ CHECK_TARGETS += soak-short
 
 RELIABILITY_TARGETS ?=
 RELIABILITY_TARGETS += check-faults-random soak
-.PHONY: check-faults-random check-faults-random-short check-history soak soak-short
+.PHONY: check-ownership-faults check-faults-random check-faults-random-short check-history soak soak-short

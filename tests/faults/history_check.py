@@ -38,6 +38,20 @@ Two checks:
    ownership rules on nested paths (a rw grant excludes every other host's
    grant on the same path, above it or below it); CHECKPOINT begin starts a
    new image. Any record that leaves two hosts in conflict is a violation.
+   An OWNER record with "prev_host" is a handoff in one record: it drops
+   that host's grant on the path and grants the new one at once.
+
+3. At most one read-write owner from the hosts' own access state
+   (--access FILE...): JSON lines {"host":H, "path":P, "t0":MS, "t1":MS,
+   "access":"rw"|"ro"|"none", "epoch":E} sampled from each host (famfsctl
+   owners on that host: t0 before asking, t1 after the answer; epoch: the
+   host's read-write grant covering P, 0 for none). Samples of one host are
+   not simultaneous with another's, so a violation is only concluded when
+   it is certain: host A answered rw with grant epoch E at s1 and again at
+   s2, and host B answered rw on an overlapping path at s with s1 ending
+   before s starts and s ending before s2 starts. A host never regains a
+   grant once its access to it was dropped (lost grants stay lost, epochs
+   never repeat), so A held rw through all of s: two writers.
 
 Exit 0: every check passed; 1: a violation (printed); 2: usage or input error;
 3: unknown (search budget exceeded).
@@ -244,6 +258,8 @@ def check_log(path):
             continue
         n += 1
         key = (r["path"], r["host"])
+        if "prev_host" in r:
+            grants.pop((r["path"], r["prev_host"]), None)
         if r["mode"] == "none":
             grants.pop(key, None)
             continue
@@ -256,17 +272,51 @@ def check_log(path):
     return bad, n
 
 
+def check_access(path):
+    """Returns (violations, samples read)."""
+    rw = {}  # host -> [(t0, t1, path, epoch)] of rw answers
+    n = 0
+    for ln, line, r in read_jsonl(path):
+        try:
+            n += 1
+            if r["access"] == "rw":
+                rw.setdefault(int(r["host"]), []).append(
+                    (int(r["t0"]), int(r["t1"]), r["path"], int(r.get("epoch", 0))))
+        except (KeyError, ValueError, TypeError) as e:
+            die("%s:%d: bad sample (%s): %s" % (path, ln, e, line[:200]))
+    bad = []
+    for a, sa in rw.items():
+        sa.sort()
+        for b, sb in rw.items():
+            if b == a:
+                continue
+            for (t0, t1, p, e) in sb:
+                before = [x for x in sa if x[1] < t0 and related(x[2], p)]
+                after = [x for x in sa if x[0] > t1 and related(x[2], p)]
+                for x in before:
+                    y = next((y for y in after if y[3] == x[3] and y[2] == x[2]), None)
+                    if y:
+                        bad.append("%s: host %d read-write on %s (epoch %d) at %d-%d and at %d-%d, "
+                                   "host %d read-write on %s at %d-%d in between" %
+                                   (path, a, x[2], x[3], x[0], x[1], y[0], y[1], b, p, t0, t1))
+                        break
+                if len(bad) > 20:
+                    return bad, n
+    return bad, n
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--history", action="append", default=[], help="client history (JSON lines)")
     ap.add_argument("--log", action="append", default=[], help="famfs_logdump output")
+    ap.add_argument("--access", action="append", default=[], help="hosts' access samples")
     ap.add_argument("--max-ops", type=int, default=400, help="ops per data set searched at most")
     ap.add_argument("--budget", type=int, default=2000000, help="search steps per data set")
     ap.add_argument("--allow-unknown", action="store_true")
     ap.add_argument("--tag", default="", help="prefix of every message (e.g. the seed)")
     a = ap.parse_args()
-    if not a.history and not a.log:
-        ap.error("give --history and/or --log")
+    if not a.history and not a.log and not a.access:
+        ap.error("give --history, --log and/or --access")
     tag = a.tag + ": " if a.tag else ""
     rc = 0
     for h in a.history:
@@ -286,6 +336,13 @@ def main():
         for b in bad:
             print("%sTWO OWNERS %s" % (tag, b))
         print("%slog %s: %d OWNER records, %d violations" % (tag, lf, n, len(bad)))
+        if bad:
+            rc = 1
+    for af in a.access:
+        bad, n = check_access(af)
+        for b in bad:
+            print("%sTWO WRITERS %s" % (tag, b))
+        print("%saccess %s: %d samples, %d violations" % (tag, af, n, len(bad)))
         if bad:
             rc = 1
     return rc

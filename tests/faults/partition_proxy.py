@@ -11,6 +11,10 @@ every open connection and accepts-then-closes new ones, so the dialer sees
 its connection fail (its TLS handshake gets EOF). A connection dialed by I
 carries both directions of I's calls to J, so "I-J" alone cuts I's calls to
 J while J's calls to I (pair J-I) go on; block both for a clean cut.
+"I-J@MS" instead delays by MS milliseconds every byte I sends on its
+connections to J (its requests: J's replies are not delayed), in order: a
+late message, e.g. a push or a grant that arrives after newer ones went
+another way.
 
 usage: partition_proxy.py --control FILE [--ready FILE] I-J:LISTEN_PORT:TARGET_PORT ...
 
@@ -34,6 +38,7 @@ class Pair:
         self.listen_port = listen_port
         self.target_port = target_port
         self.blocked = False
+        self.delay_ms = 0
         self.conns = {}  # id -> [client writer, upstream writer or None]
         self.accepted = 0
         self.refused = 0
@@ -54,6 +59,18 @@ def read_blocked(path):
         return None
     text = re.sub(r"#[^\n]*", "", text)
     return {t for t in re.split(r"[\s,]+", text) if t}
+
+
+def split_control(tokens):
+    """{"1-2", "2-3@500"} -> ({"1-2"}, {"2-3": 500})"""
+    blocked, delays = set(), {}
+    for t in tokens:
+        m = re.fullmatch(r"(\d+-\d+)@(\d+)", t)
+        if m:
+            delays[m.group(1)] = int(m.group(2))
+        else:
+            blocked.add(t)
+    return blocked, delays
 
 
 def close_writer(w):
@@ -79,6 +96,39 @@ async def pipe(reader, writer):
         close_writer(writer)
 
 
+async def pipe_delayed(reader, writer, pair):
+    """As pipe(), each chunk written pair.delay_ms after it was read (order kept)."""
+    q = asyncio.Queue()
+    loop = asyncio.get_running_loop()
+
+    async def out():
+        try:
+            while True:
+                t, data = await q.get()
+                if data is None:
+                    break
+                wait = t + pair.delay_ms / 1000.0 - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError, asyncio.CancelledError):
+            pass
+        finally:
+            close_writer(writer)
+
+    task = asyncio.create_task(out())
+    try:
+        while True:
+            data = await reader.read(CHUNK)
+            q.put_nowait((loop.time(), data or None))
+            if not data:
+                break
+    except (ConnectionError, OSError, asyncio.CancelledError):
+        q.put_nowait((loop.time(), None))
+    await task
+
+
 def make_handler(pair):
     async def handle(reader, writer):
         if pair.blocked:
@@ -98,7 +148,7 @@ def make_handler(pair):
             if pair.blocked:  # blocked while we dialed
                 return
             pair.accepted += 1
-            await asyncio.gather(pipe(reader, uwriter), pipe(ureader, writer))
+            await asyncio.gather(pipe_delayed(reader, uwriter, pair), pipe(ureader, writer))
         except asyncio.CancelledError:
             pass  # shutting down
         finally:
@@ -113,7 +163,13 @@ async def control_loop(path, pairs):
     while True:
         blocked = read_blocked(path)
         if blocked is not None:
-            unknown = blocked - set(pairs)
+            blocked, delays = split_control(blocked)
+            for name, p in pairs.items():
+                want = delays.get(name, 0)
+                if want != p.delay_ms:
+                    log("delay %s: %d ms" % (name, want))
+                    p.delay_ms = want
+            unknown = (blocked | set(delays)) - set(pairs)
             for u in sorted(unknown):
                 log("control file names an unknown pair %r (ignored)" % u)
             for name, p in pairs.items():
@@ -142,9 +198,10 @@ async def main():
         if not m:
             ap.error("bad pair %r" % spec)
         pairs[m.group(1)] = Pair(m.group(1), int(m.group(2)), int(m.group(3)))
-    blocked = read_blocked(a.control) or set()
+    blocked, delays = split_control(read_blocked(a.control) or set())
     for name, p in pairs.items():
         p.blocked = name in blocked
+        p.delay_ms = delays.get(name, 0)
     servers = []
     for p in pairs.values():
         servers.append(await asyncio.start_server(make_handler(p), "127.0.0.1", p.listen_port,

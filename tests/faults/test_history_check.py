@@ -140,5 +140,28 @@ expect("log: a checkpoint image starts over", 0, L, [
     rec(3, "/d", 2, "rw")])
 expect("log: not JSON", 2, L, ["{oops"], "not JSON")
 
+
+# --access: hosts' own answers, one host at a time.
+A = ["--access", "@"]
+
+
+def acc(host, t0, t1, access, epoch=0, path="/r"):
+    return {"host": host, "path": path, "t0": t0, "t1": t1, "access": access, "epoch": epoch}
+
+
+expect("access: rw moves from host 2 to host 3", 0, A, [
+    acc(2, 0, 5, "rw", 1), acc(3, 6, 9, "none"), acc(2, 10, 14, "none"), acc(3, 15, 20, "rw", 2)])
+expect("access: host 3 rw between two rw answers of host 2 (same grant)", 1, A, [
+    acc(2, 0, 5, "rw", 1), acc(3, 6, 9, "rw", 2), acc(2, 10, 14, "rw", 1)], "TWO WRITERS")
+expect("access: overlapping answers prove nothing", 0, A, [
+    acc(2, 0, 10, "rw", 1), acc(3, 5, 9, "rw", 2), acc(2, 8, 14, "rw", 1)])
+expect("access: a new grant of host 2 after host 3's", 0, A, [
+    acc(2, 0, 5, "rw", 1), acc(3, 6, 9, "rw", 2), acc(2, 10, 14, "rw", 3)])
+expect("access: a parent and a child path conflict", 1, A, [
+    acc(2, 0, 5, "rw", 1, "/r"), acc(3, 6, 9, "rw", 2, "/r/f"), acc(2, 10, 14, "rw", 1, "/r")],
+    "TWO WRITERS")
+expect("access: read-only answers never conflict", 0, A, [
+    acc(2, 0, 5, "ro"), acc(3, 6, 9, "rw", 2), acc(2, 10, 14, "ro")])
+
 print("history: %d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

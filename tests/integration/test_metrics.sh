@@ -61,11 +61,11 @@ check "every /metrics parses (after)" 'scrape after 1 2 3 && [ -s $TMP/after.1 ]
 
 check "master: 2 mkdir commits" '[ "$(delta $m "famfs_commits_total{type=\"mkdir\"}")" = 2 ]'
 check "master: 1 create commit" '[ "$(delta $m "famfs_commits_total{type=\"create\"}")" = 1 ]'
-# acquire: OWNER; each handoff: release + grant = 2 OWNER records.
-check "master: 5 owner commits" '[ "$(delta $m "famfs_commits_total{type=\"owner\"}")" = 5 ]'
+# acquire: OWNER; each handoff: one OWNER record that replaces the old grant.
+check "master: 3 owner commits" '[ "$(delta $m "famfs_commits_total{type=\"owner\"}")" = 3 ]'
 for i in $f $o; do
 	check "follower $i committed nothing" '[ "$(delta $i "famfs_commits_total{type=\"mkdir\"}")" = 0 ]'
-	check "follower $i replayed the 8 records" '[ "$(delta $i famfs_records_replayed_total{})" = 8 ]'
+	check "follower $i replayed the 6 records" '[ "$(delta $i famfs_records_replayed_total{})" = 6 ]'
 	check "follower $i is not master" '[ "$(val after $i famfs_is_master{})" = 0 ] && [ "$(val after $i famfs_master_host{})" = $m ]'
 done
 check "master: famfs_is_master 1" '[ "$(val after $m famfs_is_master{})" = 1 ]'

@@ -178,7 +178,7 @@ static const struct fam_pending_free sample_pend[2] = {
 /* Sample record i: every type, CREATE with and without extents, both checkpoint phases. */
 static struct fam_rec sample_rec(int i)
 {
-	struct fam_rec r = { .flags = (uint16_t)i, .seq = 100 + (uint64_t)i, .epoch = 9 };
+	struct fam_rec r = { .flags = (uint16_t)(i << 1), .seq = 100 + (uint64_t)i, .epoch = 9 };
 
 	switch (i) {
 	case 0:

@@ -24,6 +24,20 @@ extern "C" {
 
 struct famfs_client;
 
+/*
+ * Request ids (docs/protocol.md, "Retries"): every mutating call (mkdir
+ * without parents, create, unlink, rename, acquire, release, handoff)
+ * carries a 16-byte id that famfsd records in the log. A call retried with
+ * the same id after an error that leaves its outcome unknown (a timeout, a
+ * lost connection, UNAVAILABLE) returns the first attempt's result instead
+ * of acting again. The library picks a random id per call; famfs_request_id
+ * tells the last one, famfs_set_request_id sets the next call's.
+ */
+#define FAMFS_REQUEST_ID_LEN 16
+/* -EINVAL for an all-zero id. */
+int famfs_set_request_id(struct famfs_client *c, const uint8_t id[FAMFS_REQUEST_ID_LEN]);
+void famfs_request_id(const struct famfs_client *c, uint8_t out[FAMFS_REQUEST_ID_LEN]);
+
 struct famfs_extent {
 	uint64_t offset;	/* device byte offset */
 	uint64_t length;

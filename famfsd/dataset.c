@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * This host's side of ownership: its access to each file (kernel mode:
+ * FAMFSIOC_SET_ACCESS), cache write-back and invalidation of a data set,
+ * local processes that still use one, and data sets held revoked while a
+ * handoff commits. See docs/ownership.md.
+ */
+#include "famfsd.h"
+#include "own_int.h"
+#include "reply.h"
+#include "cluster.h"
+#include "grants.h"
+#include "kmount.h"
+#include "rpc.h"
+#include "famfs.pb-c.h"
+#include "flush.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+bool own_is_held(const struct famfsd *d, const char *path)
+{
+	for (const struct held *h = d->own->held; h; h = h->next)
+		if (path_within(path, h->path))
+			return true;
+	return false;
+}
+
+/* ---- this host's access (kernel mode) ---- */
+
+struct recon {
+	struct famfsd *d;
+	struct grant_view v;
+	uint32_t self;
+	uint64_t changed, failed;
+	int first_err;
+	char first_path[PATH_MAX];
+};
+
+static void recon_file(struct recon *rc, const struct fam_node *n, uint32_t mode)
+{
+	struct famfsd *d = rc->d;
+	char path[PATH_MAX];
+	uint32_t cur = FAM_OWN_NONE;
+	int err, have;
+
+	if (!n->n_ext || fam_ns_path(n, path, sizeof(path)) < 0)
+		return;
+	if (own_is_held(d, path) || !famfsd_hostlease_valid(d))
+		mode = FAM_OWN_NONE;
+	have = fam_kmount_get_access(d->cfg.mount, path, &cur);
+	if (!have && cur == mode)
+		return;
+	err = fam_kmount_set_access(d->cfg.mount, path, mode);
+	if (err < 0) {
+		if (!rc->failed++) {
+			rc->first_err = err;
+			snprintf(rc->first_path, sizeof(rc->first_path), "%s", path);
+		}
+		return;
+	}
+	rc->changed++;
+	/* Access (re)gained: lines cached from an earlier period may be stale. */
+	if (!have && cur == FAM_OWN_NONE && mode != FAM_OWN_NONE)
+		fam_kmount_cache(d->cfg.mount, path, true, NULL);
+}
+
+/* n's subtree; owned/best: what n's ancestors contribute. */
+static void recon_tree(struct recon *rc, const struct fam_node *n, bool owned, uint32_t best)
+{
+	for (uint32_t i = 0; i < n->n_grants; i++) {
+		owned = true;
+		if (n->grants[i].mode > best && grants_gives(&rc->v, n, &n->grants[i], rc->self))
+			best = n->grants[i].mode;
+	}
+	if (!S_ISDIR(n->mode)) {
+		recon_file(rc, n, owned ? best : rc->v.unowned);
+		return;
+	}
+	for (const struct fam_node *c = n->children; c; c = c->next)
+		recon_tree(rc, c, owned, best);
+}
+
+/* Kernel mode: make this host's access to every file at or below path match the grants. */
+void own_reconcile(struct famfsd *d, const char *path)
+{
+	struct recon rc = { .d = d, .v = own_view_of(d), .self = d->cfg.host_id };
+	uint32_t best = FAM_OWN_NONE;
+	bool owned = false;
+	struct fam_node *n;
+
+	if (!d->kernel || fam_fs_lookup(&d->fs, path, &n))
+		return;
+	for (const struct fam_node *p = n->parent; p; p = p->parent)
+		for (uint32_t i = 0; i < p->n_grants; i++) {
+			owned = true;
+			if (p->grants[i].mode > best &&
+			    grants_gives(&rc.v, p, &p->grants[i], rc.self))
+				best = p->grants[i].mode;
+		}
+	recon_tree(&rc, n, owned, best);
+	if (rc.failed)
+		famfsd_logf(&d->log, LOG_ERR, "setting access below %s: %llu file(s) failed, first "
+			    "%s: %s", path, (unsigned long long)rc.failed, rc.first_path,
+			    strerror(-rc.first_err));
+	else if (rc.changed)
+		famfsd_logf(&d->log, LOG_INFO, "access below %s: %llu file(s) changed", path,
+			    (unsigned long long)rc.changed);
+}
+
+/* ---- cache maintenance and local users of a data set ---- */
+
+
+int own_collect_cb(struct file_list *fl, const struct fam_node *n)
+{
+	if (!S_ISDIR(n->mode) && n->n_ext) {
+		if (fl->d->kernel) {
+			char path[PATH_MAX], full[PATH_MAX * 2];
+			struct stat st;
+			void *p;
+
+			if (fam_ns_path(n, path, sizeof(path)) < 0)
+				return 0;
+			snprintf(full, sizeof(full), "%s%s", fl->d->cfg.mount, path);
+			if (stat(full, &st))
+				return 0;
+			p = realloc(fl->ids, (fl->n_ids + 1) * sizeof(*fl->ids));
+			if (!p)
+				return fl->oom = true, -ENOMEM;
+			fl->ids = p;
+			fl->ids[fl->n_ids].dev = st.st_dev;
+			fl->ids[fl->n_ids++].ino = st.st_ino;
+		} else {
+			void *p = realloc(fl->ext, (fl->n_ext + n->n_ext) * sizeof(*fl->ext));
+
+			if (!p)
+				return fl->oom = true, -ENOMEM;
+			fl->ext = p;
+			memcpy(fl->ext + fl->n_ext, n->ext, n->n_ext * sizeof(*n->ext));
+			fl->n_ext += n->n_ext;
+		}
+	}
+	for (const struct fam_node *c = n->children; c; c = c->next)
+		if (own_collect_cb(fl, c))
+			return -ENOMEM;
+	return 0;
+}
+
+void own_file_list_free(struct file_list *fl)
+{
+	free(fl->ids);
+	free(fl->ext);
+}
+
+/* User-space mode: flush or invalidate every extent through the daemon's device mapping. */
+static uint64_t user_cache(struct famfsd *d, const struct file_list *fl, bool invalidate)
+{
+	uint64_t bytes = 0;
+
+	for (size_t i = 0; i < fl->n_ext; i++) {
+		uint8_t *p = fam_dev_data(&d->dev, fl->ext[i].offset, fl->ext[i].len);
+
+		if (!p)
+			continue;
+		/*
+		 * A regular file simulates fabric memory on one host, whose caches
+		 * are coherent: there is nothing to write back or drop, and walking
+		 * a large data set would only cost time. Real FAM (devdax) is flushed.
+		 */
+		if (d->dev.kind == FAM_DEV_FILE)
+			continue;
+		if (invalidate)
+			fam_invalidate(p, fl->ext[i].len);
+		else
+			fam_flush(p, fl->ext[i].len);
+		bytes += fl->ext[i].len;
+	}
+	return bytes;
+}
+
+static bool fl_match_id(const struct file_list *fl, dev_t dev, ino_t ino)
+{
+	for (size_t i = 0; i < fl->n_ids; i++)
+		if (fl->ids[i].dev == dev && fl->ids[i].ino == ino)
+			return true;
+	return false;
+}
+
+/*
+ * Does a local process (other than famfsd) use the data set? Kernel mode: an
+ * open file descriptor or a mapping of one of its files. User-space mode: a
+ * mapping of the device that overlaps one of its extents.
+ */
+pid_t own_in_use(struct famfsd *d, const struct file_list *fl, char *comm, size_t cap)
+{
+	struct stat devst = { 0 };
+	struct dirent *de;
+	pid_t self = getpid(), found = 0;
+	DIR *proc;
+
+	if (!d->kernel && stat(d->cfg.device, &devst))
+		return 0;
+	if ((d->kernel && !fl->n_ids) || (!d->kernel && !fl->n_ext))
+		return 0;
+	proc = opendir("/proc");
+	if (!proc)
+		return 0;
+	while (!found && (de = readdir(proc))) {
+		char p[300], line[PATH_MAX + 256];
+		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
+		FILE *f;
+
+		if (pid <= 0 || pid == self)
+			continue;
+		/* Other famfsd (tests run several on one machine) map the device for metadata. */
+		snprintf(p, sizeof(p), "/proc/%d/comm", (int)pid);
+		f = fopen(p, "re");
+		if (f) {
+			bool daemon = fgets(line, sizeof(line), f) && !strcmp(line, "famfsd\n");
+
+			fclose(f);
+			if (daemon)
+				continue;
+		}
+		if (d->kernel) {
+			DIR *fds;
+			struct dirent *fe;
+
+			snprintf(p, sizeof(p), "/proc/%d/fd", (int)pid);
+			fds = opendir(p);
+			while (fds && !found && (fe = readdir(fds))) {
+				char fp[600];
+				struct stat st;
+
+				if (fe->d_name[0] == '.')
+					continue;
+				snprintf(fp, sizeof(fp), "%s/%s", p, fe->d_name);
+				if (!stat(fp, &st) && fl_match_id(fl, st.st_dev, st.st_ino))
+					found = pid;
+			}
+			if (fds)
+				closedir(fds);
+		}
+		snprintf(p, sizeof(p), "/proc/%d/maps", (int)pid);
+		f = found ? NULL : fopen(p, "re");
+		while (f && !found && fgets(line, sizeof(line), f)) {
+			unsigned long long start, end, off;
+			unsigned int maj, min;
+			unsigned long ino;
+
+			if (sscanf(line, "%llx-%llx %*s %llx %x:%x %lu", &start, &end, &off, &maj, &min,
+				   &ino) != 6 || !ino)
+				continue;
+			if (d->kernel) {
+				if (fl_match_id(fl, makedev(maj, min), (ino_t)ino))
+					found = pid;
+				continue;
+			}
+			if (makedev(maj, min) != devst.st_dev || (ino_t)ino != devst.st_ino)
+				continue;
+			for (size_t i = 0; i < fl->n_ext; i++)
+				if (off < fl->ext[i].offset + fl->ext[i].len &&
+				    fl->ext[i].offset < off + (end - start))
+					found = pid;
+		}
+		if (f)
+			fclose(f);
+	}
+	closedir(proc);
+	if (found) {
+		char p[64];
+		FILE *f;
+
+		snprintf(p, sizeof(p), "/proc/%d/comm", (int)found);
+		f = fopen(p, "re");
+		comm[0] = 0;
+		if (f) {
+			if (fgets(comm, (int)cap, f))
+				comm[strcspn(comm, "\n")] = 0;
+			fclose(f);
+		}
+	}
+	return found;
+}
+
+void own_hold(struct famfsd *d, const char *path)
+{
+	struct held *h;
+
+	for (h = d->own->held; h; h = h->next)
+		if (!strcmp(h->path, path))
+			break;
+	if (!h) {
+		h = calloc(1, sizeof(*h));
+		if (!h)
+			return;
+		snprintf(h->path, sizeof(h->path), "%s", path);
+		h->next = d->own->held;
+		d->own->held = h;
+	}
+	h->until = famfsd_now_ms() + HOLD_MS;
+}
+
+/* OWNER records touching path arrived (or the hold timed out): drop the holds. */
+void own_unhold(struct famfsd *d, const char *path, bool expired_only)
+{
+	struct held **pp = &d->own->held;
+	uint64_t now = famfsd_now_ms();
+
+	while (*pp) {
+		struct held *h = *pp;
+
+		if (expired_only ? now >= h->until : paths_overlap(h->path, path)) {
+			char p[PATH_MAX];
+
+			*pp = h->next;
+			snprintf(p, sizeof(p), "%s", h->path);
+			free(h);
+			if (expired_only) {
+				famfsd_logf(&d->log, LOG_WARNING, "%s: revoked %d s ago but no new "
+					    "owner was committed: access from the log again", p,
+					    HOLD_MS / 1000);
+				own_reconcile(d, p);
+			}
+		} else {
+			pp = &h->next;
+		}
+	}
+}
+
+/*
+ * Give up this host's access to a data set: stop writes (read-only zaps
+ * writable mappings), write back the CPU caches through read-only mappings,
+ * then no access at all. User-space mode: the caches are written back through
+ * famfsd's own mapping of the device (any mapping of the same memory reaches
+ * the same cache lines); famfs.Open refuses new mappings from here on.
+ */
+int own_do_revoke(struct famfsd *d, const char *path, struct file_list *fl, uint64_t *bytes,
+		     char *msg, size_t cap)
+{
+	int e;
+
+	*bytes = 0;
+	own_hold(d, path);
+	if (!d->kernel) {
+		*bytes = user_cache(d, fl, false);
+		return 0;
+	}
+	e = fam_kmount_set_access(d->cfg.mount, path, FAM_OWN_RO);
+	if (e < 0)
+		famfsd_logf(&d->log, LOG_DEBUG, "%s: read-only before the flush: %s", path,
+			    strerror(-e));
+	e = fam_kmount_cache(d->cfg.mount, path, false, bytes);
+	if (e < 0)
+		famfsd_logf(&d->log, LOG_WARNING, "%s: flushing the CPU caches: %s", path,
+			    strerror(-e));
+	e = fam_kmount_set_access(d->cfg.mount, path, FAM_OWN_NONE);
+	if (e < 0) {
+		snprintf(msg, cap, "%s: cannot revoke this host's access: %s", path, strerror(-e));
+		return e;
+	}
+	return 0;
+}
+
+/*
+ * Take access to a data set (the new owner): invalidate stale lines, then set
+ * access from the replayed namespace (the caller checked that it holds the
+ * grant), never from a message.
+ */
+uint64_t own_do_grant(struct famfsd *d, const char *path)
+{
+	struct file_list fl = { .d = d };
+	uint64_t bytes = 0;
+	struct fam_node *n;
+
+	own_unhold(d, path, false);
+	if (d->kernel) {
+		fam_kmount_cache(d->cfg.mount, path, true, &bytes);
+		own_reconcile(d, path);
+	} else if (!fam_fs_lookup(&d->fs, path, &n)) {
+		own_collect_cb(&fl, n);
+		bytes = user_cache(d, &fl, true);
+		own_file_list_free(&fl);
+	}
+	return bytes;
+}
