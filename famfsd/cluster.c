@@ -486,6 +486,43 @@ void famfsd_forward(struct famfsd *d, struct fam_rpc_call *call, const uint8_t *
 
 /* ---- peer methods ---- */
 
+/* The rpc layer's handshake check: a TLS peer's certificate must name a host of this cluster. */
+static bool known_host(void *arg, int host)
+{
+	return host >= 0 && peer_by_id(arg, (uint32_t)host);
+}
+
+/*
+ * Peer identity (docs/certificates.md): a cluster message must come over
+ * mutual TLS from the host it claims to be, as its certificate names it.
+ * Refuses the call (PERMISSION_DENIED) and returns true otherwise.
+ */
+static bool claim_refused(struct famfsd *d, struct fam_rpc_call *call, uint32_t claimed)
+{
+	const struct fam_rpc_peer *p = fam_rpc_call_peer(call);
+	const char *method = fam_rpc_call_method(call);
+	char msg[256];
+
+	if (!p->is_unix && p->host_id >= 0 && (uint32_t)p->host_id == claimed &&
+	    peer_by_id(d->cluster, claimed))
+		return false;
+	if (p->is_unix)
+		snprintf(msg, sizeof(msg), "%s is for cluster peers over mutual TLS, not local "
+			 "clients", method);
+	else if (p->host_id < 0)
+		snprintf(msg, sizeof(msg), "%s claims host %u, but the certificate of %s names no "
+			 "host id", method, claimed, p->name);
+	else if ((uint32_t)p->host_id != claimed)
+		snprintf(msg, sizeof(msg), "%s claims host %u, but the certificate of %s names "
+			 "host %d", method, claimed, p->name, p->host_id);
+	else
+		snprintf(msg, sizeof(msg), "%s from host %u, which is not a peer of host %u",
+			 method, claimed, d->cfg.host_id);
+	famfsd_logf(&d->log, LOG_WARNING, "refused: %s", msg);
+	fam_rpc_reply(call, FAM_RPC_PERMISSION_DENIED, msg, NULL, 0);
+	return true;
+}
+
 /* A host without peers has no lease or push to answer (a local caller may still try). */
 static bool refuse_alone(struct famfsd *d, struct fam_rpc_call *call)
 {
@@ -537,6 +574,10 @@ static void h_lease(struct fam_rpc_call *call, const uint8_t *req, size_t len, v
 	}
 	if (!m) {
 		fam_rpc_reply(call, FAM_RPC_INVALID_ARGUMENT, "malformed LeaseRequest", NULL, 0);
+		return;
+	}
+	if (claim_refused(d, call, m->candidate)) {
+		famfs__lease_request__free_unpacked(m, NULL);
 		return;
 	}
 	/*
@@ -602,6 +643,10 @@ static void h_committed(struct fam_rpc_call *call, const uint8_t *req, size_t le
 	}
 	if (!m) {
 		fam_rpc_reply(call, FAM_RPC_INVALID_ARGUMENT, "malformed CommittedRequest", NULL, 0);
+		return;
+	}
+	if (claim_refused(d, call, m->master)) {
+		famfs__committed_request__free_unpacked(m, NULL);
 		return;
 	}
 	if (m->epoch >= cl->epoch && m->master != self_id(cl)) {
@@ -762,6 +807,8 @@ static void h_heartbeat(struct fam_rpc_call *call, const uint8_t *req, size_t le
 		fam_rpc_reply(call, FAM_RPC_INVALID_ARGUMENT, "malformed HeartbeatRequest", NULL, 0);
 		return;
 	}
+	if (cl && claim_refused(d, call, m->host))
+		goto out;
 	p = cl ? peer_by_id(cl, m->host) : NULL;
 	if (!p) {
 		fam_rpc_reply(call, FAM_RPC_NOT_FOUND, "heartbeat from a host that is not a peer",
@@ -858,6 +905,8 @@ static void dial(struct famfsd_cluster *cl, struct peer *p, uint64_t now)
 	if (p->conn || now < p->next_dial)
 		return;
 	p->conn = fam_rpc_connect_tls(cl->d->rpc, p->cfg->address, cl->ctx, &err);
+	if (p->conn)	/* whoever answers there must hold this host's certificate */
+		fam_rpc_conn_expect_host(p->conn, (int)p->cfg->host_id);
 	p->next_dial = now + CONNECT_BACKOFF_MS;
 }
 
@@ -1011,6 +1060,7 @@ int famfsd_cluster_start(struct famfsd *d)
 		cl->n_peers++;
 	}
 	d->cluster = cl;
+	fam_rpc_set_tls_hosts(d->rpc, known_host, cl);
 	tv.tv_sec = 0;
 	tv.tv_usec = (suseconds_t)(cl->lease_ms / 10 < 20 ? 20 : cl->lease_ms / 10) * 1000;
 	cl->tick = event_new(d->base, -1, EV_PERSIST, on_tick, cl);
@@ -1036,6 +1086,7 @@ void famfsd_cluster_stop(struct famfsd *d)
 			fam_rpc_conn_close(cl->peers[i].conn);
 	if (cl->ctx)
 		SSL_CTX_free(cl->ctx);
+	fam_rpc_set_tls_hosts(d->rpc, NULL, NULL);
 	famfsd_promise_close(&cl->promises);
 	free(cl);
 	d->cluster = NULL;

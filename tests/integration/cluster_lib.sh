@@ -13,7 +13,7 @@ cluster_setup() { # N LEASE_MS
 	local n=$1 lease=$2 i j
 	$B/mkfs.famfs --force --size ${FAMFS_CLUSTER_SIZE:-1G} --log-size ${FAMFS_CLUSTER_LOG:-8M} "$DEV" >/dev/null || return 1
 	local hosts=()
-	for i in $(seq 1 "$n"); do hosts+=("h$i"); done
+	for i in $(seq 1 "$n"); do hosts+=("h$i=$i"); done	# each certificate names its host id
 	bash scripts/famfs-certs.sh "$TMP/certs" "${hosts[@]}" >/dev/null 2>&1 || return 1
 	for i in $(seq 1 "$n"); do
 		cat >"$TMP/h$i.conf" <<CONF
