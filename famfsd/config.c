@@ -948,6 +948,10 @@ int famfsd_config_check(const struct famfsd_config *c, char *err, size_t errlen)
 		return cerr(c, err, errlen, "[cluster] host_lease_ms = %u is shorter than lease_ms = %u: "
 			    "hosts would lose their grants in every master failover",
 			    c->host_lease_ms, c->lease_ms);
+	if (c->lease_slack_ms && c->lease_slack_ms < 5)
+		return cerr(c, err, errlen, "[cluster] lease_slack_ms = %u is below 5 ms: the famfs "
+			    "module's lease may end up to 4 ms after famfsd's deadline",
+			    c->lease_slack_ms);
 	if (c->lease_slack_ms && c->lease_slack_ms > c->lease_ms / 4)
 		return cerr(c, err, errlen, "[cluster] lease_slack_ms = %u is more than a quarter of "
 			    "lease_ms = %u: the master would stop writing before it renews",

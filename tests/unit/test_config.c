@@ -414,6 +414,10 @@ START_TEST(test_lease_margins)
 	ck_assert_int_eq(famfsd_config_set(&c, "cluster", "lease_slack_ms", "250", err,
 					   sizeof(err)), 0);
 	ck_assert_msg(famfsd_config_check(&c, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(famfsd_config_set(&c, "cluster", "lease_slack_ms", "4", err,
+					   sizeof(err)), 0);
+	ck_assert_int_lt(famfsd_config_check(&c, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "lease_slack_ms = 4 is below 5 ms"), "%s", err);
 	unlink(dev);
 }
 END_TEST
