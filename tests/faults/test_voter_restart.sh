@@ -34,7 +34,7 @@ check "commit /before through host $A" 'commit $A /before'
 block "$A-$Ch $Ch-$A"
 cstands() { grep -c "standing for master" "$TMP/h$Ch.log"; }
 n0=$(cstands)
-wait_ms $((LEASE * 5)) '[ "$(cstands)" -ge $((n0 + 2)) ]' ||
+wait_ms $((LEASE * 8)) '[ "$(cstands)" -ge $((n0 + 2)) ]' ||
 	bad "host $Ch did not stand twice while cut off from host $A ($(cstands) candidacies)"
 check "host $A is still the only master (epoch $E) while host $Ch stands and is refused" \
 	'[ "$(masters_now 1 2 3)" = "$A" ] && [ "$(field $A epoch)" = "$E" ]'
