@@ -24,12 +24,10 @@
 #include <unistd.h>
 
 
+/* CLOCK_MONOTONIC in ms: the log's clock (its store deadline is the master lease). */
 uint64_t famfsd_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return fam_log_now_ms();
 }
 
 static void usage(FILE *out)

@@ -492,12 +492,10 @@ int fam_kmount_lease(const char *mnt, uint32_t duration_ms, bool query,
 	return e;
 }
 
+/* famfsd's clock (its deadlines are on it). */
 static uint64_t mono_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return fam_log_now_ms();
 }
 
 int fam_kmount_lease_until(const char *mnt, uint64_t until_ms, uint32_t max_late_ms,

@@ -8,15 +8,37 @@
 #include "flush.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+/*
+ * Tests only: FAMFS_TEST_CLOCK_RATE_PPM=N makes this clock run (1 + N / 10^6)
+ * times as fast as CLOCK_MONOTONIC from its first reading on (N from -500000
+ * to 500000), a host whose clock drifts (tests/faults/test_drift.sh).
+ */
 uint64_t fam_log_now_ms(void)
 {
+	static int64_t ppm;
+	static uint64_t base;
+	static int init;
 	struct timespec ts;
+	uint64_t now;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (!init) {
+		const char *e = getenv("FAMFS_TEST_CLOCK_RATE_PPM");
+
+		ppm = e ? strtoll(e, NULL, 10) : 0;
+		if (ppm < -500000 || ppm > 500000)
+			ppm = 0;
+		base = now;
+		init = 1;
+	}
+	if (!ppm)
+		return now;
+	return base + (uint64_t)((int64_t)(now - base) * (1000000 + ppm) / 1000000);
 }
 
 /*

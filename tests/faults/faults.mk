@@ -35,10 +35,12 @@ RELIABILITY_TARGETS += check-faults-random soak
 
 # Issue 12's election faults against real daemons (docs/cluster.md): a voter
 # restarted while its promise runs, a master stalled between its fence check
-# and its store, a host presenting another host's certificate.
+# and its store, voters whose clocks run 10 % fast, a host presenting another
+# host's certificate.
 check-elect: all $(B)/tests/famfs_logdump
 	@B=$(B) bash tests/faults/test_voter_restart.sh
 	@B=$(B) bash tests/faults/test_commit_stall.sh
+	@B=$(B) bash tests/faults/test_drift.sh
 	@B=$(B) bash tests/integration/test_peer_identity.sh
 CHECK_TARGETS += check-elect
 .PHONY: check-elect
