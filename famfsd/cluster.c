@@ -27,11 +27,13 @@
  */
 #include "cluster.h"
 #include "famfsd.h"
+#include "promise.h"
 #include "famfs.pb-c.h"
 
 #include <errno.h>
 #include <event2/event.h>
 #include <openssl/ssl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +66,10 @@ struct famfsd_cluster {
 	struct event *tick;
 	uint32_t lease_ms;
 	uint32_t host_lease_ms;
+	uint32_t drift_ppm;		/* epsilon */
+	uint32_t slack_ms;
+	uint64_t start_ms;
+	struct famfsd_promise_store promises;	/* the promise we gave, on disk */
 	enum famfsd_role role;
 	uint64_t epoch;			/* highest master epoch seen */
 	int master;
@@ -79,6 +85,7 @@ struct famfsd_cluster {
 	uint64_t last_master_contact;
 	/* as candidate */
 	uint64_t vote_epoch, vote_sent;
+	uint64_t seen_epoch;		/* highest epoch a voter said it promised */
 	uint32_t votes;
 	uint64_t last_own_tick;
 	/* host lease (as follower) */
@@ -105,6 +112,32 @@ static uint32_t self_id(const struct famfsd_cluster *cl)
 static uint32_t majority(const struct famfsd_cluster *cl)
 {
 	return (cl->n_peers + 1) / 2 + 1;
+}
+
+/*
+ * Lease margins (docs/cluster.md): every clock runs within a factor
+ * (1 +- epsilon) of real time. A voter's promise lasts lease x (1 + epsilon)
+ * on its clock, at least lease in real time; the master counts
+ * lease x (1 - epsilon) - slack on its own, at most lease - slack in real
+ * time, from before it asked. So the master stops at least slack before any
+ * promise it holds can run out, whatever the two clocks' rates.
+ */
+static uint32_t promise_ms(const struct famfsd_cluster *cl, uint32_t lease)
+{
+	return lease + (uint32_t)((uint64_t)lease * cl->drift_ppm / 1000000);
+}
+
+static uint32_t master_lease_ms(const struct famfsd_cluster *cl)
+{
+	return cl->lease_ms - (uint32_t)((uint64_t)cl->lease_ms * cl->drift_ppm / 1000000) -
+	       cl->slack_ms;
+}
+
+/* The master lease (re)starts at from: it bounds every store into the log too. */
+static void set_lease_until(struct famfsd_cluster *cl, uint64_t from)
+{
+	cl->lease_until = from + master_lease_ms(cl);
+	cl->d->fs.log.store_deadline_ms = cl->lease_until;
 }
 
 /* Master by role and with its lease still running (a paused master's tick may not have run yet). */
@@ -160,6 +193,8 @@ int famfsd_peer_call(struct famfsd *d, uint32_t host, const char *method, const 
 
 /* ---- becoming and leaving master ---- */
 
+static void abandon_candidacy(struct famfsd_cluster *cl, uint64_t now);
+
 static void step_down(struct famfsd_cluster *cl, const char *why)
 {
 	struct famfsd *d = cl->d;
@@ -171,8 +206,9 @@ static void step_down(struct famfsd_cluster *cl, const char *why)
 		fam_fs_step_down(&d->fs);
 		cl->master = -1;
 	}
-	cl->role = FAMFSD_FOLLOWER;
 	cl->last_master_contact = famfsd_now_ms();
+	/* Our lease is over: our vote for ourselves holds nothing up any more. */
+	abandon_candidacy(cl, cl->last_master_contact);
 }
 
 static void become_master(struct famfsd_cluster *cl)
@@ -181,9 +217,9 @@ static void become_master(struct famfsd_cluster *cl)
 	int err;
 
 	/* Promises run from when they were granted, after vote_sent: ours ends first. */
-	cl->lease_until = cl->vote_sent + cl->lease_ms;
+	set_lease_until(cl, cl->vote_sent);
 	if (famfsd_now_ms() >= cl->lease_until) {
-		cl->role = FAMFSD_FOLLOWER;
+		abandon_candidacy(cl, famfsd_now_ms());
 		return;
 	}
 	/* The module's lease now ends with the master lease (and makes the log readable). */
@@ -191,7 +227,7 @@ static void become_master(struct famfsd_cluster *cl)
 	err = fam_fs_become_writer(&d->fs, cl->vote_epoch);
 	if (err) {
 		famfsd_logf(&d->log, LOG_ERR, "cannot become the log writer: %s", d->fs.err);
-		cl->role = FAMFSD_FOLLOWER;
+		abandon_candidacy(cl, famfsd_now_ms());
 		return;
 	}
 	cl->role = FAMFSD_MASTER;
@@ -216,6 +252,18 @@ static void become_master(struct famfsd_cluster *cl)
 
 /* ---- lease requests (as candidate or renewing master) ---- */
 
+/*
+ * A candidacy ended without a majority. The vote we gave ourselves dies with
+ * it (nothing can be built on it any more), so another candidate may have
+ * ours at once: two hosts standing in turn must not keep refusing each other.
+ */
+static void abandon_candidacy(struct famfsd_cluster *cl, uint64_t now)
+{
+	cl->role = FAMFSD_FOLLOWER;
+	if (cl->promised_to == self_id(cl) && cl->promise_until > now)
+		cl->promise_until = now;
+}
+
 struct vote_ctx {
 	struct famfsd_cluster *cl;
 	struct peer *p;
@@ -236,6 +284,9 @@ static void on_vote(int status, const char *msg, const uint8_t *payload, size_t 
 	}
 	v->p->last_heard = famfsd_now_ms();
 	v->p->replayed_seq = r->replayed_seq;
+	/* Our next candidacy must be above every epoch a voter promised. */
+	if (r->promised_epoch > cl->seen_epoch)
+		cl->seen_epoch = r->promised_epoch;
 	/* (A late refusal of a won election says nothing about who is master now.) */
 	if (!r->granted && r->promised_to != self_id(cl) && r->promised_epoch >= cl->epoch &&
 	    !v->renew && cl->role != FAMFSD_MASTER) {
@@ -244,12 +295,12 @@ static void on_vote(int status, const char *msg, const uint8_t *payload, size_t 
 		cl->master = (int)r->promised_to;
 		cl->last_master_contact = famfsd_now_ms();
 		if (cl->role == FAMFSD_CANDIDATE)
-			cl->role = FAMFSD_FOLLOWER;
+			abandon_candidacy(cl, cl->last_master_contact);
 	}
 	if (r->granted && v->epoch == cl->vote_epoch) {
 		if (v->renew && cl->role == FAMFSD_MASTER && v->round == cl->renew_round) {
 			if (++cl->renew_votes == majority(cl)) {
-				cl->lease_until = cl->renew_sent + cl->lease_ms;
+				set_lease_until(cl, cl->renew_sent);
 				cl->d->metrics.lease_renewals++;
 				famfsd_hostlease_extend(cl->d, cl->lease_until, 0);
 			}
@@ -296,6 +347,8 @@ static void start_election(struct famfsd_cluster *cl, uint64_t now)
 
 	if (e < cl->d->fs.log.hdr.epoch)
 		e = cl->d->fs.log.hdr.epoch;
+	if (e < cl->seen_epoch)
+		e = cl->seen_epoch;
 	/* Our own promise to another candidate must have run out too. */
 	if (now < cl->promise_until && cl->promised_to != self_id(cl))
 		return;
@@ -442,6 +495,43 @@ void famfsd_forward(struct famfsd *d, struct fam_rpc_call *call, const uint8_t *
 
 /* ---- peer methods ---- */
 
+/* The rpc layer's handshake check: a TLS peer's certificate must name a host of this cluster. */
+static bool known_host(void *arg, int host)
+{
+	return host >= 0 && peer_by_id(arg, (uint32_t)host);
+}
+
+/*
+ * Peer identity (docs/certificates.md): a cluster message must come over
+ * mutual TLS from the host it claims to be, as its certificate names it.
+ * Refuses the call (PERMISSION_DENIED) and returns true otherwise.
+ */
+static bool claim_refused(struct famfsd *d, struct fam_rpc_call *call, uint32_t claimed)
+{
+	const struct fam_rpc_peer *p = fam_rpc_call_peer(call);
+	const char *method = fam_rpc_call_method(call);
+	char msg[256];
+
+	if (!p->is_unix && p->host_id >= 0 && (uint32_t)p->host_id == claimed &&
+	    peer_by_id(d->cluster, claimed))
+		return false;
+	if (p->is_unix)
+		snprintf(msg, sizeof(msg), "%s is for cluster peers over mutual TLS, not local "
+			 "clients", method);
+	else if (p->host_id < 0)
+		snprintf(msg, sizeof(msg), "%s claims host %u, but the certificate of %s names no "
+			 "host id", method, claimed, p->name);
+	else if ((uint32_t)p->host_id != claimed)
+		snprintf(msg, sizeof(msg), "%s claims host %u, but the certificate of %s names "
+			 "host %d", method, claimed, p->name, p->host_id);
+	else
+		snprintf(msg, sizeof(msg), "%s from host %u, which is not a peer of host %u",
+			 method, claimed, d->cfg.host_id);
+	famfsd_logf(&d->log, LOG_WARNING, "refused: %s", msg);
+	fam_rpc_reply(call, FAM_RPC_PERMISSION_DENIED, msg, NULL, 0);
+	return true;
+}
+
 /* A host without peers has no lease or push to answer (a local caller may still try). */
 static bool refuse_alone(struct famfsd *d, struct fam_rpc_call *call)
 {
@@ -452,13 +542,38 @@ static bool refuse_alone(struct famfsd *d, struct fam_rpc_call *call)
 	return true;
 }
 
+/*
+ * Record a promise to another host durably before it is given. Written ahead
+ * (a deadline of two promises) so that renewals need a write only about once
+ * per lease; a restarted famfsd caps it at its start + one promise.
+ */
+static int record_promise(struct famfsd_cluster *cl, uint64_t epoch, uint32_t candidate,
+			  uint32_t dur, uint64_t until, uint64_t now)
+{
+	const struct famfsd_promise *saved = &cl->promises.saved;
+	struct famfsd_promise p = { .epoch = epoch, .candidate = candidate, .dur_ms = dur,
+				    .until_ms = now + 2 * (uint64_t)dur };
+	char err[PATH_MAX + 128];
+	int e;
+
+	if (cl->promises.have && saved->epoch == epoch && saved->candidate == candidate &&
+	    saved->dur_ms == dur && saved->until_ms >= until)
+		return 0;
+	e = famfsd_promise_save(&cl->promises, &p, err, sizeof(err));
+	if (e)
+		famfsd_logf(&cl->d->log, LOG_ERR, "refusing a lease vote: %s", err);
+	return e;
+}
+
 static void h_lease(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
 	struct famfsd_cluster *cl = d->cluster;
 	Famfs__LeaseRequest *m = famfs__lease_request__unpack(NULL, len, req);
 	Famfs__LeaseReply r = FAMFS__LEASE_REPLY__INIT;
-	uint64_t now = famfsd_now_ms();
+	uint64_t now = famfsd_now_ms(), until;
+	bool held, held_other, foreign;
+	uint32_t dur;
 	uint8_t buf[64];
 
 	if (refuse_alone(d, call)) {
@@ -470,27 +585,48 @@ static void h_lease(struct fam_rpc_call *call, const uint8_t *req, size_t len, v
 		fam_rpc_reply(call, FAM_RPC_INVALID_ARGUMENT, "malformed LeaseRequest", NULL, 0);
 		return;
 	}
+	if (claim_refused(d, call, m->candidate)) {
+		famfs__lease_request__free_unpacked(m, NULL);
+		return;
+	}
+	/*
+	 * Our latest promise still runs (to ourselves as candidate or master
+	 * too); held_other: to another host, or to an unknown one after a
+	 * restart without a record.
+	 */
+	held = now < cl->promise_until;
+	held_other = held && cl->promised_to != self_id(cl);
 	if (m->epoch == cl->promised_epoch && m->candidate == cl->promised_to) {
 		r.granted = true;			/* renewal */
 	} else if (m->epoch == cl->epoch && (int)m->candidate == cl->master &&
-		   cl->role == FAMFSD_FOLLOWER) {
+		   cl->role == FAMFSD_FOLLOWER && !held_other &&
+		   (cl->promised_to == self_id(cl) || m->epoch >= cl->promised_epoch)) {
 		/* The master we follow, renewing; our own failed candidacy promised nothing. */
 		r.granted = true;
-	} else if (m->epoch > cl->promised_epoch &&
-		   (now >= cl->promise_until || cl->promised_to == m->candidate)) {
+	} else if (m->epoch > cl->promised_epoch && (!held || cl->promised_to == m->candidate)) {
 		r.granted = true;			/* a new epoch */
 	}
+	dur = promise_ms(cl, m->lease_ms ? m->lease_ms : cl->lease_ms);
+	until = now + dur;
+	foreign = m->candidate != self_id(cl);
+	if (r.granted && foreign &&
+	    record_promise(cl, m->epoch, m->candidate, dur, until, now)) {
+		famfs__lease_request__free_unpacked(m, NULL);
+		fam_rpc_reply(call, FAM_RPC_UNAVAILABLE,
+			      "this host cannot record its promise durably (see its log)", NULL, 0);
+		return;
+	}
 	if (r.granted) {
-		if (m->candidate != self_id(cl) && cl->role != FAMFSD_FOLLOWER)
+		if (foreign && cl->role != FAMFSD_FOLLOWER)
 			step_down(cl, "granted a newer epoch to another host");
 		cl->promised_epoch = m->epoch;
 		cl->promised_to = m->candidate;
-		cl->promise_until = now + (m->lease_ms ? m->lease_ms : cl->lease_ms);
+		cl->promise_until = until;
 		cl->epoch = m->epoch;
 		cl->master = (int)m->candidate;
 		cl->last_master_contact = now;
 		/* Missed pushes (a partition, a slow link): catch up on the renewal. */
-		if (m->candidate != self_id(cl) && m->committed_seq > d->fs.ns.applied_seq)
+		if (foreign && m->committed_seq > d->fs.ns.applied_seq)
 			famfsd_replay(d);
 	}
 	r.promised_epoch = cl->promised_epoch;
@@ -516,6 +652,10 @@ static void h_committed(struct fam_rpc_call *call, const uint8_t *req, size_t le
 	}
 	if (!m) {
 		fam_rpc_reply(call, FAM_RPC_INVALID_ARGUMENT, "malformed CommittedRequest", NULL, 0);
+		return;
+	}
+	if (claim_refused(d, call, m->master)) {
+		famfs__committed_request__free_unpacked(m, NULL);
 		return;
 	}
 	if (m->epoch >= cl->epoch && m->master != self_id(cl)) {
@@ -676,6 +816,8 @@ static void h_heartbeat(struct fam_rpc_call *call, const uint8_t *req, size_t le
 		fam_rpc_reply(call, FAM_RPC_INVALID_ARGUMENT, "malformed HeartbeatRequest", NULL, 0);
 		return;
 	}
+	if (cl && claim_refused(d, call, m->host))
+		goto out;
 	p = cl ? peer_by_id(cl, m->host) : NULL;
 	if (!p) {
 		fam_rpc_reply(call, FAM_RPC_NOT_FOUND, "heartbeat from a host that is not a peer",
@@ -782,6 +924,8 @@ static void dial(struct famfsd_cluster *cl, struct peer *p, uint64_t now)
 	if (p->conn || now < p->next_dial)
 		return;
 	p->conn = fam_rpc_connect_tls(cl->d->rpc, p->cfg->address, cl->ctx, &err);
+	if (p->conn)	/* whoever answers there must hold this host's certificate */
+		fam_rpc_conn_expect_host(p->conn, (int)p->cfg->host_id);
 	p->next_dial = now + CONNECT_BACKOFF_MS;
 }
 
@@ -817,7 +961,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		break;
 	case FAMFSD_CANDIDATE:
 		if (now >= cl->vote_sent + cl->lease_ms / 2)
-			cl->role = FAMFSD_FOLLOWER;	/* lost or split: wait, then stand again */
+			abandon_candidacy(cl, now);	/* lost or split: wait, then stand again */
 		break;
 	default:
 		if (now >= cl->last_master_contact + cl->lease_ms + cl->lease_ms / 2 +
@@ -845,14 +989,56 @@ static const struct {
 	{ "famfs.Cluster", 0, h_cluster },
 };
 
+/*
+ * What this host may have promised before it (re)started (docs/cluster.md,
+ * "Votes survive restarts"): the recorded promise, or, with none, an unknown
+ * one running for a whole promise from now. Until it ends, no other candidate
+ * gets this host's vote and this host does not stand.
+ */
+static int restore_promise(struct famfsd_cluster *cl)
+{
+	struct famfsd *d = cl->d;
+	struct famfsd_promise rec = { 0 }, p;
+	char err[PATH_MAX + 128];
+	bool same_boot = false;
+	int found;
+
+	found = famfsd_promise_open(&cl->promises, d->cfg.state_dir, self_id(cl), d->fs.sb.uuid,
+				    &rec, &same_boot, err, sizeof(err));
+	if (found < 0) {
+		famfsd_logf(&d->log, LOG_ERR, "cluster: cannot keep lease promises durably: %s "
+			    "(set [cluster] state_dir to a writable directory)", err);
+		return found;
+	}
+	famfsd_promise_restore(&rec, found, same_boot, cl->start_ms,
+			       promise_ms(cl, cl->lease_ms), &p);
+	cl->promised_epoch = p.epoch;
+	cl->promised_to = p.candidate;
+	cl->promise_until = p.until_ms;
+	if (p.epoch > cl->epoch)
+		cl->epoch = p.epoch;
+	if (!found)
+		famfsd_logf(&d->log, LOG_NOTICE, "no lease promise recorded in %s: refusing every "
+			    "vote for %llu ms", cl->promises.path,
+			    (unsigned long long)(p.until_ms - cl->start_ms));
+	else
+		famfsd_logf(&d->log, LOG_NOTICE, "recorded lease promise: epoch %llu to host %u, "
+			    "%s for %llu ms more", (unsigned long long)p.epoch, p.candidate,
+			    same_boot ? "same boot" : "another boot",
+			    (unsigned long long)(p.until_ms > cl->start_ms ?
+						 p.until_ms - cl->start_ms : 0));
+	return 0;
+}
+
 int famfsd_cluster_start(struct famfsd *d)
 {
 	struct famfsd_cluster *cl;
 	struct timeval tv;
 	char err[512];
+	int e;
 
 	for (size_t i = 0; i < sizeof(peer_methods) / sizeof(peer_methods[0]); i++) {
-		int e = fam_rpc_register(d->rpc, peer_methods[i].name, peer_methods[i].flags,
+		e = fam_rpc_register(d->rpc, peer_methods[i].name, peer_methods[i].flags,
 					 peer_methods[i].fn, d);
 
 		if (e)
@@ -864,14 +1050,24 @@ int famfsd_cluster_start(struct famfsd *d)
 	if (!cl)
 		return -ENOMEM;
 	cl->d = d;
+	cl->promises.fd = -1;
 	cl->lease_ms = d->cfg.lease_ms ? d->cfg.lease_ms : 3000;
 	cl->host_lease_ms = d->cfg.host_lease_ms ? d->cfg.host_lease_ms : 3 * cl->lease_ms;
+	cl->drift_ppm = d->cfg.clock_drift_ppm;
+	cl->slack_ms = d->cfg.lease_slack_ms ? d->cfg.lease_slack_ms : cl->lease_ms / 20;
 	cl->master = -1;
 	cl->epoch = d->fs.log.hdr.epoch;
-	cl->last_master_contact = famfsd_now_ms();
+	cl->start_ms = cl->last_master_contact = famfsd_now_ms();
+	d->fs.test_stall_file = getenv("FAMFSD_TEST_STALL_FILE");
+	e = restore_promise(cl);
+	if (e) {
+		free(cl);
+		return e;
+	}
 	cl->ctx = fam_rpc_tls_ctx(d->cfg.cert, d->cfg.key, d->cfg.ca, false, err, sizeof(err));
 	if (!cl->ctx) {
 		famfsd_logf(&d->log, LOG_ERR, "cluster TLS: %s", err);
+		famfsd_promise_close(&cl->promises);
 		free(cl);
 		return -EINVAL;
 	}
@@ -883,13 +1079,16 @@ int famfsd_cluster_start(struct famfsd *d)
 		cl->n_peers++;
 	}
 	d->cluster = cl;
+	fam_rpc_set_tls_hosts(d->rpc, known_host, cl);
 	tv.tv_sec = 0;
 	tv.tv_usec = (suseconds_t)(cl->lease_ms / 10 < 20 ? 20 : cl->lease_ms / 10) * 1000;
 	cl->tick = event_new(d->base, -1, EV_PERSIST, on_tick, cl);
 	if (!cl->tick || event_add(cl->tick, &tv))
 		return -ENOMEM;
-	famfsd_logf(&d->log, LOG_INFO, "cluster: host %u with %u peers, lease %u ms",
-		    d->cfg.host_id, cl->n_peers, cl->lease_ms);
+	famfsd_logf(&d->log, LOG_INFO, "cluster: host %u with %u peers, lease %u ms (master "
+		    "stops after %u ms, promises last %u ms: epsilon %u ppm, slack %u ms)",
+		    d->cfg.host_id, cl->n_peers, cl->lease_ms, master_lease_ms(cl),
+		    promise_ms(cl, cl->lease_ms), cl->drift_ppm, cl->slack_ms);
 	return 0;
 }
 
@@ -906,6 +1105,8 @@ void famfsd_cluster_stop(struct famfsd *d)
 			fam_rpc_conn_close(cl->peers[i].conn);
 	if (cl->ctx)
 		SSL_CTX_free(cl->ctx);
+	fam_rpc_set_tls_hosts(d->rpc, NULL, NULL);
+	famfsd_promise_close(&cl->promises);
 	free(cl);
 	d->cluster = NULL;
 }

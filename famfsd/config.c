@@ -105,6 +105,17 @@ static const struct conf_item conf_schema[] = {
 	{ "cluster", "host_lease_ms", CONF_UINT, CONF_FIELD(host_lease_ms), 0, 3600000, NULL,
 	  "host lease in milliseconds (a host keeps its grants this long after the master's "
 	  "last heartbeat ack), at least lease_ms; 0 (the default): 3 x lease_ms" },
+	{ "cluster", "clock_drift_ppm", CONF_UINT, CONF_FIELD(clock_drift_ppm), 0, 200000, NULL,
+	  "epsilon: how far (parts per million) any host's clock rate may stray from real "
+	  "time; a master stops at lease x (1 - epsilon) - slack, a voter's promise lasts "
+	  "lease x (1 + epsilon)" },
+	{ "cluster", "lease_slack_ms", CONF_UINT, CONF_FIELD(lease_slack_ms), 0, 150000, NULL,
+	  "how long before the end of its lease (less epsilon) a master stops writing: "
+	  "the bound on a stall between a lease check and the store it allows; "
+	  "0 (the default): lease_ms / 20" },
+	{ "cluster", "state_dir", CONF_PATH, CONF_FIELD(state_dir), 0, PATH_MAX - 1, NULL,
+	  "directory of this host's durable cluster state (the lease promise it gave, "
+	  "fsync'ed before it answers)" },
 	{ "peer", "host_id", CONF_UINT, PEER_FIELD(host_id), 0, FAM_MAX_HOSTS - 1, NULL,
 	  "the peer's [cluster] host_id; required" },
 	{ "peer", "address", CONF_HOSTPORT, PEER_FIELD(address), 0, 0, NULL,
@@ -128,6 +139,8 @@ void famfsd_config_defaults(struct famfsd_config *c)
 	c->log_level = LOG_INFO;
 	c->host_id = 0;
 	c->lease_ms = 5000;
+	c->clock_drift_ppm = FAMFSD_DRIFT_PPM_DEFAULT;
+	snprintf(c->state_dir, sizeof(c->state_dir), "%s", FAMFSD_STATE_DIR_DEFAULT);
 }
 
 /* ---- values ----------------------------------------------------------- */
@@ -935,6 +948,17 @@ int famfsd_config_check(const struct famfsd_config *c, char *err, size_t errlen)
 		return cerr(c, err, errlen, "[cluster] host_lease_ms = %u is shorter than lease_ms = %u: "
 			    "hosts would lose their grants in every master failover",
 			    c->host_lease_ms, c->lease_ms);
+	if (c->lease_slack_ms && c->lease_slack_ms < 5)
+		return cerr(c, err, errlen, "[cluster] lease_slack_ms = %u is below 5 ms: the famfs "
+			    "module's lease may end up to 4 ms after famfsd's deadline",
+			    c->lease_slack_ms);
+	if (c->lease_slack_ms && c->lease_slack_ms > c->lease_ms / 4)
+		return cerr(c, err, errlen, "[cluster] lease_slack_ms = %u is more than a quarter of "
+			    "lease_ms = %u: the master would stop writing before it renews",
+			    c->lease_slack_ms, c->lease_ms);
+	if (c->n_peers && !c->state_dir[0])
+		return cerr(c, err, errlen, "[cluster] state_dir is not set; a cluster host records "
+			    "its lease promises there");
 	if (c->mode == FAMFSD_MODE_KERNEL && !c->mount[0])
 		return cerr(c, err, errlen, "[famfs] mount is not set; mode = kernel needs a mount "
 			    "point (or use mode = user)");

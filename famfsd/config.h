@@ -16,6 +16,8 @@
 #define FAMFSD_CONF_DEFAULT	"/etc/famfs/famfsd.conf"
 #define FAMFSD_SOCKET_DEFAULT	"/run/famfsd/famfsd.sock"
 #define FAMFSD_MAX_PEERS	64
+#define FAMFSD_STATE_DIR_DEFAULT	"/var/lib/famfs"
+#define FAMFSD_DRIFT_PPM_DEFAULT	10000	/* epsilon = 1 % */
 
 enum famfsd_mode { FAMFSD_MODE_AUTO, FAMFSD_MODE_KERNEL, FAMFSD_MODE_USER };
 
@@ -45,6 +47,9 @@ struct famfsd_config {
 	char cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
 	uint32_t lease_ms;
 	uint32_t host_lease_ms;	/* 0: 3 x lease_ms */
+	uint32_t clock_drift_ppm;	/* epsilon, parts per million */
+	uint32_t lease_slack_ms;	/* 0: lease_ms / 20 */
+	char state_dir[PATH_MAX];	/* durable state: the promise this host gave */
 	struct famfsd_peer peers[FAMFSD_MAX_PEERS];
 	uint32_t n_peers;
 	/* [metrics] */

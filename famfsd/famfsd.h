@@ -95,6 +95,12 @@ int famfsd_hostlease_mounted(struct famfsd *d);
 void famfsd_hostlease_started(struct famfsd *d);
 void famfsd_hostlease_close(struct famfsd *d);
 /*
+ * How late the module's lease may end after the deadline famfsd gives it (the
+ * ioctl takes a duration; fam_kmount_lease_until re-arms after a longer
+ * stall). Below the master's slack (at least 5 ms: lease_ms >= 100).
+ */
+#define FAMFSD_MODULE_LEASE_LATE_MS	4
+/*
  * A master acknowledged this host (or, on the master, renewed its lease) until
  * 'until', when its log was at need_seq: the lease is extended only if this
  * host has replayed that far (a host whose replay is stuck lets it run out).

@@ -274,7 +274,8 @@ void famfsd_hostlease_extend(struct famfsd *d, uint64_t until, uint64_t need_seq
 		return;
 	lapsed_before = hl->lapsed || (hl->until && now >= hl->until);
 	if (d->kernel) {
-		err = fam_kmount_lease(d->cfg.mount, (uint32_t)(until - now), false, &l);
+		/* An absolute deadline: a stall before the ioctl must not stretch it. */
+		err = fam_kmount_lease_until(d->cfg.mount, until, FAMFSD_MODULE_LEASE_LATE_MS, &l);
 		if (err) {
 			if (!hl->err_logged)
 				famfsd_logf(&d->log, LOG_ERR, "renewing the lease of %s: %s",

@@ -328,6 +328,9 @@ out:
 
 /* ---- writer ---- */
 
+static int fence_check(struct fam_fs *fs);
+static int store_refused(struct fam_fs *fs, int err);
+
 struct ckpt_ctx {
 	struct fam_fs *fs;
 	struct fam_log_txn *t;
@@ -387,6 +390,11 @@ int fam_fs_checkpoint(struct fam_fs *fs)
 
 	if (!fs->writer)
 		return fs_fail(fs, -EROFS, "not the log writer");
+	if (fs->fence) {
+		err = fence_check(fs);
+		if (err)
+			return err;
+	}
 	c = calloc(1, sizeof(*c));
 	if (np)
 		pend = malloc(np * sizeof(*pend));
@@ -415,6 +423,10 @@ int fam_fs_checkpoint(struct fam_fs *fs)
 		end.u.ckpt.n_records = c->n;
 		err = fam_log_txn_add(&fs->log, &t, &end);
 	}
+	if (err == -ETIME) {
+		err = store_refused(fs, err);
+		goto out;
+	}
 	if (err) {
 		/* Nothing was published: the header still points at the old head. */
 		err = fs_fail(fs, err == -ENOSPC || err == -E2BIG ? -ENOSPC : err,
@@ -424,8 +436,14 @@ int fam_fs_checkpoint(struct fam_fs *fs)
 			      (unsigned long long)fs->sb.log_size);
 		goto out;
 	}
+	/* Writing the image took time: check again right before publishing it. */
+	if (fs->fence) {
+		err = fence_check(fs);
+		if (err)
+			goto out;
+	}
 	/* The head moves to the image (or to a PAD just before it) atomically. */
-	err = fam_log_txn_commit(&fs->log, &t, true);
+	err = store_refused(fs, fam_log_txn_commit(&fs->log, &t, true));
 	if (!err) {
 		fs->ns.applied_seq = t.seq - 1;
 		fs->cur.seq = t.seq;
@@ -511,6 +529,32 @@ static int fence_check(struct fam_fs *fs)
 	return 0;
 }
 
+/* A store was refused by the log: its deadline (the master lease) has passed. */
+static int store_refused(struct fam_fs *fs, int err)
+{
+	if (err != -ETIME)
+		return err;
+	fam_fs_step_down(fs);
+	return fs_fail(fs, -ESTALE, "no longer the log writer: the master lease of epoch %llu "
+		       "ended before the log write (nothing of it was published)",
+		       (unsigned long long)fs->epoch);
+}
+
+/*
+ * Tests only (FAMFSD_TEST_STALL_FILE): while this file exists, a commit
+ * stops between its first fence check and its first store, as a writer that
+ * was descheduled there would.
+ */
+static void test_stall(const struct fam_fs *fs)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+	if (!fs->test_stall_file)
+		return;
+	while (access(fs->test_stall_file, F_OK) == 0)
+		nanosleep(&ts, NULL);
+}
+
 int fam_fs_become_writer(struct fam_fs *fs, uint64_t epoch)
 {
 	int err;
@@ -523,6 +567,16 @@ int fam_fs_become_writer(struct fam_fs *fs, uint64_t epoch)
 	err = fam_fs_replay(fs, NULL);
 	if (err)
 		return err;
+	/*
+	 * The header names the newest epoch that ever wrote: a master of the
+	 * same or an older epoch was elected on promises that have been
+	 * superseded (or given twice), and must not write.
+	 */
+	if (fs->log.hdr.epoch >= epoch)
+		return fs_fail(fs, -ESTALE,
+			       "the log header already carries epoch %llu: a master of epoch %llu "
+			       "must not write",
+			       (unsigned long long)fs->log.hdr.epoch, (unsigned long long)epoch);
 	err = build_alloc(fs);
 	if (err) {
 		fam_alloc_fini(&fs->alloc);
@@ -532,7 +586,10 @@ int fam_fs_become_writer(struct fam_fs *fs, uint64_t epoch)
 	fs->writer = true;
 	fs->fence = true;
 	fs->auto_watermark = false;
-	return fam_log_set_epoch(&fs->log, epoch);
+	err = fam_log_set_epoch(&fs->log, epoch);
+	if (err)
+		return store_refused(fs, err);
+	return 0;
 }
 
 void fam_fs_step_down(struct fam_fs *fs)
@@ -563,6 +620,7 @@ static int commit(struct fam_fs *fs, struct fam_rec *r)
 		if (err)
 			return err;
 	}
+	test_stall(fs);
 	fam_log_txn_begin(&fs->log, &t, fs->epoch);
 	if (!fam_log_txn_fits(&fs->log, &t, len + ckpt_reserve(fs))) {
 		/*
@@ -574,6 +632,9 @@ static int commit(struct fam_fs *fs, struct fam_rec *r)
 		err = fam_fs_checkpoint(fs);
 		/* A DELETE shrinks the image: let it in even when no checkpoint fits. */
 		if (err && !(err == -ENOSPC && r->type == FAM_REC_DELETE))
+			return err;
+		/* The checkpoint published a new header: check the fence again. */
+		if (fs->fence && (err = fence_check(fs)))
 			return err;
 		fam_log_txn_begin(&fs->log, &t, fs->epoch);
 		/*
@@ -588,8 +649,11 @@ static int commit(struct fam_fs *fs, struct fam_rec *r)
 	if (err == -ENOSPC)
 		return fs_fail(fs, -ENOSPC, "metadata log full");
 	if (err)
+		return store_refused(fs, err);
+	/* Nothing published yet: a successor must not have written meanwhile. */
+	if (fs->fence && (err = fence_check(fs)))
 		return err;
-	err = fam_log_txn_commit(&fs->log, &t, false);
+	err = store_refused(fs, fam_log_txn_commit(&fs->log, &t, false));
 	if (err)
 		return err;
 	fs->cur.seq = t.seq;

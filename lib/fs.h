@@ -42,6 +42,7 @@ struct fam_fs {
 	bool fence;			/* writer: check the header before each commit (cluster) */
 	/* Writer: client request id stamped on every record committed until cleared. */
 	uint8_t req_id[FAM_REQ_ID_LEN];
+	const char *test_stall_file;	/* tests: stall commits while this file exists */
 	/* Called after each record is applied here (own commits and replay). */
 	void (*on_apply)(void *arg, const struct fam_rec *r);
 	void *on_apply_arg;
@@ -77,8 +78,12 @@ int fam_fs_checkpoint(struct fam_fs *fs);
 /*
  * Cluster: become the log writer for epoch (replays to the end, builds the
  * allocator, publishes the epoch in the log header), or stop being it.
- * With fence set, every commit first checks that nobody else wrote the log
- * (a newer epoch or a moved header means this writer was deposed: -ESTALE).
+ * Refused (-ESTALE) when the log header already carries this epoch or a
+ * newer one. With fence set, every commit checks that nobody else wrote the
+ * log (a newer epoch or a moved header means this writer was deposed:
+ * -ESTALE) before its first store and again right before it publishes the
+ * header; with fs->log.store_deadline_ms set (the master lease), every store
+ * is refused once that time has passed (-ESTALE, nothing published).
  */
 int fam_fs_become_writer(struct fam_fs *fs, uint64_t epoch);
 void fam_fs_step_down(struct fam_fs *fs);

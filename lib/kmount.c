@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <famfs_ioctl.h>
@@ -502,6 +503,41 @@ int fam_kmount_lease(const char *mnt, uint32_t duration_ms, bool query,
 	}
 	close(fd);
 	return e;
+}
+
+/* famfsd's clock (its deadlines are on it). */
+static uint64_t mono_ms(void)
+{
+	return fam_log_now_ms();
+}
+
+int fam_kmount_lease_until(const char *mnt, uint64_t until_ms, uint32_t max_late_ms,
+			   struct fam_kmount_lease *out)
+{
+	struct fam_kmount_lease first = { 0 }, l;
+	bool expired = false;
+
+	for (int n = 0;; n++) {
+		uint64_t t0 = mono_ms(), t1;
+		uint64_t d = until_ms > t0 ? until_ms - t0 : 1;
+		int e = fam_kmount_lease(mnt, d > UINT32_MAX ? UINT32_MAX : (uint32_t)d, false, &l);
+
+		if (e)
+			return e;
+		t1 = mono_ms();
+		if (!n)
+			first = l;
+		expired = expired || l.expired;
+		/* Armed at some moment in [t0, t1]: at most t1 - t0 late. */
+		if (t1 - t0 <= max_late_ms || d == 1)
+			break;
+	}
+	if (out) {
+		*out = first;
+		out->expired = expired;
+		out->remaining_ms = l.remaining_ms;
+	}
+	return 0;
 }
 
 int fam_kmount_counters(const char *mnt, struct fam_kmount_counters *out)

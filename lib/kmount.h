@@ -64,6 +64,16 @@ struct fam_kmount_lease {
 /* Arm or renew the lease for duration_ms (0 disables it); query only changes nothing. */
 int fam_kmount_lease(const char *mnt, uint32_t duration_ms, bool query,
 		     struct fam_kmount_lease *out);
+/*
+ * Arm or renew the lease so that it ends at until_ms (CLOCK_MONOTONIC ms), at
+ * most max_late_ms later: the module takes a duration, so a stall between
+ * reading the clock and the ioctl would stretch the lease; the call is
+ * repeated, each time shorter, until one clock-to-clock window fits (past
+ * until_ms: a 1 ms lease). out (may be NULL) reports the first call's state
+ * (expired: in any of the calls).
+ */
+int fam_kmount_lease_until(const char *mnt, uint64_t until_ms, uint32_t max_late_ms,
+			   struct fam_kmount_lease *out);
 
 /* The module's counters of the mount (FAMFSIOC_GET_STATS on .meta/.superblock). */
 struct fam_kmount_counters {

@@ -8,7 +8,58 @@
 #include "flush.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/*
+ * Tests only: FAMFS_TEST_CLOCK_RATE_PPM=N makes this clock run (1 + N / 10^6)
+ * times as fast as CLOCK_MONOTONIC from its first reading on (N from -500000
+ * to 500000), a host whose clock drifts (tests/faults/test_drift.sh).
+ */
+uint64_t fam_log_now_ms(void)
+{
+	static int64_t ppm;
+	static uint64_t base;
+	static int init;
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (!init) {
+		const char *e = getenv("FAMFS_TEST_CLOCK_RATE_PPM");
+
+		ppm = e ? strtoll(e, NULL, 10) : 0;
+		if (ppm < -500000 || ppm > 500000)
+			ppm = 0;
+		base = now;
+		init = 1;
+	}
+	if (!ppm)
+		return now;
+	return base + (uint64_t)((int64_t)(now - base) * (1000000 + ppm) / 1000000);
+}
+
+/*
+ * Checked right before every store into the log (record or header), so the
+ * window between the check and the store is a few instructions, never a
+ * whole checkpoint.
+ */
+static int store_allowed(const struct fam_log *log)
+{
+	if (log->store_deadline_ms && fam_log_now_ms() >= log->store_deadline_ms)
+		return -ETIME;
+	return 0;
+}
+
+/* Is a newer than b? Epoch first: a stale writer's higher count loses. */
+static bool hdr_newer(const struct fam_log_hdr *a, const struct fam_log_hdr *b)
+{
+	if (a->epoch != b->epoch)
+		return a->epoch > b->epoch;
+	return a->update_count > b->update_count;
+}
 
 static void write_hdr(struct fam_log *log, const struct fam_log_hdr *h)
 {
@@ -54,7 +105,7 @@ int fam_log_read_hdr(struct fam_log *log, struct fam_log_hdr *out)
 	}
 	if (err[0] && err[1])
 		return err[0] == -ENODATA ? -ENODATA : -EBADMSG;
-	if (err[0] || (!err[1] && h[1].update_count > h[0].update_count))
+	if (err[0] || (!err[1] && hdr_newer(&h[1], &h[0])))
 		*out = h[1];
 	else
 		*out = h[0];
@@ -167,8 +218,10 @@ bool fam_log_txn_fits(const struct fam_log *log, const struct fam_log_txn *t, ui
 
 static int put_rec(struct fam_log *log, struct fam_log_txn *t, struct fam_rec *r, size_t cap)
 {
-	int len;
+	int len = store_allowed(log);
 
+	if (len)
+		return len;
 	r->seq = t->seq;
 	r->epoch = t->epoch;
 	len = fam_rec_encode(r, log->area + t->tail, cap);
@@ -217,9 +270,13 @@ int fam_log_txn_add(struct fam_log *log, struct fam_log_txn *t, struct fam_rec *
 int fam_log_txn_commit(struct fam_log *log, struct fam_log_txn *t, bool new_head)
 {
 	struct fam_log_hdr h = log->hdr;
+	int err;
 
 	if (t->n == 0)
 		return 0;
+	err = store_allowed(log);
+	if (err)
+		return err;
 	h.update_count++;
 	h.committed_seq = t->seq - 1;
 	h.tail = t->tail;
@@ -242,7 +299,10 @@ int fam_log_txn_commit(struct fam_log *log, struct fam_log_txn *t, bool new_head
 int fam_log_set_epoch(struct fam_log *log, uint64_t epoch)
 {
 	struct fam_log_hdr h = log->hdr;
+	int err = store_allowed(log);
 
+	if (err)
+		return err;
 	h.update_count++;
 	h.epoch = epoch;
 	write_hdr(log, &h);

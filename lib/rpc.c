@@ -106,6 +106,8 @@ struct fam_rpc {
 	time_t log_window;
 	unsigned int log_count, log_dropped;
 	uint64_t replies[FAM_RPC_STATUS_COUNT];	/* server replies sent, by status */
+	bool (*tls_host_known)(void *arg, int host_id);	/* NULL: no host id needed */
+	void *tls_host_arg;
 };
 
 /* Client side: a call waiting for its reply. */
@@ -145,6 +147,7 @@ struct fam_rpc_conn {
 	bool dead;
 	bool user_closed;		/* client: fam_rpc_conn_close() called */
 	bool read_paused;
+	int expect_host;		/* dialed TLS: the host id its certificate must name; -1 any */
 	uint64_t frame_start;		/* monotonic ms when the pending frame began to arrive */
 	int refs;
 	char addr[80];
@@ -337,6 +340,8 @@ static struct fam_rpc_conn *conn_new(struct fam_rpc *r, struct bufferevent *bev,
 	c->is_tls = is_tls;
 	c->served = served;
 	c->ready = !is_tls;
+	c->expect_host = -1;
+	c->peer.host_id = -1;
 	rl_init(&c->calls);
 	snprintf(c->addr, sizeof(c->addr), "%s", addr);
 	rl_add(&r->conns, &c->link);
@@ -799,6 +804,21 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		if (c->is_tls && !c->ready) {
 			if (rpc_tls_peer(bev, &c->peer, why, sizeof(why)) < 0) {
 				conn_fail(c, LOG_WARNING, "TLS peer refused: %s", why);
+			} else if (c->r->tls_host_known && c->peer.host_id < 0) {
+				conn_fail(c, LOG_WARNING, "TLS peer %s refused: its certificate names no "
+					  "famfs host id (a subjectAltName URI %sN; see "
+					  "docs/certificates.md)", c->peer.name,
+					  FAM_RPC_HOST_URI_PREFIX);
+			} else if (c->r->tls_host_known &&
+				   !c->r->tls_host_known(c->r->tls_host_arg, c->peer.host_id)) {
+				conn_fail(c, LOG_WARNING, "TLS peer %s refused: its certificate names "
+					  "host %d, which is not a host of this cluster", c->peer.name,
+					  c->peer.host_id);
+			} else if (c->expect_host >= 0 && c->peer.host_id != c->expect_host) {
+				conn_fail(c, LOG_WARNING, "TLS peer %s refused: host %d was dialed, but "
+					  "its certificate names %s%d", c->peer.name, c->expect_host,
+					  c->peer.host_id < 0 ? "no host id" : "host ",
+					  c->peer.host_id < 0 ? 0 : c->peer.host_id);
 			} else {
 				c->ready = true;
 				bufferevent_set_timeouts(bev, NULL, NULL);
@@ -910,6 +930,7 @@ static int unix_peer(struct fam_rpc *r, int fd, struct fam_rpc_peer *peer)
 		return -errno;
 	memset(peer, 0, sizeof(*peer));
 	peer->is_unix = true;
+	peer->host_id = -1;
 	peer->pid = uc.pid;
 	peer->uid = uc.uid;
 	peer->gid = uc.gid;
@@ -1280,6 +1301,17 @@ void fam_rpc_free(struct fam_rpc *r)
 		free(m);
 	}
 	free(r);
+}
+
+void fam_rpc_set_tls_hosts(struct fam_rpc *r, bool (*known)(void *arg, int host_id), void *arg)
+{
+	r->tls_host_known = known;
+	r->tls_host_arg = arg;
+}
+
+void fam_rpc_conn_expect_host(struct fam_rpc_conn *c, int host_id)
+{
+	c->expect_host = host_id;
 }
 
 void fam_rpc_set_admin_gid(struct fam_rpc *r, gid_t gid, bool set)

@@ -73,7 +73,14 @@ struct fam_rpc_peer {
 	gid_t gid;
 	bool admin;			/* may call FAM_RPC_MUTATES methods */
 	char name[128];			/* TLS: certificate subject CN; UNIX: "uid N" */
+	int host_id;			/* TLS: the famfs host id the certificate names
+					 * (subjectAltName URI "famfs:host:N"); -1: none */
 };
+
+/* The URI (subjectAltName) prefix that names a famfs host id in a certificate. */
+#define FAM_RPC_HOST_URI_PREFIX	"famfs:host:"
+/* Parse "famfs:host:N" (N 0..255, decimal, nothing after): N, or -1. */
+int fam_rpc_host_uri_id(const char *uri, size_t len);
 
 struct fam_rpc;
 struct fam_rpc_conn;
@@ -102,6 +109,15 @@ void fam_rpc_free(struct fam_rpc *r);
  * fam_rpc_new(). 0 for a status out of range.
  */
 uint64_t fam_rpc_replies(const struct fam_rpc *r, int status);
+
+/*
+ * Cluster identity: from now on, a TLS peer (accepted or dialed) is refused at
+ * the handshake unless its certificate names a host id (FAM_RPC_HOST_URI_PREFIX)
+ * that known(arg, id) accepts. NULL: no such check (the default).
+ */
+void fam_rpc_set_tls_hosts(struct fam_rpc *r, bool (*known)(void *arg, int host_id), void *arg);
+/* A dialed TLS connection must reach this host id (its certificate must name it). */
+void fam_rpc_conn_expect_host(struct fam_rpc_conn *c, int host_id);
 
 /* Change the admin group (config reload); applies to connections accepted from now on. */
 void fam_rpc_set_admin_gid(struct fam_rpc *r, gid_t gid, bool set);

@@ -2,8 +2,11 @@
 /*
  * famfs RPC over TCP with mutual TLS 1.3: the SSL_CTX (our certificate and
  * key, the cluster CA; the peer must present a certificate the CA signed),
- * TLS listeners and connections, and the peer's identity (subject CN).
- * Every TLS peer that passes verification is a cluster member: admin.
+ * TLS listeners and connections, and the peer's identity: its name (subject
+ * CN) and the famfs host id it names (a subjectAltName URI "famfs:host:N",
+ * docs/certificates.md). Every TLS peer that passes verification is a
+ * cluster member: admin. Which host it may speak for is its certificate's
+ * host id, checked by famfsd against every peer message.
  */
 #include "rpc_int.h"
 
@@ -14,6 +17,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <errno.h>
 #include <netdb.h>
@@ -118,6 +122,52 @@ struct bufferevent *rpc_tls_bev(struct fam_rpc *r, int fd, SSL_CTX *ctx, bool se
 	return bev;
 }
 
+int fam_rpc_host_uri_id(const char *uri, size_t len)
+{
+	size_t plen = strlen(FAM_RPC_HOST_URI_PREFIX), i;
+	int v = 0;
+
+	if (len <= plen || len > plen + 3 || memcmp(uri, FAM_RPC_HOST_URI_PREFIX, plen))
+		return -1;
+	for (i = plen; i < len; i++) {
+		if (uri[i] < '0' || uri[i] > '9')
+			return -1;
+		v = v * 10 + (uri[i] - '0');
+	}
+	if ((uri[plen] == '0' && len > plen + 1) || v > 255)
+		return -1;	/* no leading zeros: one spelling per id */
+	return v;
+}
+
+/*
+ * The host id the certificate names: its subjectAltName URIs "famfs:host:N".
+ * -1 when there is none, or when they name different hosts (ambiguous).
+ */
+static int cert_host_id(X509 *cert)
+{
+	GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	int id = -1;
+
+	for (int i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
+		int v;
+
+		if (g->type != GEN_URI)
+			continue;
+		v = fam_rpc_host_uri_id((const char *)ASN1_STRING_get0_data(g->d.uniformResourceIdentifier),
+					(size_t)ASN1_STRING_length(g->d.uniformResourceIdentifier));
+		if (v < 0)
+			continue;
+		if (id >= 0 && v != id) {
+			id = -1;
+			break;
+		}
+		id = v;
+	}
+	GENERAL_NAMES_free(names);
+	return id;
+}
+
 int rpc_tls_peer(struct bufferevent *bev, struct fam_rpc_peer *peer, char *err, size_t errlen)
 {
 	SSL *ssl = bufferevent_openssl_get_ssl(bev);
@@ -144,6 +194,7 @@ int rpc_tls_peer(struct bufferevent *bev, struct fam_rpc_peer *peer, char *err, 
 	peer->uid = (uid_t)-1;
 	peer->gid = (gid_t)-1;
 	peer->admin = true;
+	peer->host_id = cert_host_id(cert);
 	snprintf(peer->name, sizeof(peer->name), "%s", cn);
 	return 0;
 }

@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# famfs-certs.sh DIR HOST...
+# famfs-certs.sh DIR HOST=ID... | HOST...
 #
 # Make the TLS material for a famfs cluster (docs/certificates.md):
 #   DIR/ca.crt, DIR/ca.key       the cluster CA (made once; reused when present)
-#   DIR/HOST.crt, DIR/HOST.key   one certificate per host, CN=HOST, signed by the CA
+#   DIR/HOST.crt, DIR/HOST.key   one certificate per host, CN=HOST, signed by the CA;
+#                                with =ID (the host's [cluster] host_id, 0..255) it also
+#                                names that id (subjectAltName URI famfs:host:ID), which
+#                                famfsd requires of every cluster peer
 # Keys are EC P-256. Install ca.crt, HOST.crt and HOST.key on HOST (etc/famfs/tls/);
 # keep ca.key off the cluster.
 #
@@ -14,7 +17,7 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: $0 DIR HOST..." >&2
+	echo "usage: $0 DIR HOST=ID... (HOST alone: a certificate that names no famfs host id)" >&2
 	exit 2
 }
 [ $# -ge 2 ] || usage
@@ -41,16 +44,24 @@ if [ ! -e "$dir/ca.key" ]; then
 	echo "created CA $dir/ca.crt"
 fi
 
-for host in "$@"; do
+for arg in "$@"; do
+	host=${arg%%=*}
+	id=
+	[ "$host" != "$arg" ] && id=${arg#*=}
 	case $host in
 	*/*|"" ) echo "$0: bad host name '$host'" >&2; exit 2 ;;
 	esac
+	if [ "$host" != "$arg" ] && ! [[ $id =~ ^(0|[1-9][0-9]{0,2})$ && $id -le 255 ]]; then
+		echo "$0: bad host id '$id' for $host: a number from 0 to 255 (its [cluster] host_id)" >&2
+		exit 2
+	fi
 	# IP addresses go into the subjectAltName as IP, names as DNS.
 	if [[ $host =~ ^[0-9.]+$ || $host == *:* ]]; then
 		san="IP:$host"
 	else
 		san="DNS:$host"
 	fi
+	[ -n "$id" ] && san="$san,URI:famfs:host:$id"
 	cat > "$tmp/ext.cnf" <<-EXT
 		basicConstraints = critical,CA:FALSE
 		keyUsage = critical,digitalSignature
@@ -65,5 +76,5 @@ for host in "$@"; do
 		-extfile "$tmp/ext.cnf" -out "$dir/$host.crt" 2>/dev/null
 	chmod 0644 "$dir/$host.crt"
 	openssl verify -CAfile "$dir/ca.crt" "$dir/$host.crt" >/dev/null
-	echo "created $dir/$host.crt (CN=$host) and $dir/$host.key"
+	echo "created $dir/$host.crt (CN=$host${id:+, famfs host id $id}) and $dir/$host.key"
 done

@@ -1,7 +1,7 @@
 # tests/: unit tests of lib/ (Check), one binary per module plus the model test.
 #   make check-unit          build and run them all
 #   FAMFS_SEED=N             reseed the randomized tests (the seed in use is printed)
-UNIT_TESTS  := crc32c format log namespace alloc fs model rpc config slurm exposition grants
+UNIT_TESTS  := crc32c format log namespace alloc fs model rpc config slurm exposition grants promise
 UNIT_BINS   := $(UNIT_TESTS:%=$(B)/tests/unit/test_%)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
@@ -16,6 +16,11 @@ $(UNIT_BINS): $(B)/tests/unit/test_%: $(B)/tests/unit/test_%.o $(LIBFAMFS)
 $(B)/tests/unit/test_config.o: BASE_CFLAGS += -Ifamfsd
 $(B)/tests/unit/test_config: $(FAMFSD_OBJ)/config.o $(FAMFSD_OBJ)/logging.o
 $(B)/tests/unit/test_config: LDLIBS += $(LIBFAMFS) -linih
+
+# test_promise covers famfsd's durable lease promise (promise.c).
+$(B)/tests/unit/test_promise.o: BASE_CFLAGS += -Ifamfsd
+$(B)/tests/unit/test_promise: $(FAMFSD_OBJ)/promise.o
+$(B)/tests/unit/test_promise: LDLIBS += $(LIBFAMFS)
 
 # test_slurm covers slurm/'s parsers (directives, configuration, job records).
 $(B)/tests/unit/test_slurm.o: BASE_CFLAGS += -Islurm -Iclient/include

@@ -44,3 +44,15 @@ CHECK_TARGETS += soak-short
 RELIABILITY_TARGETS ?=
 RELIABILITY_TARGETS += check-faults-random soak
 .PHONY: check-ownership-faults check-faults-random check-faults-random-short check-history soak soak-short
+
+# Issue 12's election faults against real daemons (docs/cluster.md): a voter
+# restarted while its promise runs, a master stalled between its fence check
+# and its store, voters whose clocks run 10 % fast, a host presenting another
+# host's certificate.
+check-elect: all $(B)/tests/famfs_logdump
+	@B=$(B) bash tests/faults/test_voter_restart.sh
+	@B=$(B) bash tests/faults/test_commit_stall.sh
+	@B=$(B) bash tests/faults/test_drift.sh
+	@B=$(B) bash tests/integration/test_peer_identity.sh
+CHECK_TARGETS += check-elect
+.PHONY: check-elect

@@ -16,6 +16,11 @@
 #   kill_handoff      kill -9 of the owner or of the master during a handoff
 #   stop_master       SIGSTOP of the master for 2-3 leases, then SIGCONT
 #   partition         a random host cut off from the others for 3 leases
+#   voter_restart     a follower C cut off from the master M (not from the
+#                     other follower B) for 2.5-3 leases; 1-1.5 leases in, B,
+#                     whose vote keeps M's lease, is killed -9 and restarted
+#                     at once: it must keep its recorded promise (issue 12,
+#                     defect 1). Only with FAMFS_FAULT_KINDS (see KINDS below).
 #   log_full          a host restarted with its log (stderr) on /dev/full:
 #                     every log write fails with ENOSPC; it must keep serving
 #   corrupt           one byte of a random committed record flipped (workload
@@ -37,6 +42,11 @@ SECS=${FAMFS_FAULT_SECONDS:-6}
 SEED=${FAMFS_FAULT_SEED:-}
 [ -n "$SEED" ] || SEED=$(( (RANDOM << 15 | RANDOM) % 1000000 ))
 LEASE=${FAMFS_TEST_LEASE_MS:-600}
+# voter_restart is not drawn by default: with three hosts that may each lose
+# their grants (C cut off, B killed, M's lease while B restarts), the history
+# checker's search exceeds its budget (UNKNOWN) even on 2 s runs; ask for it
+# with FAMFS_FAULT_KINDS=voter_restart (tests/faults/test_voter_restart.sh is
+# the targeted form, in make check-elect).
 KINDS=(${FAMFS_FAULT_KINDS:-kill_master kill_follower kill_catchup kill_checkpoint kill_handoff stop_master partition log_full corrupt})
 TMP=$(mktemp -d /tmp/famfs-rfaults.XXXXXX)
 DEV=/dev/shm/famfs-rfaults.$$
@@ -185,6 +195,20 @@ f_partition() {
 	rsleep 200 $((SECS * 300))
 	expire "$v"; isolate "$v"; echo "$(now_ns) isolate $v" >>"$TMP/events"
 	sleep "$(awk -v l=$LEASE 'BEGIN { printf "%.2f", 3 * l / 1000 }')"
+	heal
+}
+f_voter_restart() {
+	local c b
+	c=$(pick $(others "$M"))
+	b=$(others "$M" | tr ' ' '\n' | grep -vx "$c" | head -1)
+	rsleep 200 $((SECS * 200))
+	expire "$c"; expire "$M"	# C is cut off; M may lose its lease while B restarts
+	echo "$M-$c $c-$M" >"$CONTROL.new"; mv "$CONTROL.new" "$CONTROL"
+	echo "$(now_ns) cut $c from $M" >>"$TMP/events"
+	# C stands 1.5 leases + its stagger after its last contact with M.
+	rsleep $LEASE $((LEASE * 3 / 2))
+	kill9 "$b"; host_start "$b"
+	sleep "$(awk -v l=$LEASE 'BEGIN { printf "%.2f", 1.5 * l / 1000 }')"
 	heal
 }
 f_log_full() {

@@ -2,6 +2,7 @@
 # file (user-space mapping mode), mutual TLS between them.
 # Needs: B (build dir), TMP (scratch dir), DEV (fabric file), BASE_PORT.
 # FAMFS_TEST_WRAP: a command prefix for famfsd and famfsctl (make check-valgrind).
+# FAMFS_TEST_NO_STATE_DIR=1: no [cluster] state_dir line (famfsd builds older than it).
 CTL=${CTL:-${FAMFS_TEST_WRAP:+$FAMFS_TEST_WRAP }$B/famfsctl}
 FAMFSD=${FAMFSD:-$B/famfsd}
 # FAMFS_TEST_SLOW: multiply the waits for start-up and elections (valgrind runs 10-50x slower).
@@ -12,7 +13,7 @@ cluster_setup() { # N LEASE_MS
 	local n=$1 lease=$2 i j
 	$B/mkfs.famfs --force --size ${FAMFS_CLUSTER_SIZE:-1G} --log-size ${FAMFS_CLUSTER_LOG:-8M} "$DEV" >/dev/null || return 1
 	local hosts=()
-	for i in $(seq 1 "$n"); do hosts+=("h$i"); done
+	for i in $(seq 1 "$n"); do hosts+=("h$i=$i"); done	# each certificate names its host id
 	bash scripts/famfs-certs.sh "$TMP/certs" "${hosts[@]}" >/dev/null 2>&1 || return 1
 	for i in $(seq 1 "$n"); do
 		cat >"$TMP/h$i.conf" <<CONF
@@ -30,6 +31,7 @@ cert = $TMP/certs/h$i.crt
 key = $TMP/certs/h$i.key
 ca = $TMP/certs/ca.crt
 lease_ms = $lease
+${FAMFS_TEST_NO_STATE_DIR:+#}state_dir = $TMP/state$i
 CONF
 		for j in $(seq 1 "$n"); do
 			[ "$j" = "$i" ] && continue

@@ -377,6 +377,51 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+/* The lease margins (docs/cluster.md, "Lease margins") and the state directory. */
+START_TEST(test_lease_margins)
+{
+	struct famfsd_config c;
+	char dev[128];
+
+	famfsd_config_defaults(&c);
+	ck_assert_uint_eq(c.clock_drift_ppm, FAMFSD_DRIFT_PPM_DEFAULT);
+	ck_assert_uint_eq(c.lease_slack_ms, 0);
+	ck_assert_str_eq(c.state_dir, FAMFSD_STATE_DIR_DEFAULT);
+	ck_assert_int_eq(parse(&c, "[cluster]\nlease_ms = 2000\nclock_drift_ppm = 50000\n"
+			       "lease_slack_ms = 100\nstate_dir = /var/lib/famfs-test\n"), 0);
+	ck_assert_uint_eq(c.clock_drift_ppm, 50000);
+	ck_assert_uint_eq(c.lease_slack_ms, 100);
+	ck_assert_str_eq(c.state_dir, "/var/lib/famfs-test");
+	ck_assert_int_eq(parse(&c, "[cluster]\nclock_drift_ppm = 0\n"), 0);
+	ck_assert_uint_eq(c.clock_drift_ppm, 0);
+	EXPECT_ERR("[cluster]\nclock_drift_ppm = 200001\n", "t.conf:2", "clock_drift_ppm",
+		   "out of range", "0 to 200000");
+	EXPECT_ERR("[cluster]\nclock_drift_ppm = 1%\n", "clock_drift_ppm", "not a number");
+	EXPECT_ERR("[cluster]\nclock_drift_ppm = -5\n", "clock_drift_ppm");
+	EXPECT_ERR("[cluster]\nlease_slack_ms = 150001\n", "lease_slack_ms", "out of range");
+	EXPECT_ERR("[cluster]\nstate_dir = var/lib\n", "state_dir");
+	/* The slack must leave the master time to renew (cross-field check). */
+	tu_fabric_path(dev, sizeof(dev), "dev");
+	tu_fabric_create(dev, 4096);
+	famfsd_config_defaults(&c);
+	ck_assert_int_eq(famfsd_config_set(&c, "famfs", "device", dev, err, sizeof(err)), 0);
+	ck_assert_int_eq(famfsd_config_set(&c, "cluster", "lease_ms", "1000", err, sizeof(err)), 0);
+	ck_assert_int_eq(famfsd_config_set(&c, "cluster", "lease_slack_ms", "251", err,
+					   sizeof(err)), 0);
+	ck_assert_int_lt(famfsd_config_check(&c, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "lease_slack_ms = 251") && strstr(err, "lease_ms = 1000"), "%s",
+		      err);
+	ck_assert_int_eq(famfsd_config_set(&c, "cluster", "lease_slack_ms", "250", err,
+					   sizeof(err)), 0);
+	ck_assert_msg(famfsd_config_check(&c, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(famfsd_config_set(&c, "cluster", "lease_slack_ms", "4", err,
+					   sizeof(err)), 0);
+	ck_assert_int_lt(famfsd_config_check(&c, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "lease_slack_ms = 4 is below 5 ms"), "%s", err);
+	unlink(dev);
+}
+END_TEST
+
 START_TEST(test_example_conf)
 {
 	struct famfsd_config c;
@@ -481,6 +526,7 @@ int main(void)
 	tcase_add_test(tc, test_check);
 	tcase_add_test(tc, test_set_and_unchanged_on_error);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_lease_margins);
 	tcase_add_test(tc, test_example_conf);
 	tcase_add_test(tc, test_schema_print);
 	tcase_add_test(tc, test_logging);

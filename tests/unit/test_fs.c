@@ -747,6 +747,82 @@ START_TEST(test_checkpoint_wrap)
 }
 END_TEST
 
+/* Two masters: the header is chosen by (epoch, update count), never by count alone. */
+START_TEST(test_cluster_writer_epochs)
+{
+	struct fam_log_hdr_disk dd;
+	struct fam_log_hdr h;
+	struct fam_dev d2;
+	struct fam_fs b;
+	int err;
+
+	mk(DEV_SIZE, 0, 0);
+	ck_assert_int_eq(fam_fs_mkdir(&fs, "/a", 0755, 0, 0), 0);
+	/* A master of epoch 3 publishes its epoch; a candidate of epoch 3 or 2 must not write. */
+	ck_assert_int_eq(fam_fs_become_writer(&fs, 3), 0);
+	ck_assert_int_eq(fam_fs_mkdir(&fs, "/b", 0755, 0, 0), 0);
+	/* A second host's famfsd: the device mapped read-write, not (yet) the writer. */
+	ck_assert_int_eq(fam_dev_open(&d2, path, 0), 0);
+	err = fam_fs_open(&b, &d2, 0);
+	ck_assert_msg(err == 0, "%s", b.err);
+	ck_assert_int_eq(fam_fs_become_writer(&b, 3), -ESTALE);
+	ck_assert_msg(strstr(b.err, "already carries epoch 3"), "%s", b.err);
+	ck_assert(!b.writer);
+	ck_assert_int_eq(fam_fs_become_writer(&b, 2), -ESTALE);
+	/* Epoch 4 takes over; the deposed writer of epoch 3 is fenced on its next commit. */
+	ck_assert_int_eq(fam_fs_become_writer(&b, 4), 0);
+	ck_assert_int_eq(fam_fs_mkdir(&b, "/c", 0755, 0, 0), 0);
+	ck_assert_int_eq(fam_fs_mkdir(&fs, "/d", 0755, 0, 0), -ESTALE);
+	/*
+	 * A late header of the old epoch with a higher update count (a store
+	 * that got past the fence) must not hide the newer epoch's header.
+	 */
+	h = fs.log.hdr;
+	h.update_count = b.log.hdr.update_count + 1;
+	fam_log_hdr_encode(&h, &dd);
+	memcpy(fs.log.base + (h.update_count & 1) * FAM_LOG_HDR_SLOT, &dd, sizeof(dd));
+	ck_assert_int_eq(fam_log_read_hdr(&b.log, &h), 0);
+	ck_assert_uint_eq(h.epoch, 4);
+	ck_assert_uint_eq(h.committed_seq, b.log.hdr.committed_seq);
+	fam_fs_close(&b);
+	fam_dev_close(&d2);
+}
+END_TEST
+
+/* Every store is checked against the writer's deadline (the master lease). */
+START_TEST(test_store_deadline)
+{
+	struct fam_node *n;
+	struct fam_dev d2;
+	struct fam_fs r;
+	uint64_t seq;
+
+	mk(DEV_SIZE, 0, 0);
+	ck_assert_int_eq(fam_fs_become_writer(&fs, 2), 0);
+	fs.log.store_deadline_ms = fam_log_now_ms() + 60000;
+	ck_assert_int_eq(fam_fs_mkdir(&fs, "/a", 0755, 0, 0), 0);
+	seq = fs.log.hdr.committed_seq;
+	fs.log.store_deadline_ms = fam_log_now_ms() - 1;
+	ck_assert_int_eq(fam_fs_mkdir(&fs, "/b", 0755, 0, 0), -ESTALE);
+	ck_assert_msg(strstr(fs.err, "lease of epoch 2 ended"), "%s", fs.err);
+	ck_assert(!fs.writer);
+	ck_assert_uint_eq(fs.log.hdr.committed_seq, seq);
+	/* Nothing of it was published: a reader sees /a only. */
+	ck_assert_int_eq(tu_open_reader(path, &d2, &r), 0);
+	ck_assert_uint_eq(r.log.hdr.committed_seq, seq);
+	ck_assert_int_eq(fam_fs_lookup(&r, "/a", &n), 0);
+	ck_assert_int_eq(fam_fs_lookup(&r, "/b", &n), -ENOENT);
+	fam_fs_close(&r);
+	fam_dev_close(&d2);
+	/* A new epoch with a running deadline writes again, checkpoints included. */
+	fs.log.store_deadline_ms = fam_log_now_ms() + 60000;
+	ck_assert_int_eq(fam_fs_become_writer(&fs, 3), 0);
+	ck_assert_int_eq(fam_fs_checkpoint(&fs), 0);
+	fs.log.store_deadline_ms = fam_log_now_ms() - 1;
+	ck_assert_int_eq(fam_fs_checkpoint(&fs), -ESTALE);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fs");
@@ -770,6 +846,8 @@ int main(void)
 	tcase_add_test(tc, test_enospc_log_no_checkpoint_storm);
 	tcase_add_test(tc, test_log_capacity_matches);
 	tcase_add_test(tc, test_checkpoint_wrap);
+	tcase_add_test(tc, test_cluster_writer_epochs);
+	tcase_add_test(tc, test_store_deadline);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

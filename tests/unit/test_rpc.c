@@ -1002,6 +1002,27 @@ START_TEST(test_tls)
 }
 END_TEST
 
+/* The host id a certificate names: subjectAltName URI "famfs:host:N", one spelling per id. */
+START_TEST(test_host_uri)
+{
+#define ID(s) fam_rpc_host_uri_id(s, strlen(s))
+	ck_assert_int_eq(ID("famfs:host:0"), 0);
+	ck_assert_int_eq(ID("famfs:host:2"), 2);
+	ck_assert_int_eq(ID("famfs:host:255"), 255);
+	ck_assert_int_eq(ID("famfs:host:256"), -1);
+	ck_assert_int_eq(ID("famfs:host:02"), -1);
+	ck_assert_int_eq(ID("famfs:host:"), -1);
+	ck_assert_int_eq(ID("famfs:host:2x"), -1);
+	ck_assert_int_eq(ID("famfs:host:-1"), -1);
+	ck_assert_int_eq(ID("famfs:host:1000"), -1);
+	ck_assert_int_eq(ID("famfs:hosts:2"), -1);
+	ck_assert_int_eq(ID("https://famfs/host/2"), -1);
+	/* Not NUL-terminated: only len bytes count (ASN.1 strings). */
+	ck_assert_int_eq(fam_rpc_host_uri_id("famfs:host:12", 12), 1);
+#undef ID
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rpc");
@@ -1026,6 +1047,7 @@ int main(void)
 	tcase_add_test(tc, test_max_conns);
 	tcase_add_test(tc, test_tls);
 	tcase_add_test(tc, test_reply_counts);
+	tcase_add_test(tc, test_host_uri);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

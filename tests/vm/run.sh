@@ -74,7 +74,7 @@ trap cleanup EXIT INT TERM
 # initramfs as /etc/famfs/tls.
 certs=
 if command -v openssl >/dev/null &&
-   bash "$top/scripts/famfs-certs.sh" "$work/certs" h1 h2 h3 >/dev/null 2>&1; then
+   bash "$top/scripts/famfs-certs.sh" "$work/certs" h1=1 h2=2 h3=3 >/dev/null 2>&1; then
 	certs=$work/certs
 fi
 "$here/mkinitramfs.sh" "$work/initramfs.cpio" "$kver" "$ko" "$vmtool" "$build" "$certs" ||
