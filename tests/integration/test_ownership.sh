@@ -155,6 +155,9 @@ if id nobody >/dev/null 2>&1 || { bad "no user nobody for the unprivileged-clien
 fi
 
 # --- watch ---
+# The files are emptied here, not by the redirection in the child: a wait
+# for "watching" must not read the previous watch's line before it runs.
+: >"$TMP/watch.out"; : >"$TMP/watch.err"
 $CTL --socket "$SOCK" watch --count 2 >"$TMP/watch.out" 2>"$TMP/watch.err" &
 wpid=$!
 if wait_for "$TMP/watch.err" 'watching'; then ok "watch is in place"; else bad "watch did not start: $(cat "$TMP/watch.err")"; fi
@@ -163,6 +166,7 @@ expect 0 "acquire while watching" ctl acquire /own/w --ro --host 5
 if wait_pid "$wpid"; then wait "$wpid"; rc=$?; wpid=; [ "$rc" = 0 ] && ok "watch --count 2 exits 0 after two events" || bad "watch exit $rc"; else bad "watch did not end: $(cat "$TMP/watch.out")"; fi
 grep -Eq '^seq [0-9]+ mkdir /own/w$' "$TMP/watch.out" && ok "watch saw the mkdir" || bad "no mkdir event: $(cat "$TMP/watch.out")"
 grep -Eq '^seq [0-9]+ owner /own/w host 5 ro epoch 1$' "$TMP/watch.out" && ok "watch saw the acquire" || bad "no owner event: $(cat "$TMP/watch.out")"
+: >"$TMP/watch.out"; : >"$TMP/watch.err"
 $CTL --socket "$SOCK" --json watch /own/w --count 1 >"$TMP/watch.out" 2>"$TMP/watch.err" &
 wpid=$!
 wait_for "$TMP/watch.err" 'watching' || bad "filtered watch did not start"
@@ -174,6 +178,7 @@ import json, sys
 ev = [json.loads(l) for l in open('$TMP/watch.out')]
 sys.exit(not (len(ev) == 1 and ev[0]['kind'] == 'owner' and ev[0]['path'] == '/own/w' and ev[0]['host'] == 5 and ev[0]['mode'] == 'none'))
 " && ok "watch PATH --json: only the release below PATH, as JSON" || bad "filtered watch: $(cat "$TMP/watch.out")"
+: >"$TMP/watch.out"; : >"$TMP/watch.err"
 $CTL --socket "$SOCK" watch >"$TMP/watch.out" 2>"$TMP/watch.err" &
 wpid=$!
 wait_for "$TMP/watch.err" 'watching' || bad "third watch did not start"
