@@ -361,6 +361,13 @@ int own_do_revoke(struct famfsd *d, const char *path, struct file_list *fl, uint
 		famfsd_logf(&d->log, LOG_WARNING, "%s: flushing the CPU caches: %s", path,
 			    strerror(-e));
 	e = fam_kmount_set_access(d->cfg.mount, path, FAM_OWN_NONE);
+	if (e == -EBUSY || e == -ETIMEDOUT) {
+		snprintf(msg, cap, "%s: pages of it stay pinned on host %u (O_DIRECT, vmsplice or "
+			 "RDMA) after the module's wait: mappings are gone but the revocation is not "
+			 "complete; nothing committed (retry once that I/O has ended)", path,
+			 d->cfg.host_id);
+		return e;
+	}
 	if (e < 0) {
 		snprintf(msg, cap, "%s: cannot revoke this host's access: %s", path, strerror(-e));
 		return e;

@@ -320,7 +320,9 @@ static void revoke_step(struct revoke *rv)
 			    rv->path, (int)pid, comm);
 	err = own_do_revoke(d, rv->path, &fl, &bytes, msg, sizeof(msg));
 	own_file_list_free(&fl);
-	revoke_finish(rv, err ? FAM_RPC_INTERNAL : FAM_RPC_OK, err ? msg : "", bytes);
+	/* Pinned pages: a state the caller can wait out (ABORTED), not a fault of famfsd. */
+	revoke_finish(rv, !err ? FAM_RPC_OK : err == -EBUSY || err == -ETIMEDOUT ?
+		      FAM_RPC_ABORTED : FAM_RPC_INTERNAL, err ? msg : "", bytes);
 }
 
 static void revoke_start(struct famfsd *d, struct fam_rpc_call *call, struct handoff *h,
