@@ -298,6 +298,22 @@ else
 		else
 			fail "c2 after handoff" "msg=$_m access=$_a verify: $_v $(grep '/ds' $FD_LOG | tail -n 2 | tr '\n' ' ')"
 		fi
+		# Pages pinned by in-flight I/O (vmsplice here): the module lowers the
+		# mode and zaps, but waits for the pin only so long; famfsd must then
+		# refuse the handoff (ABORTED, nothing committed): host 2 keeps /ds.
+		# (Its access returns from the log after the hold, 30 s: not waited for.)
+		$T pinhold $MNT/ds/data 8000 > /tmp/pin 2>&1 &
+		PIN=$!
+		wait_for 20 grep -q pinned /tmp/pin || fail "c2 pin a page of /ds/data" "$(cat /tmp/pin)"
+		famfsctl handoff /ds --to 3 > /tmp/o 2>&1; _rc=$?
+		famfsctl owners /ds > /tmp/ow 2>&1
+		if [ $_rc = 1 ] && grep -q "ABORTED.*stay pinned on host 2.*nothing committed" /tmp/o &&
+		   grep -Eq "^ *host 2 +read-write" /tmp/ow && ! grep -Eq "^ *host 3 " /tmp/ow; then
+			pass "c2 handoff refused while a page is pinned (vmsplice): ABORTED, host 2 keeps /ds"
+		else
+			fail "c2 handoff with a pinned page" "exit $_rc: $(tr '\n' ' ' < /tmp/o) owners: $(tr '\n' ' ' < /tmp/ow)"
+		fi
+		wait $PIN
 	else
 		_a=$($T getaccess $MNT/ds/data 2>&1)
 		[ "$_m" = handed ] && [ "$_a" = none ] && famfsctl owners /ds > /tmp/ow 2>&1 &&

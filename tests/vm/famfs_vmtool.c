@@ -35,6 +35,7 @@
  *   readerr FILE                             read(2) of one byte: "ok N" or errno
  *   dirty FILE                               store to every page through mmap, no msync
  *   pintest FILE                             SET_ACCESS waits for vmspliced pages
+ *   pinhold FILE MS                          pin FILE's first page (vmsplice) for MS ms
  *   iorace FILE read|write [long]            SET_ACCESS vs read(2)/write(2) in progress;
  *                                            long: an 8 MiB one must stop after 2 MiB
  *   leasebound DIR FILE MS ROUNDS            deadline -> SIGBUS / EACCES, in us
@@ -1417,6 +1418,33 @@ static int pin_page(unsigned char *p, int pfd[2])
 	return 0;
 }
 
+/*
+ * Hold a pin on the first page of FILE (mapped read-write, touched) for MS
+ * ms, as in-flight I/O would: prints "pinned", then "released" when the
+ * pipe is closed, and exits 0.
+ */
+static int cmd_pinhold(int argc, char **argv)
+{
+	unsigned char *p;
+	int fd, rc, pfd[2];
+	size_t len;
+
+	if (argc < 3)
+		return fail_errno("usage", EINVAL);
+	rc = map_file(argv[1], O_RDWR, PROT_READ | PROT_WRITE, &p, &len, &fd);
+	if (rc)
+		return fail_errno("mmap", -rc);
+	STEP(!touch(p, 1), "first touch");
+	STEP(pin_page(p, pfd) == 0, "vmsplice: %s", strerror(errno));
+	printf("pinned\n");
+	fflush(stdout);
+	sleep_ms(atoi(argv[2]));
+	close(pfd[0]);
+	close(pfd[1]);
+	printf("released\n");
+	return 0;
+}
+
 /* Revocation waits for pages pinned by a pipe (vmsplice), with a bound. */
 static int cmd_pintest(int argc, char **argv)
 {
@@ -1825,6 +1853,8 @@ int main(int argc, char **argv)
 		return cmd_nop(argc, argv);
 	if (!strcmp(cmd, "hold"))
 		return cmd_hold(argc, argv);
+	if (!strcmp(cmd, "pinhold"))
+		return cmd_pinhold(argc, argv);
 	if (!strcmp(cmd, "stats"))
 		return cmd_stats(argc, argv);
 	if (!strcmp(cmd, "fuzz"))
