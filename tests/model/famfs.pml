@@ -94,28 +94,31 @@
 #define MAXL	(2 * MAXG)	/* log length: each grant at most one release */
 
 /*
- * Real durations in ticks (see "Time" above; lease = host lease = 2 ticks,
- * eps = 1/3). X_FAST: measured on a fast clock, X_SLOW: on a slow one.
+ * Real durations in ticks (see "Time" above). X_FAST: the duration measured
+ * on a fast clock, X_SLOW: on a slow one.
+ * ELECTION: tick = lease/2, so the lease is 2 ticks, eps = 1/3.
  */
 #ifndef BUG_NO_EPS
-#define LM_FAST	1	/* master lease: lease*(1-eps) on the master's clock */
+#define LM_FAST	1	/* master lease: lease*(1-eps) = 4/3 on the master's clock */
 #define LM_SLOW	2
-#define LP_FAST	2	/* voter's promise: lease*(1+eps) on the voter's clock */
+#define LP_FAST	2	/* voter's promise: lease*(1+eps) = 8/3 on the voter's clock */
 #define LP_SLOW	4
-#define LK_FAST	1	/* host's kernel lease: hlease*(1-eps), host's clock */
-#define LK_SLOW	2
-#define LH_FAST	2	/* master's view of a host lease: hlease*(1+eps) */
-#define LH_SLOW	4
 #else			/* both sides use the plain lease (2 ticks of its clock) */
-#define LM_FAST	2	/* 2/(4/3) = 1.5, rounded up */
+#define LM_FAST	2	/* 2/(4/3) = 1.5, rounded up (a holder's lease) */
 #define LM_SLOW	3
-#define LP_FAST	1	/* 1.5 rounded down */
+#define LP_FAST	1	/* 1.5 rounded down (a promise) */
 #define LP_SLOW	3
-#define LK_FAST	2
-#define LK_SLOW	3
-#define LH_FAST	1
-#define LH_SLOW	3
 #endif
+/*
+ * OWNERSHIP uses the same tick, with host lease = lease, and only the
+ * extremes that add behaviour: a holder's lease at its longest (slow
+ * clock), the other side's view of it at its shortest (fast clock). The
+ * host's kernel lease is hlease*(1-eps) on its own clock, the master's view
+ * of it hlease*(1+eps) on the master's clock.
+ */
+#define OM	LM_SLOW	/* master lease (its log fence) */
+#define OK	LM_SLOW	/* a host's kernel lease */
+#define OV	LP_FAST	/* the master's view of a host lease */
 
 #define NONE	0
 #define RO	1
@@ -428,7 +431,11 @@ inline tick(h)
  * record (read only by the legacy rule, BUG_UNOWNED_RW). A handoff is two
  * records stored in one step (one log transaction).
  */
+#ifdef BUG_UNOWNED_RW
 #define REC(g, m, e, o)	((g) | ((m) << 2) | ((e) << 4) | ((o) << 7))
+#else
+#define REC(g, m, e, o)	((g) | ((m) << 2) | ((e) << 4))
+#endif
 #define RHOST(r)	((r) & 3)
 #define RMODE(r)	(((r) >> 2) & 3)
 #define REPOCH(r)	(((r) >> 4) & 7)
@@ -449,6 +456,11 @@ byte gepoch;			/* highest grant epoch so far */
 byte want[N];			/* acquire / handoff request of host g (to any master) */
 byte ackm[N];			/* g's release / revoke ack: the grant epoch it gives up */
 byte gmsg[N];			/* famfs.peer.Grant to g: the grant epoch (mode rw) */
+#ifdef BUG_STALE_GRANT
+#define SEND_GRANT(g, e)	gmsg[g] = e
+#else
+#define SEND_GRANT(g, e)	skip	/* see recv_grant */
+#endif
 
 /* the master */
 byte oph[N];			/* pending write: host it concerns */
@@ -492,25 +504,25 @@ byte krem[N];			/* kernel (host) lease left */
 /*
  * h becomes master of a new epoch once every earlier master's lease (its
  * log fence) ended: what ELECTION checks. It reads the log (grant, gep),
- * and assumes every host lease may run a full period from now.
- * (cluster.c become_master)
+ * and assumes every host lease may run a full period from now. Epochs are
+ * not stored here (ELECTION checks them), so the number of elections is
+ * unbounded. (cluster.c become_master)
  */
 inline become_master(h)
 {
 	d_step {
-		h < MASTERS && top < MAXE && opk[h] == OP_NONE &&
+		h < MASTERS && opk[h] == OP_NONE &&
 		mrem[0] == 0 && mrem[1] == 0 && mrem[2] == 0 ->
-		top++;
 		role[h] = MASTER;
-		mrem[h] = LM_SLOW;
-		view[0] = LH_FAST; view[1] = LH_FAST; view[2] = LH_FAST
+		mrem[h] = OM;
+		view[0] = OV; view[1] = OV; view[2] = OV
 	}
 }
 
 /* A renewal round that started now and won. */
 inline renew(h)
 {
-	d_step { IS_MASTER(h) && mrem[h] < LM_SLOW -> mrem[h] = LM_SLOW }
+	d_step { IS_MASTER(h) && mrem[h] < OM -> mrem[h] = OM }
 }
 
 /* The master process dies (kill -9) between any two of its steps. */
@@ -578,12 +590,14 @@ inline plan_hgrant(h)
 #endif
 
 /* Append OWNER(g, m, e). */
+hidden byte ce;
 inline append(g, m, e)
 {
 	assert(llen < MAXL);
+	ce = e;			/* (e may name gep[g]: read it first) */
 	grant[g] = m;
-	gep[g] = (m != NONE -> e : 0);
-	lrec[llen] = REC(g, m, e, !NOBODY_OWNS);
+	gep[g] = (m != NONE -> ce : 0);
+	lrec[llen] = REC(g, m, ce, !NOBODY_OWNS);
 	llen++
 }
 
@@ -603,7 +617,7 @@ inline store(h)
 				gepoch++;
 				append(oph[h], want[oph[h]], gepoch);
 				want[oph[h]] = NONE;
-				gmsg[oph[h]] = gepoch;
+				SEND_GRANT(oph[h], gepoch);
 				hs[h] = 0
 			:: opk[h] == OP_RELEASE ->
 				append(oph[h], NONE, gep[oph[h]])
@@ -615,7 +629,7 @@ inline store(h)
 				gepoch++;
 				append(opb[h], RW, gepoch);
 				want[opb[h]] = NONE;
-				gmsg[opb[h]] = gepoch
+				SEND_GRANT(opb[h], gepoch)
 #endif
 			fi
 		:: else -> skip
@@ -646,10 +660,10 @@ inline heartbeat(h, g)
 {
 	d_step {
 		IS_MASTER(h) && ACK_OK(g) &&
-		(view[g] < LH_FAST || krem[g] < LK_SLOW || (ackpos[g] < llen && rp[g] < llen)) ->
-		view[g] = LH_FAST;
+		(view[g] < OV || krem[g] < OK || (ackpos[g] < llen && rp[g] < llen)) ->
+		view[g] = OV;
 		if
-		:: krem[g] < LK_SLOW -> krem[g] = LK_SLOW
+		:: krem[g] < OK -> krem[g] = OK
 		:: else -> skip
 		fi;
 		if
@@ -665,7 +679,9 @@ inline heartbeat(h, g)
 inline acquire(g)
 {
 	if
+#ifdef WITH_RO
 	:: d_step { vmode[g] == NONE && want[g] == NONE && gepoch < MAXG -> want[g] = RO }
+#endif
 	:: d_step { vmode[g] == NONE && want[g] == NONE && gepoch < MAXG -> want[g] = RW }
 	fi
 }
@@ -729,31 +745,30 @@ inline enable(h)
 
 /*
  * famfs.peer.Grant(epoch) arrives at g, perhaps late (from a master deposed
- * since) or again; keep = a duplicate stays in flight. It raises access
- * only as the log allows (the same check as enable, for that epoch); with
- * BUG_STALE_GRANT it raises rw as ownership.c h_peer_grant / do_grant did.
+ * since) or again. In the correct protocol it raises access only as the
+ * log allows: it is a prompt to replay and then run enable, so enable
+ * (which may run at any time, any number of times) is that message
+ * delivered with any delay, any number of times, and the message needs no
+ * state of its own. BUG_STALE_GRANT: the message, with its epoch, stays in
+ * flight (keep = a duplicate is delivered later) and raises rw as
+ * ownership.c h_peer_grant / do_grant did, without looking at the log.
  */
+#ifdef BUG_STALE_GRANT
 inline recv_grant(g, keep)
 {
 	d_step {
 		gmsg[g] != 0 ->
-#ifdef BUG_STALE_GRANT
 		if
 		:: krem[g] > 0 -> acc[g] = RW
 		:: else -> skip
 		fi;
-#else
-		if
-		:: vep[g] == gmsg[g] && MAY_RAISE(g) -> acc[g] = vmode[g]
-		:: else -> skip
-		fi;
-#endif
 		if
 		:: !keep -> gmsg[g] = 0
 		:: else -> skip
 		fi
 	}
 }
+#endif
 
 /*
  * Revoke (on the master's request) or release: drop access, flush, ack
@@ -776,17 +791,19 @@ inline giveup(h)
 
 /*
  * famfsd on host h (not a live master) is killed and restarts; the kernel
- * module keeps its access and lease. famfsd replays the log from the start
- * and treats every grant the log holds now as lost (hostlease.c
+ * module keeps its access and lease. famfsd reads the log to its end (from
+ * the newest checkpoint: the records of the model's log are all replayed
+ * at once) and treats every grant the log holds now as lost (hostlease.c
  * famfsd_hostlease_started). BUG_RESTART_KEEPS: as the code does while the
  * module lease still runs, it keeps them (famfsd_hostlease_mounted).
+ * A master's own restart is crash() followed by this once its lease ended.
  */
 inline restart(h)
 {
 	d_step {
-		!IS_MASTER(h) && (rp[h] != 0 || vmode[h] != NONE) ->
+		!IS_MASTER(h) ->
 		role[h] = FOLLOWER; opk[h] = OP_NONE;
-		rp[h] = 0; vmode[h] = NONE; vep[h] = 0; ackpos[h] = llen;
+		rp[h] = llen; vmode[h] = grant[h]; vep[h] = gep[h]; ackpos[h] = 0;
 #ifdef BUG_RESTART_KEEPS
 		if
 		:: krem[h] > 0 -> gave[h] = 0
@@ -814,36 +831,57 @@ end:	do
 	:: become_master(h)
 	:: renew(h)
 	:: crash(h)
-	:: plan_grant(h, 0)
 	:: plan_grant(h, 1)
 	:: plan_grant(h, 2)
-	:: plan_release(h, 0)
 	:: plan_release(h, 1)
 	:: plan_release(h, 2)
-	:: plan_handoff(h, 0, 1)
-	:: plan_handoff(h, 0, 2)
-	:: plan_handoff(h, 1, 0)
 	:: plan_handoff(h, 1, 2)
-	:: plan_handoff(h, 2, 0)
 	:: plan_handoff(h, 2, 1)
 #ifdef BUG_SPLIT_HANDOFF
 	:: plan_hgrant(h)
 #endif
 	:: store(h)
-	:: heartbeat(h, 0)
 	:: heartbeat(h, 1)
 	:: heartbeat(h, 2)
-	:: acquire(h)
-	:: replay(h)
-	:: enable(h)
-	:: recv_grant(h, 0)
-	:: recv_grant(h, 1)
-	:: giveup(h)
-	:: restart(h)
+	/* the data-set users: hosts 1 and 2 (host 1 may also be master) */
+	:: h > 0 -> acquire(h)
+	:: h > 0 -> replay(h)
+	:: h > 0 -> enable(h)
+	:: h > 0 -> giveup(h)
+	:: h > 0 -> restart(h)
+#ifdef BUG_STALE_GRANT
+	:: h > 0 -> recv_grant(h, 0)
+	:: h > 0 -> recv_grant(h, 1)
+#endif
 #ifdef BUG_UNOWNED_RW
-	:: unowned_rw(h)
+	:: h > 0 -> unowned_rw(h)
 #endif
 	od
+}
+
+
+/*
+ * Once every host has replayed the first record, drop it: what it did is in
+ * each host's namespace and in grant/gep (a checkpoint). Only merges states.
+ */
+hidden byte ci;
+inline compact()
+{
+	if
+	:: llen > 0 && rp[1] > 0 && rp[2] > 0 ->
+		ci = 0;
+		do
+		:: ci + 1 < llen -> lrec[ci] = lrec[ci + 1]; ci++
+		:: else -> break
+		od;
+		lrec[llen - 1] = 0;
+		llen--;
+		rp[1]--; rp[2]--;
+		if :: ackpos[0] > 0 -> ackpos[0]-- :: else -> skip fi;
+		if :: ackpos[1] > 0 -> ackpos[1]-- :: else -> skip fi;
+		if :: ackpos[2] > 0 -> ackpos[2]-- :: else -> skip fi
+	:: else -> skip
+	fi
 }
 
 inline tick(h)
@@ -867,19 +905,17 @@ inline tick(h)
 		role[h] = FOLLOWER
 	:: else -> skip
 	fi;
-	if
-	:: role[h] == FOLLOWER && opk[h] == OP_NONE -> hs[h] = 0
+	if	/* a store after the lease faults: a pending one changes nothing */
+	:: mrem[h] == 0 -> opk[h] = OP_NONE; oph[h] = 0; opb[h] = 0; hs[h] = 0
+	:: else -> skip
+	fi;
+	if	/* gave blocks no grant h can still see: all later ones are newer */
+	:: gave[h] != 0 && rp[h] == llen && (vmode[h] == NONE || vep[h] > gave[h]) -> gave[h] = 0
 	:: else -> skip
 	fi;
 #ifndef BUG_RETRY_NOID
 	if	/* an ack of an ended grant can never match again */
 	:: ackm[h] != 0 && ackm[h] != gep[h] -> ackm[h] = 0
-	:: else -> skip
-	fi;
-#endif
-#ifndef BUG_STALE_GRANT
-	if	/* a Grant whose epoch the namespace has replayed past raises nothing */
-	:: gmsg[h] != 0 && gmsg[h] != vep[h] && rp[h] == llen -> gmsg[h] = 0
 	:: else -> skip
 	fi;
 #endif
@@ -896,7 +932,18 @@ inline tick(h)
 #define GRANTS_OK \
 	(!CONFL(grant[0], grant[1]) && !CONFL(grant[0], grant[2]) && \
 	 !CONFL(grant[1], grant[2]))
-#define INVARIANT	(ACCESS_OK && GRANTS_OK)
+/*
+ * Stronger, and failing sooner: a host touches the data set only while the
+ * log holds its grant (in the mode it uses). The legacy rule of
+ * BUG_UNOWNED_RW gives access without a grant by design: not checked there.
+ */
+#if defined(BUG_UNOWNED_RW) || defined(NO_COVER)
+#define COVERED(h)	true
+#else
+#define COVERED(h)	(EFF(h) == NONE || EFF(h) == grant[h])
+#endif
+#define COVER_OK	(COVERED(1) && COVERED(2))
+#define INVARIANT	(ACCESS_OK && GRANTS_OK && COVER_OK)
 
 #endif /* OWNERSHIP */
 
@@ -913,6 +960,7 @@ end:	do
 	:: d_step {
 		tick(0); tick(1); tick(2);
 #ifdef OWNERSHIP
+		compact(); compact(); compact(); compact();
 		if	/* only the live master's view matters */
 		:: mrem[0] == 0 && mrem[1] == 0 && mrem[2] == 0 ->
 			view[0] = 0; view[1] = 0; view[2] = 0
@@ -935,15 +983,17 @@ end:	d_step {
 	}
 }
 #else
-hidden byte local_access_exclusive, grants_exclusive;
+hidden byte local_access_exclusive, grants_exclusive, access_covered_by_grant;
 active proctype monitor()
 {
 end:	d_step {
 		!INVARIANT ->
 		local_access_exclusive = ACCESS_OK;	/* one rw, or only ro */
 		grants_exclusive = GRANTS_OK;		/* committed grants: the same */
+		access_covered_by_grant = COVER_OK;
 		assert(local_access_exclusive);
-		assert(grants_exclusive)
+		assert(grants_exclusive);
+		assert(access_covered_by_grant)
 	}
 }
 #endif
