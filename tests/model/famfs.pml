@@ -848,7 +848,9 @@ end:	do
 	:: h > 0 -> replay(h)
 	:: h > 0 -> enable(h)
 	:: h > 0 -> giveup(h)
+#ifndef NO_RESTART
 	:: h > 0 -> restart(h)
+#endif
 #ifdef BUG_STALE_GRANT
 	:: h > 0 -> recv_grant(h, 0)
 	:: h > 0 -> recv_grant(h, 1)
