@@ -40,7 +40,7 @@ else
 fi
 
 # name | expect | spin -D options | search | properties a counterexample may violate
-# search: full  = exhaustive, states stored compressed (-DCOLLAPSE)
+# search: full  = exhaustive (plain state hashing)
 #         bit   = bitstate (supertrace): a partial search, reported with its
 #                 hash factor; used where the full state space is too big
 #         first = stop at the first counterexample (broken variants)
@@ -55,7 +55,7 @@ cases=(
 	"election-nofence|fail|-DELECTION -DBUG_NOFENCE|first|no_commit_lost|no_old_epoch_write"
 	"ownership-no-eps|fail|-DOWNERSHIP -DBUG_NO_EPS|first|$P_OWN"
 	"ownership-split-handoff|fail|-DOWNERSHIP -DBUG_SPLIT_HANDOFF|first|handoff_atomic"
-	"ownership-unowned-rw|fail|-DOWNERSHIP -DBUG_UNOWNED_RW|first|local_access_exclusive"
+	"ownership-unowned-rw|fail|-DOWNERSHIP -DMASTERS=1 -DBUG_UNOWNED_RW|first|local_access_exclusive"
 	"ownership-stale-ns|fail|-DOWNERSHIP -DBUG_STALE_NS|first|$P_OWN"
 	"ownership-stale-grant|fail|-DOWNERSHIP -DBUG_STALE_GRANT|first|$P_OWN"
 	"ownership-retry-noid|fail|-DOWNERSHIP -DBUG_RETRY_NOID|first|$P_OWN"
@@ -80,7 +80,7 @@ secs() { awk -v m="$1" 'BEGIN{printf "%.1f s", m/1000}'; }
 # run_case NAME EXPECT DEFS SEARCH PROPS: writes $work/NAME/result (one line).
 run_case() {
 	local name=$1 expect=$2 defs=$3 search=$4 props=$5 dir=$work/$1
-	local cflags="-O2 -DSAFETY -DMEMLIM=3072" pflags="-m200000" t0 t1 ms errs states depth viol extra=""
+	local cflags="-O2 -DSAFETY -DMEMLIM=4096" pflags="-m200000" t0 t1 ms errs states depth viol extra=""
 	mkdir -p "$dir" && cp "$model" "$dir/famfs.pml" && cd "$dir" || return
 	# shellcheck disable=SC2086
 	if ! spin $defs -a famfs.pml >spin.out 2>&1; then
@@ -88,8 +88,8 @@ run_case() {
 		return
 	fi
 	case $search in
-	full) cflags="$cflags -DCOLLAPSE"; pflags="$pflags -w24" ;;
-	bit) cflags="$cflags -DBITSTATE"; pflags="$pflags -w26 -k3" ;;
+	full) pflags="$pflags -w25" ;;
+	bit) cflags="$cflags -DBITSTATE"; pflags="$pflags -w24 -k3" ;;
 	bit29) cflags="$cflags -DBITSTATE"; pflags="$pflags -w29 -k3" ;;
 	first) pflags="$pflags -w22" ;;
 	esac
