@@ -17,16 +17,18 @@
  *              no record in an old epoch; no acknowledged commit lost
  *              (overwritten by another writer's store).
  *   OWNERSHIP  The same log writes, with the election replaced by what
- *              ELECTION proves of it, plus host leases (heartbeats, kernel
- *              self-fencing), OWNER records of one data set in a log that
+ *              ELECTION proves of it (hosts 0 .. MASTERS-1 may be master),
+ *              plus host leases (heartbeats, kernel self-fencing), OWNER
+ *              records of one data set used by hosts 1 and 2, in a log that
  *              every host replays at its own pace, acquire, revoke/release
  *              acks, atomic handoff, Grant messages. Faults: stopped hosts,
  *              lost / delayed / duplicated messages (acks, Grants), master
  *              crash between any two steps (a handoff included), famfsd
  *              restart on a host while its kernel module keeps its state,
- *              stale replay, drift. Checks, from each host's own access
- *              state: never two hosts with rw, never rw and ro at once;
- *              the same for the committed grants; a handoff never left half
+ *              stale or stuck replay, drift. Checks, from each host's own
+ *              access state: never two hosts with rw, never rw and ro at
+ *              once; the same for the committed grants; access only while
+ *              the log holds the host's grant; a handoff never left half
  *              committed.
  *
  * Time: every deadline is the number of ticks left (real time); the clock
@@ -36,9 +38,10 @@
  * between D/(1+eps) and D/(1-eps) real time. The model uses eps = 1/3 and a
  * lease of 2 ticks: the master stops at lease*(1-eps), which lasts 1 tick
  * (fast clock) to 2 ticks (slow clock); a voter promises lease*(1+eps),
- * which lasts 2 (fast) to 4 (slow) ticks. Arming a timer picks either
- * extreme (in between is covered: a longer master lease or a shorter
- * promise only adds behaviour). Real durations are rounded so as to add
+ * which lasts 2 (fast) to 4 (slow) ticks. Arming a timer takes the extreme
+ * that adds behaviour (a longer master lease or a shorter promise only
+ * allows more, and covers every value in between); -DDRIFT_BOTH lets each
+ * arming pick either extreme. Real durations are rounded so as to add
  * behaviour: up for a holder's lease, down for a promise.
  *
  * Style: one process per host whose do-loop holds every step that host can
@@ -74,7 +77,11 @@
  *   BUG_NOKFENCE       a host re-enables a grant it gave up      [OWNERSHIP]
  *   BUG_REACK          master re-acks a host it saw expire before it
  *                      committed the release of its grants       [OWNERSHIP]
- * Bounds: -DMAXE= (epochs), -DMAXG= (grants), -DMASTERS= (defaults below).
+ * Bounds: -DMAXE= (epochs, ELECTION), -DMAXG= (grants), -DMASTERS=.
+ * Options: -DDRIFT_BOTH (arm both drift extremes), -DNO_DUP (no duplicated
+ * vote requests), -DWITH_RO (read-only acquires too), -DNO_RESTART (no
+ * famfsd restarts in OWNERSHIP), -DNO_COVER (no access_covered_by_grant
+ * check: a broken variant runs on to a real exclusion failure).
  */
 
 #if !defined(ELECTION) && !defined(OWNERSHIP)
