@@ -142,11 +142,8 @@
 #define OP_RELEASE	4	/* OWNERSHIP: OWNER(a, none, a's epoch) */
 #define OP_HANDOFF	5	/* OWNERSHIP: OWNER(a, none) + OWNER(b, rw) at once */
 
-byte top;			/* highest epoch any master had so far */
-
 /* each host as candidate / master */
 byte role[N];
-byte ep[N];			/* its epoch */
 byte mrem[N];			/* master lease (= its log fence) left */
 byte opk[N];			/* pending log write: checked, not yet stored */
 
@@ -162,6 +159,9 @@ byte opk[N];			/* pending log write: checked, not yet stored */
 
 /* ====================================================================== */
 #ifdef ELECTION
+
+byte top;			/* highest epoch any master had so far */
+byte ep[N];			/* each host's epoch as candidate / master */
 
 /* the log in shared memory */
 byte hdr_epoch;			/* header's master epoch */

@@ -11,8 +11,8 @@
 # Environment:
 #   KEEP=1        keep the work directory (pan output, trails) and print it
 #   DEEP=1        also: ELECTION with both drift extremes, a larger bitstate
-#                 search of OWNERSHIP, the ownership variants run on to a
-#                 real exclusion failure (-DNO_COVER) (several minutes)
+#                 search of OWNERSHIP, broken ownership variants run on to a
+#                 real exclusion failure (-DNO_COVER) (about 10 minutes)
 #   ONLY=REGEX    run only the cases whose name matches
 #   JOBS=N        long runs in parallel (default 2)
 set -u
@@ -67,11 +67,11 @@ cases=(
 if [ "${DEEP:-0}" = 1 ]; then
 	cases+=(
 		"election-drift-both|pass|-DELECTION -DDRIFT_BOTH|full|"
-		"ownership-all-faults-w29|pass|-DOWNERSHIP|bit29|"
-		"ownership-no-eps-exclusion|fail|-DOWNERSHIP -DNO_COVER -DBUG_NO_EPS|first|local_access_exclusive"
-		"ownership-stale-ns-exclusion|fail|-DOWNERSHIP -DNO_COVER -DBUG_STALE_NS|first|local_access_exclusive"
-		"ownership-retry-noid-exclusion|fail|-DOWNERSHIP -DNO_COVER -DBUG_RETRY_NOID|first|local_access_exclusive"
-		"ownership-restart-keeps-exclusion|fail|-DOWNERSHIP -DNO_COVER -DBUG_RESTART_KEEPS|first|local_access_exclusive"
+		"ownership-all-faults-w27|pass|-DOWNERSHIP|bit27|"
+		"ownership-no-eps-exclusion|fail|-DOWNERSHIP -DMASTERS=1 -DNO_COVER -DBUG_NO_EPS|first|local_access_exclusive"
+		"ownership-stale-ns-exclusion|fail|-DOWNERSHIP -DMASTERS=1 -DNO_COVER -DBUG_STALE_NS|first|local_access_exclusive"
+		"ownership-stale-grant-exclusion|fail|-DOWNERSHIP -DMASTERS=1 -DNO_COVER -DBUG_STALE_GRANT|first|local_access_exclusive"
+		"ownership-restart-keeps-exclusion|fail|-DOWNERSHIP -DMASTERS=1 -DNO_COVER -DBUG_RESTART_KEEPS|first|local_access_exclusive"
 	)
 fi
 
@@ -90,7 +90,7 @@ run_case() {
 	case $search in
 	full) pflags="$pflags -w25" ;;
 	bit) cflags="$cflags -DBITSTATE"; pflags="$pflags -w24 -k3" ;;
-	bit29) cflags="$cflags -DBITSTATE"; pflags="$pflags -w29 -k3" ;;
+	bit27) cflags="$cflags -DBITSTATE"; pflags="$pflags -w27 -k3" ;;
 	first) pflags="$pflags -w22" ;;
 	esac
 	# shellcheck disable=SC2086
