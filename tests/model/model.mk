@@ -1,5 +1,5 @@
 # tests/model/: the lease, ownership and handoff protocol checked with spin
-# (docs/model.md). Needs the Debian package spin; prints SKIP without it.
+# (docs/model.md). Needs the Debian package spin (make deps); fails without it.
 .PHONY: check-model
 check-model:
 	@bash tests/model/run.sh
