@@ -85,6 +85,10 @@ def classify(rc, err):
         return "fail", code
     if code in ("ABORTED", "NOT_FOUND", "ALREADY_EXISTS", "INVALID_ARGUMENT"):
         return "none", code
+    # famfsctl could not even connect to its famfsd (killed by the driver): the
+    # request was never sent.
+    if "cannot connect to famfsd at " in err:
+        return "none", code
     # UNAVAILABLE that famfsd gives before anything can have been committed:
     # the call never left this host (famfsd/cluster.c famfsd_forward: no master
     # known, or no connection to it), or a handoff whose revocation failed says
