@@ -13,8 +13,9 @@ format history_check.py reads) with its invoke and response times
 (CLOCK_REALTIME ns, the clock the fault driver stamps its faults with).
 
 Outcomes: exit 0 = ok; FAILED_PRECONDITION = refused by the ownership
-rules (fail); ABORTED, NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT = refused
-otherwise (none); anything else (UNAVAILABLE, a dead socket, a timeout) =
+rules (fail); ABORTED, NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT, or a
+message saying "nothing committed" = refused otherwise (none); anything
+else (UNAVAILABLE, a dead socket, a timeout) =
 unknown (info). Calls that are not ok are counted per host and kind in the
 summary printed at the end (--summary, JSON); --strict makes any call that
 is neither ok nor an ownership refusal an error (the soak, where nothing
@@ -91,10 +92,12 @@ def classify(rc, err):
         return "none", code
     # UNAVAILABLE that famfsd gives before anything can have been committed:
     # the call never left this host (famfsd/cluster.c famfsd_forward: no master
-    # known, or no connection to it), or a handoff whose revocation failed says
-    # "nothing committed" (famfsd/ownership.c). Any other UNAVAILABLE may have
+    # known, or no connection to it), or a handoff or release of a read-write
+    # grant that stopped before its commit says "nothing committed" (famfsd/handoff.c). Any other UNAVAILABLE may have
     # been committed by the master: unknown outcome.
-    if code == "UNAVAILABLE" and ("no master: " in err or "nothing committed" in err or
+    if "nothing committed" in err:
+        return "none", code
+    if code == "UNAVAILABLE" and ("no master: " in err or
                                   re.search(r"master \(host \d+\) is not reachable from host", err)):
         return "none", code
     return "info", code
@@ -126,9 +129,10 @@ class Worker(threading.Thread):
         # (ABORTED) are part of the game for ownership calls; nothing else is.
         strict_bad = status == "info" or \
             (status in ("fail", "none") and kind not in ("acquire", "release", "handoff"))
-        # While the driver restarts a host, a handoff may need that host's
-        # revocation: UNAVAILABLE, by design.
-        if status == "info" and code == "UNAVAILABLE" and kind == "handoff" and self.sh.down():
+        # While the driver restarts a host, a handoff (or the release of a
+        # read-write grant) may need that host's revocation: UNAVAILABLE, by design.
+        if status in ("info", "none") and code == "UNAVAILABLE" and \
+                kind in ("handoff", "release") and self.sh.down():
             strict_bad = False
         if status != "ok" and (strict_bad or not self.sh.a.strict):
             self.sh.write(self.sh.errors, "%s host %d %s %s: %s" % (
