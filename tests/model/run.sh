@@ -89,7 +89,7 @@ run_case() {
 	fi
 	case $search in
 	full) pflags="$pflags -w25" ;;
-	bit) cflags="$cflags -DBITSTATE"; pflags="$pflags -w24 -k3" ;;
+	bit) cflags="$cflags -DBITSTATE"; pflags="$pflags -w22 -k3" ;;
 	bit27) cflags="$cflags -DBITSTATE"; pflags="$pflags -w27 -k3" ;;
 	first) pflags="$pflags -w22" ;;
 	esac
