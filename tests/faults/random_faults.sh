@@ -34,7 +34,7 @@
 # log never shows two owners in conflict (history_check.py); no famfsd died
 # unexpectedly. Over the campaign: never two masters in one epoch.
 # FAMFS_FAULT_KINDS="k1 k2" limits the kinds; FAMFS_FAULT_EACH=1 takes them in turn.
-# FAMFS_FAULT_OWNER_OPS (default 350): ownership calls per data set and run at
+# FAMFS_FAULT_OWNER_OPS (default 200): ownership calls per data set and run at
 # most, so that history_check.py can judge every run (fewer: faster checks).
 # Prints "faults-random: N passed, N failed"; FAMFS_TEST_KEEP=1 keeps $TMP.
 set -u
@@ -312,7 +312,7 @@ for run in $(seq 1 "$RUNS"); do
 	[ "$kind" = kill_checkpoint ] && { fill_log || bad "could not fill the log"; }
 	head0=$(field "$M" head_seq)
 	python3 tests/faults/workload.py --ctl "$CTL" --tmp "$TMP" --hosts 1,2,3 --prefix /f/r$run \
-		--datasets "${DATASETS// /,}" --seconds 600 --seed "$rseed" --history "$HIST" --max-owner-ops "${FAMFS_FAULT_OWNER_OPS:-350}" \
+		--datasets "${DATASETS// /,}" --seconds 600 --seed "$rseed" --history "$HIST" --max-owner-ops "${FAMFS_FAULT_OWNER_OPS:-200}" \
 		--acked "$TMP/r$run.acked" --deleted "$TMP/r$run.deleted" --errors "$TMP/r$run.errors" \
 		--stop-file "$TMP/r$run.stop" --ready-file "$TMP/r$run.ready" --call-timeout 20 >"$TMP/r$run.wl" 2>&1 &
 	wl=$!
