@@ -231,8 +231,17 @@ fi
 
 # 4. Serial sharing: c1 owns /ds, hands it to c2 while a process maps it.
 if [ $ME = 1 ]; then
-	if famfsctl mkdir -p /ds > /tmp/o 2>&1 && famfsctl creat --size 4M /ds/data >> /tmp/o 2>&1 &&
-	   famfsctl acquire /ds --rw >> /tmp/o 2>&1 && grep -q "host 1 owns it read-write" /tmp/o &&
+	# Unowned is read-only in a cluster (issue 12, defect 4): the new file is
+	# readable here but no host may write it before a grant.
+	famfsctl mkdir -p /ds > /tmp/o 2>&1 && famfsctl creat --size 4M /ds/data >> /tmp/o 2>&1
+	wait_for 20 sh -c "[ \"\$($T getaccess $MNT/ds/data 2>&1)\" = ro ]"
+	_a=$($T getaccess $MNT/ds/data 2>&1) _w=$($T fillmm $MNT/ds/data 61 2>&1) _f=$($T fill $MNT/ds/data 61 2>&1)
+	case "$_a|$_w|$_f" in
+	"ro|errno=EACCES "*"|errno=EACCES "*)
+		pass "c1 unowned /ds/data: access ro, writable mmap and write(2) refused (EACCES)" ;;
+	*) fail "c1 unowned /ds/data is read-only" "access=$_a mmap-rw: $_w write: $_f $(tr '\n' ' ' < /tmp/o)" ;;
+	esac
+	if famfsctl acquire /ds --rw >> /tmp/o 2>&1 && grep -q "host 1 owns it read-write" /tmp/o &&
 	   [ "$($T fill $MNT/ds/data 61 2>&1)" = "ok 4194304" ] &&
 	   [ "$($T verify $MNT/ds/data 61 2>&1)" = "ok 4194304" ] &&
 	   [ "$($T getaccess $MNT/ds/data 2>&1)" = rw ]; then
