@@ -40,11 +40,15 @@ for p in $(grep -v '^[[:space:]]*\(#\|$\)' "$patches/series"); do
 	(cd "$work/src" && perl scripts/checkpatch.pl --strict -q "$patches/$p") ||
 		{ echo "series: $p: checkpatch.pl complains" >&2; exit 1; }
 	patch -d "$work/src" -p1 --quiet --no-backup-if-mismatch < "$patches/$p"
+	# again: options a patch introduces (CONFIG_DEV_DAX_IOMAP) take the
+	# fragment's value from the patch that adds them on
+	(cd "$work/build" && "$work/src/scripts/kconfig/merge_config.sh" -m -O "$work/build" \
+		"$work/build/.config" "$here/devdax.config" >/dev/null)
 	"${mk[@]}" olddefconfig
 	"${mk[@]}" drivers/dax/ fs/dax.o ||
 		{ echo "series: $p does not build" >&2; exit 1; }
 	echo "series: $n $p: applies, checkpatch clean, builds" \
-		"(DEV_DAX_IOMAP=$(sed -n 's/^CONFIG_DEV_DAX_IOMAP=//p' "$work/build/.config"))"
+		"(CONFIG_DEV_DAX_IOMAP=$(sed -n 's/^CONFIG_DEV_DAX_IOMAP=//p' "$work/build/.config"))"
 done
 "$work/src/scripts/config" --file "$work/build/.config" --disable DEV_DAX_IOMAP
 "${mk[@]}" olddefconfig
