@@ -334,6 +334,8 @@ static const struct super_operations famfs_super_ops = {
 struct famfs_fs_context {
 	umode_t	root_mode;
 	bool	filled;		/* fill_super ran: this is a new superblock */
+	dev_t	dax_devt;	/* a /dev/dax source: its device number */
+	char	dax_name[32];	/* and its name (daxN.M) */
 };
 
 enum famfs_param {
@@ -388,16 +390,16 @@ static int famfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 	return 0;
 }
 
-static int famfs_fill_super(struct super_block *sb, struct fs_context *fc)
+/* The mount's state, before the device is opened. */
+static struct famfs_sb_info *famfs_sbi_alloc(struct super_block *sb,
+					     struct fs_context *fc)
 {
 	struct famfs_fs_context *ctx = fc->fs_private;
 	struct famfs_sb_info *sbi;
-	struct inode *root;
-	int rc;
 
 	sbi = kzalloc(sizeof(*sbi), GFP_KERNEL);
 	if (!sbi)
-		return -ENOMEM;
+		return NULL;
 	sb->s_fs_info = sbi;
 	sbi->sb = sb;
 	sbi->root_mode = ctx->root_mode;
@@ -409,23 +411,19 @@ static int famfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	INIT_WORK(&sbi->lease_work, famfs_lease_expire_work);
 	hrtimer_init(&sbi->lease_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	sbi->lease_timer.function = famfs_lease_timer_fn;
+	return sbi;
+}
 
-	sbi->dax_dev = fs_dax_get_by_bdev(sb->s_bdev, &sbi->dax_part_off,
-					  sb, &famfs_dax_holder_ops);
-	if (!sbi->dax_dev) {
-		errorf(fc, "famfs: %pg does not support DAX (is the namespace in fsdax mode?)",
-		       sb->s_bdev);
-		return -EOPNOTSUPP;
-	}
-	sbi->dev_size = bdev_nr_bytes(sb->s_bdev);
+/* Once the dax device is held and its size known: the rest is common. */
+static int famfs_fill_common(struct super_block *sb, struct fs_context *fc)
+{
+	struct famfs_fs_context *ctx = fc->fs_private;
+	struct famfs_sb_info *sbi = FAMFS_SB(sb);
+	struct inode *root;
+	int rc;
+
 	if (sbi->dev_size <= FAMFS_SUPERBLOCK_SIZE) {
-		errorf(fc, "famfs: %pg is too small", sb->s_bdev);
-		return -EINVAL;
-	}
-
-	if (!sb_set_blocksize(sb, PAGE_SIZE)) {
-		errorf(fc, "famfs: %pg: cannot use page-size blocks",
-		       sb->s_bdev);
+		errorf(fc, "famfs: %s is too small", fc->source);
 		return -EINVAL;
 	}
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
@@ -445,30 +443,128 @@ static int famfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	return 0;
 }
 
+/* A pmem block device in fsdax mode. */
+static int famfs_fill_super(struct super_block *sb, struct fs_context *fc)
+{
+	struct famfs_sb_info *sbi = famfs_sbi_alloc(sb, fc);
+
+	if (!sbi)
+		return -ENOMEM;
+	sbi->dax_dev = fs_dax_get_by_bdev(sb->s_bdev, &sbi->dax_part_off,
+					  sb, &famfs_dax_holder_ops);
+	if (!sbi->dax_dev) {
+		errorf(fc, "famfs: %pg does not support DAX (is the namespace in fsdax mode?)",
+		       sb->s_bdev);
+		return -EOPNOTSUPP;
+	}
+	sbi->dev_size = bdev_nr_bytes(sb->s_bdev);
+	if (!sb_set_blocksize(sb, PAGE_SIZE)) {
+		errorf(fc, "famfs: %pg: cannot use page-size blocks",
+		       sb->s_bdev);
+		return -EINVAL;
+	}
+	return famfs_fill_common(sb, fc);
+}
+
 /*
- * famfs on /dev/dax needs the dev_dax_iomap kernel patches (fs-dax
- * through the iomap interface on a character dax device).  This module
- * does not carry a devdax backend, so refuse clearly rather than with
- * the generic ENOTBLK.
+ * famfs on /dev/dax (a device-dax instance in devdax mode) needs the
+ * dev_dax_iomap kernel interface: fs_dax_get() to hold the dax device,
+ * and dax_operations on device-dax (kernel/patches/, CONFIG_DEV_DAX_IOMAP).
+ * The build detects fs_dax_get() in the kernel's dax.h.  Without it, a
+ * character device is refused clearly rather than with the generic
+ * ENOTBLK.
  */
 #ifdef FAMFS_HAVE_DEV_DAX_IOMAP
-static int famfs_refuse_devdax(struct fs_context *fc)
+static int famfs_devdax_source(struct fs_context *fc, struct path *path)
 {
-	pr_err("famfs: %s: devdax mode is not implemented by this module build\n",
-	       fc->source);
-	errorf(fc, "famfs: %s: devdax mode not implemented", fc->source);
-	return -EOPNOTSUPP;
+	struct famfs_fs_context *ctx = fc->fs_private;
+
+	ctx->dax_devt = d_inode(path->dentry)->i_rdev;
+	strscpy(ctx->dax_name, path->dentry->d_name.name,
+		sizeof(ctx->dax_name));
+	return 0;
+}
+
+/* Size of the device: the page offsets direct_access() translates. */
+static u64 famfs_devdax_size(struct dax_device *dax_dev)
+{
+	pgoff_t pgoff = 0;
+	long nr;
+	int id;
+
+	id = dax_read_lock();
+	for (;;) {
+		nr = dax_direct_access(dax_dev, pgoff, LONG_MAX / PAGE_SIZE,
+				       DAX_ACCESS, NULL, NULL);
+		if (nr <= 0)
+			break;
+		pgoff += nr;
+		cond_resched();
+	}
+	dax_read_unlock(id);
+	return (u64)pgoff << PAGE_SHIFT;
+}
+
+static int famfs_devdax_open(struct super_block *sb, struct fs_context *fc)
+{
+	struct famfs_fs_context *ctx = fc->fs_private;
+	struct famfs_sb_info *sbi = FAMFS_SB(sb);
+	struct dax_device *dax_dev;
+
+	dax_dev = fs_dax_get(ctx->dax_devt, sb, &famfs_dax_holder_ops);
+	if (IS_ERR(dax_dev)) {
+		int rc = PTR_ERR(dax_dev);
+
+		if (rc == -EBUSY)
+			errorf(fc, "famfs: %s is in use by another file system",
+			       fc->source);
+		else if (rc == -EOPNOTSUPP)
+			errorf(fc, "famfs: %s: device-dax without fs-dax (CONFIG_DEV_DAX_IOMAP)",
+			       fc->source);
+		else
+			errorf(fc, "famfs: %s is not a live dax device",
+			       fc->source);
+		pr_err("famfs: %s: cannot hold the dax device: %d\n",
+		       fc->source, rc);
+		return rc;
+	}
+	sbi->dax_dev = dax_dev;
+	sbi->dax_part_off = 0;
+	sbi->dev_size = famfs_devdax_size(dax_dev);
+	strscpy(sb->s_id, ctx->dax_name, sizeof(sb->s_id));
+	return 0;
 }
 #else
-static int famfs_refuse_devdax(struct fs_context *fc)
+static int famfs_devdax_source(struct fs_context *fc, struct path *path)
 {
-	pr_err("famfs: %s: devdax mode needs the dev_dax_iomap kernel patches, which this kernel lacks; use a /dev/pmem device in fsdax mode\n",
+	pr_err("famfs: %s: devdax mode needs the dev_dax_iomap kernel patches (fs_dax_get(), CONFIG_DEV_DAX_IOMAP), which this kernel lacks; use a /dev/pmem device in fsdax mode, or famfs's user-space mapping mode on /dev/dax\n",
 	       fc->source);
 	errorf(fc, "famfs: %s: devdax needs dev_dax_iomap kernel support",
 	       fc->source);
 	return -EOPNOTSUPP;
 }
+
+static int famfs_devdax_open(struct super_block *sb, struct fs_context *fc)
+{
+	return -EOPNOTSUPP;
+}
 #endif
+
+/* A /dev/dax character device (devdax mode). */
+static int famfs_fill_super_devdax(struct super_block *sb,
+				   struct fs_context *fc)
+{
+	int rc;
+
+	if (!famfs_sbi_alloc(sb, fc))
+		return -ENOMEM;
+	rc = famfs_devdax_open(sb, fc);
+	if (rc)
+		return rc;
+	sb->s_blocksize = PAGE_SIZE;
+	sb->s_blocksize_bits = PAGE_SHIFT;
+	return famfs_fill_common(sb, fc);
+}
 
 static int famfs_check_source(struct fs_context *fc)
 {
@@ -482,9 +578,9 @@ static int famfs_check_source(struct fs_context *fc)
 	if (rc)
 		return rc;
 	mode = d_inode(path.dentry)->i_mode;
+	rc = S_ISCHR(mode) ? famfs_devdax_source(fc, &path) : 0;
 	path_put(&path);
-
-	return S_ISCHR(mode) ? famfs_refuse_devdax(fc) : 0;
+	return rc;
 }
 
 static int famfs_get_tree(struct fs_context *fc)
@@ -496,6 +592,10 @@ static int famfs_get_tree(struct fs_context *fc)
 	rc = famfs_check_source(fc);
 	if (rc)
 		return rc;
+
+	/* One mount per dax device: fs_dax_get() has one holder. */
+	if (ctx->dax_devt)
+		return get_tree_nodev(fc, famfs_fill_super_devdax);
 
 	rc = get_tree_bdev(fc, famfs_fill_super);
 	if (rc || ctx->filled)
@@ -565,7 +665,10 @@ static void famfs_kill_sb(struct super_block *sb)
 	/* Our dentries are pinned (as in ramfs): drop them first. */
 	if (sb->s_root)
 		d_genocide(sb->s_root);
-	kill_block_super(sb);
+	if (sb->s_bdev)
+		kill_block_super(sb);
+	else
+		kill_anon_super(sb);
 
 	if (sbi) {
 		fs_put_dax(sbi->dax_dev, sb);

@@ -145,28 +145,23 @@ fi
 # 1. One mkfs.famfs, on c1, before anybody mounts.
 if [ $ME = 1 ]; then
 	if fsdax_switch && _o=$(mkfs.famfs $DEV 2>&1); then
-		pass "c1 fsdax switch + mkfs.famfs $DEV (once, before any mount)"
+		pass "c1 $DAXMODE switch + mkfs.famfs $DEV (once, before any mount)"
 		bcast 1 formatted
 	else
-		fail "c1 fsdax + mkfs.famfs" "$_o"
+		fail "c1 $DAXMODE + mkfs.famfs" "$_o"
 		bcast 1 failed
 		exit 1
 	fi
 else
 	_m=$(recv 1 1)
 	# This VM probed the namespace while it was raw: re-probe it, the
-	# pfn info block c1 wrote is now in the shared memory.
-	b=${DEV##*/} ns=namespace$REGION.0
-	if [ "$(cat /sys/block/$b/queue/dax 2>/dev/null)" != 1 ]; then
-		# (bind reports ENXIO: nd_pmem hands the namespace to a new pfn device)
-		echo $ns > /sys/bus/nd/drivers/nd_pmem/unbind 2>/dev/null
-		echo $ns > /sys/bus/nd/drivers/nd_pmem/bind 2>/dev/null
-		wait_for 30 test -e /sys/block/$b && wait_for 10 grep -q 1 /sys/block/$b/queue/dax
-	fi
-	if [ "$_m" = formatted ] && [ "$(cat /sys/block/$b/queue/dax 2>/dev/null)" = 1 ]; then
-		pass "$R sees the fsdax namespace c1 formatted (re-probed after c1's message)"
+	# pfn (fsdax) or dax (devdax) info block c1 wrote is now in the
+	# shared memory.
+	dax_reprobe
+	if [ "$_m" = formatted ] && dax_ready; then
+		pass "$R sees the $DAXMODE namespace c1 formatted (re-probed after c1's message)"
 	else
-		fail "$R sees c1's fsdax namespace" "msg=$_m dax=$(cat /sys/block/$b/queue/dax 2>&1)"
+		fail "$R sees c1's namespace" "msg=$_m $DEV: $(ls -l $DEV 2>&1) dax=$(cat /sys/block/${DEV##*/}/queue/dax 2>&1)"
 		exit 1
 	fi
 fi

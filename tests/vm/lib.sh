@@ -60,6 +60,14 @@ region_of_size() {
 	return 1
 }
 
+# FAMFS_DEVDAX=1 (famfs_devdax=1 on the kernel command line, make
+# check-vm-devdax): the shared nvdimm is used in devdax mode, DEV is
+# /dev/daxN.0, and famfs mounts the character device (the test kernel with
+# the dev_dax_iomap series, kernel/patches/).
+DEVDAX=${FAMFS_DEVDAX:-}
+DAXMODE=fsdax
+[ -z "$DEVDAX" ] || DAXMODE=devdax
+
 load_nvdimm() {
 	for m in $(cat /modules/order); do
 		insmod /modules/$m.ko 2>/dev/null || { grep -q "^$m " /proc/modules || echo "insmod $m failed"; }
@@ -67,11 +75,50 @@ load_nvdimm() {
 	wait_for 30 region_of_size $FAM_BYTES || return 1
 	REGION=$(region_of_size $FAM_BYTES)
 	DEV=/dev/pmem$REGION
+	if [ -n "$DEVDAX" ]; then
+		DEV=/dev/dax$REGION.0
+		# raw (pmem block device) or devdax (a dax info block in the memory)
+		wait_for 30 sh -c "test -e /sys/block/pmem$REGION || test -c $DEV"
+		return
+	fi
 	wait_for 30 test -e /sys/block/pmem$REGION
+}
+
+# dax_ready: the namespace is in the mode famfs mounts (fsdax: the pmem
+# block device does DAX; devdax: the /dev/dax character device exists).
+dax_ready() {
+	if [ -n "$DEVDAX" ]; then test -c $DEV; else grep -q 1 /sys/block/${DEV##*/}/queue/dax 2>/dev/null; fi
+}
+
+# devdax_switch: the namespace to devdax mode (a dax info block in the
+# shared memory: once per backing file), DEV=/dev/daxN.0.
+devdax_switch() {
+	ND=/sys/bus/nd ns=namespace$REGION.0
+	dax_ready && return 0
+	seed=$(cat $ND/devices/region$REGION/dax_seed)
+	echo $ns > $ND/drivers/nd_pmem/unbind 2>/dev/null
+	cat /proc/sys/kernel/random/uuid > $ND/devices/$seed/uuid
+	echo ram > $ND/devices/$seed/mode
+	echo 2097152 > $ND/devices/$seed/align
+	echo $ns > $ND/devices/$seed/namespace
+	echo $seed > $ND/drivers/dax_pmem/bind 2>/dev/null
+	wait_for 30 dax_ready
+}
+
+# dax_reprobe: a VM that probed the namespace while it was raw sees the
+# info block another VM wrote since (nd_pmem hands the namespace to a new
+# pfn or dax device; bind reports ENXIO).
+dax_reprobe() {
+	dax_ready && return 0
+	ns=namespace$REGION.0
+	echo $ns > /sys/bus/nd/drivers/nd_pmem/unbind 2>/dev/null
+	echo $ns > /sys/bus/nd/drivers/nd_pmem/bind 2>/dev/null
+	wait_for 30 dax_ready
 }
 
 # The pfn info block lives in the shared memory: once per backing file.
 fsdax_switch() {
+	[ -z "$DEVDAX" ] || { devdax_switch; return; }
 	ND=/sys/bus/nd b=${DEV##*/} ns=namespace$REGION.0
 	[ "$(cat /sys/block/$b/queue/dax 2>/dev/null)" = 1 ] && return 0
 	pfn=$(cat $ND/devices/region$REGION/pfn_seed)

@@ -15,7 +15,9 @@ set -euo pipefail
 
 out=$1 kver=$2 famfs_ko=$3 vmtool=$4 build=${5:-} certs=${6:-}
 here=$(cd "$(dirname "$0")" && pwd)
-moddir=/lib/modules/$kver
+# FAMFS_VM_MODDIR: the modules of another kernel (the devdax test kernel's
+# modules_install tree); a wanted module built into that kernel is skipped.
+moddir=${FAMFS_VM_MODDIR:-/lib/modules/$kver}
 # ext4 + crc32c: the ext4 -o dax baseline of bench-vm.
 want="libnvdimm nfit nd_btt nd_pmem nd_e820 device_dax dax_pmem e1000 crc32c_generic ext4"
 
@@ -35,6 +37,10 @@ add_mod() {
 		f = $1; sub(/.*\//, "", f); sub(/\.ko(\.[a-z]+)?$/, "", f);
 		gsub(/-/, "_", f); if (f == n) { print $1; exit } }' \
 		"$moddir/modules.dep")
+	if [ -z "$path" ] && [ -f "$moddir/modules.builtin" ] &&
+	   sed 's|.*/||; s|\.ko$||; s|-|_|g' "$moddir/modules.builtin" | grep -qx "$name"; then
+		return 0
+	fi
 	[ -n "$path" ] || { echo "mkinitramfs: module $name not found in $moddir" >&2; exit 1; }
 	[ -z "${seen[$path]:-}" ] || return 0
 	seen[$path]=1

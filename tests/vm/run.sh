@@ -1,7 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh [check|bench|cluster|one TEST]: the famfs VM suite.
+# run.sh [check|devdax|bench|cluster|one TEST]: the famfs VM suite.
+#
+# devdax (make check-vm-devdax): the same phases minus the hardening VM
+# (pmem partitions), with the shared nvdimm in devdax mode and famfs
+# mounted on /dev/daxN.0, booting the test kernel of make vm-kernel-devdax
+# (FAMFS_VM_KERNEL, FAMFS_VM_MODDIR, FAMFS_KO built against it).
 #
 # Boots Debian's kernel in qemu (TCG) with famfs.ko, the project's tools
 # and a busybox initramfs.  All VMs share one memory-backend-file nvdimm
@@ -40,15 +45,19 @@ extra_append=
 timeout_s=${FAMFS_VM_TIMEOUT:-240}
 start=$(date +%s)
 
-skip() { bash "$top/scripts/skip.sh" check-vm "$*"; exit; }
+suite=check-vm
+case $mode in devdax) suite=check-vm-devdax ;; bench-devdax) suite=bench-vm-devdax ;; esac
+skip() { bash "$top/scripts/skip.sh" $suite "$*"; exit; }
 
 qemu=$(command -v qemu-system-x86_64) || skip "qemu-system-x86_64 not installed"
 [ -f "$ko" ] || skip "kernel/famfs.ko not built (make kmod)"
 kver=$(modinfo -F vermagic "$ko" 2>/dev/null | awk '{print $1}')
 [ -n "$kver" ] || skip "cannot read vermagic of $ko"
-vmlinuz=/boot/vmlinuz-$kver
+vmlinuz=${FAMFS_VM_KERNEL:-/boot/vmlinuz-$kver}
+export FAMFS_VM_MODDIR=${FAMFS_VM_MODDIR:-/lib/modules/$kver}
 [ -r "$vmlinuz" ] || skip "no kernel image $vmlinuz for famfs.ko (apt-get install linux-image-amd64)"
-[ -d "/lib/modules/$kver/kernel" ] || skip "no modules in /lib/modules/$kver"
+[ -d "$FAMFS_VM_MODDIR/kernel" ] || skip "no modules in $FAMFS_VM_MODDIR"
+case $mode in devdax|bench-devdax) extra_append="famfs_devdax=1" ;; esac
 [ -x "$vmtool" ] || skip "famfs_vmtool not built"
 command -v cpio >/dev/null || skip "cpio not installed"
 for t in mkfs.famfs famfsctl famfsd fsck.famfs; do
@@ -84,7 +93,7 @@ fi
 # FAMFS_BENCH_ROUNDS (3), and FAMFS_BENCH_BWMB (1024) for the bandwidth /
 # latency part, FAMFS_BENCH_BWREPS (2) per round.
 fam_mb=512
-if [ "$mode" = bench ]; then
+if [ "$mode" = bench ] || [ "$mode" = bench-devdax ]; then
 	fam_mb=${FAMFS_BENCH_NVDIMM_MB:-1536}
 	timeout_s=${FAMFS_VM_TIMEOUT:-3600}	# ~45 min at a load average of 15 on 2 cores
 fi
@@ -130,11 +139,15 @@ if [ "$mode" = one ]; then
 	exit 0
 fi
 
-if [ "$mode" = bench ]; then
-	extra_append="famfs_bench=${FAMFS_BENCH_MB:-256},${FAMFS_BENCH_REPS:-5},${FAMFS_BENCH_ROUNDS:-3},${FAMFS_BENCH_BWMB:-1024},${FAMFS_BENCH_BWREPS:-2}"
-	vm bench bench -net none
+# bench-devdax: tests/vm/benchdax.sh on the devdax test kernel, into
+# bench/results/vm-devdax.txt (famfs on /dev/dax vs the raw device).
+if [ "$mode" = bench ] || [ "$mode" = bench-devdax ]; then
+	btest=bench bout=vm.txt
+	[ "$mode" = bench ] || btest=benchdax bout=vm-devdax.txt
+	extra_append="$extra_append famfs_bench=${FAMFS_BENCH_MB:-256},${FAMFS_BENCH_REPS:-5},${FAMFS_BENCH_ROUNDS:-3},${FAMFS_BENCH_BWMB:-1024},${FAMFS_BENCH_BWREPS:-2}"
+	vm bench $btest -net none
 	finish bench "${pids[0]}"
-	out=${FAMFS_BENCH_OUT:-$top/bench/results/vm.txt}
+	out=${FAMFS_BENCH_OUT:-$top/bench/results/$bout}
 	mkdir -p "$(dirname "$out")"
 	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 	{
@@ -185,22 +198,28 @@ if [ "$mode" = cluster ]; then
 	cluster_phase
 else
 	vm vm1 vm1 -net none
-	finish vm1 "${pids[0]}"
+	finish vm1 "${pids[-1]}"
+	names+=(vm1)
 
-	# The hardening scenarios (harden.sh), on a backing file of their own.
-	shared=$fam fam=$hfam
-	truncate -s ${fam_mb}M "$fam"
-	vm harden harden -net none
-	finish harden "${pids[1]}"
-	fam=$shared
-	rm -f "$hfam"
+	# The hardening scenarios (harden.sh), on a backing file of their own
+	# (pmem partitions: fsdax only).
+	if [ "$mode" != devdax ]; then
+		shared=$fam fam=$hfam
+		truncate -s ${fam_mb}M "$fam"
+		vm harden harden -net none
+		finish harden "${pids[-1]}"
+		fam=$shared
+		rm -f "$hfam"
+		names+=(harden)
+	fi
 
 	vm vm2 vm2 -netdev socket,id=n0,listen=127.0.0.1:$port -device e1000,netdev=n0,mac=52:54:00:fa:00:02
+	p2=${pids[-1]}
 	sleep 1
 	vm vm3 vm2 -netdev socket,id=n0,connect=127.0.0.1:$port -device e1000,netdev=n0,mac=52:54:00:fa:00:03
-	finish vm2 "${pids[2]}"
-	finish vm3 "${pids[3]}"
-	names+=(vm1 harden vm2 vm3)
+	finish vm2 "$p2"
+	finish vm3 "${pids[-1]}"
+	names+=(vm2 vm3)
 	rm -f "$fam"
 	cluster_phase
 fi
@@ -212,7 +231,7 @@ for name in "${names[@]}"; do
 		"RESULT PASS "*) passed=$((passed + 1)); echo "PASS  ${line#RESULT PASS }" ;;
 		"RESULT FAIL "*) failed=$((failed + 1)); echo "FAIL  ${line#RESULT FAIL }" ;;
 		"RESULT SKIP "*) skipped=$((skipped + 1)); echo "SKIP  ${line#RESULT SKIP }"
-			bash "$top/scripts/skip.sh" check-vm "${line#RESULT SKIP }" >/dev/null || failed=$((failed + 1)) ;;
+			bash "$top/scripts/skip.sh" $suite "${line#RESULT SKIP }" >/dev/null || failed=$((failed + 1)) ;;
 		esac
 	done < <(tr -d '\r' < "$work/$name.log" | grep -a '^RESULT ')
 done

@@ -45,3 +45,57 @@ bench-vm: deps-bench
 	@$(MAKE) --no-print-directory $(VM_TOOLS)
 	@$(MAKE) --no-print-directory kmod $(VMTOOL)
 	@FAMFS_BUILD=$(CURDIR)/$(B) FAMFS_VMTOOL=$(CURDIR)/$(VMTOOL) bash tests/vm/run.sh bench
+
+# The devdax test kernel and the VM suite on /dev/dax (issue 14).
+#   make vm-kernel-devdax   Debian's linux-source-6.1 + kernel/patches/ with a
+#                           minimal qemu config, into a cache folder named by
+#                           the hash of its inputs (tests/vm/kernel/build.sh)
+#   make kmod-devdax        famfs.ko built against that kernel's build tree
+#   make check-vm-devdax    the kernel-mode scenarios on /dev/dax0.0 of a shared
+#                           nvdimm in devdax mode (run.sh devdax); not in make check
+#   make bench-vm-devdax    famfs on /dev/dax vs the raw device, same VM
+#                           (benchdax.sh -> bench/results/vm-devdax.txt)
+#   make vm-kernel-series-check   each patch applies, is checkpatch clean, builds
+DEB_PKGS_VMKERNEL := linux-source-6.1 xz-utils bc flex bison libelf-dev libssl-dev \
+                     build-essential kmod cpio ccache
+VMK_DIR = $(shell bash tests/vm/kernel/build.sh --print-dir)
+KMOD_DEVDAX := $(B)/kmod-devdax
+
+.PHONY: deps-vm-kernel vm-kernel-devdax kmod-devdax check-vm-devdax bench-vm-devdax \
+	vm-kernel-series-check
+
+deps-vm-kernel:
+	@bash scripts/deps.sh $(DEB_PKGS_VMKERNEL)
+
+vm-kernel-devdax: deps-vm-kernel
+	@nice -n 10 bash tests/vm/kernel/build.sh
+
+kmod-devdax: vm-kernel-devdax
+	@rm -rf $(KMOD_DEVDAX) && mkdir -p $(KMOD_DEVDAX)
+	@cp -r kernel/Kbuild kernel/*.c kernel/*.h kernel/uapi $(KMOD_DEVDAX)/
+	$(MAKE) -C $(VMK_DIR)/build M=$(CURDIR)/$(KMOD_DEVDAX) modules
+	@grep -q FAMFS_HAVE_DEV_DAX_IOMAP $(KMOD_DEVDAX)/.super.o.cmd || \
+		{ echo "kmod-devdax: the test kernel's dax.h has no fs_dax_get()" >&2; exit 1; }
+
+check-vm-devdax:
+	@$(MAKE) --no-print-directory deps-vm
+	@$(MAKE) --no-print-directory $(VM_TOOLS)
+	@$(MAKE) --no-print-directory kmod-devdax $(VMTOOL) $(VMTOOL32)
+	@FAMFS_BUILD=$(CURDIR)/$(B) FAMFS_VMTOOL=$(CURDIR)/$(VMTOOL) \
+		FAMFS_KO=$(CURDIR)/$(KMOD_DEVDAX)/famfs.ko \
+		FAMFS_VM_KERNEL=$(VMK_DIR)/bzImage \
+		FAMFS_VM_MODDIR=$(VMK_DIR)/mods/lib/modules/$$(cat $(VMK_DIR)/kver) \
+		bash tests/vm/run.sh devdax
+
+bench-vm-devdax:
+	@$(MAKE) --no-print-directory deps-vm
+	@$(MAKE) --no-print-directory $(VM_TOOLS)
+	@$(MAKE) --no-print-directory kmod-devdax $(VMTOOL)
+	@FAMFS_BUILD=$(CURDIR)/$(B) FAMFS_VMTOOL=$(CURDIR)/$(VMTOOL) \
+		FAMFS_KO=$(CURDIR)/$(KMOD_DEVDAX)/famfs.ko \
+		FAMFS_VM_KERNEL=$(VMK_DIR)/bzImage \
+		FAMFS_VM_MODDIR=$(VMK_DIR)/mods/lib/modules/$$(cat $(VMK_DIR)/kver) \
+		bash tests/vm/run.sh bench-devdax
+
+vm-kernel-series-check: deps-vm-kernel
+	@nice -n 10 bash tests/vm/kernel/check-series.sh

@@ -6,9 +6,9 @@
 . /tests/lib.sh
 
 if load_nvdimm && fsdax_switch; then
-	pass "vm1 $DEV in fsdax mode"
+	pass "vm1 $DEV in $DAXMODE mode"
 else
-	fail "vm1 $DEV in fsdax mode" "queue/dax=$(cat /sys/block/${DEV##*/}/queue/dax 2>&1)"
+	fail "vm1 $DEV in $DAXMODE mode" "$(ls -l $DEV 2>&1) queue/dax=$(cat /sys/block/${DEV##*/}/queue/dax 2>&1)"
 	exit 1
 fi
 
