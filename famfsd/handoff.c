@@ -407,12 +407,10 @@ void own_h_handoff(struct fam_rpc_call *call, const uint8_t *req, size_t len, vo
 {
 	struct famfsd *d = arg;
 	FAMFSD_UNPACK(Famfs__HandoffRequest, famfs__handoff_request, m, req, len);
-	const struct fam_reqid *seen;
 	char msg[PATH_MAX + 600];
 	const struct fam_grant *g = NULL;
 	struct handoff *h;
 	struct fam_node *n;
-	int err;
 
 	if (famfsd_check_path(d, call, m->path))
 		goto out;
@@ -431,18 +429,8 @@ void own_h_handoff(struct fam_rpc_call *call, const uint8_t *req, size_t len, vo
 			     m->wait_ms, WAIT_MAX_MS);
 		goto out;
 	}
-	err = fam_fs_lookup(&d->fs, m->path, &n);
-	if (err) {
-		famfsd_reply_errno(d, call, err, m->path);
+	if (own_begin(d, call, m->path, &m->request_id, m->to_host, &n))
 		goto out;
-	}
-	err = famfsd_request_begin(d, call, m->request_id.data, m->request_id.len, &seen);
-	if (err < 0)
-		goto out;
-	if (err > 0) {		/* a retry: the first attempt committed */
-		own_reply_owners(d, call, m->path, NULL, m->to_host);
-		goto out;
-	}
 	if (own_refuse_busy(d, call, m->path))
 		goto out;
 	for (uint32_t i = 0; i < n->n_grants; i++)

@@ -110,6 +110,13 @@ uint64_t own_next_epoch(struct famfsd_own *o, const struct fam_node *n);
 /* host: whose access the reply reports (the acting host of Acquire / Release / Handoff). */
 void own_reply_owners(struct famfsd *d, struct fam_rpc_call *call, const char *path,
 		      const char *warning, uint32_t host);
+/*
+ * Start an ownership request on path: look it up into *n and note its request
+ * id. 1: answered already (an error, or a retry of a committed request, given
+ * host's owners reply); 0: go on, and end with famfsd_request_end.
+ */
+int own_begin(struct famfsd *d, struct fam_rpc_call *call, const char *path,
+	      const ProtobufCBinaryData *request_id, uint32_t host, struct fam_node **n);
 int own_commit_owner(struct famfsd *d, const char *path, uint32_t host, uint32_t mode,
 		     uint64_t epoch);
 /* A handoff: one OWNER record moves the grant, so no log prefix shows the data set unowned. */

@@ -245,6 +245,26 @@ out:
 	free(a.ep);
 }
 
+int own_begin(struct famfsd *d, struct fam_rpc_call *call, const char *path,
+	      const ProtobufCBinaryData *request_id, uint32_t host, struct fam_node **n)
+{
+	const struct fam_reqid *seen;
+	int err = fam_fs_lookup(&d->fs, path, n);
+
+	if (err) {
+		famfsd_reply_errno(d, call, err, path);
+		return 1;
+	}
+	err = famfsd_request_begin(d, call, request_id->data, request_id->len, &seen);
+	if (err < 0)
+		return 1;
+	if (err > 0) {		/* a retry: the first attempt committed */
+		own_reply_owners(d, call, path, NULL, host);
+		return 1;
+	}
+	return 0;
+}
+
 /* ---- Acquire / Release / Owners / Open ---- */
 
 int own_commit_owner(struct famfsd *d, const char *path, uint32_t host, uint32_t mode,
@@ -284,7 +304,6 @@ static void h_acquire(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 {
 	struct famfsd *d = arg;
 	FAMFSD_UNPACK(Famfs__AcquireRequest, famfs__acquire_request, m, req, len);
-	const struct fam_reqid *seen;
 	const struct fam_grant *g;
 	struct fam_node *n;
 	char msg[PATH_MAX + 600];
@@ -312,18 +331,8 @@ static void h_acquire(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 			     host, FAM_MAX_HOSTS - 1);
 		goto out;
 	}
-	err = fam_fs_lookup(&d->fs, m->path, &n);
-	if (err) {
-		famfsd_reply_errno(d, call, err, m->path);
+	if (own_begin(d, call, m->path, &m->request_id, host, &n))
 		goto out;
-	}
-	err = famfsd_request_begin(d, call, m->request_id.data, m->request_id.len, &seen);
-	if (err < 0)
-		goto out;
-	if (err > 0) {		/* a retry: the first attempt committed */
-		own_reply_owners(d, call, m->path, NULL, host);
-		goto out;
-	}
 	if (own_refuse_busy(d, call, m->path))
 		goto out;
 	g = grant_of(n, host);
@@ -357,7 +366,6 @@ static void h_release(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 {
 	struct famfsd *d = arg;
 	FAMFSD_UNPACK(Famfs__ReleaseRequest, famfs__release_request, m, req, len);
-	const struct fam_reqid *seen;
 	const struct fam_grant *g;
 	struct handoff *h;
 	struct fam_node *n;
@@ -375,18 +383,8 @@ static void h_release(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 		goto out;
 	}
 	host = m->has_host ? m->host : d->cfg.host_id;
-	err = fam_fs_lookup(&d->fs, m->path, &n);
-	if (err) {
-		famfsd_reply_errno(d, call, err, m->path);
+	if (own_begin(d, call, m->path, &m->request_id, host, &n))
 		goto out;
-	}
-	err = famfsd_request_begin(d, call, m->request_id.data, m->request_id.len, &seen);
-	if (err < 0)
-		goto out;
-	if (err > 0) {		/* a retry: the first attempt committed */
-		own_reply_owners(d, call, m->path, NULL, host);
-		goto out;
-	}
 	if (own_refuse_busy(d, call, m->path))
 		goto out;
 	g = grant_of(n, host);
