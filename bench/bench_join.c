@@ -18,35 +18,13 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench_util.h"
+
 #define MAX_REPEAT 64
-
-static double wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_now(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static double median(double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	qsort(v, (size_t)n, sizeof(*v), bench_cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
@@ -67,14 +45,14 @@ int main(int argc, char **argv)
 	}
 	for (int k = 0; k < reps; k++) {
 		struct fam_fs fs;
-		double t0 = wall_now(), c0 = cpu_now();
+		double t0 = bench_now(), c0 = bench_cpu_now();
 
 		if (fam_fs_open(&fs, &dev, 0)) {
 			fprintf(stderr, "bench_join: %s\n", fs.err);
 			goto out;
 		}
-		wall[k] = wall_now() - t0;
-		cpu[k] = cpu_now() - c0;
+		wall[k] = bench_now() - t0;
+		cpu[k] = bench_cpu_now() - c0;
 		files = fs.ns.n_files;
 		records = fs.cur.seq - fs.log.hdr.head_seq;
 		fam_fs_close(&fs);

@@ -27,23 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* CPU seconds (user + system) of this process so far. */
-static double cpu_now(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
+#include "bench_util.h"
 
 static double load1(void)
 {
@@ -60,20 +44,13 @@ static double rate(double n, double t)
 	return t > 0 ? n / t : 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Median of v[0..n) (sorts a copy). */
 static double median(const double *v, int n)
 {
 	double c[MAX_REPS];
 
 	memcpy(c, v, (size_t)n * sizeof(*c));
-	qsort(c, (size_t)n, sizeof(*c), cmp_double);
+	qsort(c, (size_t)n, sizeof(*c), bench_cmp_double);
 	return n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
 }
 
@@ -82,12 +59,12 @@ static int timed_join(struct fam_dev *dev, double *wall, double *cpu, uint64_t *
 		      uint64_t *records)
 {
 	struct fam_fs fs;
-	double t0 = now(), c0 = cpu_now();
+	double t0 = bench_now(), c0 = bench_cpu_now();
 	uint64_t n = 0;
 	int err = fam_fs_open(&fs, dev, 0);
 
-	*wall = now() - t0;
-	*cpu = cpu_now() - c0;
+	*wall = bench_now() - t0;
+	*cpu = bench_cpu_now() - c0;
 	if (err) {
 		fprintf(stderr, "bench_meta: replay: %s\n", fs.err);
 		return err;
@@ -171,7 +148,7 @@ int main(int argc, char **argv)
 		uint8_t *dst = dev.base + FAM_LOG_OFFSET + FAM_LOG_HDR_AREA;
 		uint64_t off = 0;
 
-		t0 = now();
+		t0 = bench_now();
 		for (uint64_t i = 0; i < n; i++) {
 			int len;
 
@@ -182,7 +159,7 @@ int main(int argc, char **argv)
 			off += (uint64_t)len;
 			bytes += (uint64_t)len;
 		}
-		t_base = now() - t0;
+		t_base = bench_now() - t0;
 	}
 	fam_dev_close(&dev);
 	/* mkfs again: the baseline scribbled over the log area. */
@@ -206,7 +183,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	t0 = now();
+	t0 = bench_now();
 	for (uint64_t i = 0; i < n; i++) {
 		fill_rec(&r, &e, path, i, fs.sb.data_offset);
 		fam_log_txn_begin(&fs.log, &t, fs.epoch);
@@ -218,7 +195,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	t_log = now() - t0;
+	t_log = bench_now() - t0;
 	fam_fs_close(&fs);
 	fam_dev_close(&dev);
 
@@ -230,7 +207,7 @@ int main(int argc, char **argv)
 		uint64_t off = 0, ok = 0;
 
 		fam_invalidate(src, bytes);
-		t0 = now();
+		t0 = bench_now();
 		for (uint64_t i = 0; i < n + dirs + 1; i++) {
 			uint32_t len;
 
@@ -238,7 +215,7 @@ int main(int argc, char **argv)
 			ok += fam_crc32c(0, src + off, len - 4) == *(uint32_t *)(src + off + len - 4);
 			off += len;
 		}
-		t_rbase = now() - t0;
+		t_rbase = bench_now() - t0;
 		if (ok != n + dirs + 1)
 			fprintf(stderr, "bench_meta: baseline read found %llu bad CRCs\n",
 				(unsigned long long)(n + dirs + 1 - ok));
@@ -248,9 +225,9 @@ int main(int argc, char **argv)
 		struct fam_log log;
 		struct fam_log_cursor c;
 		struct fam_sb sb;
-		double c0 = cpu_now();
+		double c0 = bench_cpu_now();
 
-		t0 = now();
+		t0 = bench_now();
 		if (fam_sb_decode(fam_dev_sb(&dev), sizeof(struct fam_sb_disk), &sb) ||
 		    fam_log_open(&log, dev.base + sb.log_offset, sb.log_size, sb.uuid))
 			return 1;
@@ -258,8 +235,8 @@ int main(int argc, char **argv)
 		fam_log_invalidate_from(&log, &log.hdr, &c);
 		while (fam_log_next(&log, &log.hdr, &c, &r) == 1)
 			n_dec++;
-		t_dec = now() - t0;
-		c_dec = cpu_now() - c0;
+		t_dec = bench_now() - t0;
+		c_dec = bench_cpu_now() - c0;
 	}
 	fam_dev_close(&dev);
 
@@ -280,7 +257,7 @@ int main(int argc, char **argv)
 		snprintf(dp, sizeof(dp), "/bench/dir%06llu", (unsigned long long)d);
 		fam_fs_mkdir(&fs, dp, 0755, 0, 0);
 	}
-	t0 = now();
+	t0 = bench_now();
 	for (uint64_t i = 0; i < n; i++) {
 		make_path(path, sizeof(path), i);
 		if ((err = fam_fs_create(&fs, path, 0644, 0, 0, 4096, NULL))) {
@@ -288,7 +265,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	t_fs = now() - t0;
+	t_fs = bench_now() - t0;
 	/* A checkpoint moves the head to an image of the namespace: what a joining host reads. */
 	if ((err = fam_fs_checkpoint(&fs))) {
 		fprintf(stderr, "checkpoint: %d %s\n", err, fs.err);

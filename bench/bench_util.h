@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Helpers shared by the metadata and scale benchmarks: clock, percentiles. */
+/* Helpers shared by the metadata and scale benchmarks: clocks, percentiles. */
 #ifndef FAMFS_BENCH_UTIL_H
 #define FAMFS_BENCH_UTIL_H
 
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static inline double bench_now(void)
@@ -12,6 +13,16 @@ static inline double bench_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds (user + system) of this process so far. */
+static inline double bench_cpu_now(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static inline int bench_cmp_double(const void *a, const void *b)
