@@ -267,7 +267,7 @@ void famfsd_hostlease_extend(struct famfsd *d, uint64_t until, uint64_t need_seq
 	struct famfsd_hostlease *hl = d->hl;
 	uint64_t now = famfsd_now_ms();
 	struct fam_kmount_lease l = { 0 };
-	bool lapsed_before;
+	bool lapsed_before, recover;
 	int err;
 
 	if (!enabled(d) || until <= now)
@@ -321,8 +321,16 @@ void famfsd_hostlease_extend(struct famfsd *d, uint64_t until, uint64_t need_seq
 	if (hl->stuck)
 		famfsd_logf(&d->log, LOG_NOTICE, "replay caught up with the master (record %llu)",
 			    (unsigned long long)d->fs.ns.applied_seq);
+	/*
+	 * While the lease had lapsed or replay was stuck, every file was set to no
+	 * access (valid() was false), and the catch-up replay reconciles only the
+	 * paths its records touch: give every other file its access back now.
+	 */
+	recover = hl->stuck || lapsed_before;
 	hl->stuck = false;
 	hl->until = until;
+	if (recover)
+		famfsd_ownership_reconcile(d);
 	release_lost(d);
 }
 
@@ -371,9 +379,14 @@ int famfsd_hostlease_mounted(struct famfsd *d)
 		return err;
 	}
 	if (l.active) {
-		/* A famfsd restart within the lease: the grants are still covered. */
+		/*
+		 * A famfsd restart within the lease. The module still gives access,
+		 * but the log may show a grant the earlier famfsd gave up (revoked and
+		 * acknowledged, its release not committed yet): like every grant of
+		 * an earlier life it is lost (famfsd_hostlease_started), never raised
+		 * again (the model's BUG_RESTART_KEEPS).
+		 */
 		d->hl->until = famfsd_now_ms() + l.remaining_ms;
-		d->hl->lose_at_start = false;
 	} else if (l.expired || l.expirations) {
 		/*
 		 * A lease of an earlier famfsd ran out: the module revoked every file,
