@@ -16,12 +16,19 @@
 #      keeps touching it; `famfsctl handoff /ds --to 2 --force` revokes the
 #      live mapping (SIGBUS on the next touch, access none, writable mmap
 #      and write(2) refused) and c2 reads the same bytes through its mount.
+#   4b, 4c. famfsd restarts (cluster_restart.sh): a voter restarted while
+#      its promise to the master runs, with a third host cut off from the
+#      master and standing: no second master while the master's lease runs,
+#      no acknowledged commit lost; famfsd restarted within the module lease
+#      after it acknowledged a revocation that could not be committed: it
+#      does not raise the grant again.
 #   5. kill -9 of the master's famfsd: the survivors elect another master
 #      and go on committing; on the killed host the module's lease expires
 #      and it fences itself (SIGBUS, access none).  fsck.famfs clean.
 #
 # Messages: `send TO STEP WORD` / `recv FROM STEP`, one line over TCP port
-# 6000 + 10 * STEP + sender (busybox nc), every wait bounded.
+# 6000 + 10 * STEP + sender (busybox nc) on a link of their own (eth1,
+# fd00:fb::/64), which no scenario cuts; every wait bounded.
 # FAMFS_ROLE=c1|c2|c3 (kernel command line famfs_role=).
 . /tests/lib.sh
 R=${FAMFS_ROLE:-c1}
@@ -44,8 +51,9 @@ within() {
 		sleep 0.1
 	done
 }
-addr() { echo fd00:fa::$1; }
-send() { within 90 sh -c "echo $3 | nc $(addr $1) $((6000 + 10 * $2 + ME))"; }
+addr() { echo fd00:fa::$1; }	# famfsd's links (eth0)
+caddr() { echo fd00:fb::$1; }	# the test's messages (eth1): never cut
+send() { within 90 sh -c "echo $3 | nc $(caddr $1) $((6000 + 10 * $2 + ME))"; }
 recv() { timeout 120 nc -l -p $((6000 + 10 * $2 + $1)) 2>/dev/null | head -n 1; }
 mounted() { grep -q " $MNT famfs " /proc/mounts; }
 jstr() { sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" | head -n 1; }
@@ -123,12 +131,28 @@ bail() {
 	dmesg | grep -iE 'segfault|traps:|famfs' | tail -n 5 | sed "s/^/$R dmesg: /"
 	exit 1
 }
+# fd_start: start famfsd, wait (60 s at most) until it answers; fd_restart:
+# kill -9 it first.  Both fail when it does not answer.
+fd_start() {
+	famfsd --config $CONF >> $FD_LOG 2>&1 &
+	FD_PID=$!
+	_t=1200
+	while [ $_t -gt 0 ]; do
+		[ -S $SOCK ] && famfsctl status >/dev/null 2>&1 && return 0
+		kill -0 $FD_PID 2>/dev/null || return 1
+		sleep 0.05
+		_t=$((_t - 1))
+	done
+	return 1
+}
+fd_restart() { kill -KILL $FD_PID; wait $FD_PID 2>/dev/null; FD_RESTARTED=1; fd_start; }
+FD_RESTARTED=
 # bcast STEP WORD: send to every other VM.
 bcast() { for _h in $OTHERS; do send $_h $1 "$2" || fail "$R tells c$_h (step $1)" "no connection"; done; }
 
 # Watchdog: report famfsd's state and power off before qemu's timeout.
-( sleep ${FAMFS_CLUSTER_WATCHDOG:-220}
-  echo "RESULT FAIL $R: watchdog: still running after ${FAMFS_CLUSTER_WATCHDOG:-220} s"
+( sleep ${FAMFS_CLUSTER_WATCHDOG:-400}
+  echo "RESULT FAIL $R: watchdog: still running after ${FAMFS_CLUSTER_WATCHDOG:-400} s"
   ps | sed "s/^/$R ps: /"; tail -n 40 $FD_LOG | sed "s/^/$R famfsd: /"
   echo "VM-DONE cluster (watchdog)"; sync; poweroff -f ) &
 WATCHDOG=$!
@@ -140,6 +164,13 @@ if net_up $(addr $ME); then
 		fail "$R reaches its peers" "no reply from$_o"
 else
 	fail "$R reaches its peers" "no eth0"
+fi
+if ctl_up $(caddr $ME); then
+	_o=
+	for h in $OTHERS; do wait_for 60 ping6_ok $(caddr $h) || _o="$_o $(caddr $h)"; done
+	[ -z "$_o" ] || fail "$R reaches its peers on the test's own link" "no reply from$_o"
+else
+	fail "$R reaches its peers on the test's own link" "no eth1"
 fi
 
 # 1. One mkfs.famfs, on c1, before anybody mounts.
@@ -180,15 +211,7 @@ fi
 } > $CONF
 load_famfs
 mkdir -p $MNT
-famfsd --config $CONF >> $FD_LOG 2>&1 &
-FD_PID=$!
-_t=600
-while [ $_t -gt 0 ]; do
-	[ -S $SOCK ] && famfsctl status >/dev/null 2>&1 && break
-	kill -0 $FD_PID 2>/dev/null || break
-	sleep 0.1
-	_t=$((_t - 1))
-done
+fd_start
 if famfsctl status >/dev/null 2>&1 && mounted; then
 	pass "$R famfsd --mode kernel with [cluster] (TLS, 2 peers) mounts $MNT"
 else
@@ -327,6 +350,10 @@ else
 	fi
 fi
 
+# 4b, 4c: a voter restarted while its promise runs, famfsd restarted within
+# the module lease after it gave a grant up (cluster_restart.sh).
+. /tests/cluster_restart.sh
+
 # 5. kill -9 of the master's famfsd.  The views are taken again first.
 agree 8 "$ALL"
 M=$AGREED
@@ -408,18 +435,17 @@ if [ $ME != $M ]; then
 	while [ $_t -gt 0 ] && kill -0 $FD_PID 2>/dev/null; do sleep 0.1; _t=$((_t - 1)); done
 	kill -0 $FD_PID 2>/dev/null && kill -KILL $FD_PID
 	wait $FD_PID; _rc=$?
-	[ $_rc = 0 ] && ! mounted && pass "$R famfsd SIGTERM: exit 0, unmounted" ||
+	# A restarted famfsd found the mount in place: it leaves it (it unmounts
+	# only what it mounted).
+	_how=
+	[ -n "$FD_RESTARTED" ] && mounted && umount $MNT && _how=" (by umount: its famfsd was restarted on the mount)"
+	[ $_rc = 0 ] && ! mounted && pass "$R famfsd SIGTERM: exit 0, unmounted$_how" ||
 		fail "$R famfsd stop" "rc=$_rc $(fd_log)"
 else
 	# famfsd again on the fenced mount: it disarms the expired lease to read the
 	# log, and the grant it held before stays lost (access none) while the log
 	# still shows it.
-	famfsd --config $CONF >> $FD_LOG 2>&1 &
-	FD_PID=$!
-	_t=600
-	while [ $_t -gt 0 ] && ! famfsctl status >/dev/null 2>&1 && kill -0 $FD_PID 2>/dev/null; do
-		sleep 0.1; _t=$((_t - 1))
-	done
+	fd_start
 	famfsctl owners /own$M > /tmp/ow 2>&1
 	_a=$($T getaccess $MNT/own$M/x 2>&1)
 	if famfsctl status >/dev/null 2>&1 && grep -q "had run out before this famfsd started" $FD_LOG &&

@@ -168,6 +168,14 @@ net_up() {
 	ip -6 addr add "$1/64" dev eth0
 }
 
+# ctl_up ADDR: the second NIC (eth1), which carries only the tests' own
+# messages in the cluster phase.
+ctl_up() {
+	ip link set eth1 up 2>/dev/null || return 1
+	echo 0 > /proc/sys/net/ipv6/conf/eth1/accept_dad 2>/dev/null
+	ip -6 addr add "$1/64" dev eth1
+}
+
 ping6_ok() {
 	if ping -6 -c 1 -W 1 "$1" >/dev/null 2>&1; then return 0; fi
 	ping6 -c 1 -W 1 "$1" >/dev/null 2>&1

@@ -22,9 +22,13 @@
 #            VM3 then runs famfsd in kernel mode (famfsd.sh) and VM2
 #            replays the daemon's files once it has stopped.
 #   cluster  VM c1, c2, c3 at once on a fresh backing file, linked by a
-#            multicast socket netdev (IPv6 ULA): famfsd in kernel mode with
-#            a [cluster] section on each (cluster.sh): election, push and
-#            replay, ownership handoff revoking a live mapping, kill -9 of
+#            multicast socket netdev (IPv6 ULA) for famfsd and a second one
+#            for the test's own messages (so that a scenario can cut famfsd's
+#            links and still talk): famfsd in kernel mode with a [cluster]
+#            section on each (cluster.sh): election, push and replay,
+#            ownership handoff revoking a live mapping, a voter restarted
+#            while its promise runs, famfsd restarted within the module
+#            lease after it gave a grant up (cluster_restart.sh), kill -9 of
 #            the master (failover, kernel lease self-fencing), fsck.
 #            `run.sh cluster` runs this phase alone.
 #   bench    one VM, bench.sh, results in bench/results/vm.txt.
@@ -184,10 +188,12 @@ cluster_phase() {
 	fi
 	fam=$clfam
 	truncate -s ${fam_mb}M "$fam"
-	timeout_s=${FAMFS_VM_CLUSTER_TIMEOUT:-420}
+	timeout_s=${FAMFS_VM_CLUSTER_TIMEOUT:-600}
 	for i in 1 2 3; do
 		vm c$i cluster -netdev socket,id=n0,mcast=$grp:$mport,localaddr=127.0.0.1 \
-			-device e1000,netdev=n0,mac=52:54:00:fa:01:0$i
+			-device e1000,netdev=n0,mac=52:54:00:fa:01:0$i \
+			-netdev socket,id=n1,mcast=$grp:$((mport + 1)),localaddr=127.0.0.1 \
+			-device e1000,netdev=n1,mac=52:54:00:fa:02:0$i
 	done
 	for i in 1 2 3; do finish c$i "${pids[$((first + i - 1))]}"; done
 	rm -f "$clfam"
