@@ -5,18 +5,20 @@
 # ends; the test's own messages go over eth1 (fd00:fb::H), which stays up.
 #
 #   4b. A voter restarted while its promise runs (defect 1).  A is master
-#       with B's vote; C is cut off from A and stands, B refuses it.  C's
-#       famfsd is stopped (SIGSTOP) until its next candidacy is due, A is
-#       cut off from B too (its lease can no longer be renewed but still
-#       runs: A reads what is left of it), B's famfsd is killed -9 and
-#       started again, then C continues and stands at once.  Neither B nor
-#       C may become master before A's lease has run out: B and C report a
-#       master claim to A over eth1 the moment they see it, and A compares
-#       the arrival with the end of its lease on its own clock, so a
-#       violation is only reported when it is certain (the message could
-#       only arrive later than the claim).  A keeps committing while its
-#       lease runs; after healing, every commit A acknowledged is on every
-#       host and commits through every host reach every host.
+#       with B's vote; C is cut off from A and stands, B refuses it.  From
+#       the moments of C's candidacies (its own log and clock) C predicts
+#       its next one; 2.5 s before it, A and B cut the link between them
+#       (A's lease can no longer be renewed but still runs: A reads what is
+#       left of it), and B's famfsd is killed -9 and started again.  C then stands
+#       and asks the restarted B.  Neither B nor C may become master before
+#       A's lease has run out: B and C report a master claim to A over eth1
+#       the moment they see it, and A compares the arrival with the end of
+#       its lease on its own clock, so a violation is only reported when it
+#       is certain (a message arrives after what it reports).  The same
+#       way, the scenario fails as not judged unless C stood after B was up
+#       and while A's lease ran.  A keeps committing while its lease runs;
+#       after healing, every commit A acknowledged is on every host and
+#       commits through every host reach every host.
 #   4c. famfsd restarted within the module lease after it gave a grant up
 #       (the model's BUG_RESTART_KEEPS).  O owns /rk read-write and maps it;
 #       the master M starts a forced handoff to T and is then stopped
@@ -53,19 +55,38 @@ else
 	[ $ME = $VC ] && link_cut $A
 fi
 if [ $ME = $VC ]; then
-	# Two candidacies refused by B while cut off from A (each 1.5 leases + stagger).
-	_n0=$(stands)
-	within 60 sh -c "[ \$(grep -c 'standing for master' $FD_LOG) -ge $((_n0 + 2)) ]" ||
-		fail "c$VC stands twice while cut off from host $A" "$(( $(stands) - _n0 )) candidacies"
-	_last=$(now_ms)
-	kill -STOP $FD_PID
-	send $A 23 "$(( $(stands) - _n0 ))" || fail "$R tells c$A" "no connection"
-	# Stopped until its next candidacy is overdue: it stands as soon as it continues.
-	_due=$(( LEASE_MS * 3 / 2 + ME * LEASE_MS / 8 + 500 ))
-	while [ $(( $(now_ms) - _last )) -lt $_due ]; do sleep 0.1; done
-	send $A 24 due || fail "$R tells c$A" "no connection"
-	_m=$(recv $VB 27)
-	kill -CONT $FD_PID
+	# Two candidacies refused by B while cut off from A; the moment of each
+	# (this host's clock) predicts the next: 1.5 leases + stagger after the
+	# refusal.  B is killed 2.5 s before it, so that this famfsd has seen its
+	# connection to the old B close and dialled the new one when it stands.
+	_n0=$(stands) _n=$(stands) _tst= _end=$(( $(now_ms) + 120000 ))
+	while [ $_n -lt $((_n0 + 2)) ] && [ $(now_ms) -lt $_end ]; do
+		sleep 0.05
+		[ $(stands) -gt $_n ] && { _n=$(stands); _tst=$(now_ms); }
+	done
+	[ $_n -ge $((_n0 + 2)) ] ||
+		fail "c$VC stands twice while cut off from host $A" "$((_n - _n0)) candidacies"
+	send $A 23 "$((_n - _n0))" || fail "$R tells c$A" "no connection"
+	_next=$(( ${_tst:-0} + LEASE_MS * 3 / 2 + ME % 8 * (LEASE_MS / 8) ))
+	while [ $(now_ms) -lt $((_next - 2500)) ]; do sleep 0.05; done
+	recv $VB 27 > /tmp/vr_up &
+	_ru=$!
+	send $A 24 go || fail "$R tells c$A" "no connection"
+	send $VB 24 go || fail "$R tells c$VB" "no connection"
+	# The next candidacy; B must have been up before it (else: not judged).
+	_tup= _tst= _end=$(( $(now_ms) + 30000 ))
+	while [ $(now_ms) -lt $_end ]; do
+		[ -z "$_tup" ] && [ -s /tmp/vr_up ] && _tup=$(now_ms)
+		[ $(stands) -gt $_n ] && { _tst=$(now_ms); break; }
+		sleep 0.05
+	done
+	send $A 25 "stood" || fail "$R tells c$A" "no connection"
+	if [ -n "$_tst" ] && [ -n "$_tup" ] && [ $_tup -le $_tst ]; then
+		pass "c$VC stood again $((_tst - _tup)) ms after c$VB was up again"
+	else
+		fail "c$VC stands after c$VB restarted" "up at '${_tup}', stood at '${_tst}' (the test could not judge)"
+	fi
+	wait $_ru
 fi
 if [ $ME = $A ]; then
 	_n=$(recv $VC 23)
@@ -75,12 +96,13 @@ if [ $ME = $A ]; then
 		fail "c$A stays master while c$VC stands" "view $(view) epoch $(epoch_now), was $E"
 	fi
 	_m=$(recv $VC 24)
+	recv $VC 25 > /tmp/vr_st &
+	_rs=$!
 	# Cut off from B too: the lease can no longer be renewed, but it runs.
 	link_cut $VB
 	_t0=$(now_ms)
 	_left=$(lease_left)
 	_aend=$((_t0 + ${_left:-0}))
-	send $VB 26 restart || fail "$R tells c$VB" "no connection"
 	recv $VB 28 > /tmp/vr_b &
 	_rb=$!
 	recv $VC 28 > /tmp/vr_c &
@@ -88,8 +110,9 @@ if [ $ME = $A ]; then
 	[ "${_left:-0}" -gt 0 ] ||
 		fail "c$A still holds its lease when c$VB restarts" "lease_left_ms '$_left' (the test could not judge)"
 	# Commit while the lease runs; then wait for the claims of B and C.
-	_acked= _i=0 _claim= _tclaim= _end=$(( $(now_ms) + 60000 ))
+	_acked= _i=0 _claim= _tclaim= _tstood= _end=$(( $(now_ms) + 90000 ))
 	while [ $(now_ms) -lt $_end ]; do
+		[ -z "$_tstood" ] && [ -s /tmp/vr_st ] && _tstood=$(now_ms)
 		if [ $(now_ms) -lt $((_aend + 1000)) ]; then
 			_i=$((_i + 1))
 			timeout 5 famfsctl mkdir /vr/a$_i > /dev/null 2>&1 && _acked="$_acked a$_i"
@@ -105,7 +128,13 @@ if [ $ME = $A ]; then
 		[ -s /tmp/vr_b ] && [ -s /tmp/vr_c ] && [ $(now_ms) -ge $((_aend + 1000)) ] && break
 		sleep 0.05
 	done
-	wait $_rb $_rc
+	wait $_rb $_rc $_rs
+	# C's candidacy with the restarted B must have begun while A's lease ran.
+	if [ -n "$_tstood" ] && [ "$_tstood" -lt "$_aend" ]; then
+		pass "c$VC stood while c$A's lease ran (its message came $((_aend - _tstood)) ms before the end)"
+	else
+		fail "c$VC stands while c$A's lease runs" "message at '$_tstood', lease end $_aend (the test could not judge)"
+	fi
 	if [ -z "$_claim" ]; then
 		fail "c$VB or c$VC becomes master after c$A's lease" "no claim ($(cat /tmp/vr_b) / $(cat /tmp/vr_c))"
 	elif [ "$_tclaim" -lt "$_aend" ]; then
@@ -121,7 +150,7 @@ if [ $ME = $A ]; then
 	bcast 29 "${_acked:-none}"
 	link_heal $VB; link_heal $VC
 elif [ $ME = $VB ]; then
-	_m=$(recv $A 26)
+	_m=$(recv $VC 24)
 	link_cut $A
 	_t0=$(now_ms)
 	fd_restart || bail "famfsd did not restart"
@@ -135,7 +164,7 @@ elif [ $ME = $VB ]; then
 fi
 if [ $ME != $A ]; then
 	# Report this host's first master claim to A, the moment it is seen.
-	_claim=none _end=$(( $(now_ms) + 40000 ))
+	_claim=none _end=$(( $(now_ms) + 60000 ))
 	while [ $(now_ms) -lt $_end ]; do
 		_v=$(view)
 		[ "${_v%%:*}" = master ] && { _claim="master:$(epoch_now)"; break; }

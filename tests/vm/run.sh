@@ -188,7 +188,7 @@ cluster_phase() {
 	fi
 	fam=$clfam
 	truncate -s ${fam_mb}M "$fam"
-	timeout_s=${FAMFS_VM_CLUSTER_TIMEOUT:-600}
+	timeout_s=${FAMFS_VM_CLUSTER_TIMEOUT:-720}
 	for i in 1 2 3; do
 		vm c$i cluster -netdev socket,id=n0,mcast=$grp:$mport,localaddr=127.0.0.1 \
 			-device e1000,netdev=n0,mac=52:54:00:fa:01:0$i \
