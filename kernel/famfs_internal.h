@@ -62,7 +62,7 @@ struct famfs_fmap {
 	u32			ext_count;
 	u32			nstrips;	/* strips of all iext[] */
 	u32			niext;
-	struct famfs_iext	iext[FAMFS_V2_MAX_INTERLEAVED_EXTENTS];
+	struct famfs_iext	*iext;		/* niext, after ext[] */
 	struct famfs_fext	ext[];		/* ext_count or nstrips */
 };
 
@@ -182,7 +182,7 @@ int famfs_effective_access(struct inode *inode);
 
 /* iomap.c */
 extern const struct iomap_ops famfs_iomap_ops;
-struct famfs_fmap *famfs_fmap_alloc(u32 count);
+struct famfs_fmap *famfs_fmap_alloc(u32 count, u32 niext);
 void famfs_fmap_free(struct famfs_fmap *fmap);
 int famfs_fmap_validate(struct famfs_sb_info *sbi, struct famfs_fmap *fmap);
 int famfs_ranges_add(struct famfs_sb_info *sbi, struct inode *inode,

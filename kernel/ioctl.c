@@ -283,7 +283,7 @@ static long famfs_ioc_map_create(struct file *file, void __user *uarg)
 	if (m.ext_list_count < 1 || m.ext_list_count > FAMFS_MAX_EXTENTS)
 		return -EINVAL;
 
-	fmap = famfs_fmap_alloc(m.ext_list_count);
+	fmap = famfs_fmap_alloc(m.ext_list_count, 0);
 	if (!fmap)
 		return -ENOMEM;
 	fmap->type = m.file_type;
@@ -341,7 +341,7 @@ static long famfs_ioc_map_create2(struct file *file, void __user *uarg)
 	uext = vmemdup_user(u64_to_user_ptr(list), array_size(n, sizeof(*uext)));
 	if (IS_ERR(uext))
 		return PTR_ERR(uext);
-	fmap = famfs_fmap_alloc(n);
+	fmap = famfs_fmap_alloc(n, !!(m.flags & FAMFS_MAP2_INTERLEAVED));
 	if (!fmap) {
 		kvfree(uext);
 		return -ENOMEM;
@@ -416,7 +416,7 @@ static struct famfs_fmap *famfs_v2_interleaved(u64 list, u32 n)
 			return ERR_PTR(-EINVAL);
 		strips += ie[i].ie_nstrips;
 	}
-	fmap = famfs_fmap_alloc(strips);
+	fmap = famfs_fmap_alloc(strips, n);
 	if (!fmap)
 		return ERR_PTR(-ENOMEM);
 	fmap->nstrips = strips;
@@ -465,7 +465,7 @@ static long famfs_ioc_map_create_v2(struct file *file, void __user *uarg)
 	case FAMFS_IOC_EXT_SIMPLE:
 		if (!n || n > FAMFS_MAX_EXTENTS2)
 			return -EINVAL;
-		fmap = famfs_fmap_alloc(n);
+		fmap = famfs_fmap_alloc(n, 0);
 		if (!fmap)
 			return -ENOMEM;
 		fmap->ext_count = n;
@@ -494,13 +494,13 @@ out:
 static void famfs_v2_fill(struct famfs_ioc_get_fmap *g,
 			  const struct famfs_fmap *fmap)
 {
-	const struct famfs_iext *ie = &fmap->iext[0];
+	const struct famfs_iext *ie = fmap->iext;
 	struct famfs_ioc_simple_extent *se;
 	u32 i, n;
 
 	g->iocmap.fioc_file_size = fmap->size;
 	g->iocmap.fioc_file_type = fmap->type;
-	if (fmap->niext) {
+	if (ie) {
 		g->iocmap.fioc_ext_type = FAMFS_IOC_EXT_INTERLEAVE;
 		g->iocmap.fioc_nextents = fmap->niext;
 		g->ks.ikie.ie_nstrips = ie->nstrips;

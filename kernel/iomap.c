@@ -12,11 +12,20 @@
 
 #include "famfs_internal.h"
 
-struct famfs_fmap *famfs_fmap_alloc(u32 count)
+/*
+ * A zeroed map for @count extents or strips and @niext interleaved
+ * extents (kept after ext[], so simple maps pay nothing for them).
+ */
+struct famfs_fmap *famfs_fmap_alloc(u32 count, u32 niext)
 {
 	struct famfs_fmap *fmap;
 
-	return kvzalloc(struct_size(fmap, ext, count), GFP_KERNEL);
+	fmap = kvzalloc(size_add(struct_size(fmap, ext, count),
+				 array_size(niext, sizeof(*fmap->iext))),
+			GFP_KERNEL);
+	if (fmap && niext)
+		fmap->iext = (struct famfs_iext *)&fmap->ext[count];
+	return fmap;
 }
 
 void famfs_fmap_free(struct famfs_fmap *fmap)
