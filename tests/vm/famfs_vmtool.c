@@ -2019,32 +2019,38 @@ static int cmd_fuzz43(int argc, char **argv)
 		if (rnd() % 16 == 0)
 			niext = rnd() % 2 ? 0 : 5;
 		for (i = 0; i < niext; i++) {
+			uint64_t len;
+
 			ns = 1 + rnd() % 4;
 			if (rnd() % 16 == 0)
 				ns = rnd() % 2 ? 0 : 17;
+			ie[i].ie_chunk_size = rnd() % 8 ? (rnd() % 2 ? 4096 : 2ULL << 20) : pick(&a);
+			/* Mostly strips of 1-4 whole chunks in the data area, else anything. */
+			len = sat_mul(ie[i].ie_chunk_size, 1 + rnd() % 4);
 			for (j = 0; j < ns; j++) {
 				pick_ext(&a, &ext[i][j]);
+				if (rnd() % 8 && len <= 8ULL << 20)
+					ext[i][j].len = len;
 				se[i][j].devindex = rnd() % 32 == 0;
 				se[i][j].offset = ext[i][j].offset;
 				se[i][j].len = ext[i][j].len;
 			}
 			ie[i].ie_nstrips = ns;
 			ie[i].ie_strips = se[i];
-			ie[i].ie_chunk_size = rnd() % 2 ? (rnd() % 2 ? 4096 : 2ULL << 20) : pick(&a);
 			/* What its strips hold, a page less or more, or wild. */
 			ie[i].ie_nbytes = ns ? sat_mul(ext[i][0].len, ns) : 0;
-			switch (rnd() % 4) {
+			switch (rnd() % 8) {
 			case 0: ie[i].ie_nbytes = ie[i].ie_nbytes > 4096 ? ie[i].ie_nbytes - 4096 : 1; break;
 			case 1: ie[i].ie_nbytes = sat_add(ie[i].ie_nbytes, 4096); break;
 			case 2: ie[i].ie_nbytes = pick(&a); break;
 			}
 			total = sat_add(total, ie[i].ie_nbytes);
 		}
-		switch (rnd() % 4) {
-		case 0: m.fioc_file_size = total; break;
-		case 1: m.fioc_file_size = total > 4096 ? total - 4096 + 1 : 1; break;
-		case 2: m.fioc_file_size = sat_add(total, 1); break;
-		default: m.fioc_file_size = pick(&a); break;
+		switch (rnd() % 6) {
+		case 0: m.fioc_file_size = total > 4096 ? total - 4096 + 1 : 1; break;
+		case 1: m.fioc_file_size = sat_add(total, 1); break;
+		case 2: m.fioc_file_size = pick(&a); break;
+		default: m.fioc_file_size = total; break;
 		}
 		m.fioc_ext_type = 1;
 		m.fioc_nextents = niext;
