@@ -1178,6 +1178,36 @@ static const char *map_bad(const struct fuzz_area *a, const struct famfs_ioc_map
 	return NULL;
 }
 
+/* DIR N SEED DEVSIZE LOGOFF LOGLEN: seed the generator, fill @a and @path; N. */
+static unsigned int fuzz_setup(char **argv, struct fuzz_area *a, char *path, size_t cap,
+			       const char *name)
+{
+	rnd_state ^= strtoull(argv[3], NULL, 0) * 0x9E3779B97F4A7C15ULL;
+	a->dev = parse_size(argv[4]);
+	a->logoff = parse_size(argv[5]);
+	a->loglen = parse_size(argv[6]);
+	snprintf(path, cap, "%s/%s", argv[1], name);
+	return atoi(argv[2]);
+}
+
+/* The kernel's own resolution of an accepted map: its last byte and 3 others. */
+static int fuzz_reads(int fd, uint64_t size, unsigned int it)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		uint64_t off = i == 0 ? size - 1 : rnd() % size;
+		unsigned char b;
+
+		if (pread(fd, &b, 1, off) != 1) {
+			printf("VIOLATION iteration %u: pread at %#llx of an accepted map: %s\n",
+			       it, (unsigned long long)off, strerror(errno));
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int cmd_fuzz(int argc, char **argv)
 {
 	static struct famfs_extent ext[FAMFS_MAX_STRIPS + 2], back[FAMFS_MAX_STRIPS + 2];
@@ -1187,12 +1217,7 @@ static int cmd_fuzz(int argc, char **argv)
 
 	if (argc < 7)
 		return fail_errno("usage", EINVAL);
-	iters = atoi(argv[2]);
-	rnd_state ^= strtoull(argv[3], NULL, 0) * 0x9E3779B97F4A7C15ULL;
-	a.dev = parse_size(argv[4]);
-	a.logoff = parse_size(argv[5]);
-	a.loglen = parse_size(argv[6]);
-	snprintf(path, sizeof(path), "%s/fuzz", argv[1]);
+	iters = fuzz_setup(argv, &a, path, sizeof(path), "fuzz");
 	for (it = 0; it < iters; it++) {
 		struct famfs_ioc_map2 m2 = { 0 }, g = { 0 };
 		unsigned int kind = rnd() % 3, n, i;
@@ -1262,17 +1287,8 @@ static int cmd_fuzz(int argc, char **argv)
 			       (unsigned long long)back[0].offset, (unsigned long long)back[0].len);
 			return 1;
 		}
-		/* The kernel's own resolution: the last byte and a few others. */
-		for (i = 0; i < 4; i++) {
-			uint64_t off = i == 0 ? g.file_size - 1 : rnd() % g.file_size;
-			unsigned char b;
-
-			if (pread(fd, &b, 1, off) != 1) {
-				printf("VIOLATION iteration %u: pread at %#llx of an accepted map: %s\n",
-				       it, (unsigned long long)off, strerror(errno));
-				return 1;
-			}
-		}
+		if (fuzz_reads(fd, g.file_size, it))
+			return 1;
 		close(fd);
 	}
 	unlink(path);
@@ -1824,6 +1840,30 @@ _Static_assert(offsetof(struct famfs_ioc_get_fmap, ks.kie_strips) ==
 #endif
 
 /*
+ * MAP_CREATE_V2 of @m on @path (created), then MAP_GET_V2 into @g (filled
+ * with 0xff first; *@get_err its errno, or 0).  The file's descriptor, or
+ * -1 after printing why.
+ */
+static int k43_create_get(const char *path, struct k43_fmap *m, struct k43_get_fmap *g,
+			  int *get_err)
+{
+	int fd = open(path, O_RDWR | O_CREAT, 0644);
+
+	if (fd < 0) {
+		fail_errno("open", errno);
+		return -1;
+	}
+	if (ioctl(fd, K43_MAP_CREATE_V2, m)) {
+		fail_errno("MAP_CREATE_V2", errno);
+		close(fd);
+		return -1;
+	}
+	memset(g, 0xff, sizeof(*g));
+	*get_err = ioctl(fd, K43_MAP_GET_V2, g) ? errno : 0;
+	return fd;
+}
+
+/*
  * mapv2 FILE SIZE OFF:LEN[,...]            KABI 43 simple extents
  * mapv2 FILE SIZE OFF:LEN[,...] CHUNK      KABI 43, one interleaved extent
  * mapv2 FILE SIZE OFF:LEN[,...] CHUNK|- DEVINDEX   with that devindex
@@ -1837,7 +1877,7 @@ static int cmd_mapv2(int argc, char **argv)
 	struct k43_fmap m = { 0 };
 	struct k43_get_fmap g;
 	struct k43_simple_extent *back;
-	int fd, n, i, inter = argc > 4 && strcmp(argv[4], "-");
+	int fd, n, i, err, inter = argc > 4 && strcmp(argv[4], "-");
 
 	if (argc < 4)
 		return fail_errno("usage", EINVAL);
@@ -1861,14 +1901,11 @@ static int cmd_mapv2(int argc, char **argv)
 		m.fioc_nextents = n;
 		m.list = se;
 	}
-	fd = open(argv[1], O_RDWR | O_CREAT, 0644);
+	fd = k43_create_get(argv[1], &m, &g, &err);
 	if (fd < 0)
-		return fail_errno("open", errno);
-	if (ioctl(fd, K43_MAP_CREATE_V2, &m))
-		return fail_errno("MAP_CREATE_V2", errno);
-	memset(&g, 0xff, sizeof(g));
-	if (ioctl(fd, K43_MAP_GET_V2, &g))
-		return fail_errno("MAP_GET_V2", errno);
+		return 1;
+	if (err)
+		return fail_errno("MAP_GET_V2", err);
 	back = inter ? g.ks.kie_strips : g.ikse;
 	STEP(g.iocmap.fioc_file_size == m.fioc_file_size && g.iocmap.fioc_file_type == 0 &&
 	     g.iocmap.fioc_ext_type == m.fioc_ext_type &&
@@ -1897,7 +1934,7 @@ static int cmd_mapv2m(int argc, char **argv)
 	struct k43_interleaved_ext ie[4] = { 0 };
 	struct k43_fmap m = { 0 };
 	struct k43_get_fmap g;
-	int fd, i, j, n, rc, err;
+	int fd, i, j, n, err;
 
 	if (argc < 6 || (argc - 3) % 3)
 		return fail_errno("usage", EINVAL);
@@ -1916,17 +1953,12 @@ static int cmd_mapv2m(int argc, char **argv)
 	m.fioc_ext_type = 1;
 	m.fioc_nextents = i;
 	m.list = ie;
-	fd = open(argv[1], O_RDWR | O_CREAT, 0644);
+	fd = k43_create_get(argv[1], &m, &g, &err);
 	if (fd < 0)
-		return fail_errno("open", errno);
-	if (ioctl(fd, K43_MAP_CREATE_V2, &m))
-		return fail_errno("MAP_CREATE_V2", errno);
-	memset(&g, 0xff, sizeof(g));
-	rc = ioctl(fd, K43_MAP_GET_V2, &g);
-	err = rc ? errno : 0;
-	STEP(m.fioc_nextents == 1 ? rc == 0 : err == E2BIG,
-	     "MAP_GET_V2 of %u interleaved extents: rc %d errno %s", m.fioc_nextents, rc,
-	     strerrorname_np(err));
+		return 1;
+	STEP(m.fioc_nextents == 1 ? !err : err == E2BIG,
+	     "MAP_GET_V2 of %u interleaved extents: errno %s", m.fioc_nextents,
+	     err ? strerrorname_np(err) : "0");
 	STEP(g.iocmap.fioc_file_size == m.fioc_file_size && g.iocmap.fioc_ext_type == 1 &&
 	     g.iocmap.fioc_nextents == m.fioc_nextents, "MAP_GET_V2 header");
 	STEP(g.ks.ikie.ie_nstrips == ie[0].ie_nstrips &&
@@ -1936,7 +1968,7 @@ static int cmd_mapv2m(int argc, char **argv)
 		STEP(g.ks.kie_strips[j].devindex == 0 && g.ks.kie_strips[j].offset == se[0][j].offset &&
 		     g.ks.kie_strips[j].len == se[0][j].len, "MAP_GET_V2 strip %d", j);
 	close(fd);
-	printf("ok iext=%u get=%s\n", m.fioc_nextents, rc ? "E2BIG" : "0");
+	printf("ok iext=%u get=%s\n", m.fioc_nextents, err ? "E2BIG" : "0");
 	return 0;
 }
 
@@ -2002,12 +2034,7 @@ static int cmd_fuzz43(int argc, char **argv)
 
 	if (argc < 7)
 		return fail_errno("usage", EINVAL);
-	iters = atoi(argv[2]);
-	rnd_state ^= strtoull(argv[3], NULL, 0) * 0x9E3779B97F4A7C15ULL;
-	a.dev = parse_size(argv[4]);
-	a.logoff = parse_size(argv[5]);
-	a.loglen = parse_size(argv[6]);
-	snprintf(path, sizeof(path), "%s/fuzz43", argv[1]);
+	iters = fuzz_setup(argv, &a, path, sizeof(path), "fuzz43");
 	for (it = 0; it < iters; it++) {
 		struct k43_interleaved_ext ie[5] = { 0 };
 		struct k43_fmap m = { 0 };
@@ -2077,16 +2104,8 @@ static int cmd_fuzz43(int argc, char **argv)
 			       why, (unsigned long long)m.fioc_file_size, niext);
 			return 1;
 		}
-		for (i = 0; i < 4; i++) {
-			uint64_t off = i == 0 ? m.fioc_file_size - 1 : rnd() % m.fioc_file_size;
-			unsigned char b;
-
-			if (pread(fd, &b, 1, off) != 1) {
-				printf("VIOLATION iteration %u: pread at %#llx of an accepted map: %s\n",
-				       it, (unsigned long long)off, strerror(errno));
-				return 1;
-			}
-		}
+		if (fuzz_reads(fd, m.fioc_file_size, it))
+			return 1;
 		close(fd);
 	}
 	unlink(path);
