@@ -16,7 +16,8 @@
 #       its lease on its own clock, so a violation is only reported when it
 #       is certain (a message arrives after what it reports).  The same
 #       way, the scenario fails as not judged unless C stood after B was up
-#       and while A's lease ran.  A keeps committing while its lease runs;
+#       (a candidacy begun before finds no connection to B and is given up
+#       after lease/2: the next one counts) and while A's lease ran.  A keeps committing while its lease runs;
 #       after healing, every commit A acknowledged is on every host and
 #       commits through every host reach every host.
 #   4c. famfsd restarted within the module lease after it gave a grant up
@@ -73,11 +74,15 @@ if [ $ME = $VC ]; then
 	_ru=$!
 	send $A 24 go || fail "$R tells c$A" "no connection"
 	send $VB 24 go || fail "$R tells c$VB" "no connection"
-	# The next candidacy; B must have been up before it (else: not judged).
-	_tup= _tst= _end=$(( $(now_ms) + 30000 ))
+	# The first candidacy that begins after B is up (one that began before
+	# found no connection to it and is given up after lease/2).
+	_tup= _tst= _end=$(( $(now_ms) + 40000 ))
 	while [ $(now_ms) -lt $_end ]; do
 		[ -z "$_tup" ] && [ -s /tmp/vr_up ] && _tup=$(now_ms)
-		[ $(stands) -gt $_n ] && { _tst=$(now_ms); break; }
+		if [ $(stands) -gt $_n ]; then
+			_n=$(stands)
+			[ -n "$_tup" ] && { _tst=$(now_ms); break; }
+		fi
 		sleep 0.05
 	done
 	send $A 25 "stood" || fail "$R tells c$A" "no connection"
