@@ -1035,6 +1035,7 @@ int famfsd_cluster_start(struct famfsd *d)
 	struct famfsd_cluster *cl;
 	struct timeval tv;
 	char err[512];
+	uint32_t tick_ms;
 	int e;
 
 	for (size_t i = 0; i < sizeof(peer_methods) / sizeof(peer_methods[0]); i++) {
@@ -1080,8 +1081,9 @@ int famfsd_cluster_start(struct famfsd *d)
 	}
 	d->cluster = cl;
 	fam_rpc_set_tls_hosts(d->rpc, known_host, cl);
-	tv.tv_sec = 0;
-	tv.tv_usec = (suseconds_t)(cl->lease_ms / 10 < 20 ? 20 : cl->lease_ms / 10) * 1000;
+	tick_ms = cl->lease_ms / 10 < 20 ? 20 : cl->lease_ms / 10;
+	tv.tv_sec = tick_ms / 1000;
+	tv.tv_usec = (suseconds_t)(tick_ms % 1000) * 1000;	/* < 10^6, or libevent aborts */
 	cl->tick = event_new(d->base, -1, EV_PERSIST, on_tick, cl);
 	if (!cl->tick || event_add(cl->tick, &tv))
 		return -ENOMEM;

@@ -60,5 +60,14 @@ check "a commit through the resumed host lands in the current epoch" 'hctl $paus
 check "all hosts see it" 'for i in 1 2 3; do hctl $i ls / | grep -q after-resume || exit 1; done'
 check "fsck: clean, epochs never go backwards in the log" '$B/fsck.famfs "$DEV" >"$TMP/fsck" 2>&1'
 grep -q 'log-epoch' "$TMP/fsck" && bad "an old epoch wrote after a newer one: $(cat "$TMP/fsck")"
+
+# A lease of 10 s or more: famfsd's tick (lease / 10) is longer than a
+# second (libevent aborted on the tick's timeval before it was normalised).
+cluster_stop_all
+sed -i 's/^lease_ms = .*/lease_ms = 12000/' "$TMP/h1.conf"
+host_start 1 || bad "host 1 did not start with lease_ms = 12000"
+sleep 3
+check "host 1 runs with lease_ms = 12000 (its 1.2 s tick fired twice)" \
+	'kill -0 "${PID[1]}" 2>/dev/null && hctl 1 status >/dev/null'
 echo "cluster: $pass passed, $fail failed"
 [ "$fail" = 0 ]
