@@ -25,6 +25,7 @@ struct famfsd_peer {
 	uint32_t host_id;
 	char name[64];
 	char address[128];		/* "host:port" or "[v6]:port" */
+	bool act_for_others;		/* its clients may act for other hosts */
 };
 
 struct famfsd_config {
@@ -50,6 +51,7 @@ struct famfsd_config {
 	uint32_t clock_drift_ppm;	/* epsilon, parts per million */
 	uint32_t lease_slack_ms;	/* 0: lease_ms / 20 */
 	char state_dir[PATH_MAX];	/* durable state: the promise this host gave */
+	bool act_for_others;		/* this host's clients may act for other hosts */
 	struct famfsd_peer peers[FAMFSD_MAX_PEERS];
 	uint32_t n_peers;
 	/* [metrics] */

@@ -9,6 +9,7 @@
  * event loop; waits are timers.
  */
 #include "famfsd.h"
+#include "authz.h"
 #include "own_int.h"
 #include "reply.h"
 #include "cluster.h"
@@ -455,6 +456,8 @@ void own_h_handoff(struct fam_rpc_call *call, const uint8_t *req, size_t len, vo
 				     "read-write: nothing to hand off (famfsctl acquire --rw)", m->path);
 		goto out;
 	}
+	if (famfsd_refuse_handoff(d, call, m->path, g->host, m->to_host))
+		goto out;
 	if (g->host == m->to_host) {
 		famfsd_reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "%s: host %u already owns it "
 			     "read-write", m->path, m->to_host);

@@ -4,6 +4,7 @@
  * decoding its request, acting on the local famfs and replying once. In
  * kernel mode every committed change is also made in the mount at once.
  */
+#include "authz.h"
 #include "cluster.h"
 #include "famfsd.h"
 #include "reply.h"
@@ -255,6 +256,8 @@ static void h_mkdir(struct fam_rpc_call *call, const uint8_t *req, size_t len, v
 		goto out;
 	}
 	owner_of(call, m->has_owner, m->uid, m->gid, &uid, &gid);
+	if (famfsd_refuse_ns(d, call, "mkdir", m->path))
+		goto out;
 	/* mkdir -p may commit several records and is idempotent by itself: no id. */
 	if (!m->parents) {
 		const struct fam_reqid *seen;
@@ -326,6 +329,10 @@ static void h_create(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		reply_retry_node(d, call, m->path);
 		goto out;
 	}
+	if (famfsd_refuse_ns(d, call, "create", m->path)) {
+		famfsd_request_end(d);
+		goto out;
+	}
 	err = fam_fs_create(&d->fs, m->path, m->mode ? m->mode : 0644, uid, gid, m->size, NULL);
 	famfsd_request_end(d);
 	if (err) {
@@ -356,6 +363,10 @@ static void h_delete(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		fam_rpc_reply(call, FAM_RPC_OK, NULL, NULL, 0);
 		goto out;
 	}
+	if (famfsd_refuse_ns(d, call, "delete", m->path)) {
+		famfsd_request_end(d);
+		goto out;
+	}
 	err = fam_fs_delete(&d->fs, m->path);
 	famfsd_request_end(d);
 	if (err) {
@@ -384,6 +395,12 @@ static void h_rename(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		goto out;
 	if (err > 0) {
 		reply_retry_node(d, call, m->to);
+		goto out;
+	}
+	/* Out of a data set, into one, or moving one (a directory holding it). */
+	if (famfsd_refuse_ns(d, call, "rename", m->from) ||
+	    famfsd_refuse_ns(d, call, "rename", m->to)) {
+		famfsd_request_end(d);
 		goto out;
 	}
 	err = fam_fs_rename(&d->fs, m->from, m->to);

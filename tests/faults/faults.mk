@@ -9,9 +9,12 @@ $(B)/tests/famfs_maphold: $(B)/tests/faults/famfs_maphold.o $(LIBFAMFS_CLIENT) $
 
 # Ownership under faults (issue 12, defects 4-7): what nobody owns is read-only,
 # one-record handoffs, a release waits for the holder's revocation, no access
-# from a stuck replay, stale Grant messages, retried requests.
+# from a stuck replay, stale Grant messages, retried requests; and who may act:
+# the acting host is the authenticated caller, namespace changes inside
+# another host's data set are refused (test_authz.sh).
 check-ownership-faults: all $(B)/tests/famfs_maphold $(B)/tests/famfs_logdump
 	@B=$(B) bash tests/faults/test_ownership_faults.sh
+	@B=$(B) bash tests/faults/test_authz.sh
 CHECK_TARGETS += check-ownership-faults
 
 # Randomized fault campaign (tests/faults/random_faults.sh): FAULT_RUNS runs of

@@ -3,11 +3,20 @@
 # Needs: B (build dir), TMP (scratch dir), DEV (fabric file), BASE_PORT.
 # FAMFS_TEST_WRAP: a command prefix for famfsd and famfsctl (make check-valgrind).
 # FAMFS_TEST_NO_STATE_DIR=1: no [cluster] state_dir line (famfsd builds older than it).
+# FAMFS_TEST_ACT_FOR_OTHERS: host ids (space separated) that may act for other hosts
+# (act_for_others, docs/ownership.md "Who may act"); default "all": the tests drive
+# acquire, release and handoff for any host from any host, as a scheduler would.
 CTL=${CTL:-${FAMFS_TEST_WRAP:+$FAMFS_TEST_WRAP }$B/famfsctl}
 FAMFSD=${FAMFSD:-$B/famfsd}
 # FAMFS_TEST_SLOW: multiply the waits for start-up and elections (valgrind runs 10-50x slower).
 SLOW=${FAMFS_TEST_SLOW:-1}
 declare -A PID
+
+# "act_for_others = yes" when host I may act for others (FAMFS_TEST_ACT_FOR_OTHERS).
+act_line() { # I
+	local a=${FAMFS_TEST_ACT_FOR_OTHERS-all}
+	if [ "$a" = all ] || [[ " $a " == *" $1 "* ]]; then echo "act_for_others = yes"; fi
+}
 
 cluster_setup() { # N LEASE_MS
 	local n=$1 lease=$2 i j
@@ -32,10 +41,11 @@ key = $TMP/certs/h$i.key
 ca = $TMP/certs/ca.crt
 lease_ms = $lease
 ${FAMFS_TEST_NO_STATE_DIR:+#}state_dir = $TMP/state$i
+$(act_line "$i")
 CONF
 		for j in $(seq 1 "$n"); do
 			[ "$j" = "$i" ] && continue
-			printf '[peer h%s]\nhost_id = %s\naddress = 127.0.0.1:%s\n' "$j" "$j" $((BASE_PORT + j)) >>"$TMP/h$i.conf"
+			printf '[peer h%s]\nhost_id = %s\naddress = 127.0.0.1:%s\n%s\n' "$j" "$j" $((BASE_PORT + j)) "$(act_line "$j")" >>"$TMP/h$i.conf"
 		done
 	done
 }
