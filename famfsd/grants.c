@@ -124,6 +124,9 @@ static int conflict_report(const struct fam_node *n, bool below, const char *pat
 
 	if (!grants_for(n, below, conflict_cb, c))
 		return 0;
+	/* n may stand for a path below it that does not exist yet: its grant is a parent's. */
+	if (c->scope == GRANT_SCOPE_SELF && fam_ns_path(n, gp, sizeof(gp)) >= 0 && strcmp(gp, path))
+		c->scope = GRANT_SCOPE_ANCESTOR;
 	if (c->scope != GRANT_SCOPE_SELF && fam_ns_path(c->n, gp, sizeof(gp)) >= 0)
 		snprintf(where, sizeof(where), " (grant on %s%s)", gp,
 			 c->scope == GRANT_SCOPE_ANCESTOR ? ", a parent directory" : ", inside it");

@@ -267,6 +267,15 @@ START_TEST(test_peers)
 	EXPECT_ERR("[peer a]\nhost_id = 3\n", "t.conf:1:", "[peer a]", "address is not set");
 	EXPECT_ERR("[peer a]\naddress = a:1\n[peer a]\naddress = b:1\n", "t.conf:4:",
 		   "[peer a] address", "set twice");
+	/* act_for_others: optional, per peer and for this host; a boolean. */
+	ck_assert_msg(parse(&c, "[cluster]\nhost_id = 1\nact_for_others = yes\n[peer a]\n"
+			    "host_id = 2\naddress = a:1\n[peer b]\nhost_id = 3\naddress = b:1\n"
+			    "act_for_others = on\n") == 0, "%s", err);
+	ck_assert(c.act_for_others);
+	ck_assert(!c.peers[0].act_for_others);
+	ck_assert(c.peers[1].act_for_others);
+	EXPECT_ERR("[peer a]\nhost_id = 3\naddress = a:1\nact_for_others = maybe\n", "t.conf:4:",
+		   "[peer a] act_for_others", "not a boolean");
 	/* FAMFSD_MAX_PEERS fit, one more does not. */
 	for (int i = 0; i <= FAMFSD_MAX_PEERS; i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n,
