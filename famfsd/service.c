@@ -398,8 +398,7 @@ static void h_rename(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		goto out;
 	}
 	/* Out of a data set, into one, or moving one (a directory holding it). */
-	if (famfsd_refuse_ns(d, call, "rename", m->from) ||
-	    famfsd_refuse_ns(d, call, "rename", m->to)) {
+	if (famfsd_refuse_rename(d, call, m->from, m->to)) {
 		famfsd_request_end(d);
 		goto out;
 	}

@@ -14,7 +14,9 @@
 #   2. a namespace change (create, mkdir, delete, rename) touching a data set
 #      another host holds, read-write or read-only, is refused
 #      FAILED_PRECONDITION naming the holder: out of it, into it, inside it,
-#      or moving a directory that contains it; the holder itself may;
+#      or moving a directory that contains it; the holder itself may, but a
+#      file leaves a read-write data set only after its release (else it is
+#      unowned, acquired at once by another host, while the holder writes);
 #   3. malformed and hostile requests: out-of-range host ids, truncated and
 #      mistyped payloads, and famfsd keeps serving.
 # Prints PASS / FAIL lines and "authz: N passed, N failed".
@@ -137,8 +139,8 @@ check "host $m deletes /r/z (read-only to host $s): refused" \
 check "the holder itself: host $f renames, creates and deletes inside /ds" \
 	'hctl $f mv /ds/x /ds/x2 && hctl $f creat --size 64K /ds/c >/dev/null && hctl $f rm /ds/c &&
 	 exists $s /ds/x2 && ! exists $s /ds/c'
-check "the holder moves /ds/x2 out of its data set (into nobody's)" \
-	'hctl $f mv /ds/x2 /out/x2 && exists $m /out/x2 && [ -z "$(owners $m /out/x2)" ]'
+check "the holder itself may not move /ds/x2 out of its read-write data set (unowned while it writes)" \
+	'refused FAILED_PRECONDITION $f mv /ds/x2 /out/x2 && said "release /ds first" && exists $m /ds/x2'
 check "a read-only holder alone (host $s on /r) may rename in it" \
 	'hctl $s mv /r/z /r/z2 && exists $m /r/z2'
 check "outside every data set nothing changes: host $m creates, renames and deletes /out/t" \
