@@ -130,21 +130,20 @@ bool famfsd_refuse_rename(struct famfsd *d, struct fam_rpc_call *call, const cha
 	if (fam_fs_lookup(&d->fs, from, &n))
 		return false;	/* the file system answers (NOT_FOUND) */
 	/*
-	 * Out of the caller's own read-write data set: the file would become
-	 * unowned while the holder may still write it, and what nobody owns is
-	 * acquired at once. Its release revokes (and writes back) first.
+	 * Out of the caller's own data set: the file would become unowned while
+	 * the holder may still use it (write it, with a read-write grant), and
+	 * what nobody owns is acquired at once. A release revokes first.
 	 */
 	for (const struct fam_node *p = n->parent; p; p = p->parent) {
 		const struct fam_grant *g = grant_of(p, (uint32_t)caller);
 
-		if (!g || g->mode != FAM_OWN_RW || fam_ns_path(p, top, sizeof(top)) < 0 ||
-		    path_within(to, top))
+		if (!g || fam_ns_path(p, top, sizeof(top)) < 0 || path_within(to, top))
 			continue;
 		famfsd_reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "rename refused: %s would "
-				    "leave %s, which host %d holds read-write: a file leaves a "
-				    "read-write data set only after its release (which revokes and "
-				    "writes back); release %s first, or rename inside it", from, top,
-				    caller, top);
+				    "leave %s, which host %d holds %s: a file leaves a data set only "
+				    "after its release (which revokes first); release %s first, or "
+				    "rename inside it", from, top, caller, grant_mode_name(g->mode),
+				    top);
 		return true;
 	}
 	return false;

@@ -41,8 +41,8 @@ bool famfsd_refuse_ns(struct famfsd *d, struct fam_rpc_call *call, const char *o
 
 /*
  * Rename: famfsd_refuse_ns for both paths, and FAILED_PRECONDITION for a
- * rename out of a data set the caller itself holds read-write (the file
- * would be unowned while the holder may still write it).
+ * rename out of a data set the caller itself holds (the file would be
+ * unowned while the holder may still use it).
  */
 bool famfsd_refuse_rename(struct famfsd *d, struct fam_rpc_call *call, const char *from,
 			  const char *to);

@@ -15,8 +15,8 @@
 #      another host holds, read-write or read-only, is refused
 #      FAILED_PRECONDITION naming the holder: out of it, into it, inside it,
 #      or moving a directory that contains it; the holder itself may, but a
-#      file leaves a read-write data set only after its release (else it is
-#      unowned, acquired at once by another host, while the holder writes);
+#      file leaves a data set only after its release (else it is unowned,
+#      acquired at once by another host, while the holder still uses it);
 #   3. malformed and hostile requests: out-of-range host ids, truncated and
 #      mistyped payloads, and famfsd keeps serving.
 # Prints PASS / FAIL lines and "authz: N passed, N failed".
@@ -143,6 +143,8 @@ check "the holder itself may not move /ds/x2 out of its read-write data set (uno
 	'refused FAILED_PRECONDITION $f mv /ds/x2 /out/x2 && said "release /ds first" && exists $m /ds/x2'
 check "a read-only holder alone (host $s on /r) may rename in it" \
 	'hctl $s mv /r/z /r/z2 && exists $m /r/z2'
+check "... but not out of it (host $s on /r): refused until it releases /r" \
+	'refused FAILED_PRECONDITION $s mv /r/z2 /out/z2 && said "holds read-only" && exists $m /r/z2'
 check "outside every data set nothing changes: host $m creates, renames and deletes /out/t" \
 	'hctl $m creat --size 64K /out/t >/dev/null && hctl $m mv /out/t /out/t2 && hctl $m rm /out/t2'
 check "after host $f's release, host $m may delete in /ds" \
