@@ -8,8 +8,11 @@
 #ifndef FAMFSD_OWN_INT_H
 #define FAMFSD_OWN_INT_H
 
+#include "backend.h"
 #include "famfsd.h"
 #include "grants.h"
+#include "hostlease.h"
+#include "ownership.h"
 #include "rpc.h"
 #include "famfs.pb-c.h"
 
