@@ -253,22 +253,15 @@ void cl_h_lease(struct fam_rpc_call *call, const uint8_t *req, size_t len, void 
 {
 	struct famfsd *d = arg;
 	struct famfsd_cluster *cl = d->cluster;
-	Famfs__LeaseRequest *m = famfs__lease_request__unpack(NULL, len, req);
+	Famfs__LeaseRequest *m = cl_peer_msg(d, call, &famfs__lease_request__descriptor, req, len);
 	Famfs__LeaseReply r = FAMFS__LEASE_REPLY__INIT;
 	uint64_t now = famfsd_now_ms(), until;
 	bool held, held_other, foreign;
 	uint32_t dur;
 	uint8_t buf[64];
 
-	if (cl_refuse_alone(d, call)) {
-		if (m)
-			protobuf_c_message_free_unpacked(&m->base, NULL);
+	if (!m)
 		return;
-	}
-	if (!m) {
-		fam_rpc_reply(call, FAM_RPC_INVALID_ARGUMENT, "malformed LeaseRequest", NULL, 0);
-		return;
-	}
 	if (cl_claim_refused(d, call, m->candidate)) {
 		famfs__lease_request__free_unpacked(m, NULL);
 		return;
@@ -326,19 +319,13 @@ void cl_h_committed(struct fam_rpc_call *call, const uint8_t *req, size_t len, v
 {
 	struct famfsd *d = arg;
 	struct famfsd_cluster *cl = d->cluster;
-	Famfs__CommittedRequest *m = famfs__committed_request__unpack(NULL, len, req);
+	Famfs__CommittedRequest *m = cl_peer_msg(d, call, &famfs__committed_request__descriptor,
+						 req, len);
 	Famfs__CommittedReply r = FAMFS__COMMITTED_REPLY__INIT;
 	uint8_t buf[32];
 
-	if (cl_refuse_alone(d, call)) {
-		if (m)
-			protobuf_c_message_free_unpacked(&m->base, NULL);
+	if (!m)
 		return;
-	}
-	if (!m) {
-		fam_rpc_reply(call, FAM_RPC_INVALID_ARGUMENT, "malformed CommittedRequest", NULL, 0);
-		return;
-	}
 	if (cl_claim_refused(d, call, m->master)) {
 		famfs__committed_request__free_unpacked(m, NULL);
 		return;

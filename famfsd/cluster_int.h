@@ -102,8 +102,14 @@ struct peer *cl_peer_by_id(struct famfsd_cluster *cl, uint32_t host);
 bool cl_known_host(void *arg, int host);
 /* A cluster message must come from the host it claims (PERMISSION_DENIED and true otherwise). */
 bool cl_claim_refused(struct famfsd *d, struct fam_rpc_call *call, uint32_t claimed);
-/* A host without peers answers no cluster method (FAILED_PRECONDITION and true). */
-bool cl_refuse_alone(struct famfsd *d, struct fam_rpc_call *call);
+/*
+ * The start of a peer message handler: a host without peers answers none
+ * (FAILED_PRECONDITION), a malformed message is INVALID_ARGUMENT
+ * ("malformed <Type>"). The message (the caller frees it), or NULL when the
+ * call was answered.
+ */
+void *cl_peer_msg(struct famfsd *d, struct fam_rpc_call *call,
+		  const ProtobufCMessageDescriptor *desc, const uint8_t *req, size_t len);
 
 /* cluster_elect.c */
 uint32_t cl_promise_ms(const struct famfsd_cluster *cl, uint32_t lease);

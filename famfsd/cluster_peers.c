@@ -112,11 +112,27 @@ bool cl_claim_refused(struct famfsd *d, struct fam_rpc_call *call, uint32_t clai
 }
 
 /* A host without peers has no lease or push to answer (a local caller may still try). */
-bool cl_refuse_alone(struct famfsd *d, struct fam_rpc_call *call)
+static bool refuse_alone(struct famfsd *d, struct fam_rpc_call *call)
 {
 	if (d->cluster)
 		return false;
 	fam_rpc_reply(call, FAM_RPC_FAILED_PRECONDITION,
 		      "this famfsd has no peers: it serves no cluster methods", NULL, 0);
 	return true;
+}
+
+void *cl_peer_msg(struct famfsd *d, struct fam_rpc_call *call,
+		  const ProtobufCMessageDescriptor *desc, const uint8_t *req, size_t len)
+{
+	ProtobufCMessage *m;
+	char msg[128];
+
+	if (refuse_alone(d, call))
+		return NULL;
+	m = protobuf_c_message_unpack(desc, NULL, len, req);
+	if (!m) {
+		snprintf(msg, sizeof(msg), "malformed %s", desc->short_name);
+		fam_rpc_reply(call, FAM_RPC_INVALID_ARGUMENT, msg, NULL, 0);
+	}
+	return m;
 }

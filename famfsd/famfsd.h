@@ -2,7 +2,7 @@
 /*
  * famfsd: the daemon's state, shared by its files. Only main.c creates it.
  * The functions of each part are in its own header (backend.h, cluster.h,
- * hostlease.h, ownership.h, reply.h, ...); docs/famfsd.8.md, "Inside".
+ * hostlease.h, ownership.h, reply.h, ...); docs/cluster.md, "Inside famfsd".
  */
 #ifndef FAMFSD_H
 #define FAMFSD_H

@@ -30,6 +30,7 @@ BASE_PORT=$((21000 + RANDOM % 20000))
 # Host 3 acts for others (a scheduler's host); FAMFS_TEST_ACT_FOR_OTHERS="" runs
 # without any (e.g. against a famfsd that does not know the key).
 export FAMFS_TEST_ACT_FOR_OTHERS=${FAMFS_TEST_ACT_FOR_OTHERS-3}
+SUITE=authz
 . tests/integration/cluster_lib.sh
 RAW=(python3 tests/faults/famfs_raw.py)
 cleanup() {
@@ -38,16 +39,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); echo "PASS: $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-finish() { echo "authz: $pass passed, $fail failed"; [ "$fail" = 0 ]; exit; }
-wait_until() { # SECONDS CMD: poll every 0.1 s
-	local end=$((SECONDS + $1 * SLOW))
-	while [ $SECONDS -lt $end ]; do eval "$2" && return 0; sleep 0.1; done
-	eval "$2"
-}
 # Grants on exactly PATH as host I sees them: "host:mode" ...
 owners() { hctl "$1" --json owners "$2" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(" ".join("%d:%s" % (g["host"], g["mode"]) for g in d["owners"] if g["scope"] == "self"))'; }
 # Run famfsctl on host I; keep its output in $TMP/out; succeed when it failed with STATUS.

@@ -121,3 +121,16 @@ cluster_stop_all() {
 	done
 	wait 2>/dev/null
 }
+
+# PASS / FAIL bookkeeping for the suites that source this file: set SUITE (the
+# name of the summary line "SUITE: N passed, N failed") before calling finish.
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); echo "PASS: $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+finish() { echo "${SUITE:-tests}: $pass passed, $fail failed"; [ "$fail" = 0 ]; exit; }
+wait_until() { # SECONDS CMD: poll every 0.1 s
+	local end=$((SECONDS + $1 * SLOW))
+	while [ $SECONDS -lt $end ]; do eval "$2" && return 0; sleep 0.1; done
+	eval "$2"
+}
