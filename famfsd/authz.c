@@ -11,6 +11,7 @@
  * files do not move, vanish or appear under it.
  */
 #include "authz.h"
+#include "cluster.h"
 #include "famfsd.h"
 #include "grants.h"
 #include "reply.h"
@@ -147,4 +148,17 @@ bool famfsd_refuse_rename(struct famfsd *d, struct fam_rpc_call *call, const cha
 		return true;
 	}
 	return false;
+}
+
+bool famfsd_refuse_not_master(struct famfsd *d, struct fam_rpc_call *call)
+{
+	const struct fam_rpc_peer *p = fam_rpc_call_peer(call);
+	int master = famfsd_master_id(d);
+
+	if (p->is_unix || (p->host_id >= 0 && p->host_id == master))
+		return false;
+	famfsd_reply_status(d, call, FAM_RPC_PERMISSION_DENIED, "%s comes from host %d, which is "
+			    "not the master host %u follows (%d); only the master revokes",
+			    fam_rpc_call_method(call), p->host_id, d->cfg.host_id, master);
+	return true;
 }

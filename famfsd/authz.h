@@ -46,5 +46,10 @@ bool famfsd_refuse_ns(struct famfsd *d, struct fam_rpc_call *call, const char *o
  */
 bool famfsd_refuse_rename(struct famfsd *d, struct fam_rpc_call *call, const char *from,
 			  const char *to);
+/*
+ * famfs.peer.Revoke over TLS: PERMISSION_DENIED unless it comes from the
+ * master this host follows (a local administrator's call is let through).
+ */
+bool famfsd_refuse_not_master(struct famfsd *d, struct fam_rpc_call *call);
 
 #endif

@@ -486,7 +486,7 @@ void own_h_peer_revoke(struct fam_rpc_call *call, const uint8_t *req, size_t len
 	struct famfsd *d = arg;
 	FAMFSD_UNPACK(Famfs__RevokeRequest, famfs__revoke_request, m, req, len);
 
-	if (!famfsd_check_path(d, call, m->path)) {
+	if (!famfsd_check_path(d, call, m->path) && !famfsd_refuse_not_master(d, call)) {
 		if (m->wait_ms > WAIT_MAX_MS)
 			m->wait_ms = WAIT_MAX_MS;
 		revoke_start(d, call, NULL, m->path, m->wait_ms, m->force);

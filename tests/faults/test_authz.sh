@@ -17,6 +17,7 @@
 #      or moving a directory that contains it; the holder itself may, but a
 #      file leaves a data set only after its release (else it is unowned,
 #      acquired at once by another host, while the holder still uses it);
+#   famfs.peer.Revoke is obeyed only from the master the host follows;
 #   3. malformed and hostile requests: out-of-range host ids, truncated and
 #      mistyped payloads, and famfsd keeps serving.
 # Prints PASS / FAIL lines and "authz: N passed, N failed".
@@ -142,6 +143,16 @@ check "after host $f's release, host $m may delete in /ds" \
 	'hctl $f release /ds >/dev/null && hctl $m mkdir /ds/d && hctl $m rm /ds/d'
 check "raw TLS as host $s: Delete /top/in/y (host $f reads /top/in): refused" \
 	'! tls_as $s famfs.Delete 1:s:/top/in/y && grep -q "^FAILED_PRECONDITION" "$TMP/out" && exists $m /top/in/y'
+
+# ---- famfs.peer.Revoke only from the master ----
+check "setup: host $f owns /rv read-write" 'hctl $m mkdir /rv && hctl $f acquire /rv --rw >/dev/null'
+check "raw TLS as host $s to host $f: Revoke /rv: PERMISSION_DENIED, host $f keeps rw access" \
+	'! "${RAW[@]}" tls "127.0.0.1:$((BASE_PORT + f))" "$TMP/certs/h$s.crt" "$TMP/certs/h$s.key" \
+		"$TMP/certs/ca.crt" famfs.peer.Revoke 1:s:/rv 3:u:1 >"$TMP/out" 2>&1 &&
+	 grep -q "^PERMISSION_DENIED.*not the master" "$TMP/out" &&
+	 [ "$(hctl $f --json owners /rv | python3 -c "import json,sys; print(json.load(sys.stdin)[\"access\"])")" = rw ]'
+check "the master's own handoff still revokes there: /rv to host $m" \
+	'hctl $f handoff /rv --to $m >/dev/null && [ "$(owners $s /rv)" = "$m:rw" ]'
 
 # ---- 3. malformed and hostile requests ----
 check "Acquire naming host 4294967295: INVALID_ARGUMENT" \
