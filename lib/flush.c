@@ -6,7 +6,10 @@
  */
 #include "flush.h"
 
+#include <errno.h>
 #include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>
@@ -115,3 +118,43 @@ const char *fam_flush_method(void)
 	return names[flush_kind_cached];
 }
 
+
+int fam_cache_resident(const void *addr, size_t len, bool invalidate, struct fam_cache_stats *st)
+{
+	unsigned char vec[FAM_CACHE_STEP / 4096];
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	const uint8_t *p = addr, *end = p + len;
+
+	if (page < 4096 || FAM_CACHE_STEP % page || (uintptr_t)addr % page)
+		return -EINVAL;
+	while (p < end) {
+		size_t step = (size_t)(end - p) < FAM_CACHE_STEP ? (size_t)(end - p) : FAM_CACHE_STEP;
+		size_t pages = (step + page - 1) / page, i = 0;
+
+		if (mincore((void *)p, step, vec))
+			return -errno;
+		while (i < pages) {
+			size_t j = i, run;
+
+			if (!(vec[i] & 1)) {
+				i++;
+				continue;
+			}
+			while (j < pages && (vec[j] & 1))
+				j++;
+			run = (j - i) * page;
+			if (i * page + run > step)
+				run = step - i * page;
+			if (invalidate)
+				fam_invalidate(p + i * page, run);
+			else
+				fam_flush(p + i * page, run);
+			st->resident += run;
+			i = j;
+		}
+		st->walked += step;
+		st->steps++;
+		p += step;
+	}
+	return 0;
+}
