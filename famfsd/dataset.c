@@ -412,6 +412,37 @@ void own_unhold(struct famfsd *d, const char *path, bool expired_only)
 	}
 }
 
+/*
+ * Kernel mode: does famfs.ko's access lowering write back the dirty lines
+ * itself? It writes back the dirty entries fs-dax tracks for fsync
+ * (dax_writeback_mapping_range), through the dax device's cache flush, which
+ * the kernel skips when the platform declares the CPU caches part of the
+ * persistence domain (/sys/block/pmemN/dax/write_cache reads 0). Caches are
+ * never shared between hosts, so only then (or when it cannot tell) does
+ * famfsd walk every line of the data set itself.
+ */
+static bool module_writes_back(const struct famfsd *d)
+{
+	const char *dev = strrchr(d->cfg.device, '/');
+	char p[PATH_MAX + 64], v[8] = "";
+	FILE *f;
+
+	if (!dev || strncmp(dev + 1, "pmem", 4))
+		return false;
+	snprintf(p, sizeof(p), "/sys/class/block/%s/dax/write_cache", dev + 1);
+	f = fopen(p, "re");
+	if (!f) {	/* a partition: the disk's */
+		snprintf(p, sizeof(p), "/sys/class/block/%s/../dax/write_cache", dev + 1);
+		f = fopen(p, "re");
+	}
+	if (!f)
+		return false;
+	if (!fgets(v, sizeof(v), f))
+		v[0] = 0;
+	fclose(f);
+	return v[0] == '1';
+}
+
 /* The write-back or invalidation (granting: and the hold during it) of path is over. */
 static void own_unhold_grant(struct famfsd *d, const char *path)
 {
@@ -426,12 +457,14 @@ static void own_unhold_grant(struct famfsd *d, const char *path)
 }
 
 /*
- * Give up this host's access to a data set: stop writes (read-only zaps
- * writable mappings), write back the CPU caches through read-only mappings,
- * then no access at all. User-space mode: the caches are written back through
- * famfsd's own mapping of the device on a worker thread; famfs.Open refuses
- * new mappings from here on. Returns 1 when that walk was started: done
- * follows with the bytes written back.
+ * Give up this host's access to a data set. Kernel mode: access none; the
+ * module writes back the dirty entries, zaps the mappings and waits for
+ * pinned pages. Where the module's write-back flushes nothing (see
+ * module_writes_back), first read-only (no new store), famfsd's own walk of
+ * every line through read-only mappings, then none. User-space mode:
+ * the caches are written back through famfsd's own mapping of the device on
+ * a worker thread; famfs.Open refuses new mappings from here on. Returns 1
+ * when that walk was started: done follows with the bytes written back.
  */
 int own_do_revoke(struct famfsd *d, const char *path, struct file_list *fl, uint64_t *bytes,
 		  char *msg, size_t cap, own_walk_done_fn done, void *arg)
@@ -449,14 +482,16 @@ int own_do_revoke(struct famfsd *d, const char *path, struct file_list *fl, uint
 		}
 		return !e;
 	}
-	e = fam_kmount_set_access(d->cfg.mount, path, FAM_OWN_RO);
-	if (e < 0)
-		famfsd_logf(&d->log, LOG_DEBUG, "%s: read-only before the flush: %s", path,
-			    strerror(-e));
-	e = fam_kmount_cache(d->cfg.mount, path, false, bytes);
-	if (e < 0)
-		famfsd_logf(&d->log, LOG_WARNING, "%s: flushing the CPU caches: %s", path,
-			    strerror(-e));
+	if (!module_writes_back(d)) {
+		e = fam_kmount_set_access(d->cfg.mount, path, FAM_OWN_RO);
+		if (e < 0)
+			famfsd_logf(&d->log, LOG_DEBUG, "%s: read-only before the flush: %s", path,
+				    strerror(-e));
+		e = fam_kmount_cache(d->cfg.mount, path, false, bytes);
+		if (e < 0)
+			famfsd_logf(&d->log, LOG_WARNING, "%s: flushing the CPU caches: %s", path,
+				    strerror(-e));
+	}
 	e = fam_kmount_set_access(d->cfg.mount, path, FAM_OWN_NONE);
 	if (e == -EBUSY || e == -ETIMEDOUT) {
 		snprintf(msg, cap, "%s: pages of it stay pinned on host %u (O_DIRECT, vmsplice or "

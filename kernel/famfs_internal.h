@@ -70,7 +70,16 @@ struct famfs_inode_info {
 	bool			truncated;	/* size changed: unusable */
 	bool			faulted;	/* its pages may carry our mapping */
 	struct famfs_range	*ranges;	/* REG: one per extent or strip */
+	/*
+	 * REG: one bit per FAMFS_WB_UNIT of the file that took a write fault
+	 * since the last write-back (NULL: unknown, write back everything).
+	 */
+	unsigned long		*written;
+	unsigned long		written_units;
 };
+
+/* Granularity of the write-fault record (one PMD). */
+#define FAMFS_WB_SHIFT		21
 
 enum famfs_fault_kind {
 	FAMFS_FAULT_PTE,
@@ -180,6 +189,8 @@ u64 famfs_fmap_dev_to_file(const struct famfs_fmap *fmap, u32 i, u64 dev_off);
 /* ioctl.c */
 long famfs_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 long famfs_dir_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+void famfs_note_write(struct famfs_inode_info *fi, pgoff_t pgoff,
+		      unsigned int pages);
 int famfs_lower_access_locked(struct inode *inode, int access,
 			      unsigned long pin_deadline);
 void famfs_revoke_all(struct super_block *sb);

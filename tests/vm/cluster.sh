@@ -255,6 +255,16 @@ if [ $ME = 1 ]; then
 	else
 		fail "c1 handoff /ds --to 2" "$(tr '\n' ' ' < /tmp/o)"
 	fi
+	# The module writes back the dirty entries when it lowers access; famfsd
+	# walks every line itself only where the kernel skips that flush (dax
+	# write_cache 0) or the device is not a pmem disk (devdax).
+	_wc=$(cat /sys/block/${DEV##*/}/dax/write_cache 2>/dev/null)
+	_fl=$(sed -n 's/.*\/ds: access revoked on this host (\([0-9]*\) bytes flushed).*/\1/p' $FD_LOG | tail -n 1)
+	case "${_wc:-none}|${_fl:-?}" in
+	1\|0) pass "c1 revoke: famfs.ko wrote back the dirty entries, famfsd walked no line itself (dax write_cache 1)" ;;
+	[0n]*\|4194304) pass "c1 revoke: famfsd walked every line itself (dax write_cache ${_wc:-absent on $DEV})" ;;
+	*) fail "c1 revoke's cache write-back" "write_cache=${_wc:-none} famfsd flushed ${_fl:-?} bytes" ;;
+	esac
 	if wait_for 20 grep -q SIGBUS /tmp/hold && grep -q "revoking while pid $HOLD" $FD_LOG; then
 		pass "c1 live mapping revoked by famfsd (SET_ACCESS): SIGBUS on the next touch ($(grep SIGBUS /tmp/hold))"
 	else

@@ -11,13 +11,13 @@
  * mappings a user has), write every byte of the DIRTY set, then time:
  *
  *   lower   famfs.ko's access lowering as famfsd drives it on a revoke:
- *           SET_ACCESS read-only (the module writes back the dirty
- *           entries fs-dax tracks, dax_writeback_mapping_range, and zaps
- *           the mappings), then SET_ACCESS none;
- *   walk    the same with, between the two, a read-only mapping of the
- *           whole file and clwb of every line of it + sfence (what famfsd's
- *           kernel-mode revoke did on top of the module: lib/kmount.c,
- *           fam_kmount_cache);
+ *           SET_ACCESS none (the module writes back the dirty entries
+ *           fs-dax tracks, dax_writeback_mapping_range, zaps the mappings
+ *           and checks every page of the file's entries for pins);
+ *   walk    what famfsd drove before (and still does where the kernel's
+ *           write-back flushes nothing): SET_ACCESS read-only, a read-only
+ *           mapping of the whole file and clwb of every line of it +
+ *           sfence (lib/kmount.c, fam_kmount_cache), SET_ACCESS none;
  *   raw     the baseline: clwb (clflushopt where clwb is missing) of exactly
  *           the dirty bytes through the same DAX mapping of the pmem, then
  *           sfence (no file system; the lowering after it is not timed);
@@ -168,9 +168,12 @@ int main(int argc, char **argv)
 			_mm_sfence();
 			t1 = now_ns();
 			e = set_access(fd, FAMFS_ACCESS_RO) ?: set_access(fd, FAMFS_ACCESS_NONE);
+		} else if (!strcmp(kind, "lower")) {
+			e = set_access(fd, FAMFS_ACCESS_NONE);
+			t1 = now_ns();
 		} else {
 			e = set_access(fd, FAMFS_ACCESS_RO);
-			if (!e && !strcmp(kind, "walk")) {
+			if (!e) {
 				unsigned char *q = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
 
 				if (q == MAP_FAILED)

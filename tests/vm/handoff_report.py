@@ -37,13 +37,13 @@ def main():
     ctx = []
     out, dat, goals = [header], ["# size_mib dirty lower_ms raw_ms walk_ms (medians)"], []
     out += ["kernel mode (famfs.ko in a qemu TCG guest): the old owner's cache write-back when",
-            "the module lowers a file's access, as famfsd's revoke drives it (SET_ACCESS read-only:",
-            "dax_writeback_mapping_range of the dirty entries + zap of the mappings; then none).",
+            "the module lowers a file's access, as famfsd's revoke drives it (SET_ACCESS none:",
+            "dax_writeback_mapping_range of the dirty entries, zap of the mappings, pin check).",
             "raw: clwb (clflushopt without clwb) + sfence of exactly the dirty bytes from user space",
             "through the same DAX mapping of the pmem; no file system. unmap: munmap of the same",
-            "mapping (the zap and TLB flush any revocation pays). walk: the lowering plus a",
-            "read-only mapping of the whole file and clwb of every line (what famfsd's kernel-mode",
-            "revoke added before; lib/kmount.c fam_kmount_cache). Not included: famfsd's RPCs, the",
+            "mapping (the zap and TLB flush any revocation pays). walk: famfsd's revoke before",
+            "(SET_ACCESS read-only, a read-only mapping of the whole file and clwb of every line,",
+            "lib/kmount.c fam_kmount_cache, SET_ACCESS none). Not included: famfsd's RPCs, the",
             "log commit and the new owner's invalidation. TCG emulates clwb/clflushopt (no real",
             "cache is written back): the times are of the code paths, and only ratios between",
             "figures of this run mean anything."]
