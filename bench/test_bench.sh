@@ -40,7 +40,7 @@ grep_file "$R/share.txt" '^# make bench-share, [0-9]{4}-[0-9]{2}-[0-9]{2} .*load
 	"report starts with the date, machine and load average"
 grep_file "$R/share.txt" '^16 MiB data set \(1 extents\), host [123] -> host [123]' "report names the data set and hosts"
 grep_file "$R/share.txt" '^  backend: user-space mode on /dev/shm/[^ ]+, simulated fabric: a regular file' "report names the backend"
-grep_file "$R/share.txt" '^  cache maintenance in the famfs handoff figures: (included|NOT included): .+famfsd/ownership.c' \
+grep_file "$R/share.txt" '^  cache maintenance in the famfs handoff figures: (included|NOT included): .+famfsd/dataset.c' \
 	"report says whether cache maintenance is in the famfs figures"
 grep_file "$R/share.txt" '^  famfsd logs of this run: [1-9][0-9]* revokes, [0-9]+ bytes flushed; [1-9][0-9]* grants, [0-9]+ bytes invalidated$' \
 	"report gives famfsd's own count of flushed and invalidated bytes"

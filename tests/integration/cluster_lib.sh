@@ -111,3 +111,18 @@ cluster_stop_all() {
 	done
 	wait 2>/dev/null
 }
+
+# A test's scratch space and result count, for tests that set nothing
+# themselves: TMP (a new directory), DEV (a fabric file), BASE_PORT, an EXIT
+# trap that stops the daemons and removes both; ok / bad / check count into
+# pass and fail.
+cluster_scratch() { # NAME
+	TMP=$(mktemp -d "/tmp/famfs-$1.XXXXXX")
+	DEV=/dev/shm/famfs-$1.$$
+	BASE_PORT=$((21000 + RANDOM % 20000))
+	trap 'cluster_stop_all; rm -rf "$TMP" "$DEV"' EXIT
+	pass=0 fail=0
+}
+ok()  { pass=$((pass + 1)); echo "PASS: $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }

@@ -13,17 +13,10 @@
 # after both walks; no host lost its lease. Prints "cache-walk: N passed, N failed".
 set -u
 B=${B:-build}
-TMP=$(mktemp -d /tmp/famfs-cwalk.XXXXXX)
-DEV=/dev/shm/famfs-cwalk.$$
-BASE_PORT=$((21000 + RANDOM % 20000))
 GIB=${FAMFS_TEST_WALK_GIB:-2}
 export FAMFS_CLUSTER_SIZE=$((GIB + 1))G
 . tests/integration/cluster_lib.sh
-trap 'cluster_stop_all; rm -rf "$TMP" "$DEV"' EXIT
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); echo "PASS: $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+cluster_scratch cwalk
 finish() { echo "cache-walk: $pass passed, $fail failed"; [ "$fail" = 0 ]; exit; }
 
 need_kb=$(( (GIB + 2) * 1024 * 1024 ))
