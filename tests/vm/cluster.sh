@@ -312,6 +312,11 @@ else
 		else
 			fail "c2 after handoff" "msg=$_m access=$_a verify: $_v $(grep '/ds' $FD_LOG | tail -n 2 | tr '\n' ' ')"
 		fi
+		# The new owner invalidates every line of the data set it now may
+		# access (lines cached from before may be stale).
+		_iv=$(sed -n 's/.*\/ds: granted read-write here (epoch [0-9]*), \([0-9]*\) bytes invalidated.*/\1/p' $FD_LOG | tail -n 1)
+		[ "$_iv" = 4194304 ] && pass "c2 invalidated all 4 MiB of /ds as the new owner" ||
+			fail "c2 invalidated /ds as the new owner" "famfsd: ${_iv:-no grant line} bytes invalidated"
 		# Pages pinned by in-flight I/O (vmsplice here): the module lowers the
 		# mode and zaps, but waits for the pin only so long; famfsd must then
 		# refuse the handoff (ABORTED, nothing committed): host 2 keeps /ds.
