@@ -9,6 +9,9 @@
 #   FAMFS_BENCH_ROUNDS=4        interleaved rounds (1-9)
 #   FAMFS_BENCH_HANDOFFS=25     handoffs each way per round
 #   FAMFS_BENCH_RPC_SCALE=1     divides bench_rpc's message counts (short runs)
+#   FAMFS_BENCH_CACHE_WALK=always  famfsd with [famfs] cache_walk = always: the
+#                               handoff includes the cache walk of the resident
+#                               pages (worker threads); report cluster-walk.txt
 set -euo pipefail
 B=${B:-build}
 SIZE=${FAMFS_BENCH_DATASET:-1G}
@@ -26,6 +29,12 @@ done
 [ "$ROUNDS" -le 9 ] || die "FAMFS_BENCH_ROUNDS: $ROUNDS rounds, at most 9"
 FAMFS_CLUSTER_SIZE=$(( $(numfmt --from=iec "$SIZE") / 1048576 + 2048 ))M FAMFS_CLUSTER_LOG=64M \
 	cluster_setup 3 1000 || die "cluster setup failed"
+NAME=cluster
+if [ "${FAMFS_BENCH_CACHE_WALK:-auto}" = always ]; then
+	NAME=cluster-walk
+	export FAMFS_BENCH_CACHE_WALK
+	for i in 1 2 3; do sed -i 's/^mode = user$/mode = user\ncache_walk = always/' "$TMP/h$i.conf"; done
+fi
 for i in 1 2 3; do host_start $i || die "famfsd $i did not start: $(tail -n 3 "$TMP/h$i.log")"; done
 m=$(wait_master 20 1 2 3) || die "no master elected"
 a=$(( m % 3 + 1 )); b=$(( a % 3 + 1 )); [ "$b" = "$m" ] && b=$(( b % 3 + 1 ))
@@ -42,6 +51,6 @@ $B/bench/bench_handoff "$TMP/h$a.sock" "$TMP/h$b.sock" /bench/dataset "$HANDOFFS
 	echo "commits from a non-master host (host $a; master is host $m):"
 	$B/bench/bench_rpc "$TMP/h$a.sock" | grep -E 'creates|raw ping-pong|^raw baseline|^famfsd figures|rounds'
 } > "$TMP/out"
-{ bench_header cluster; cat "$TMP/out"; } | tee "$RESULTS/cluster.txt"
-{ echo "# what min_ms median_ms max_ms"; sed -n 's/^D //p' "$TMP/handoff"; } > "$RESULTS/cluster.dat"
-bench_plot cluster
+{ bench_header cluster; cat "$TMP/out"; } | tee "$RESULTS/$NAME.txt"
+{ echo "# what min_ms median_ms max_ms"; sed -n 's/^D //p' "$TMP/handoff"; } > "$RESULTS/$NAME.dat"
+[ "$NAME" != cluster ] || bench_plot cluster

@@ -419,6 +419,7 @@ static int backend_of(struct hosts *h, struct backend *be)
 	struct statfs sfs;
 	struct stat sb;
 	const char *kind;
+	bool forced;
 
 	if (famfs_status(h->c[0], &st)) {
 		fprintf(stderr, "bench_handoff: status of host %u: %s\n", h->id[0],
@@ -438,7 +439,10 @@ static int backend_of(struct hosts *h, struct backend *be)
 			strerror(errno));
 		return -errno;
 	}
-	be->cache_walk = !S_ISREG(sb.st_mode);
+	/* The benchmark scripts set [famfs] cache_walk = always and say so here. */
+	forced = getenv("FAMFS_BENCH_CACHE_WALK") && !strcmp(getenv("FAMFS_BENCH_CACHE_WALK"),
+							    "always");
+	be->cache_walk = !S_ISREG(sb.st_mode) || forced;
 	if (S_ISREG(sb.st_mode))
 		kind = !statfs(st.device, &sfs) && sfs.f_type == TMPFS_MAGIC ?
 		       "simulated fabric: a regular file on tmpfs (this host's ordinary memory)" :
@@ -448,7 +452,10 @@ static int backend_of(struct hosts *h, struct backend *be)
 	else
 		kind = "pmem block device";
 	snprintf(be->what, sizeof(be->what), "user-space mode on %s, %s", st.device, kind);
-	snprintf(be->why, sizeof(be->why), "%s", be->cache_walk ?
+	snprintf(be->why, sizeof(be->why), "%s", forced && S_ISREG(sb.st_mode) ?
+		 "[famfs] cache_walk = always: famfsd writes back the resident pages on revoke and "
+		 "invalidates them on grant, on a worker thread (famfsd/dataset.c, own_walk_start)" :
+		 be->cache_walk ?
 		 "famfsd writes back the resident pages on revoke and invalidates them on grant "
 		 "(famfsd/dataset.c, own_walk_start; [famfs] cache_walk)" :
 		 "famfsd skips the flush on revoke and the invalidation on grant on a "
