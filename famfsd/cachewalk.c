@@ -20,7 +20,7 @@
 struct cache_walk {
 	struct cache_range *ranges;
 	size_t n;
-	bool invalidate;
+	bool invalidate, all;
 	cache_walk_done_fn done;
 	void *arg;
 	int pipe[2];
@@ -42,7 +42,7 @@ static void *walk_main(void *arg)
 
 		while (left && !atomic_load(&w->stop)) {
 			size_t len = left < SLICE ? left : SLICE;
-			int e = fam_cache_resident(p, len, w->invalidate, &w->r.st);
+			int e = fam_cache_resident(p, len, w->invalidate, w->all, &w->r.st);
 
 			if (e && !w->r.err)
 				w->r.err = e;
@@ -80,7 +80,8 @@ static void walk_reported(evutil_socket_t fd, short what, void *arg)
 }
 
 int cache_walk_start(struct event_base *base, struct cache_range *ranges, size_t n,
-		     bool invalidate, cache_walk_done_fn done, void *arg, struct cache_walk **out)
+		     bool invalidate, bool all, cache_walk_done_fn done, void *arg,
+		     struct cache_walk **out)
 {
 	struct cache_walk *w = calloc(1, sizeof(*w));
 	int e;
@@ -92,6 +93,7 @@ int cache_walk_start(struct event_base *base, struct cache_range *ranges, size_t
 	w->ranges = ranges;
 	w->n = n;
 	w->invalidate = invalidate;
+	w->all = all;
 	w->done = done;
 	w->arg = arg;
 	w->pipe[0] = w->pipe[1] = -1;

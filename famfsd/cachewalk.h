@@ -33,11 +33,13 @@ typedef void (*cache_walk_done_fn)(void *arg, const struct cache_walk_result *r)
 
 /*
  * Start a walk over ranges[0..n) (the array becomes the walk's: it is freed
- * with it, also on error). 0 and *out, or -errno (nothing started, done
- * never called).
+ * with it, also on error); all: every page, not only resident ones (see
+ * fam_cache_resident). 0 and *out, or -errno (nothing started, done never
+ * called).
  */
 int cache_walk_start(struct event_base *base, struct cache_range *ranges, size_t n,
-		     bool invalidate, cache_walk_done_fn done, void *arg, struct cache_walk **out);
+		     bool invalidate, bool all, cache_walk_done_fn done, void *arg,
+		     struct cache_walk **out);
 /* Stop a walk (famfsd stopping): the worker ends at its next step, done is never called. */
 void cache_walk_cancel(struct cache_walk *w);
 

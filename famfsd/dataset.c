@@ -237,7 +237,9 @@ static int own_walk_start(struct famfsd *d, const char *path, const struct file_
 	ow->invalidate = invalidate;
 	ow->done = done;
 	ow->arg = arg;
-	e = cache_walk_start(d->base, r, n, invalidate, own_walk_done, ow, &ow->w);
+	/* devdax: mincore() sees only famfsd's page tables; its memory is always there. */
+	e = cache_walk_start(d->base, r, n, invalidate, d->dev.kind == FAM_DEV_DAX, own_walk_done,
+			     ow, &ow->w);
 	if (e) {
 		free(ow);
 		return e;

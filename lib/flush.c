@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #if defined(__x86_64__)
@@ -119,7 +120,8 @@ const char *fam_flush_method(void)
 }
 
 
-int fam_cache_resident(const void *addr, size_t len, bool invalidate, struct fam_cache_stats *st)
+int fam_cache_resident(const void *addr, size_t len, bool invalidate, bool all,
+		       struct fam_cache_stats *st)
 {
 	unsigned char vec[FAM_CACHE_STEP / 4096];
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
@@ -131,7 +133,9 @@ int fam_cache_resident(const void *addr, size_t len, bool invalidate, struct fam
 		size_t step = (size_t)(end - p) < FAM_CACHE_STEP ? (size_t)(end - p) : FAM_CACHE_STEP;
 		size_t pages = (step + page - 1) / page, i = 0;
 
-		if (mincore((void *)p, step, vec))
+		if (all)
+			memset(vec, 1, pages);
+		else if (mincore((void *)p, step, vec))
 			return -errno;
 		while (i < pages) {
 			size_t j = i, run;

@@ -31,8 +31,12 @@ struct fam_cache_stats {
  * Write back (invalidate: drop) only the pages of [addr, addr+len) that
  * mincore() reports resident in this process's mapping, in FAM_CACHE_STEP
  * steps: a page that is not resident is never faulted in to be flushed.
- * addr must be page-aligned. Adds to *st. 0 or -errno (mincore's).
+ * all: every page, no mincore() (devdax: its memory is always there, and
+ * mincore() sees only this process's page tables, not what another process
+ * dirtied through its own mapping). addr must be page-aligned. Adds to *st.
+ * 0 or -errno (mincore's).
  */
-int fam_cache_resident(const void *addr, size_t len, bool invalidate, struct fam_cache_stats *st);
+int fam_cache_resident(const void *addr, size_t len, bool invalidate, bool all,
+		       struct fam_cache_stats *st);
 
 #endif

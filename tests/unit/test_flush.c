@@ -37,7 +37,7 @@ static void check_walk(bool invalidate)
 		p[touched[i] * 4096 + 64] = 1;
 	ck_assert_uint_eq(resident_pages(p, LEN, before), sizeof(touched) / sizeof(touched[0]));
 
-	ck_assert_int_eq(fam_cache_resident(p, LEN, invalidate, &st), 0);
+	ck_assert_int_eq(fam_cache_resident(p, LEN, invalidate, false, &st), 0);
 	/* Nothing was faulted in: exactly the same pages are resident. */
 	resident_pages(p, LEN, after);
 	for (size_t i = 0; i < LEN / 4096; i++)
@@ -64,16 +64,38 @@ START_TEST(test_invalidate_resident_only)
 }
 END_TEST
 
+/* all (devdax): every page is walked, resident or not, without mincore(). */
+START_TEST(test_all_pages)
+{
+	struct fam_cache_stats st = { 0 };
+	int fd = memfd_create("flushtest", MFD_CLOEXEC);
+	uint8_t *p;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)LEN), 0);
+	p = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	p[4096 * 3] = 7;
+	ck_assert_int_eq(fam_cache_resident(p, LEN, false, true, &st), 0);
+	ck_assert_uint_eq(st.walked, LEN);
+	ck_assert_uint_eq(st.resident, LEN);
+	ck_assert_uint_eq(st.steps, 4);
+	ck_assert_uint_eq(p[4096 * 3], 7);
+	munmap(p, LEN);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_unaligned_and_empty)
 {
 	static uint8_t buf[8192] __attribute__((aligned(4096)));
 	struct fam_cache_stats st = { 0 };
 
-	ck_assert_int_eq(fam_cache_resident(buf + 1, 100, false, &st), -EINVAL);
-	ck_assert_int_eq(fam_cache_resident(buf, 0, false, &st), 0);
+	ck_assert_int_eq(fam_cache_resident(buf + 1, 100, false, false, &st), -EINVAL);
+	ck_assert_int_eq(fam_cache_resident(buf, 0, false, false, &st), 0);
 	ck_assert_uint_eq(st.walked, 0);
 	/* Not a mapping at all: mincore's error comes back. */
-	ck_assert_int_eq(fam_cache_resident((void *)4096, 4096, false, &st), -ENOMEM);
+	ck_assert_int_eq(fam_cache_resident((void *)4096, 4096, false, false, &st), -ENOMEM);
 }
 END_TEST
 
@@ -84,6 +106,7 @@ int main(void)
 
 	tcase_add_test(tc, test_writeback_resident_only);
 	tcase_add_test(tc, test_invalidate_resident_only);
+	tcase_add_test(tc, test_all_pages);
 	tcase_add_test(tc, test_unaligned_and_empty);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
