@@ -246,6 +246,8 @@ static int own_walk_start(struct famfsd *d, const char *path, const struct file_
 	}
 	ow->next = d->own->walks;
 	d->own->walks = ow;
+	famfsd_logf(&d->log, LOG_INFO, "%s: cache walk (%s) of %zu range(s) started on a worker "
+		    "thread", path, invalidate ? "invalidate" : "write-back", n);
 	return 0;
 }
 

@@ -69,5 +69,27 @@ fi
 check "no host lost its lease" '! grep -Eq "grants are lost \([1-9]|lease expired" "$TMP"/h[123].log'
 check "no host reported a cache walk error" '! grep -q "cache \(write-back\|invalidation\):" "$TMP"/h[123].log'
 for i in 1 2 3; do check "host $i still answers" 'hctl $i status >/dev/null'; done
+
+# famfsd stopped (SIGTERM) during a walk: the worker ends at its next 64 MiB
+# slice, famfsd exits 0 and the walk reports nothing. Host b hands the data
+# set back and is stopped once its write-back has started.
+lines=$(wc -l < "$TMP/h$b.log")
+hctl $b handoff /big --to $a >/dev/null 2>&1 &
+hpid=$!
+started=
+for _ in $(seq 1 500); do
+	tail -n +$((lines + 1)) "$TMP/h$b.log" | grep -q "/big: cache walk (write-back) of .* started" &&
+		{ started=1; break; }
+	sleep 0.01
+done
+kill -TERM "${PID[$b]}"
+t0=$SECONDS
+wait "${PID[$b]}"; rc=$?
+PID[$b]=
+wait $hpid 2>/dev/null
+after=$(tail -n +$((lines + 1)) "$TMP/h$b.log")
+check "host $b's write-back walk had started when it was stopped" '[ -n "$started" ]'
+check "host $b stopped during its walk: exit 0 within $((SECONDS - t0)) s, walk not reported done" \
+	'[ "$rc" = 0 ] && echo "$after" | grep -q "famfsd stopped" && ! echo "$after" | grep -q "/big: cache walk (write-back): "'
 [ "$fail" = 0 ] || { for i in 1 2 3; do echo "--- host $i log (tail)"; tail -15 "$TMP/h$i.log"; done; cat "$TMP/probe.err"; }
 finish
