@@ -496,12 +496,23 @@ int own_do_revoke(struct famfsd *d, const char *path, struct file_list *fl, uint
 			famfsd_logf(&d->log, LOG_WARNING, "%s: flushing the CPU caches: %s", path,
 				    strerror(-e));
 	}
-	e = fam_kmount_set_access(d->cfg.mount, path, FAM_OWN_NONE);
+	return own_revoke_none(d, path, msg, cap);
+}
+
+/*
+ * The last step of a revocation, also retried alone while pages stay pinned
+ * (revoke_step()): no access at all. -EBUSY / -ETIMEDOUT when pages pinned by
+ * O_DIRECT, vmsplice or RDMA outlived the module's wait.
+ */
+int own_revoke_none(struct famfsd *d, const char *path, char *msg, size_t cap)
+{
+	int e = fam_kmount_set_access(d->cfg.mount, path, FAM_OWN_NONE);
+
 	if (e == -EBUSY || e == -ETIMEDOUT) {
 		snprintf(msg, cap, "%s: pages of it stay pinned on host %u (O_DIRECT, vmsplice or "
-			 "RDMA) after the module's wait: mappings are gone but the revocation is not "
-			 "complete; nothing committed (retry once that I/O has ended)", path,
-			 d->cfg.host_id);
+			 "RDMA) after the module's wait, %d times: mappings are gone but the "
+			 "revocation is not complete; nothing committed (retry once that I/O has "
+			 "ended)", path, d->cfg.host_id, 1 + PIN_RETRIES);
 		return e;
 	}
 	if (e < 0) {

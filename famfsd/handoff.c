@@ -279,6 +279,30 @@ static void revoke_finish(struct revoke *rv, int status, const char *msg, uint64
 	free(rv);
 }
 
+/*
+ * After an attempt: pages still pinned are waited for again, PIN_RETRIES
+ * times (the module waits 2 s each), then reported as a state the caller can
+ * wait out (ABORTED), not as a fault of famfsd.
+ */
+static void revoke_done(struct revoke *rv, int err, const char *msg)
+{
+	struct timeval tv = { 0, PIN_RETRY_MS * 1000 };
+	bool pinned = err == -EBUSY || err == -ETIMEDOUT;
+
+	if (pinned && rv->pin_retries < PIN_RETRIES) {
+		rv->pin_retries++;
+		famfsd_logf(&rv->d->log, LOG_WARNING, "%s: pages stay pinned on this host: "
+			    "revocation retry %u of %u in %d ms", rv->path, rv->pin_retries,
+			    PIN_RETRIES, PIN_RETRY_MS);
+		if (!rv->timer)
+			rv->timer = evtimer_new(rv->d->base, revoke_timer, rv);
+		if (rv->timer && !evtimer_add(rv->timer, &tv))
+			return;
+	}
+	revoke_finish(rv, !err ? FAM_RPC_OK : pinned ? FAM_RPC_ABORTED : FAM_RPC_INTERNAL,
+		      err ? msg : "", rv->bytes);
+}
+
 static void revoke_walked(struct famfsd *d, void *arg, uint64_t bytes)
 {
 	(void)d;
@@ -295,6 +319,12 @@ static void revoke_step(struct revoke *rv)
 	pid_t pid = 0;
 	int err;
 
+	if (rv->pin_retries) {
+		/* Only the last step again: the earlier ones would raise access. */
+		err = own_revoke_none(d, rv->path, msg, sizeof(msg));
+		revoke_done(rv, err, msg);
+		return;
+	}
 	err = fam_fs_lookup(&d->fs, rv->path, &n);
 	if (err) {
 		snprintf(msg, sizeof(msg), "%s: %s on host %u", rv->path, strerror(-err),
@@ -335,9 +365,8 @@ static void revoke_step(struct revoke *rv)
 	own_file_list_free(&fl);
 	if (err == 1)
 		return;		/* the write-back runs on a worker: revoke_walked finishes */
-	/* Pinned pages: a state the caller can wait out (ABORTED), not a fault of famfsd. */
-	revoke_finish(rv, !err ? FAM_RPC_OK : err == -EBUSY || err == -ETIMEDOUT ?
-		      FAM_RPC_ABORTED : FAM_RPC_INTERNAL, err ? msg : "", bytes);
+	rv->bytes = bytes;
+	revoke_done(rv, err, msg);
 }
 
 static void revoke_start(struct famfsd *d, struct fam_rpc_call *call, struct handoff *h,
@@ -410,7 +439,8 @@ void own_handoff_start(struct handoff *h)
 		r.force = h->force;
 		blen = famfs__revoke_request__pack(&r, buf);
 		err = famfsd_peer_call(d, h->from, "famfs.peer.Revoke", buf, blen,
-				       h->wait_ms + PEER_DEADLINE_MS, on_revoked, h);
+				       h->wait_ms + PEER_DEADLINE_MS + PIN_RETRY_BUDGET_MS,
+				       on_revoked, h);
 		if (err)
 			handoff_revoked(h, FAM_RPC_UNAVAILABLE, strerror(-err));
 		else

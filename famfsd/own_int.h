@@ -23,6 +23,14 @@ struct event;
 #define PEER_DEADLINE_MS	5000	/* Revoke (on top of wait_ms) and Grant */
 #define WAIT_MAX_MS		3600000	/* longest --wait accepted */
 #define POLL_MS			50	/* while waiting for local users to close */
+/*
+ * A revocation refused because pages stay pinned past famfs.ko's wait (2 s,
+ * FAMFS_PIN_WAIT_MS) is retried this many times, PIN_RETRY_MS apart, before it
+ * is reported (ABORTED); the peer's Revoke deadline allows for it.
+ */
+#define PIN_RETRIES		2
+#define PIN_RETRY_MS		500
+#define PIN_RETRY_BUDGET_MS	(PIN_RETRIES * (2000 + PIN_RETRY_MS))
 #define TIMER_MS		1000
 #define KEEPALIVE_MS		10000	/* idle watch streams get a keepalive (finds dead clients) */
 #define HOLD_MS			30000	/* revoked here, no OWNER record seen: restore after */
@@ -58,6 +66,8 @@ struct revoke {
 	uint64_t start, deadline;
 	uint32_t wait_ms;
 	bool force;
+	unsigned int pin_retries;	/* refusals for pinned pages so far */
+	uint64_t bytes;			/* flushed by the first attempt */
 	struct event *timer;
 	struct revoke *next;
 };
@@ -144,6 +154,7 @@ void own_unhold(struct famfsd *d, const char *path, bool expired_only);
 /* 0: revoked (*bytes written back); 1: a cache walk runs, done follows; -errno and msg. */
 int own_do_revoke(struct famfsd *d, const char *path, struct file_list *fl, uint64_t *bytes,
 		  char *msg, size_t cap, own_walk_done_fn done, void *arg);
+int own_revoke_none(struct famfsd *d, const char *path, char *msg, size_t cap);
 /* Invalidate and take access; done gets the bytes invalidated (now or from the loop). */
 void own_do_grant(struct famfsd *d, const char *path, own_walk_done_fn done, void *arg);
 
