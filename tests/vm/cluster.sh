@@ -318,16 +318,18 @@ else
 		[ "$_iv" = 4194304 ] && pass "c2 invalidated all 4 MiB of /ds as the new owner" ||
 			fail "c2 invalidated /ds as the new owner" "famfsd: ${_iv:-no grant line} bytes invalidated"
 		# famfsd retries a revocation refused for pinned pages (twice, 0.5 s
-		# apart; the module waits 2 s each time, after 2 s at the read-only
-		# step): a pin that outlives the file's last mapping (the process
-		# unmapped it) and goes 6.5 s later does not fail a handoff; without
-		# the retries it would (about 4 s of waits).  A data set of its own
+		# apart; the module waits 2 s each time; famfsd lowers straight to
+		# none where the module writes back (pmem), after 2 s at a read-only
+		# step where it walks the lines itself (devdax)): a pin that outlives
+		# the file's last mapping (the process unmapped it) and goes 5.5 s
+		# later does not fail a handoff; without the retries it would (2 or
+		# 4 s of waits).  A data set of its own
 		# (/ds2), as the refusal below leaves /ds without access here for the
 		# hold (30 s).
 		famfsctl mkdir -p /ds2 > /tmp/o2 2>&1 && famfsctl creat --size 2M /ds2/f >> /tmp/o2 2>&1 &&
 			famfsctl acquire /ds2 --rw >> /tmp/o2 2>&1
 		wait_for 20 sh -c "[ \"\$($T getaccess $MNT/ds2/f 2>&1)\" = rw ]"
-		$T pinhold $MNT/ds2/f 6500 unmap > /tmp/pin2 2>&1 &
+		$T pinhold $MNT/ds2/f 5500 unmap > /tmp/pin2 2>&1 &
 		PIN=$!
 		wait_for 20 grep -q pinned /tmp/pin2 || fail "c2 pin a page of /ds2/f" "$(cat /tmp/pin2) $(tr '\n' ' ' < /tmp/o2)"
 		famfsctl handoff /ds2 --to 3 > /tmp/o 2>&1; _rc=$?
@@ -336,7 +338,7 @@ else
 		if [ $_rc = 0 ] && grep -Eq "^ *host 3 +read-write" /tmp/ow &&
 		   grep -q "/ds2: pages stay pinned on this host: revocation retry 1 of 2" $FD_LOG &&
 		   [ "$($T getaccess $MNT/ds2/f 2>&1)" = none ]; then
-			pass "c2 handoff of /ds2 while a page stays pinned after its unmap (vmsplice, 6.5 s): famfsd retried, host 3 owns /ds2"
+			pass "c2 handoff of /ds2 while a page stays pinned after its unmap (vmsplice, 5.5 s): famfsd retried, host 3 owns /ds2"
 		else
 			fail "c2 handoff with a pin released during famfsd's retries" "exit $_rc: $(tr '\n' ' ' < /tmp/o) owners: $(tr '\n' ' ' < /tmp/ow) $(grep '/ds2' $FD_LOG | tail -n 3 | tr '\n' ' ')"
 		fi
