@@ -20,19 +20,28 @@ static size_t resident_pages(const uint8_t *p, size_t len, unsigned char *vec)
 	return n;
 }
 
-/* A shared memfd (what tmpfs fabric files are): some pages written, the rest never touched. */
+/* LEN bytes of a shared memfd (what tmpfs fabric files are), none resident yet. */
+static uint8_t *map_memfd(int *fd)
+{
+	uint8_t *p;
+
+	*fd = memfd_create("flushtest", MFD_CLOEXEC);
+	ck_assert_int_ge(*fd, 0);
+	ck_assert_int_eq(ftruncate(*fd, (off_t)LEN), 0);
+	p = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	return p;
+}
+
+/* Some pages written, the rest never touched. */
 static void check_walk(bool invalidate)
 {
 	static unsigned char before[LEN / 4096], after[LEN / 4096];
 	struct fam_cache_stats st = { 0 };
 	size_t touched[] = { 0, 1, 2, 511, 512, 700, 1024, 1535, 1536 + 3, 1536 + 7 };
-	int fd = memfd_create("flushtest", MFD_CLOEXEC);
-	uint8_t *p;
+	int fd;
+	uint8_t *p = map_memfd(&fd);
 
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(ftruncate(fd, (off_t)LEN), 0);
-	p = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ck_assert_ptr_ne(p, MAP_FAILED);
 	for (size_t i = 0; i < sizeof(touched) / sizeof(touched[0]); i++)
 		p[touched[i] * 4096 + 64] = 1;
 	ck_assert_uint_eq(resident_pages(p, LEN, before), sizeof(touched) / sizeof(touched[0]));
@@ -68,13 +77,9 @@ END_TEST
 START_TEST(test_all_pages)
 {
 	struct fam_cache_stats st = { 0 };
-	int fd = memfd_create("flushtest", MFD_CLOEXEC);
-	uint8_t *p;
+	int fd;
+	uint8_t *p = map_memfd(&fd);
 
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(ftruncate(fd, (off_t)LEN), 0);
-	p = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ck_assert_ptr_ne(p, MAP_FAILED);
 	p[4096 * 3] = 7;
 	ck_assert_int_eq(fam_cache_resident(p, LEN, false, true, &st), 0);
 	ck_assert_uint_eq(st.walked, LEN);
