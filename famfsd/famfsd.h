@@ -55,6 +55,8 @@ void famfsd_backend_close(struct famfsd *d);
 
 /* service.c: register the control API methods. */
 int famfsd_service_register(struct famfsd *d);
+/* Group commit: hold replies while records are unpublished (commit.c). */
+int famfsd_commit_register(struct famfsd *d);
 
 /* A record was applied locally (own commit or replay): mirror it into the
  * kernel mount, apply ownership, tell watchers. Called by the cluster core. */

@@ -290,7 +290,9 @@ static void h_mkdir(struct fam_rpc_call *call, const uint8_t *req, size_t len, v
 			}
 		}
 	} else {
+		fam_fs_group_begin(&d->fs);
 		err = fam_fs_mkdir(&d->fs, m->path, mode, uid, gid);
+		fam_fs_group_end(&d->fs);
 		famfsd_request_end(d);
 		if (!err)
 			d->stats.mkdirs++;
@@ -326,7 +328,9 @@ static void h_create(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		reply_retry_node(d, call, m->path);
 		goto out;
 	}
+	fam_fs_group_begin(&d->fs);
 	err = fam_fs_create(&d->fs, m->path, m->mode ? m->mode : 0644, uid, gid, m->size, NULL);
+	fam_fs_group_end(&d->fs);
 	famfsd_request_end(d);
 	if (err) {
 		famfsd_reply_errno(d, call, err, m->path);
@@ -356,7 +360,9 @@ static void h_delete(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		fam_rpc_reply(call, FAM_RPC_OK, NULL, NULL, 0);
 		goto out;
 	}
+	fam_fs_group_begin(&d->fs);
 	err = fam_fs_delete(&d->fs, m->path);
+	fam_fs_group_end(&d->fs);
 	famfsd_request_end(d);
 	if (err) {
 		famfsd_reply_errno(d, call, err, m->path);
@@ -386,7 +392,9 @@ static void h_rename(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		reply_retry_node(d, call, m->to);
 		goto out;
 	}
+	fam_fs_group_begin(&d->fs);
 	err = fam_fs_rename(&d->fs, m->from, m->to);
+	fam_fs_group_end(&d->fs);
 	famfsd_request_end(d);
 	if (err) {
 		famfsd_reply_errno(d, call, err, m->from);

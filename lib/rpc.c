@@ -108,6 +108,7 @@ struct fam_rpc {
 	uint64_t replies[FAM_RPC_STATUS_COUNT];	/* server replies sent, by status */
 	bool (*tls_host_known)(void *arg, int host_id);	/* NULL: no host id needed */
 	void *tls_host_arg;
+	struct rpc_hold *hold;		/* group commit: replies held (rpc_hold.c) */
 };
 
 /* Client side: a call waiting for its reply. */
@@ -527,6 +528,14 @@ uint32_t fam_rpc_call_remaining_ms(const struct fam_rpc_call *call)
 }
 
 int fam_rpc_reply(struct fam_rpc_call *call, int status, const char *msg,
+		  const void *payload, size_t len)
+{
+	if (call->r->hold && rpc_hold_reply(call->r->hold, call, status, msg, payload, len))
+		return 0;
+	return rpc_reply_now(call, status, msg, payload, len);
+}
+
+int rpc_reply_now(struct fam_rpc_call *call, int status, const char *msg,
 		  const void *payload, size_t len)
 {
 	struct fam_rpc_conn *c = call->c;
@@ -1273,6 +1282,7 @@ void fam_rpc_free(struct fam_rpc *r)
 {
 	if (!r)
 		return;
+	rpc_hold_free(r->hold);
 	while (!rl_empty(&r->listeners)) {
 		struct rpc_listener *li = rl_entry(r->listeners.next, struct rpc_listener, link);
 
@@ -1301,6 +1311,11 @@ void fam_rpc_free(struct fam_rpc *r)
 		free(m);
 	}
 	free(r);
+}
+
+struct rpc_hold **rpc_hold_slot(struct fam_rpc *r)
+{
+	return &r->hold;
 }
 
 void fam_rpc_set_tls_hosts(struct fam_rpc *r, bool (*known)(void *arg, int host_id), void *arg)
