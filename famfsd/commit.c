@@ -9,6 +9,10 @@
  * cannot be published (the lease ended or a newer master wrote the log),
  * nothing of it is, and every held reply becomes UNAVAILABLE: the clients
  * retry, with their request ids, at the next master.
+ *
+ * The same hold serves the other side of a forwarded call: the replies the
+ * master sent back in one iteration are passed on to the local clients
+ * after one replay of the log (famfsd_replay_soon), not one each.
  */
 #include "famfsd.h"
 #include "cluster.h"
@@ -16,20 +20,35 @@
 #include <stdio.h>
 #include <string.h>
 
+void famfsd_replay_soon(struct famfsd *d)
+{
+	d->replay_due = true;
+}
+
 static bool batch_pending(void *arg)
 {
 	struct famfsd *d = arg;
 
-	return fam_fs_group_pending(&d->fs);
+	return d->replay_due || fam_fs_group_pending(&d->fs);
 }
 
 static int batch_commit(void *arg, char *msg, size_t len)
 {
 	struct famfsd *d = arg;
-	int err = fam_fs_group_commit(&d->fs);
+	int err;
 
+	if (d->replay_due) {
+		/* Forwarded calls the master answered: show their records here first. */
+		d->replay_due = false;
+		famfsd_replay(d);
+	}
+	err = fam_fs_group_commit(&d->fs);
 	if (!err) {
-		famfsd_cluster_committed(d);
+		/* Tell the other hosts, once per batch (not once per record). */
+		if (d->fs.writer && d->fs.log.hdr.committed_seq != d->pushed_seq) {
+			d->pushed_seq = d->fs.log.hdr.committed_seq;
+			famfsd_cluster_committed(d);
+		}
 		return FAM_RPC_OK;
 	}
 	snprintf(msg, len, "not committed: the metadata log writer (epoch %llu) could not "

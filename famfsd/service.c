@@ -337,7 +337,9 @@ static void h_create(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		goto out;
 	}
 	d->stats.creates++;
-	famfsd_cluster_committed(d);
+	/* In a batch: pushed to the other hosts once it is published (commit.c). */
+	if (!fam_fs_group_pending(&d->fs))
+		famfsd_cluster_committed(d);
 	reply_node(d, call, m->path);
 out:
 	famfs__create_request__free_unpacked(m, NULL);
@@ -369,7 +371,9 @@ static void h_delete(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		goto out;
 	}
 	d->stats.deletes++;
-	famfsd_cluster_committed(d);
+	/* In a batch: pushed to the other hosts once it is published (commit.c). */
+	if (!fam_fs_group_pending(&d->fs))
+		famfsd_cluster_committed(d);
 	fam_rpc_reply(call, FAM_RPC_OK, NULL, NULL, 0);
 out:
 	famfs__path_request__free_unpacked(m, NULL);
@@ -401,7 +405,9 @@ static void h_rename(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		goto out;
 	}
 	d->stats.renames++;
-	famfsd_cluster_committed(d);
+	/* In a batch: pushed to the other hosts once it is published (commit.c). */
+	if (!fam_fs_group_pending(&d->fs))
+		famfsd_cluster_committed(d);
 	reply_node(d, call, m->to);
 out:
 	famfs__rename_request__free_unpacked(m, NULL);

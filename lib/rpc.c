@@ -109,6 +109,8 @@ struct fam_rpc {
 	bool (*tls_host_known)(void *arg, int host_id);	/* NULL: no host id needed */
 	void *tls_host_arg;
 	struct rpc_hold *hold;		/* group commit: replies held (rpc_hold.c) */
+	struct rlist dirty;		/* UNIX connections with staged output */
+	struct event *flush_ev;		/* writes it at the end of the loop iteration */
 };
 
 /* Client side: a call waiting for its reply. */
@@ -154,6 +156,14 @@ struct fam_rpc_conn {
 	char addr[80];
 	struct fam_rpc_peer peer;
 	struct rlist calls;		/* server calls in flight */
+	/*
+	 * UNIX: frames of this loop iteration, written by one write(2) at its
+	 * end (flush_cb), straight to the socket when nothing is queued in the
+	 * bufferevent (no write event armed and disarmed per message).
+	 */
+	struct evbuffer *stage;
+	struct rlist dirty_link;	/* on r->dirty while stage has bytes */
+	bool dirty;
 	unsigned int ncalls;
 	uint64_t next_id;
 	struct rpc_pending *pending[CALL_BUCKETS];
@@ -233,6 +243,10 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 static void conn_destroy(struct fam_rpc_conn *c)
 {
 	rl_del(&c->link);
+	if (c->dirty)
+		rl_del(&c->dirty_link);
+	if (c->stage)
+		evbuffer_free(c->stage);
 	if (c->served)
 		c->r->nserved--;
 	free(c);
@@ -344,6 +358,10 @@ static struct fam_rpc_conn *conn_new(struct fam_rpc *r, struct bufferevent *bev,
 	c->expect_host = -1;
 	c->peer.host_id = -1;
 	rl_init(&c->calls);
+	if (!is_tls && !(c->stage = evbuffer_new())) {
+		free(c);
+		return NULL;
+	}
 	snprintf(c->addr, sizeof(c->addr), "%s", addr);
 	rl_add(&r->conns, &c->link);
 	if (served)
@@ -351,6 +369,50 @@ static struct fam_rpc_conn *conn_new(struct fam_rpc *r, struct bufferevent *bev,
 	bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	return c;
+}
+
+/* Bytes waiting to be written to c's socket. */
+static size_t out_queued(const struct fam_rpc_conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) +
+	       (c->stage ? evbuffer_get_length(c->stage) : 0);
+}
+
+static int stage_add(struct fam_rpc_conn *c, const void *buf, size_t n)
+{
+	if (evbuffer_add(c->stage, buf, n) < 0)
+		return -ENOMEM;
+	if (!c->dirty) {
+		c->dirty = true;
+		rl_add(&c->r->dirty, &c->dirty_link);
+		if (c->r->flush_ev)
+			event_active(c->r->flush_ev, EV_WRITE, 0);
+	}
+	return 0;
+}
+
+/* End of the loop iteration: each dirty connection's frames in one write. */
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fam_rpc *r = arg;
+
+	(void)fd;
+	(void)what;
+	while (!rl_empty(&r->dirty)) {
+		struct fam_rpc_conn *c = rl_entry(r->dirty.next, struct fam_rpc_conn, dirty_link);
+		struct evbuffer *out;
+
+		rl_del(&c->dirty_link);
+		c->dirty = false;
+		if (c->dead || !c->bev)
+			continue;
+		out = bufferevent_get_output(c->bev);
+		/* Nothing queued before: write now; what the socket does not take, queue. */
+		if (!evbuffer_get_length(out))
+			evbuffer_write(c->stage, bufferevent_getfd(c->bev));
+		if (evbuffer_get_length(c->stage))
+			bufferevent_write_buffer(c->bev, c->stage);
+	}
 }
 
 /* Queue one frame. Replies larger than max_frame are refused here, not by the peer. */
@@ -376,11 +438,12 @@ static int conn_send(struct fam_rpc_conn *c, uint64_t id, const char *method,
 		return (int)n;
 	if ((size_t)n - 4 > max_frame(c->r))
 		ret = -EMSGSIZE;
+	else if (c->stage)
+		ret = stage_add(c, buf, (size_t)n);
 	else if (bufferevent_write(c->bev, buf, (size_t)n) < 0)
 		ret = -ENOMEM;
 	free(buf);
-	if (!ret && c->served && !c->read_paused &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) > out_limit(c->r)) {
+	if (!ret && c->served && !c->read_paused && out_queued(c) > out_limit(c->r)) {
 		/* The peer does not read its replies: stop reading its requests. */
 		c->read_paused = true;
 		bufferevent_disable(c->bev, EV_READ);
@@ -575,7 +638,7 @@ int fam_rpc_stream_send(struct fam_rpc_call *call, const void *payload, size_t l
 		return -ETIMEDOUT;
 	if (!c || c->dead)
 		return -ENOTCONN;
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > out_limit(c->r))
+	if (out_queued(c) > out_limit(c->r))
 		return -ENOBUFS;
 	return conn_send(c, call->id, NULL, 0, FAM_RPC_OK, NULL, ENV_REPLY | ENV_STREAM_ITEM,
 			 payload, len);
@@ -1250,6 +1313,12 @@ struct fam_rpc *fam_rpc_new(struct event_base *base, const struct fam_rpc_opts *
 	rl_init(&r->listeners);
 	rl_init(&r->conns);
 	rl_init(&r->orphans);
+	rl_init(&r->dirty);
+	r->flush_ev = event_new(base, -1, 0, flush_cb, r);
+	if (!r->flush_ev) {
+		free(r);
+		return NULL;
+	}
 	/* A peer that goes away must not kill us with SIGPIPE on the next write. */
 	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
 		signal(SIGPIPE, SIG_IGN);
@@ -1303,6 +1372,7 @@ void fam_rpc_free(struct fam_rpc *r)
 	}
 	while (!rl_empty(&r->orphans))
 		call_free(rl_entry(r->orphans.next, struct fam_rpc_call, link));
+	event_free(r->flush_ev);
 	while (r->methods) {
 		struct rpc_method *m = r->methods;
 

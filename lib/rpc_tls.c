@@ -82,6 +82,11 @@ SSL_CTX *fam_rpc_tls_ctx(const char *cert, const char *key, const char *ca, bool
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	/* A peer closing without close_notify is an ordinary EOF: frames carry their length. */
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	/*
+	 * Read whatever arrived in one read(2), not a record header and then its
+	 * body (two or three reads per message otherwise).
+	 */
+	SSL_CTX_set_read_ahead(ctx, 1);
 	if (server) {
 		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca);
 
