@@ -915,6 +915,45 @@ static int tls_call(SSL_CTX *ctx, const char *addr, const char *method, char **m
 	return st;
 }
 
+/* A pipeline of calls over TLS: every one answered, none left waiting for more input. */
+struct tls_pipe {
+	struct fam_rpc_conn *c;
+	int issued, done, failed, n;
+	bool finished;
+};
+
+static void tls_pipe_done(int status, const char *msg, const uint8_t *payload, size_t len,
+			  void *arg)
+{
+	struct tls_pipe *t = arg;
+
+	(void)msg;
+	(void)payload;
+	(void)len;
+	t->failed += status != FAM_RPC_OK;
+	if (++t->done == t->n)
+		t->finished = true;
+	else if (t->issued < t->n && !fam_rpc_call(t->c, "t.Null", NULL, 0, 3000, tls_pipe_done,
+						   NULL, t))
+		t->issued++;
+}
+
+static void tls_pipeline(SSL_CTX *ctx, const char *addr)
+{
+	struct tls_pipe t = { .n = 4000 };
+	int err = 0;
+
+	t.c = fam_rpc_connect_tls(cli, addr, ctx, &err);
+	ck_assert_msg(t.c, "connect_tls: %d", err);
+	for (; t.issued < 64; t.issued++)
+		ck_assert_int_eq(fam_rpc_call(t.c, "t.Null", NULL, 0, 3000, tls_pipe_done, NULL, &t),
+				 0);
+	spin_until(&t.finished, 20000);
+	ck_assert_msg(t.finished && !t.failed, "%d of %d calls done, %d failed", t.done, t.n,
+		      t.failed);
+	fam_rpc_conn_close(t.c);
+}
+
 START_TEST(test_tls)
 {
 	char cmd[512], dir_a[128], dir_b[128], addr[64], err[128];
@@ -957,6 +996,7 @@ START_TEST(test_tls)
 	ck_assert(!last_peer_unix);
 	ck_assert(last_peer_admin);
 	free(msg);
+	tls_pipeline(good, addr);
 
 	before = null_calls;
 	st = tls_call(nocert, addr, "t.Null", &msg);
