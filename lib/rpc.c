@@ -157,9 +157,10 @@ struct fam_rpc_conn {
 	struct fam_rpc_peer peer;
 	struct rlist calls;		/* server calls in flight */
 	/*
-	 * UNIX: frames of this loop iteration, written by one write(2) at its
-	 * end (flush_cb), straight to the socket when nothing is queued in the
-	 * bufferevent (no write event armed and disarmed per message).
+	 * Frames of this loop iteration, written together at its end
+	 * (flush_cb): UNIX, by one write(2) straight to the socket when nothing
+	 * is queued in the bufferevent (no write event armed and disarmed per
+	 * message); TLS, as one block (one record).
 	 */
 	struct evbuffer *stage;
 	struct rlist dirty_link;	/* on r->dirty while stage has bytes */
@@ -358,7 +359,7 @@ static struct fam_rpc_conn *conn_new(struct fam_rpc *r, struct bufferevent *bev,
 	c->expect_host = -1;
 	c->peer.host_id = -1;
 	rl_init(&c->calls);
-	if (!is_tls && !(c->stage = evbuffer_new())) {
+	if (!(c->stage = evbuffer_new())) {
 		free(c);
 		return NULL;
 	}
@@ -375,7 +376,7 @@ static struct fam_rpc_conn *conn_new(struct fam_rpc *r, struct bufferevent *bev,
 static size_t out_queued(const struct fam_rpc_conn *c)
 {
 	return evbuffer_get_length(bufferevent_get_output(c->bev)) +
-	       (c->stage ? evbuffer_get_length(c->stage) : 0);
+	       evbuffer_get_length(c->stage);
 }
 
 static int stage_add(struct fam_rpc_conn *c, const void *buf, size_t n)
@@ -407,6 +408,17 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 		if (c->dead || !c->bev)
 			continue;
 		out = bufferevent_get_output(c->bev);
+		if (c->is_tls) {
+			/* One contiguous block: one SSL_write, one TLS record, one write(2). */
+			size_t n = evbuffer_get_length(c->stage);
+			const uint8_t *p = evbuffer_pullup(c->stage, -1);
+
+			if (p && bufferevent_write(c->bev, p, n) == 0)
+				evbuffer_drain(c->stage, n);
+			else
+				bufferevent_write_buffer(c->bev, c->stage);
+			continue;
+		}
 		/* Nothing queued before: write now; what the socket does not take, queue. */
 		if (!evbuffer_get_length(out))
 			evbuffer_write(c->stage, bufferevent_getfd(c->bev));
@@ -438,10 +450,8 @@ static int conn_send(struct fam_rpc_conn *c, uint64_t id, const char *method,
 		return (int)n;
 	if ((size_t)n - 4 > max_frame(c->r))
 		ret = -EMSGSIZE;
-	else if (c->stage)
+	else
 		ret = stage_add(c, buf, (size_t)n);
-	else if (bufferevent_write(c->bev, buf, (size_t)n) < 0)
-		ret = -ENOMEM;
 	free(buf);
 	if (!ret && c->served && !c->read_paused && out_queued(c) > out_limit(c->r)) {
 		/* The peer does not read its replies: stop reading its requests. */
