@@ -21,12 +21,7 @@ ROUNDS=${ROUNDS:-2}
 N1=${N1:-3000}
 N64=${N64:-60000}
 . bench/bench_lib.sh
-TMP=$(mktemp -d /tmp/famfs-bench-commit.XXXXXX)
-DEV=/dev/shm/famfs-bench-commit.$$
-BASE_PORT=$((21000 + RANDOM % 20000))
-. tests/integration/cluster_lib.sh
-trap 'cluster_stop_all; rm -rf "$TMP" "$DEV"' EXIT
-die() { echo "bench-commit: $*" >&2; exit 1; }
+bench_cluster_env commit
 mkdir -p "$RESULTS"
 make --no-print-directory "$B/famfsd" "$B/famfsctl" "$B/mkfs.famfs" "$B/bench/bench_creates" >/dev/null
 mkdir "$TMP/old"
