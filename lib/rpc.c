@@ -413,9 +413,14 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 			size_t n = evbuffer_get_length(c->stage);
 			const uint8_t *p = evbuffer_pullup(c->stage, -1);
 
+			/* Nothing queued before: through the SSL now (no write event). */
+			if (p && c->ready && !evbuffer_get_length(out))
+				evbuffer_drain(c->stage, rpc_tls_write_direct(c->bev, p, n));
+			n = evbuffer_get_length(c->stage);
+			p = n ? evbuffer_pullup(c->stage, -1) : NULL;
 			if (p && bufferevent_write(c->bev, p, n) == 0)
 				evbuffer_drain(c->stage, n);
-			else
+			else if (n)
 				bufferevent_write_buffer(c->bev, c->stage);
 			continue;
 		}

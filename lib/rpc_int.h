@@ -31,6 +31,11 @@ int rpc_tls_peer(struct bufferevent *bev, struct fam_rpc_peer *peer, char *err, 
 void rpc_tls_error(struct bufferevent *bev, char *buf, size_t len);
 
 
+/*
+ * rpc_tls.c: SSL_write p (n bytes) on an open connection whose bufferevent
+ * has nothing queued; returns how many bytes went out (queue the rest).
+ */
+size_t rpc_tls_write_direct(struct bufferevent *bev, const uint8_t *p, size_t n);
 /* rpc.c: fam_rpc_reply() without the group commit hold. */
 int rpc_reply_now(struct fam_rpc_call *call, int status, const char *msg,
 		  const void *payload, size_t len);

@@ -327,3 +327,31 @@ fail:
 		*err = e;
 	return NULL;
 }
+
+/*
+ * Write p straight through the connection's SSL when nothing is queued in
+ * the bufferevent, instead of arming its write event (two epoll_ctl and a
+ * loop iteration per write): in pieces no larger than what the bufferevent
+ * writes at once, so that when one does not go through (the socket is
+ * full) the caller can queue the rest and libevent retries that piece with
+ * at least as many bytes, as OpenSSL requires. Returns the bytes written.
+ */
+#define TLS_DIRECT_PIECE 16384
+
+size_t rpc_tls_write_direct(struct bufferevent *bev, const uint8_t *p, size_t n)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+	size_t done = 0;
+
+	while (ssl && done < n) {
+		int piece = (int)(n - done < TLS_DIRECT_PIECE ? n - done : TLS_DIRECT_PIECE);
+		int r;
+
+		ERR_clear_error();
+		r = SSL_write(ssl, p + done, piece);
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+	}
+	return done;
+}
