@@ -392,6 +392,17 @@ static int stage_add(struct fam_rpc_conn *c, const void *buf, size_t n)
 	return 0;
 }
 
+/*
+ * Reading was paused for a peer that did not read its replies (conn_send);
+ * libevent's write callback resumes it once the queue drains, but a direct
+ * write can take all of it at once, and then no callback comes.
+ */
+static void resume_if_drained(struct fam_rpc_conn *c)
+{
+	if (c->read_paused && !c->dead && out_queued(c) <= out_limit(c->r) / 2)
+		conn_write_cb(c->bev, c);
+}
+
 /* End of the loop iteration: each dirty connection's frames in one write. */
 static void flush_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -422,6 +433,7 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 				evbuffer_drain(c->stage, n);
 			else if (n)
 				bufferevent_write_buffer(c->bev, c->stage);
+			resume_if_drained(c);
 			continue;
 		}
 		/* Nothing queued before: write now; what the socket does not take, queue. */
@@ -429,6 +441,7 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 			evbuffer_write(c->stage, bufferevent_getfd(c->bev));
 		if (evbuffer_get_length(c->stage))
 			bufferevent_write_buffer(c->bev, c->stage);
+		resume_if_drained(c);
 	}
 }
 
