@@ -163,6 +163,11 @@ struct fam_rpc_conn {
 	 * message); TLS, as one block (one record).
 	 */
 	struct evbuffer *stage;
+	/*
+	 * UNIX: reads are ours (unix_read_cb), not the bufferevent's, which asks
+	 * the kernel how much is readable (ioctl FIONREAD) before every read.
+	 */
+	struct event *rev;
 	struct rlist dirty_link;	/* on r->dirty while stage has bytes */
 	bool dirty;
 	unsigned int ncalls;
@@ -238,6 +243,7 @@ static size_t out_limit(const struct fam_rpc *r)
 /* ---- connections ---- */
 
 static void conn_read_cb(struct bufferevent *bev, void *arg);
+static void unix_read_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_write_cb(struct bufferevent *bev, void *arg);
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 
@@ -301,6 +307,10 @@ static void conn_kill(struct fam_rpc_conn *c, int status, const char *why)
 	if (c->dead)
 		return;
 	c->dead = true;
+	if (c->rev) {
+		event_free(c->rev);
+		c->rev = NULL;
+	}
 	if (c->bev) {
 		bufferevent_free(c->bev);
 		c->bev = NULL;
@@ -359,7 +369,19 @@ static struct fam_rpc_conn *conn_new(struct fam_rpc *r, struct bufferevent *bev,
 	c->expect_host = -1;
 	c->peer.host_id = -1;
 	rl_init(&c->calls);
-	if (!(c->stage = evbuffer_new())) {
+	c->stage = evbuffer_new();
+	if (c->stage && !is_tls && bufferevent_getfd(bev) >= 0) {
+		c->rev = event_new(r->base, bufferevent_getfd(bev), EV_READ | EV_PERSIST,
+				   unix_read_cb, c);
+		if (!c->rev || event_add(c->rev, NULL)) {
+			if (c->rev)
+				event_free(c->rev);
+			c->rev = NULL;
+			evbuffer_free(c->stage);
+			c->stage = NULL;
+		}
+	}
+	if (!c->stage) {
 		free(c);
 		return NULL;
 	}
@@ -368,7 +390,7 @@ static struct fam_rpc_conn *conn_new(struct fam_rpc *r, struct bufferevent *bev,
 	if (served)
 		r->nserved++;
 	bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	bufferevent_enable(bev, c->rev ? EV_WRITE : EV_READ | EV_WRITE);
 	return c;
 }
 
@@ -474,7 +496,10 @@ static int conn_send(struct fam_rpc_conn *c, uint64_t id, const char *method,
 	if (!ret && c->served && !c->read_paused && out_queued(c) > out_limit(c->r)) {
 		/* The peer does not read its replies: stop reading its requests. */
 		c->read_paused = true;
-		bufferevent_disable(c->bev, EV_READ);
+		if (c->rev)
+			event_del(c->rev);
+		else
+			bufferevent_disable(c->bev, EV_READ);
 		bufferevent_setwatermark(c->bev, EV_WRITE, out_limit(c->r) / 2, 0);
 	}
 	return ret;
@@ -880,6 +905,36 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 	conn_unref(c);
 }
 
+/* UNIX: one read(2) of what fits in 64 KiB, then the frames in the input. */
+static void unix_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fam_rpc_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer_iovec v;
+	ssize_t n;
+
+	(void)what;
+	/* The bufferevent keeps the end of its input frozen but while it reads. */
+	evbuffer_unfreeze(in, 0);
+	if (evbuffer_reserve_space(in, 65536, &v, 1) < 1) {
+		evbuffer_freeze(in, 0);
+		conn_event_cb(c->bev, BEV_EVENT_ERROR | BEV_EVENT_READING, c);
+		return;
+	}
+	n = read(fd, v.iov_base, v.iov_len);
+	if (n > 0)
+		v.iov_len = (size_t)n;
+	evbuffer_commit_space(in, &v, n > 0 ? 1 : 0);
+	evbuffer_freeze(in, 0);
+	if (n > 0) {
+		conn_read_cb(c->bev, c);
+	} else if (n == 0) {
+		conn_event_cb(c->bev, BEV_EVENT_EOF | BEV_EVENT_READING, c);
+	} else if (errno != EAGAIN && errno != EINTR) {
+		conn_event_cb(c->bev, BEV_EVENT_ERROR | BEV_EVENT_READING, c);
+	}
+}
+
 static void conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct fam_rpc_conn *c = arg;
@@ -889,7 +944,10 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 	conn_ref(c);
 	c->read_paused = false;
 	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
-	bufferevent_enable(bev, EV_READ);
+	if (c->rev)
+		event_add(c->rev, NULL);
+	else
+		bufferevent_enable(bev, EV_READ);
 	conn_process(c, now_ms());
 	conn_unref(c);
 }
