@@ -1437,7 +1437,9 @@ void fam_rpc_free(struct fam_rpc *r)
 {
 	if (!r)
 		return;
+	/* Calls ended below (CANCELLED) may reply at once: nothing is held any more. */
 	rpc_hold_free(r->hold);
+	r->hold = NULL;
 	while (!rl_empty(&r->listeners)) {
 		struct rpc_listener *li = rl_entry(r->listeners.next, struct rpc_listener, link);
 
