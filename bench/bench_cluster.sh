@@ -17,12 +17,8 @@ B=${B:-build}
 SIZE=${FAMFS_BENCH_DATASET:-1G}
 ROUNDS=${FAMFS_BENCH_ROUNDS:-4}
 HANDOFFS=${FAMFS_BENCH_HANDOFFS:-25}
-TMP=$(mktemp -d /tmp/famfs-bench-cluster.XXXXXX)
-DEV=/dev/shm/famfs-bench-cluster.$$
-BASE_PORT=$((21000 + RANDOM % 20000))
-. tests/integration/cluster_lib.sh
-trap 'cluster_stop_all; rm -rf "$TMP" "$DEV"' EXIT
-die() { echo "bench-cluster: $*" >&2; exit 1; }
+. bench/bench_lib.sh
+bench_cluster_env cluster
 for v in ROUNDS HANDOFFS; do
 	case ${!v} in ''|*[!0-9]*|0) die "FAMFS_BENCH_$v: '${!v}' is not a positive number";; esac
 done
@@ -41,7 +37,6 @@ a=$(( m % 3 + 1 )); b=$(( a % 3 + 1 )); [ "$b" = "$m" ] && b=$(( b % 3 + 1 ))
 hctl $a mkdir /bench >/dev/null
 hctl $a creat --size "$SIZE" /bench/dataset >/dev/null
 hctl $a acquire /bench/dataset --rw >/dev/null
-. bench/bench_lib.sh
 mkdir -p "$RESULTS"
 $B/bench/bench_handoff "$TMP/h$a.sock" "$TMP/h$b.sock" /bench/dataset "$HANDOFFS" "$ROUNDS" \
 	> "$TMP/handoff" || die "bench_handoff failed"

@@ -454,8 +454,12 @@ static void on_forwarded(int status, const char *msg, const uint8_t *payload, si
 	struct famfsd *d = f->d;
 
 	if (status == FAM_RPC_OK) {
-		/* The master replied after committing: replay so this host shows it too. */
-		famfsd_replay(d);
+		/*
+		 * The master replied after committing: replay so this host shows it
+		 * too, once for all the replies of this loop iteration (commit.c
+		 * holds them until then).
+		 */
+		famfsd_replay_soon(d);
 		fam_rpc_reply(f->call, FAM_RPC_OK, NULL, payload, len);
 	} else {
 		fam_rpc_reply(f->call, status, msg, NULL, 0);

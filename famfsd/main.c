@@ -184,6 +184,8 @@ static int start_rpc(struct famfsd *d)
 	if (!d->rpc)
 		return -ENOMEM;
 	e = famfsd_service_register(d);
+	if (!e)
+		e = famfsd_commit_register(d);
 	if (e)
 		return e;
 	if (d->cfg.listen[0]) {

@@ -63,7 +63,7 @@ static void lines_clflush(uintptr_t p, uintptr_t end)
 }
 #endif
 
-static void lines_apply(enum flush_kind kind, const void *addr, size_t len)
+static void lines_start(enum flush_kind kind, const void *addr, size_t len)
 {
 	if (!len)
 		return;
@@ -84,12 +84,27 @@ static void lines_apply(enum flush_kind kind, const void *addr, size_t len)
 	default:
 		break;
 	}
-	_mm_sfence();
 #else
 	(void)kind;
 	(void)addr;
+#endif
+}
+
+void fam_fence(void)
+{
+#if defined(__x86_64__)
+	_mm_sfence();
+#else
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 #endif
+}
+
+static void lines_apply(enum flush_kind kind, const void *addr, size_t len)
+{
+	if (!len)
+		return;
+	lines_start(kind, addr, len);
+	fam_fence();
 }
 
 void fam_flush(const void *addr, size_t len)
@@ -97,6 +112,13 @@ void fam_flush(const void *addr, size_t len)
 	if (flush_kind_cached == FLUSH_UNKNOWN)
 		flush_detect();
 	lines_apply(flush_kind_cached, addr, len);
+}
+
+void fam_writeback(const void *addr, size_t len)
+{
+	if (flush_kind_cached == FLUSH_UNKNOWN)
+		flush_detect();
+	lines_start(flush_kind_cached, addr, len);
 }
 
 void fam_invalidate(const void *addr, size_t len)

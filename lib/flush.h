@@ -13,6 +13,13 @@
 
 /* Write back [addr, addr+len) to memory and fence (clwb or clflushopt + sfence). */
 void fam_flush(const void *addr, size_t len);
+/*
+ * Group commit: fam_writeback() starts the write-back of a range (clwb or
+ * clflushopt) without the fence; fam_fence() (sfence) orders every
+ * write-back started before it. fam_flush() is the two in one.
+ */
+void fam_writeback(const void *addr, size_t len);
+void fam_fence(void);
 /* Drop [addr, addr+len) from this CPU's caches so the next read sees memory. */
 void fam_invalidate(const void *addr, size_t len);
 /* Which instruction fam_flush() uses: "clwb", "clflushopt", "clflush" or "none". */

@@ -7,7 +7,7 @@ CTL=${CTL:-${FAMFS_TEST_WRAP:+$FAMFS_TEST_WRAP }$B/famfsctl}
 FAMFSD=${FAMFSD:-$B/famfsd}
 # FAMFS_TEST_SLOW: multiply the waits for start-up and elections (valgrind runs 10-50x slower).
 SLOW=${FAMFS_TEST_SLOW:-1}
-declare -A PID
+declare -gA PID
 
 cluster_setup() { # N LEASE_MS
 	local n=$1 lease=$2 i j
