@@ -26,8 +26,10 @@ enum famfsd_role { FAMFSD_FOLLOWER, FAMFSD_CANDIDATE, FAMFSD_MASTER };
  */
 struct famfsd_cluster_hooks {
 	void *arg;
-	/* Catch up with the log (after a push, a forwarded commit, an ack). */
+	/* Catch up with the log (after a push, an ack). */
 	int (*replay)(void *arg);
+	/* The same, once before this loop iteration's replies go out (commit.c). */
+	void (*replay_soon)(void *arg);
 	/* A master acknowledged this host until 'until' at log position need_seq (hostlease). */
 	void (*lease_extend)(void *arg, uint64_t until, uint64_t need_seq);
 	/* Notice a host lease that ran out (hostlease). */

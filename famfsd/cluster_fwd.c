@@ -25,9 +25,13 @@ static void on_forwarded(int status, const char *msg, const uint8_t *payload, si
 	struct famfsd_cluster *cl = f->d->cluster;
 
 	if (status == FAM_RPC_OK) {
-		/* The master replied after committing: replay so this host shows it too. */
+		/*
+		 * The master replied after committing: replay so this host shows it
+		 * too, once for all the replies of this loop iteration (commit.c
+		 * holds them until then).
+		 */
 		if (cl)
-			cl->hooks.replay(cl->hooks.arg);
+			cl->hooks.replay_soon(cl->hooks.arg);
 		fam_rpc_reply(f->call, FAM_RPC_OK, NULL, payload, len);
 	} else {
 		fam_rpc_reply(f->call, status, msg, NULL, 0);

@@ -65,7 +65,14 @@ static const struct conf_enum conf_modes[] = {
 	{ NULL, 0 },
 };
 
+static const struct conf_enum conf_cache_walks[] = {
+	{ "auto", FAMFSD_CACHE_AUTO },
+	{ "always", FAMFSD_CACHE_ALWAYS },
+	{ NULL, 0 },
+};
+
 _Static_assert(sizeof(enum famfsd_mode) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum famfsd_cache_walk) == sizeof(int), "enums are stored as int");
 
 #define CONF_FIELD(f) CONF_BASE_CONFIG, offsetof(struct famfsd_config, f), \
 		      sizeof(((struct famfsd_config *)0)->f)
@@ -80,6 +87,10 @@ static const struct conf_item conf_schema[] = {
 	  "mount point of the famfs kernel module (kernel mode)" },
 	{ "famfs", "mode", CONF_ENUM, CONF_FIELD(mode), 0, 0, conf_modes,
 	  "kernel (famfs.ko), user (user-space mapping) or auto" },
+	{ "famfs", "cache_walk", CONF_ENUM, CONF_FIELD(cache_walk), 0, 0, conf_cache_walks,
+	  "user-space mode: write back / invalidate a data set's resident pages on a handoff "
+	  "on real fabric memory only (auto), or also on a simulated fabric, a regular file "
+	  "(always: for tests and benchmarks; one host's memory is coherent)" },
 	{ "control", "socket", CONF_PATH, CONF_FIELD(socket), 0, SUN_PATH_MAX, NULL,
 	  "UNIX socket of the control API" },
 	{ "control", "admin_group", CONF_GROUP, CONF_FIELD(admin_group), 0, 0, NULL,

@@ -20,6 +20,8 @@
 #define FAMFSD_DRIFT_PPM_DEFAULT	10000	/* epsilon = 1 % */
 
 enum famfsd_mode { FAMFSD_MODE_AUTO, FAMFSD_MODE_KERNEL, FAMFSD_MODE_USER };
+/* User-space mode's cache walk on a handoff: real fabric memory only, or also a simulated one. */
+enum famfsd_cache_walk { FAMFSD_CACHE_AUTO, FAMFSD_CACHE_ALWAYS };
 
 struct famfsd_peer {
 	uint32_t host_id;
@@ -33,6 +35,7 @@ struct famfsd_config {
 	char device[PATH_MAX];		/* required: /dev/pmemN, /dev/daxN.M or a fabric file */
 	char mount[PATH_MAX];		/* kernel mode mount point */
 	enum famfsd_mode mode;
+	enum famfsd_cache_walk cache_walk;
 	/* [control] */
 	char socket[PATH_MAX];
 	char admin_group[64];		/* may mutate; root always may */

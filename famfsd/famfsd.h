@@ -36,6 +36,8 @@ struct famfsd {
 	struct famfsd_log log;
 	struct event_base *base;
 	struct fam_rpc *rpc;
+	bool replay_due;		/* famfsd_replay_soon() was called (commit.c) */
+	uint64_t pushed_seq;		/* committed seq last pushed by commit.c */
 	struct ssl_ctx_st *tls;		/* peer TLS context, when [cluster] listen is set */
 	struct event *ev_term, *ev_int, *ev_hup, *ev_watchdog;
 	uint64_t watchdog_usec;
@@ -59,6 +61,13 @@ struct famfsd {
 
 /* service.c: register the control API methods. */
 int famfsd_service_register(struct famfsd *d);
+/* Group commit: hold replies while records are unpublished (commit.c). */
+int famfsd_commit_register(struct famfsd *d);
+/*
+ * Replay before the replies of this loop iteration go out (once for all of
+ * them); replies are held until then (commit.c).
+ */
+void famfsd_replay_soon(struct famfsd *d);
 
 /* A record was applied locally (own commit or replay): mirror it into the
  * kernel mount, apply ownership, tell watchers. Called by the cluster core. */

@@ -6,7 +6,8 @@
  * A release of a read-write grant is the same machine with no new owner.
  * The holder's side (revoke with --wait polling) and the new owner's side
  * (a Grant checked against the log) are here too. Everything runs on the
- * event loop; waits are timers.
+ * event loop; waits are timers; user-space mode's cache walks run on worker
+ * threads (dataset.c) and come back to the loop to continue.
  */
 #include "famfsd.h"
 #include "authz.h"
@@ -104,6 +105,13 @@ static void on_granted(int status, const char *msg, const uint8_t *payload, size
 	handoff_reply(h, FAM_RPC_OK, NULL);
 }
 
+static void granted_here(struct famfsd *d, void *arg, uint64_t bytes)
+{
+	(void)d;
+	(void)bytes;
+	handoff_reply(arg, FAM_RPC_OK, NULL);
+}
+
 static void handoff_grant(struct handoff *h, uint64_t epoch)
 {
 	struct famfsd *d = h->d;
@@ -113,8 +121,7 @@ static void handoff_grant(struct handoff *h, uint64_t epoch)
 	int err;
 
 	if (h->to == d->cfg.host_id) {
-		own_do_grant(d, h->path);
-		handoff_reply(h, FAM_RPC_OK, NULL);
+		own_do_grant(d, h->path, granted_here, h);
 		return;
 	}
 	g.path = h->path;
@@ -273,6 +280,36 @@ static void revoke_finish(struct revoke *rv, int status, const char *msg, uint64
 	free(rv);
 }
 
+/*
+ * After an attempt: pages still pinned are waited for again, PIN_RETRIES
+ * times (the module waits 2 s each), then reported as a state the caller can
+ * wait out (ABORTED), not as a fault of famfsd.
+ */
+static void revoke_done(struct revoke *rv, int err, const char *msg)
+{
+	struct timeval tv = { 0, PIN_RETRY_MS * 1000 };
+	bool pinned = err == -EBUSY || err == -ETIMEDOUT;
+
+	if (pinned && rv->pin_retries < PIN_RETRIES) {
+		rv->pin_retries++;
+		famfsd_logf(&rv->d->log, LOG_WARNING, "%s: pages stay pinned on this host: "
+			    "revocation retry %u of %u in %d ms", rv->path, rv->pin_retries,
+			    PIN_RETRIES, PIN_RETRY_MS);
+		if (!rv->timer)
+			rv->timer = evtimer_new(rv->d->base, revoke_timer, rv);
+		if (rv->timer && !evtimer_add(rv->timer, &tv))
+			return;
+	}
+	revoke_finish(rv, !err ? FAM_RPC_OK : pinned ? FAM_RPC_ABORTED : FAM_RPC_INTERNAL,
+		      err ? msg : "", rv->bytes);
+}
+
+static void revoke_walked(struct famfsd *d, void *arg, uint64_t bytes)
+{
+	(void)d;
+	revoke_finish(arg, FAM_RPC_OK, "", bytes);
+}
+
 static void revoke_step(struct revoke *rv)
 {
 	struct famfsd *d = rv->d;
@@ -283,6 +320,12 @@ static void revoke_step(struct revoke *rv)
 	pid_t pid = 0;
 	int err;
 
+	if (rv->pin_retries) {
+		/* Only the last step again: the earlier ones would raise access. */
+		err = own_revoke_none(d, rv->path, msg, sizeof(msg));
+		revoke_done(rv, err, msg);
+		return;
+	}
 	err = fam_fs_lookup(&d->fs, rv->path, &n);
 	if (err) {
 		snprintf(msg, sizeof(msg), "%s: %s on host %u", rv->path, strerror(-err),
@@ -319,11 +362,12 @@ static void revoke_step(struct revoke *rv)
 	if (pid)
 		famfsd_logf(&d->log, LOG_WARNING, "%s: revoking while pid %d (%s) still uses it",
 			    rv->path, (int)pid, comm);
-	err = own_do_revoke(d, rv->path, &fl, &bytes, msg, sizeof(msg));
+	err = own_do_revoke(d, rv->path, &fl, &bytes, msg, sizeof(msg), revoke_walked, rv);
 	own_file_list_free(&fl);
-	/* Pinned pages: a state the caller can wait out (ABORTED), not a fault of famfsd. */
-	revoke_finish(rv, !err ? FAM_RPC_OK : err == -EBUSY || err == -ETIMEDOUT ?
-		      FAM_RPC_ABORTED : FAM_RPC_INTERNAL, err ? msg : "", bytes);
+	if (err == 1)
+		return;		/* the write-back runs on a worker: revoke_walked finishes */
+	rv->bytes = bytes;
+	revoke_done(rv, err, msg);
 }
 
 static void revoke_start(struct famfsd *d, struct fam_rpc_call *call, struct handoff *h,
@@ -396,7 +440,8 @@ void own_handoff_start(struct handoff *h)
 		r.force = h->force;
 		blen = famfs__revoke_request__pack(&r, buf);
 		err = famfsd_peer_call(d, h->from, "famfs.peer.Revoke", buf, blen,
-				       h->wait_ms + PEER_DEADLINE_MS, on_revoked, h);
+				       h->wait_ms + PEER_DEADLINE_MS + PIN_RETRY_BUDGET_MS,
+				       on_revoked, h);
 		if (err)
 			handoff_revoked(h, FAM_RPC_UNAVAILABLE, strerror(-err));
 		else
@@ -494,6 +539,29 @@ void own_h_peer_revoke(struct fam_rpc_call *call, const uint8_t *req, size_t len
 	famfs__revoke_request__free_unpacked(m, NULL);
 }
 
+struct peer_grant {
+	struct fam_rpc_call *call;
+	char path[PATH_MAX];
+	uint32_t mode;
+	uint64_t epoch;
+};
+
+/* This host invalidated its caches and took access: answer the master. */
+static void peer_granted(struct famfsd *d, void *arg, uint64_t bytes)
+{
+	Famfs__PeerOwnReply r = FAMFS__PEER_OWN_REPLY__INIT;
+	struct peer_grant *pg = arg;
+
+	r.host = d->cfg.host_id;
+	r.bytes = bytes;
+	r.note = (char *)"";
+	famfsd_logf(&d->log, LOG_NOTICE, "%s: granted %s here (epoch %llu), %llu bytes invalidated",
+		    pg->path, grant_mode_name(pg->mode), (unsigned long long)pg->epoch,
+		    (unsigned long long)bytes);
+	famfsd_reply_packed(pg->call, &r.base);
+	free(pg);
+}
+
 /*
  * famfs.peer.Grant raises access, so it is checked against the log: it must
  * come from the master this host follows, in its epoch, and the replayed
@@ -504,8 +572,8 @@ void own_h_peer_grant(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 {
 	struct famfsd *d = arg;
 	FAMFSD_UNPACK(Famfs__GrantRequest, famfs__grant_request, m, req, len);
-	Famfs__PeerOwnReply r = FAMFS__PEER_OWN_REPLY__INIT;
 	uint32_t self = d->cfg.host_id;
+	struct peer_grant *pg;
 	struct fam_node *n;
 	int err;
 
@@ -542,13 +610,16 @@ void own_h_peer_grant(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 				    grant_mode_name(m->mode), (unsigned long long)m->epoch, self);
 		goto out;
 	}
-	r.host = self;
-	r.bytes = own_do_grant(d, m->path);
-	r.note = (char *)"";
-	famfsd_logf(&d->log, LOG_NOTICE, "%s: granted %s here (epoch %llu), %llu bytes invalidated",
-		    m->path, grant_mode_name(m->mode), (unsigned long long)m->epoch,
-		    (unsigned long long)r.bytes);
-	famfsd_reply_packed(call, &r.base);
+	pg = calloc(1, sizeof(*pg));
+	if (!pg) {
+		famfsd_reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
+		goto out;
+	}
+	pg->call = call;
+	snprintf(pg->path, sizeof(pg->path), "%s", m->path);
+	pg->mode = m->mode;
+	pg->epoch = m->epoch;
+	own_do_grant(d, m->path, peer_granted, pg);
 out:
 	famfs__grant_request__free_unpacked(m, NULL);
 }

@@ -33,6 +33,11 @@ static int hook_replay(void *arg)
 	return famfsd_replay(arg);
 }
 
+static void hook_replay_soon(void *arg)
+{
+	famfsd_replay_soon(arg);
+}
+
 static void hook_lease_extend(void *arg, uint64_t until, uint64_t need_seq)
 {
 	famfsd_hostlease_extend(arg, until, need_seq);
@@ -219,6 +224,8 @@ static int start_rpc(struct famfsd *d)
 	if (!d->rpc)
 		return -ENOMEM;
 	e = famfsd_service_register(d);
+	if (!e)
+		e = famfsd_commit_register(d);
 	if (e)
 		return e;
 	if (d->cfg.listen[0]) {
@@ -346,7 +353,8 @@ int main(int argc, char **argv)
 	e = famfsd_ownership_register(d);
 	if (!e) {
 		struct famfsd_cluster_hooks hooks = {
-			.arg = d, .replay = hook_replay, .lease_extend = hook_lease_extend,
+			.arg = d, .replay = hook_replay, .replay_soon = hook_replay_soon,
+			.lease_extend = hook_lease_extend,
 			.lease_check = hook_lease_check, .replay_stuck = hook_replay_stuck,
 			.host_expired = hook_host_expired,
 		};

@@ -754,6 +754,7 @@ void famfsd_ownership_stop(struct famfsd *d)
 		return;
 	if (o->timer)
 		event_free(o->timer);
+	own_walks_cancel(d);	/* first: their callbacks hold revokes, handoffs, calls */
 	while (o->watchers)
 		own_watcher_end(d, &o->watchers, FAM_RPC_UNAVAILABLE, "famfsd is stopping");
 	while (o->revokes) {

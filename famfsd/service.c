@@ -266,7 +266,9 @@ static void h_mkdir(struct fam_rpc_call *call, const uint8_t *req, size_t len, v
 			}
 		}
 	} else {
+		fam_fs_group_begin(&d->fs);
 		err = fam_fs_mkdir(&d->fs, m->path, mode, uid, gid);
+		fam_fs_group_end(&d->fs);
 		famfsd_request_end(d);
 		if (!err)
 			d->stats.mkdirs++;
@@ -306,14 +308,18 @@ static void h_create(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		famfsd_request_end(d);
 		goto out;
 	}
+	fam_fs_group_begin(&d->fs);
 	err = fam_fs_create(&d->fs, m->path, m->mode ? m->mode : 0644, uid, gid, m->size, NULL);
+	fam_fs_group_end(&d->fs);
 	famfsd_request_end(d);
 	if (err) {
 		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
 	}
 	d->stats.creates++;
-	famfsd_cluster_committed(d);
+	/* In a batch: pushed to the other hosts once it is published (commit.c). */
+	if (!fam_fs_group_pending(&d->fs))
+		famfsd_cluster_committed(d);
 	reply_node(d, call, m->path);
 out:
 	famfs__create_request__free_unpacked(m, NULL);
@@ -340,14 +346,18 @@ static void h_delete(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		famfsd_request_end(d);
 		goto out;
 	}
+	fam_fs_group_begin(&d->fs);
 	err = fam_fs_delete(&d->fs, m->path);
+	fam_fs_group_end(&d->fs);
 	famfsd_request_end(d);
 	if (err) {
 		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
 	}
 	d->stats.deletes++;
-	famfsd_cluster_committed(d);
+	/* In a batch: pushed to the other hosts once it is published (commit.c). */
+	if (!fam_fs_group_pending(&d->fs))
+		famfsd_cluster_committed(d);
 	fam_rpc_reply(call, FAM_RPC_OK, NULL, NULL, 0);
 out:
 	famfs__path_request__free_unpacked(m, NULL);
@@ -375,14 +385,18 @@ static void h_rename(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		famfsd_request_end(d);
 		goto out;
 	}
+	fam_fs_group_begin(&d->fs);
 	err = fam_fs_rename(&d->fs, m->from, m->to);
+	fam_fs_group_end(&d->fs);
 	famfsd_request_end(d);
 	if (err) {
 		famfsd_reply_errno(d, call, err, m->from);
 		goto out;
 	}
 	d->stats.renames++;
-	famfsd_cluster_committed(d);
+	/* In a batch: pushed to the other hosts once it is published (commit.c). */
+	if (!fam_fs_group_pending(&d->fs))
+		famfsd_cluster_committed(d);
 	reply_node(d, call, m->to);
 out:
 	famfs__rename_request__free_unpacked(m, NULL);

@@ -39,16 +39,30 @@ struct famfs_fext {
 };
 
 /*
+ * One interleaved extent: file bytes [file_off, file_off + nbytes) (the
+ * last one may claim more than the file has) are striped in chunks of
+ * chunk_size over the strips ext[first .. first + nstrips).
+ */
+struct famfs_iext {
+	u64	file_off;
+	u64	nbytes;
+	u64	chunk_size;
+	u32	first;
+	u32	nstrips;
+};
+
+/*
  * The backing of one file, immutable once installed.  A file is either a
- * concatenation of extents, or (nstrips > 0) one interleaved extent whose
- * strips are in ext[] (file_off unused).
+ * concatenation of extents (niext 0), or niext interleaved extents laid
+ * out in order in the file, whose strips are in ext[] (file_off unused).
  */
 struct famfs_fmap {
 	enum famfs_file_type	type;
 	u64			size;
 	u32			ext_count;
-	u32			nstrips;
-	u64			chunk_size;
+	u32			nstrips;	/* strips of all iext[] */
+	u32			niext;
+	struct famfs_iext	*iext;		/* niext, after ext[] */
 	struct famfs_fext	ext[];		/* ext_count or nstrips */
 };
 
@@ -70,7 +84,16 @@ struct famfs_inode_info {
 	bool			truncated;	/* size changed: unusable */
 	bool			faulted;	/* its pages may carry our mapping */
 	struct famfs_range	*ranges;	/* REG: one per extent or strip */
+	/*
+	 * REG: one bit per FAMFS_WB_UNIT of the file that took a write fault
+	 * since the last write-back (NULL: unknown, write back everything).
+	 */
+	unsigned long		*written;
+	unsigned long		written_units;
 };
+
+/* Granularity of the write-fault record (one PMD). */
+#define FAMFS_WB_SHIFT		21
 
 enum famfs_fault_kind {
 	FAMFS_FAULT_PTE,
@@ -168,7 +191,7 @@ int famfs_effective_access(struct inode *inode);
 
 /* iomap.c */
 extern const struct iomap_ops famfs_iomap_ops;
-struct famfs_fmap *famfs_fmap_alloc(u32 count);
+struct famfs_fmap *famfs_fmap_alloc(u32 count, u32 niext);
 void famfs_fmap_free(struct famfs_fmap *fmap);
 int famfs_fmap_validate(struct famfs_sb_info *sbi, struct famfs_fmap *fmap);
 int famfs_ranges_add(struct famfs_sb_info *sbi, struct inode *inode,
@@ -177,12 +200,17 @@ void famfs_ranges_del(struct famfs_sb_info *sbi, struct inode *inode);
 int famfs_claim(struct inode *inode);
 u64 famfs_fmap_dev_to_file(const struct famfs_fmap *fmap, u32 i, u64 dev_off);
 
+/* fence.c */
+void famfs_note_write(struct famfs_inode_info *fi, pgoff_t pgoff,
+		      unsigned int pages);
+int famfs_lower_access_locked(struct inode *inode, int access,
+			      unsigned long pin_deadline);
+void famfs_drop_access_early(struct inode *inode, int access);
+void famfs_revoke_all(struct super_block *sb);
+
 /* ioctl.c */
 long famfs_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 long famfs_dir_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
-int famfs_lower_access_locked(struct inode *inode, int access,
-			      unsigned long pin_deadline);
-void famfs_revoke_all(struct super_block *sb);
 void famfs_lease_expire_work(struct work_struct *work);
 enum hrtimer_restart famfs_lease_timer_fn(struct hrtimer *timer);
 

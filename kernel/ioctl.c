@@ -17,125 +17,6 @@
 #include "famfs_internal.h"
 
 /* ----------------------------------------------------------------------
- * Access and revocation
- */
-
-/*
- * Write back the CPU cache lines this host dirtied through mappings of
- * @mapping: the dirty entries fs-dax tracks for fsync(2).  Each entry is
- * write-protected first, so a store after this faults (and meets the new
- * access, since the caller holds the invalidate lock).
- */
-static int famfs_writeback(struct inode *inode)
-{
-	struct writeback_control wbc = {
-		.sync_mode	= WB_SYNC_ALL,
-		.nr_to_write	= LONG_MAX,
-		.range_start	= 0,
-		.range_end	= LLONG_MAX,
-	};
-
-	return dax_writeback_mapping_range(inode->i_mapping,
-					   FAMFS_SB(inode->i_sb)->dax_dev, &wbc);
-}
-
-/*
- * Wait until no page of @mapping is pinned (O_DIRECT, vmsplice, RDMA
- * hold references that outlive the zap), as fs-dax file systems do before
- * they change a file's layout; give up at @deadline (jiffies).  Caller
- * holds the invalidate lock, and the file's access already forbids new
- * mappings.  Returns 0, or -EBUSY if pages are still pinned.
- */
-static int famfs_wait_pins(struct address_space *mapping,
-			   unsigned long deadline)
-{
-	struct page *page;
-	long left;
-
-	for (;;) {
-		page = dax_layout_busy_page(mapping);
-		if (!page)
-			return 0;
-		left = (long)(deadline - jiffies);
-		if (left <= 0)
-			return -EBUSY;
-		wait_var_event_timeout(&page->_refcount,
-				       page_ref_count(page) == 1,
-				       min_t(long, left, HZ / 10));
-	}
-}
-
-/**
- * famfs_lower_access_locked() - fence this host off a file
- * @inode: a regular file, i_rwsem held exclusive by the caller
- * @access: the new mode, lower than or equal to the current one
- * @pin_deadline: jiffies until which to wait for pinned pages
- *
- * In this order, under the invalidate lock (which faults take shared;
- * read(2)/write(2) are excluded by i_rwsem): the new mode is set (if the
- * caller did not already, see famfs_drop_access_early()), so no new
- * fault or I/O can succeed; dirty cache lines are written back; every
- * mapping is zapped (private copy-on-write pages stay: they are the
- * process's own memory); pinned pages are waited for.
- *
- * Return: 0; -EBUSY if pages stayed pinned until @pin_deadline, or the
- * writeback's error.  The new mode is in force in every case.
- */
-int famfs_lower_access_locked(struct inode *inode, int access,
-			      unsigned long pin_deadline)
-{
-	struct address_space *mapping = inode->i_mapping;
-	struct famfs_inode_info *fi = FAMFS_I(inode);
-	int rc, rc2;
-
-	filemap_invalidate_lock(mapping);
-	if (access < fi->access)
-		atomic64_inc(&FAMFS_SB(inode->i_sb)->revocations);
-	WRITE_ONCE(fi->access, access);
-	rc = famfs_writeback(inode);
-	unmap_mapping_range(mapping, 0, 0, 0);
-	rc2 = famfs_wait_pins(mapping, pin_deadline);
-	filemap_invalidate_unlock(mapping);
-	return rc ?: rc2;
-}
-
-/*
- * Lower @inode's access before waiting for i_rwsem: a read(2)/write(2)
- * under way re-checks access at each range (famfs_iomap_begin()), so it
- * stops at the next FAMFS_IO_CHUNK boundary instead of running to its
- * end while the revocation waits.  Callers serialise on lease_lock.
- */
-static void famfs_drop_access_early(struct inode *inode, int access)
-{
-	struct famfs_inode_info *fi = FAMFS_I(inode);
-
-	if (access < READ_ONCE(fi->access)) {
-		atomic64_inc(&FAMFS_SB(inode->i_sb)->revocations);
-		WRITE_ONCE(fi->access, access);
-	}
-}
-
-static void famfs_revoke_one(struct inode *inode, void *arg)
-{
-	unsigned long *deadline = arg;
-
-	famfs_drop_access_early(inode, FAMFS_ACCESS_NONE);
-	inode_lock(inode);
-	if (famfs_lower_access_locked(inode, FAMFS_ACCESS_NONE, *deadline))
-		pr_warn("famfs %s: ino %lu: pages still pinned after revocation\n",
-			inode->i_sb->s_id, inode->i_ino);
-	inode_unlock(inode);
-}
-
-/* Drop this host's access to every file of the mount. */
-void famfs_revoke_all(struct super_block *sb)
-{
-	unsigned long deadline = jiffies + msecs_to_jiffies(FAMFS_PIN_WAIT_MS);
-
-	famfs_walk_files(sb, famfs_revoke_one, &deadline);
-}
-
-/* ----------------------------------------------------------------------
  * Lease
  */
 
@@ -343,6 +224,12 @@ static long famfs_install_map(struct file *file, struct famfs_fmap *fmap,
 	rc = famfs_fmap_validate(sbi, fmap);
 	if (rc)
 		goto out;
+	if (fmap->type == FAMFS_REG && !fi->written) {
+		/* Without it every lowering writes back the whole file. */
+		fi->written_units = DIV_ROUND_UP(fmap->size, 1ULL << FAMFS_WB_SHIFT);
+		fi->written = kvcalloc(BITS_TO_LONGS(fi->written_units),
+				       sizeof(unsigned long), GFP_KERNEL);
+	}
 	rc = famfs_ranges_add(sbi, inode, fmap);
 	if (rc)
 		goto out;
@@ -402,7 +289,7 @@ static long famfs_ioc_map_create(struct file *file, void __user *uarg)
 	if (m.ext_list_count < 1 || m.ext_list_count > FAMFS_MAX_EXTENTS)
 		return -EINVAL;
 
-	fmap = famfs_fmap_alloc(m.ext_list_count);
+	fmap = famfs_fmap_alloc(m.ext_list_count, 0);
 	if (!fmap)
 		return -ENOMEM;
 	fmap->type = m.file_type;
@@ -460,7 +347,7 @@ static long famfs_ioc_map_create2(struct file *file, void __user *uarg)
 	uext = vmemdup_user(u64_to_user_ptr(list), array_size(n, sizeof(*uext)));
 	if (IS_ERR(uext))
 		return PTR_ERR(uext);
-	fmap = famfs_fmap_alloc(n);
+	fmap = famfs_fmap_alloc(n, !!(m.flags & FAMFS_MAP2_INTERLEAVED));
 	if (!fmap) {
 		kvfree(uext);
 		return -ENOMEM;
@@ -469,7 +356,10 @@ static long famfs_ioc_map_create2(struct file *file, void __user *uarg)
 	fmap->size = m.file_size;
 	if (m.flags & FAMFS_MAP2_INTERLEAVED) {
 		fmap->nstrips = n;
-		fmap->chunk_size = m.chunk_size;
+		fmap->niext = 1;
+		fmap->iext[0].nbytes = m.file_size;
+		fmap->iext[0].chunk_size = m.chunk_size;
+		fmap->iext[0].nstrips = n;
 	} else {
 		fmap->ext_count = n;
 	}
@@ -485,8 +375,11 @@ static long famfs_ioc_map_create2(struct file *file, void __user *uarg)
 	return rc;
 }
 
-/* Copy @n struct famfs_ioc_simple_extent from user space; devindex 0. */
-static int famfs_v2_copy_strips(struct famfs_fmap *fmap, u64 list, u32 n)
+/*
+ * Copy @n struct famfs_ioc_simple_extent from user space to @out.  This
+ * module has one device per mount: devindex must be 0.
+ */
+static int famfs_v2_copy_simple(struct famfs_fext *out, u64 list, u32 n)
 {
 	struct famfs_ioc_simple_extent *se;
 	int rc = 0;
@@ -500,24 +393,70 @@ static int famfs_v2_copy_strips(struct famfs_fmap *fmap, u64 list, u32 n)
 			rc = -EINVAL;
 			break;
 		}
-		fmap->ext[i].dev_off = se[i].offset;
-		fmap->ext[i].len = se[i].len;
+		out[i].dev_off = se[i].offset;
+		out[i].len = se[i].len;
 	}
 	kvfree(se);
 	return rc;
 }
 
+/*
+ * The map of @n (1 .. FAMFS_V2_MAX_INTERLEAVED_EXTENTS) KABI 43
+ * interleaved extents at user address @list, each of 1 ..
+ * FAMFS_V2_MAX_STRIPS strips, in file order; famfs_fmap_validate() checks
+ * the rest.
+ */
+static struct famfs_fmap *famfs_v2_interleaved(u64 list, u32 n)
+{
+	struct famfs_ioc_interleaved_ext ie[FAMFS_V2_MAX_INTERLEAVED_EXTENTS];
+	struct famfs_fmap *fmap;
+	u32 i, strips = 0;
+	int rc = 0;
+
+	if (!n || n > FAMFS_V2_MAX_INTERLEAVED_EXTENTS)
+		return ERR_PTR(-EINVAL);
+	if (copy_from_user(ie, u64_to_user_ptr(list), n * sizeof(ie[0])))
+		return ERR_PTR(-EFAULT);
+	for (i = 0; i < n; i++) {
+		if (!ie[i].ie_nstrips || ie[i].ie_nstrips > FAMFS_V2_MAX_STRIPS)
+			return ERR_PTR(-EINVAL);
+		strips += ie[i].ie_nstrips;
+	}
+	fmap = famfs_fmap_alloc(strips, n);
+	if (!fmap)
+		return ERR_PTR(-ENOMEM);
+	fmap->nstrips = strips;
+	fmap->niext = n;
+	for (i = 0, strips = 0; i < n && !rc; i++) {
+		fmap->iext[i].nbytes = ie[i].ie_nbytes;
+		fmap->iext[i].chunk_size = ie[i].ie_chunk_size;
+		fmap->iext[i].first = strips;
+		fmap->iext[i].nstrips = ie[i].ie_nstrips;
+		rc = famfs_v2_copy_simple(&fmap->ext[strips], ie[i].ie_strips,
+					  ie[i].ie_nstrips);
+		strips += ie[i].ie_nstrips;
+	}
+	if (rc) {
+		famfs_fmap_free(fmap);
+		return ERR_PTR(rc);
+	}
+	return fmap;
+}
+
 /**
  * famfs_ioc_map_create_v2() - FAMFSIOC_MAP_CREATE_V2 (original KABI 43)
  * @file: an empty regular file open for writing
- * @uarg: struct famfs_ioc_fmap
+ * @uarg: struct famfs_ioc_fmap: simple extents, or up to
+ *	FAMFS_V2_MAX_INTERLEAVED_EXTENTS interleaved extents laid out in order
+ *	in the file (each holds ie_nbytes of it, the last one the rest)
  *
  * Return: as famfs_ioc_map_create(); -EINVAL also for an unknown extent
- * type, a non-zero devindex, or other than one interleaved extent.
+ * type, a non-zero devindex (one device per mount), more than 4
+ * interleaved extents or 16 strips in one, an interleaved extent that
+ * holds none of the file or (but the last) ends inside a page.
  */
 static long famfs_ioc_map_create_v2(struct file *file, void __user *uarg)
 {
-	struct famfs_ioc_interleaved_ext ie;
 	struct famfs_ioc_fmap m;
 	struct famfs_fmap *fmap;
 	long rc;
@@ -527,43 +466,65 @@ static long famfs_ioc_map_create_v2(struct file *file, void __user *uarg)
 		return -EFAULT;
 	if (m.fioc_file_type > FAMFS_LOG)
 		return -EINVAL;
+	n = m.fioc_nextents;
 	switch (m.fioc_ext_type) {
 	case FAMFS_IOC_EXT_SIMPLE:
-		n = m.fioc_nextents;
 		if (!n || n > FAMFS_MAX_EXTENTS2)
 			return -EINVAL;
-		fmap = famfs_fmap_alloc(n);
+		fmap = famfs_fmap_alloc(n, 0);
 		if (!fmap)
 			return -ENOMEM;
 		fmap->ext_count = n;
-		rc = famfs_v2_copy_strips(fmap, m.fioc_list, n);
+		rc = famfs_v2_copy_simple(fmap->ext, m.fioc_list, n);
+		if (rc)
+			goto out;
 		break;
 	case FAMFS_IOC_EXT_INTERLEAVE:
-		if (m.fioc_nextents != 1)
-			return -EINVAL;
-		if (copy_from_user(&ie, u64_to_user_ptr(m.fioc_list), sizeof(ie)))
-			return -EFAULT;
-		if (!ie.ie_nstrips || ie.ie_nstrips > FAMFS_V2_MAX_STRIPS ||
-		    ie.ie_nbytes < m.fioc_file_size)
-			return -EINVAL;
-		n = ie.ie_nstrips;
-		fmap = famfs_fmap_alloc(n);
-		if (!fmap)
-			return -ENOMEM;
-		fmap->nstrips = n;
-		fmap->chunk_size = ie.ie_chunk_size;
-		rc = famfs_v2_copy_strips(fmap, ie.ie_strips, n);
+		fmap = famfs_v2_interleaved(m.fioc_list, n);
+		if (IS_ERR(fmap))
+			return PTR_ERR(fmap);
 		break;
 	default:
 		return -EINVAL;
 	}
 	fmap->type = m.fioc_file_type;
 	fmap->size = m.fioc_file_size;
-	if (!rc)
-		rc = famfs_install_map(file, fmap, FAMFS_ACCESS_RW);
+	rc = famfs_install_map(file, fmap, FAMFS_ACCESS_RW);
+out:
 	if (rc)
 		famfs_fmap_free(fmap);
 	return rc;
+}
+
+/* Fill @g with @fmap, as far as it holds it (the first interleaved extent). */
+static void famfs_v2_fill(struct famfs_ioc_get_fmap *g,
+			  const struct famfs_fmap *fmap)
+{
+	const struct famfs_iext *ie = fmap->iext;
+	struct famfs_ioc_simple_extent *se;
+	u32 i, n;
+
+	g->iocmap.fioc_file_size = fmap->size;
+	g->iocmap.fioc_file_type = fmap->type;
+	if (ie) {
+		g->iocmap.fioc_ext_type = FAMFS_IOC_EXT_INTERLEAVE;
+		g->iocmap.fioc_nextents = fmap->niext;
+		g->ks.ikie.ie_nstrips = ie->nstrips;
+		g->ks.ikie.ie_chunk_size = ie->chunk_size;
+		g->ks.ikie.ie_nbytes = ie->nbytes;
+		se = g->ks.kie_strips;
+		n = min_t(u32, ie->nstrips, FAMFS_V2_MAX_STRIPS);
+	} else {
+		g->iocmap.fioc_ext_type = FAMFS_IOC_EXT_SIMPLE;
+		g->iocmap.fioc_nextents = fmap->ext_count;
+		se = g->ikse;
+		n = min_t(u32, fmap->ext_count, FAMFS_MAX_EXTENTS);
+	}
+	for (i = 0; i < n; i++) {
+		/* The first interleaved extent's strips start at ext[0]. */
+		se[i].offset = fmap->ext[i].dev_off;
+		se[i].len = fmap->ext[i].len;
+	}
 }
 
 /**
@@ -571,50 +532,39 @@ static long famfs_ioc_map_create_v2(struct file *file, void __user *uarg)
  * @file: a regular file
  * @uarg: struct famfs_ioc_get_fmap (out)
  *
- * Return: 0; -E2BIG more than 2 simple extents or 16 strips (use
- * MAP_GET2); -ENODATA no map; -EIO truncated; -EFAULT.
+ * The structure holds 2 simple extents, or one interleaved extent of up
+ * to 16 strips.  For a map it cannot hold, the header is filled with the
+ * real counts (fioc_nextents: extents or interleaved extents) and the
+ * structure with as much as it holds, and the call fails with -E2BIG.
+ *
+ * Return: 0; -E2BIG more than 2 simple extents, more than one interleaved
+ * extent, or more than 16 strips (the structure written); -ENODATA no map;
+ * -EIO truncated; -EFAULT.
  */
 static long famfs_ioc_map_get_v2(struct file *file, void __user *uarg)
 {
 	struct inode *inode = file_inode(file);
 	struct famfs_fmap *fmap = famfs_fmap_get(inode);
 	struct famfs_ioc_get_fmap *g;
-	struct famfs_ioc_simple_extent *se;
+	bool fits;
 	long rc = 0;
-	u32 i, n;
 
 	if (!fmap)
 		return -ENODATA;
 	if (READ_ONCE(FAMFS_I(inode)->truncated))
 		return -EIO;
-	n = fmap->nstrips ?: fmap->ext_count;
-	if (n > (fmap->nstrips ? FAMFS_V2_MAX_STRIPS : FAMFS_MAX_EXTENTS))
-		return -E2BIG;
+	if (fmap->niext)
+		fits = fmap->niext == 1 && fmap->nstrips <= FAMFS_V2_MAX_STRIPS;
+	else
+		fits = fmap->ext_count <= FAMFS_MAX_EXTENTS;
 	g = kzalloc(sizeof(*g), GFP_KERNEL);
 	if (!g)
 		return -ENOMEM;
-	g->iocmap.fioc_file_size = fmap->size;
-	g->iocmap.fioc_file_type = fmap->type;
-	if (fmap->nstrips) {
-		g->iocmap.fioc_ext_type = FAMFS_IOC_EXT_INTERLEAVE;
-		g->iocmap.fioc_nextents = 1;
-		g->ks.ikie.ie_nstrips = n;
-		g->ks.ikie.ie_chunk_size = fmap->chunk_size;
-		g->ks.ikie.ie_nbytes = fmap->size;
-		se = g->ks.kie_strips;
-	} else {
-		g->iocmap.fioc_ext_type = FAMFS_IOC_EXT_SIMPLE;
-		g->iocmap.fioc_nextents = n;
-		se = g->ikse;
-	}
-	for (i = 0; i < n; i++) {
-		se[i].offset = fmap->ext[i].dev_off;
-		se[i].len = fmap->ext[i].len;
-	}
+	famfs_v2_fill(g, fmap);
 	if (copy_to_user(uarg, g, sizeof(*g)))
 		rc = -EFAULT;
 	kfree(g);
-	return rc;
+	return rc ?: fits ? 0 : -E2BIG;
 }
 
 /* Copy up to @cap extents of @fmap to @list. */
@@ -710,8 +660,9 @@ static long famfs_ioc_map_getext(struct file *file, void __user *uarg)
  *	fields zero); out, the map, counts in full
  *
  * Return: 0; -E2BIG if a list was too small (counts set, the list filled
- * up to its capacity); -ENODATA no map; -EIO truncated; -EINVAL non-zero
- * reserved fields; -EFAULT.
+ * up to its capacity); -EOPNOTSUPP a KABI 43 map of more than one
+ * interleaved extent (one chunk size here: use MAP_GET_V2); -ENODATA no
+ * map; -EIO truncated; -EINVAL non-zero reserved fields; -EFAULT.
  */
 static long famfs_ioc_map_get2(struct file *file, void __user *uarg)
 {
@@ -730,6 +681,8 @@ static long famfs_ioc_map_get2(struct file *file, void __user *uarg)
 	if (READ_ONCE(FAMFS_I(inode)->truncated))
 		return -EIO;
 
+	if (fmap->niext > 1)
+		return -EOPNOTSUPP;	/* one chunk size: MAP_GET_V2 */
 	if (fmap->nstrips) {
 		cap = m.nstrips;
 		count = fmap->nstrips;
@@ -747,7 +700,7 @@ static long famfs_ioc_map_get2(struct file *file, void __user *uarg)
 	m.file_size = fmap->size;
 	m.ext_count = fmap->nstrips ? 0 : count;
 	m.nstrips = fmap->nstrips;
-	m.chunk_size = fmap->chunk_size;
+	m.chunk_size = fmap->niext ? fmap->iext[0].chunk_size : 0;
 	m.access = famfs_effective_access(inode);
 	if (copy_to_user(uarg, &m, sizeof(m)))
 		return -EFAULT;

@@ -12,11 +12,20 @@
 
 #include "famfs_internal.h"
 
-struct famfs_fmap *famfs_fmap_alloc(u32 count)
+/*
+ * A zeroed map for @count extents or strips and @niext interleaved
+ * extents (kept after ext[], so simple maps pay nothing for them).
+ */
+struct famfs_fmap *famfs_fmap_alloc(u32 count, u32 niext)
 {
 	struct famfs_fmap *fmap;
 
-	return kvzalloc(struct_size(fmap, ext, count), GFP_KERNEL);
+	fmap = kvzalloc(size_add(struct_size(fmap, ext, count),
+				 array_size(niext, sizeof(*fmap->iext))),
+			GFP_KERNEL);
+	if (fmap && niext)
+		fmap->iext = (struct famfs_iext *)&fmap->ext[count];
+	return fmap;
 }
 
 void famfs_fmap_free(struct famfs_fmap *fmap)
@@ -63,22 +72,86 @@ static int famfs_check_range(struct famfs_sb_info *sbi,
 }
 
 /*
- * Bytes that strip @s must hold for a file of fmap->size, computed without
- * overflow (chunk_size >= PAGE_SIZE, so the chunk count fits).
+ * Bytes that strip @s of interleaved extent @ie must hold for the @used
+ * bytes of the file it holds, computed without overflow (chunk_size >=
+ * PAGE_SIZE, so the chunk count fits).
  */
-static int famfs_strip_need(const struct famfs_fmap *fmap, u32 s, u64 *need)
+static int famfs_strip_need(const struct famfs_iext *ie, u64 used, u32 s,
+			    u64 *need)
 {
 	u64 rem, nchunks, per;
 	u32 extra;
 
-	nchunks = div64_u64_rem(fmap->size, fmap->chunk_size, &rem);
+	nchunks = div64_u64_rem(used, ie->chunk_size, &rem);
 	if (rem)
 		nchunks++;
-	per = div_u64_rem(nchunks, fmap->nstrips, &extra);
+	per = div_u64_rem(nchunks, ie->nstrips, &extra);
 	if (s < extra)
 		per++;
-	if (check_mul_overflow(per, fmap->chunk_size, need))
+	if (check_mul_overflow(per, ie->chunk_size, need))
 		return -ERANGE;
+	return 0;
+}
+
+/* File bytes that @ie holds: up to the end of the file. */
+static u64 famfs_iext_used(const struct famfs_fmap *fmap,
+			   const struct famfs_iext *ie)
+{
+	return min(ie->nbytes, fmap->size - ie->file_off);
+}
+
+/*
+ * Validate the interleaved extents of @fmap and set their file offsets:
+ * laid out in order, each holding some of the file (all but the last end
+ * on a page boundary, so no page straddles two), all of them together at
+ * least the file size; each of 1 .. FAMFS_MAX_STRIPS strips (their sum
+ * nstrips), a page-aligned chunk, every strip in the device and large
+ * enough for its share.
+ */
+static int famfs_iext_validate(struct famfs_sb_info *sbi,
+			       struct famfs_fmap *fmap)
+{
+	struct famfs_iext *ie;
+	u64 off = 0, need;
+	u32 i, s, strips = 0;
+	int rc;
+
+	if (!fmap->niext || fmap->niext > FAMFS_V2_MAX_INTERLEAVED_EXTENTS ||
+	    fmap->ext_count || !fmap->nstrips ||
+	    fmap->nstrips > FAMFS_MAX_STRIPS)
+		return -EINVAL;
+	for (i = 0; i < fmap->niext; i++) {
+		ie = &fmap->iext[i];
+		if (!ie->nstrips || ie->nstrips > FAMFS_MAX_STRIPS ||
+		    ie->first != strips || !ie->chunk_size ||
+		    !PAGE_ALIGNED(ie->chunk_size) || !ie->nbytes ||
+		    off >= fmap->size)
+			return -EINVAL;
+		if (i + 1 < fmap->niext && !PAGE_ALIGNED(ie->nbytes))
+			return -EINVAL;
+		if (check_add_overflow(strips, ie->nstrips, &strips) ||
+		    strips > fmap->nstrips)
+			return -EINVAL;
+		ie->file_off = off;
+		for (s = 0; s < ie->nstrips; s++) {
+			struct famfs_fext *e = &fmap->ext[ie->first + s];
+
+			rc = famfs_check_range(sbi, fmap->type, e->dev_off,
+					       e->len);
+			if (rc)
+				return rc;
+			rc = famfs_strip_need(ie, famfs_iext_used(fmap, ie), s,
+					      &need);
+			if (rc)
+				return rc;
+			if (e->len < need)
+				return -EINVAL;
+		}
+		if (check_add_overflow(off, ie->nbytes, &off))
+			off = U64_MAX;	/* more than any file size */
+	}
+	if (strips != fmap->nstrips || off < fmap->size)
+		return -EINVAL;
 	return 0;
 }
 
@@ -137,7 +210,7 @@ static bool famfs_ranges_used(struct famfs_sb_info *sbi, u64 off, u64 len)
  */
 int famfs_fmap_validate(struct famfs_sb_info *sbi, struct famfs_fmap *fmap)
 {
-	u64 total = 0, need;
+	u64 total = 0;
 	u32 i, n;
 	int rc;
 
@@ -146,7 +219,7 @@ int famfs_fmap_validate(struct famfs_sb_info *sbi, struct famfs_fmap *fmap)
 		break;
 	case FAMFS_SUPERBLOCK:
 	case FAMFS_LOG:
-		if (fmap->nstrips || fmap->ext_count != 1)
+		if (fmap->nstrips || fmap->niext || fmap->ext_count != 1)
 			return -EINVAL;
 		break;
 	default:
@@ -155,26 +228,14 @@ int famfs_fmap_validate(struct famfs_sb_info *sbi, struct famfs_fmap *fmap)
 	if (!fmap->size || fmap->size > (u64)sbi->sb->s_maxbytes)
 		return -EINVAL;
 
-	if (fmap->nstrips) {
-		if (fmap->ext_count || fmap->nstrips > FAMFS_MAX_STRIPS ||
-		    !fmap->chunk_size || !PAGE_ALIGNED(fmap->chunk_size))
-			return -EINVAL;
+	if (fmap->nstrips || fmap->niext) {
+		rc = famfs_iext_validate(sbi, fmap);
+		if (rc)
+			return rc;
 		n = fmap->nstrips;
-		for (i = 0; i < n; i++) {
-			rc = famfs_check_range(sbi, fmap->type,
-					       fmap->ext[i].dev_off,
-					       fmap->ext[i].len);
-			if (rc)
-				return rc;
-			rc = famfs_strip_need(fmap, i, &need);
-			if (rc)
-				return rc;
-			if (fmap->ext[i].len < need)
-				return -EINVAL;
-		}
 	} else {
 		n = fmap->ext_count;
-		if (!n || n > FAMFS_MAX_EXTENTS2 || fmap->chunk_size)
+		if (!n || n > FAMFS_MAX_EXTENTS2)
 			return -EINVAL;
 		for (i = 0; i < n; i++) {
 			rc = famfs_check_range(sbi, fmap->type,
@@ -308,17 +369,30 @@ static int famfs_fmap_resolve(struct famfs_sb_info *sbi,
 	u64 rel, end;
 	u32 lo, hi;
 
-	if (fmap->nstrips) {
-		u64 within, chunk, row;
-		u32 strip;
+	if (fmap->niext) {
+		const struct famfs_iext *ie = NULL;
+		u64 within, chunk, row, local, used;
+		u32 i, strip;
 
-		chunk = div64_u64_rem(pos, fmap->chunk_size, &within);
-		row = div_u64_rem(chunk, fmap->nstrips, &strip);
-		e = &fmap->ext[strip];
-		if (check_mul_overflow(row, fmap->chunk_size, &rel) ||
+		for (i = 0; i < fmap->niext; i++) {
+			used = famfs_iext_used(fmap, &fmap->iext[i]);
+			if (pos >= fmap->iext[i].file_off &&
+			    pos - fmap->iext[i].file_off < used) {
+				ie = &fmap->iext[i];
+				break;
+			}
+		}
+		if (!ie)
+			goto bad;
+		local = pos - ie->file_off;
+		chunk = div64_u64_rem(local, ie->chunk_size, &within);
+		row = div_u64_rem(chunk, ie->nstrips, &strip);
+		e = &fmap->ext[ie->first + strip];
+		if (check_mul_overflow(row, ie->chunk_size, &rel) ||
 		    check_add_overflow(rel, within, &rel) || rel >= e->len)
 			goto bad;
-		*contig = min(fmap->chunk_size - within, e->len - rel);
+		*contig = min3(ie->chunk_size - within, e->len - rel,
+			       used - local);
 	} else {
 		/* Binary search for the last extent starting at or before pos. */
 		lo = 0;
@@ -361,18 +435,28 @@ bad:
 u64 famfs_fmap_dev_to_file(const struct famfs_fmap *fmap, u32 i, u64 dev_off)
 {
 	const struct famfs_fext *e = &fmap->ext[i];
+	const struct famfs_iext *ie;
 	u64 rel, row, within, foff;
+	u32 k;
 
 	if (dev_off < e->dev_off || dev_off - e->dev_off >= e->len)
 		return U64_MAX;
 	rel = dev_off - e->dev_off;
-	if (!fmap->nstrips) {
+	if (!fmap->niext) {
 		foff = e->file_off + rel;
-	} else {
-		row = div64_u64_rem(rel, fmap->chunk_size, &within);
-		foff = (row * fmap->nstrips + i) * fmap->chunk_size + within;
+		return foff < fmap->size ? foff : U64_MAX;
 	}
-	return foff < fmap->size ? foff : U64_MAX;
+	for (k = 0; k < fmap->niext; k++) {
+		ie = &fmap->iext[k];
+		if (i < ie->first || i - ie->first >= ie->nstrips)
+			continue;
+		row = div64_u64_rem(rel, ie->chunk_size, &within);
+		foff = (row * ie->nstrips + i - ie->first) * ie->chunk_size +
+		       within;
+		if (foff < famfs_iext_used(fmap, ie))
+			return ie->file_off + foff;
+	}
+	return U64_MAX;
 }
 
 static int famfs_iomap_begin(struct inode *inode, loff_t pos, loff_t length,

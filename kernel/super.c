@@ -707,6 +707,39 @@ static void __exit famfs_exit(void)
 module_init(famfs_init);
 module_exit(famfs_exit);
 
+/*
+ * The original famfs exposes its KABI version as the read-only module
+ * parameter famfs_kabi_version (/sys/module/famfs/parameters/), which its
+ * user space may compare with the version it was built for.  This module
+ * serves the KABI 42 ioctls and the KABI 43 ones at once; it reports 43
+ * unless loaded with famfs_kabi_version=42 (for user space built at 42).
+ * Nothing else depends on the value.
+ */
+static unsigned int famfs_kabi_version = FAMFS_V2_KABI_VERSION;
+
+static int famfs_kabi_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int rc = kstrtouint(val, 0, &v);
+
+	if (rc)
+		return rc;
+	if (v != FAMFS_KABI_VERSION && v != FAMFS_V2_KABI_VERSION)
+		return -EINVAL;
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops famfs_kabi_ops = {
+	.set	= famfs_kabi_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(famfs_kabi_version, &famfs_kabi_ops, &famfs_kabi_version,
+		0444);
+MODULE_PARM_DESC(famfs_kabi_version,
+		 "original famfs KABI version reported: 43 (default) or 42");
+
 MODULE_DESCRIPTION("famfs: DAX file system for shared fabric-attached memory");
 MODULE_LICENSE("GPL");
 MODULE_ALIAS_FS("famfs");

@@ -98,14 +98,16 @@ struct famfs_ioc_map {
  * The original famfs's KABI 43 ("v2") map ioctls 0x54 / 0x55, same numbers
  * and layouts for 64-bit callers.  The original declares the two list
  * pointers as C pointers; here they are __u64 (a 32-bit caller using this
- * header gets the 64-bit layout).  Limits of this module: devindex must be
- * 0 (one device per mount), and an interleaved map has exactly one
- * interleaved extent.
+ * header gets the 64-bit layout).  Up to 4 interleaved extents per map,
+ * laid out in order in the file (each holds ie_nbytes of it, the last one
+ * the rest).  Limit of this module: devindex must be 0 (one device per
+ * mount).
  * --------------------------------------------------------------------------
  */
 
+#define FAMFS_V2_KABI_VERSION		43	/* version of this interface */
 #define FAMFS_V2_MAX_STRIPS		16	/* strips per interleaved extent */
-#define FAMFS_V2_MAX_INTERLEAVED_EXTENTS 4	/* in the original; we take 1 */
+#define FAMFS_V2_MAX_INTERLEAVED_EXTENTS 4	/* per map */
 
 /* famfs_ioc_fmap.fioc_ext_type */
 enum famfs_ioc_ext_type {
@@ -130,7 +132,7 @@ struct famfs_ioc_fmap {
 	__u64 fioc_file_size;
 	__u32 fioc_file_type;	/* enum famfs_file_type */
 	__u32 fioc_ext_type;	/* enum famfs_ioc_ext_type */
-	__u32 fioc_nextents;	/* simple extents, or interleaved extents (1) */
+	__u32 fioc_nextents;	/* simple extents, or interleaved extents (1-4) */
 	__u32 fioc_pad;		/* padding in the original: ignored */
 	__u64 fioc_list;	/* user pointer: simple or interleaved extents */
 };
@@ -149,8 +151,11 @@ struct famfs_ioc_get_fmap {
 
 /*
  * MAP_CREATE_V2: as MAP_CREATE (same rules and errors), from a simple
- * extent list or one interleaved extent.  MAP_GET_V2: read it back; E2BIG
- * if the map does not fit struct famfs_ioc_get_fmap (use MAP_GET2).
+ * extent list or 1-4 interleaved extents (fioc_list points to an array of
+ * fioc_nextents struct famfs_ioc_interleaved_ext).  MAP_GET_V2: read it
+ * back; for a map that does not fit struct famfs_ioc_get_fmap (more than
+ * 2 extents, more than one interleaved extent) the header carries the
+ * real counts, the rest as much as fits, and the call fails with E2BIG.
  */
 #define FAMFSIOC_MAP_CREATE_V2	_IOW(FAMFS_IOC_MAGIC, 0x54, struct famfs_ioc_fmap)
 #define FAMFSIOC_MAP_GET_V2	_IOR(FAMFS_IOC_MAGIC, 0x55, struct famfs_ioc_get_fmap)

@@ -10,7 +10,7 @@ CTL=${CTL:-${FAMFS_TEST_WRAP:+$FAMFS_TEST_WRAP }$B/famfsctl}
 FAMFSD=${FAMFSD:-$B/famfsd}
 # FAMFS_TEST_SLOW: multiply the waits for start-up and elections (valgrind runs 10-50x slower).
 SLOW=${FAMFS_TEST_SLOW:-1}
-declare -A PID
+declare -gA PID
 
 # "act_for_others = yes" when host I may act for others (FAMFS_TEST_ACT_FOR_OTHERS).
 act_line() { # I
@@ -122,12 +122,23 @@ cluster_stop_all() {
 	wait 2>/dev/null
 }
 
-# PASS / FAIL bookkeeping for the suites that source this file: set SUITE (the
-# name of the summary line "SUITE: N passed, N failed") before calling finish.
-pass=0 fail=0
+# A test's scratch space and result count, for tests that set nothing
+# themselves: TMP (a new directory), DEV (a fabric file), BASE_PORT, an EXIT
+# trap that stops the daemons and removes both; ok / bad / check count into
+# pass and fail.
+cluster_scratch() { # NAME
+	TMP=$(mktemp -d "/tmp/famfs-$1.XXXXXX")
+	DEV=/dev/shm/famfs-$1.$$
+	BASE_PORT=$((21000 + RANDOM % 20000))
+	trap 'cluster_stop_all; rm -rf "$TMP" "$DEV"' EXIT
+	pass=0 fail=0
+}
 ok()  { pass=$((pass + 1)); echo "PASS: $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+# For the suites that set SUITE (the name of the summary line "SUITE: N passed,
+# N failed") and count from here on: finish, and a bounded poll.
+: "${pass:=0}" "${fail:=0}"
 finish() { echo "${SUITE:-tests}: $pass passed, $fail failed"; [ "$fail" = 0 ]; exit; }
 wait_until() { # SECONDS CMD: poll every 0.1 s
 	local end=$((SECONDS + $1 * SLOW))

@@ -34,14 +34,19 @@
  *   abi                                      UAPI sizes and ioctl numbers
  *   readerr FILE                             read(2) of one byte: "ok N" or errno
  *   dirty FILE                               store to every page through mmap, no msync
- *   pintest FILE                             SET_ACCESS waits for vmspliced pages
- *   pinhold FILE MS                          pin FILE's first page (vmsplice) for MS ms
+ *   verifyrd FILE SEED BASE                  pattern from offset BASE, read(2) only
+ *   pintest FILE [unmap]                     SET_ACCESS waits for vmspliced pages
+ *                                            (unmap: also once FILE is unmapped)
+ *   pinhold FILE MS [unmap]                  pin FILE's first page (vmsplice) for MS ms
  *   iorace FILE read|write [long]            SET_ACCESS vs read(2)/write(2) in progress;
  *                                            long: an 8 MiB one must stop after 2 MiB
  *   leasebound DIR FILE MS ROUNDS            deadline -> SIGBUS / EACCES, in us
  *   mbr DEV START1 LEN1 START2 LEN2          two-partition MBR, re-read by the kernel
  *   mapv2 FILE SIZE OFF:LEN[,...] [CHUNK|- [DEVINDEX]]  MAP_CREATE_V2 / GET_V2 (KABI 43),
  *                                            declared here from its documented facts
+ *   mapv2m FILE SIZE NBYTES CHUNK OFF:LEN[,...] [NBYTES CHUNK OFF:LEN[,...]]...
+ *                                            KABI 43, up to 4 interleaved extents
+ *   fuzz43 DIR N SEED DEVSIZE LOGOFF LOGLEN  random/adversarial KABI 43 interleaved maps
  *
  * TYPE is reg, sb, log or a number; sizes take K, M, G suffixes.
  */
@@ -371,12 +376,39 @@ static int cmd_fill(int argc, char **argv, int use_mmap)
 	return 0;
 }
 
+/*
+ * Compare @len bytes of @fd (and of its mapping @p, unless NULL) with the
+ * pattern of @seed at file offset @base + offset.  0 or 1 (printed).
+ */
+static int verify_range(int fd, const unsigned char *p, size_t len, uint64_t seed,
+			uint64_t base)
+{
+	static unsigned char want[1 << 20], got[1 << 20];
+	size_t off;
+
+	for (off = 0; off < len; off += sizeof(want)) {
+		size_t n = len - off < sizeof(want) ? len - off : sizeof(want);
+
+		pattern_fill(want, n, seed, base + off);
+		if (pread(fd, got, n, off) != (ssize_t)n)
+			return fail_errno("pread", errno ? errno : EIO);
+		if (memcmp(want, got, n)) {
+			printf("mismatch via read(2) near %zu\n", off);
+			return 1;
+		}
+		if (p && memcmp(want, p + off, n)) {
+			printf("mismatch via mmap near %zu\n", off);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
 	uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
-	static unsigned char want[1 << 20], got[1 << 20];
 	unsigned char *p;
-	size_t len, off;
+	size_t len;
 	int fd, rc;
 
 	if (argc < 3)
@@ -384,24 +416,33 @@ static int cmd_verify(int argc, char **argv)
 	rc = map_file(argv[1], O_RDONLY, PROT_READ, &p, &len, &fd);
 	if (rc)
 		return fail_errno("mmap", -rc);
-	for (off = 0; off < len; off += sizeof(want)) {
-		size_t n = len - off < sizeof(want) ? len - off : sizeof(want);
-
-		pattern_fill(want, n, seed, off);
-		if (pread(fd, got, n, off) != (ssize_t)n)
-			return fail_errno("pread", errno ? errno : EIO);
-		if (memcmp(want, got, n)) {
-			printf("mismatch via read(2) near %zu\n", off);
-			return 1;
-		}
-		if (memcmp(want, p + off, n)) {
-			printf("mismatch via mmap near %zu\n", off);
-			return 1;
-		}
-	}
+	if (verify_range(fd, p, len, seed, 0))
+		return 1;
 	munmap(p, len);
 	close(fd);
 	printf("ok %zu\n", len);
+	return 0;
+}
+
+/*
+ * verifyrd FILE SEED BASE: FILE holds the pattern of SEED from offset
+ * BASE on; read(2) only (no mapping, so no claim on its memory).
+ */
+static int cmd_verifyrd(int argc, char **argv)
+{
+	struct stat st;
+	int fd;
+
+	if (argc < 4)
+		return fail_errno("usage", EINVAL);
+	fd = open(argv[1], O_RDONLY);
+	if (fd < 0 || fstat(fd, &st))
+		return fail_errno("open", errno);
+	if (verify_range(fd, NULL, st.st_size, strtoull(argv[2], NULL, 0),
+			 parse_size(argv[3])))
+		return 1;
+	close(fd);
+	printf("ok %lld\n", (long long)st.st_size);
 	return 0;
 }
 
@@ -1137,6 +1178,36 @@ static const char *map_bad(const struct fuzz_area *a, const struct famfs_ioc_map
 	return NULL;
 }
 
+/* DIR N SEED DEVSIZE LOGOFF LOGLEN: seed the generator, fill @a and @path; N. */
+static unsigned int fuzz_setup(char **argv, struct fuzz_area *a, char *path, size_t cap,
+			       const char *name)
+{
+	rnd_state ^= strtoull(argv[3], NULL, 0) * 0x9E3779B97F4A7C15ULL;
+	a->dev = parse_size(argv[4]);
+	a->logoff = parse_size(argv[5]);
+	a->loglen = parse_size(argv[6]);
+	snprintf(path, cap, "%s/%s", argv[1], name);
+	return atoi(argv[2]);
+}
+
+/* The kernel's own resolution of an accepted map: its last byte and 3 others. */
+static int fuzz_reads(int fd, uint64_t size, unsigned int it)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		uint64_t off = i == 0 ? size - 1 : rnd() % size;
+		unsigned char b;
+
+		if (pread(fd, &b, 1, off) != 1) {
+			printf("VIOLATION iteration %u: pread at %#llx of an accepted map: %s\n",
+			       it, (unsigned long long)off, strerror(errno));
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int cmd_fuzz(int argc, char **argv)
 {
 	static struct famfs_extent ext[FAMFS_MAX_STRIPS + 2], back[FAMFS_MAX_STRIPS + 2];
@@ -1146,12 +1217,7 @@ static int cmd_fuzz(int argc, char **argv)
 
 	if (argc < 7)
 		return fail_errno("usage", EINVAL);
-	iters = atoi(argv[2]);
-	rnd_state ^= strtoull(argv[3], NULL, 0) * 0x9E3779B97F4A7C15ULL;
-	a.dev = parse_size(argv[4]);
-	a.logoff = parse_size(argv[5]);
-	a.loglen = parse_size(argv[6]);
-	snprintf(path, sizeof(path), "%s/fuzz", argv[1]);
+	iters = fuzz_setup(argv, &a, path, sizeof(path), "fuzz");
 	for (it = 0; it < iters; it++) {
 		struct famfs_ioc_map2 m2 = { 0 }, g = { 0 };
 		unsigned int kind = rnd() % 3, n, i;
@@ -1221,17 +1287,8 @@ static int cmd_fuzz(int argc, char **argv)
 			       (unsigned long long)back[0].offset, (unsigned long long)back[0].len);
 			return 1;
 		}
-		/* The kernel's own resolution: the last byte and a few others. */
-		for (i = 0; i < 4; i++) {
-			uint64_t off = i == 0 ? g.file_size - 1 : rnd() % g.file_size;
-			unsigned char b;
-
-			if (pread(fd, &b, 1, off) != 1) {
-				printf("VIOLATION iteration %u: pread at %#llx of an accepted map: %s\n",
-				       it, (unsigned long long)off, strerror(errno));
-				return 1;
-			}
-		}
+		if (fuzz_reads(fd, g.file_size, it))
+			return 1;
 		close(fd);
 	}
 	unlink(path);
@@ -1421,7 +1478,8 @@ static int pin_page(unsigned char *p, int pfd[2])
 /*
  * Hold a pin on the first page of FILE (mapped read-write, touched) for MS
  * ms, as in-flight I/O would: prints "pinned", then "released" when the
- * pipe is closed, and exits 0.
+ * pipe is closed, and exits 0.  With "unmap", the file is unmapped once
+ * the page is pinned: the pin outlives every mapping of the file.
  */
 static int cmd_pinhold(int argc, char **argv)
 {
@@ -1436,6 +1494,10 @@ static int cmd_pinhold(int argc, char **argv)
 		return fail_errno("mmap", -rc);
 	STEP(!touch(p, 1), "first touch");
 	STEP(pin_page(p, pfd) == 0, "vmsplice: %s", strerror(errno));
+	if (argc > 3 && !strcmp(argv[3], "unmap")) {
+		munmap(p, len);
+		close(fd);
+	}
 	printf("pinned\n");
 	fflush(stdout);
 	sleep_ms(atoi(argv[2]));
@@ -1445,10 +1507,34 @@ static int cmd_pinhold(int argc, char **argv)
 	return 0;
 }
 
-/* Revocation waits for pages pinned by a pipe (vmsplice), with a bound. */
+/* Map FILE, touch its first page and pin it; with @unmap, unmap it then. */
+static int pin_first_page(const char *path, int unmap, int pfd[2], unsigned char **p,
+			  size_t *len)
+{
+	int fd, rc = map_file(path, O_RDWR, PROT_READ | PROT_WRITE, p, len, &fd);
+
+	if (rc)
+		return rc;
+	close(fd);
+	if (touch(*p, 1))
+		return -EFAULT;
+	if (pin_page(*p, pfd))
+		return -errno;
+	if (unmap) {
+		munmap(*p, *len);
+		*p = NULL;
+	}
+	return 0;
+}
+
+/*
+ * Revocation waits for pages pinned by a pipe (vmsplice), with a bound.
+ * pintest FILE [unmap]: with "unmap", the process unmaps the file once the
+ * page is pinned, so no mapping of the file is left while the pin is.
+ */
 static int cmd_pintest(int argc, char **argv)
 {
-	int fd, rc, pfd[2], busy_ms, wait_ms;
+	int fd, rc, pfd[2], busy_ms, wait_ms, unmap = argc > 2 && !strcmp(argv[2], "unmap");
 	unsigned char *p, buf[4096];
 	uint64_t t0;
 	size_t len;
@@ -1457,25 +1543,29 @@ static int cmd_pintest(int argc, char **argv)
 	if (argc < 2)
 		return fail_errno("usage", EINVAL);
 	alarm(60);
-	rc = map_file(argv[1], O_RDWR, PROT_READ | PROT_WRITE, &p, &len, &fd);
+	fd = open(argv[1], O_RDONLY);
+	if (fd < 0)
+		return fail_errno("open", errno);
+	rc = pin_first_page(argv[1], unmap, pfd, &p, &len);
 	if (rc)
-		return fail_errno("mmap", -rc);
-	STEP(!touch(p, 1), "first touch");
-	STEP(pin_page(p, pfd) == 0, "vmsplice: %s", strerror(errno));
+		return fail_errno("map and pin", -rc);
 	t0 = now_ns();
 	rc = set_access(fd, FAMFS_ACCESS_NONE);
 	busy_ms = ms_since(t0);
-	STEP(rc == -EBUSY, "revocation with a page pinned: want EBUSY, got %d", rc);
+	STEP(rc == -EBUSY, "revocation with a page pinned: want EBUSY, got %d after %d ms",
+	     rc, busy_ms);
 	STEP(busy_ms >= 1500, "EBUSY after %d ms: did not wait for the pin", busy_ms);
-	STEP(touch(p, 0), "mapping still there after the revocation");
+	STEP(unmap || touch(p, 0), "mapping still there after the revocation");
 	close(pfd[0]);
 	close(pfd[1]);
 	STEP(set_access(fd, FAMFS_ACCESS_NONE) == 0, "revocation once the pin is gone");
 
 	/* A pin released while the revocation waits: it succeeds. */
 	STEP(set_access(fd, FAMFS_ACCESS_RW) == 0, "restore");
-	STEP(!touch(p, 1), "touch after restore");
-	STEP(pin_page(p, pfd) == 0, "vmsplice again");
+	if (p)
+		munmap(p, len);
+	rc = pin_first_page(argv[1], unmap, pfd, &p, &len);
+	STEP(rc == 0, "map and pin again: %s", strerror(-rc));
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
@@ -1491,9 +1581,10 @@ static int cmd_pintest(int argc, char **argv)
 	close(pfd[0]);
 	close(pfd[1]);
 	STEP(set_access(fd, FAMFS_ACCESS_RW) == 0, "restore at the end");
-	munmap(p, len);
+	if (p)
+		munmap(p, len);
 	close(fd);
-	printf("ok busy_ms=%d waited_ms=%d\n", busy_ms, wait_ms);
+	printf("ok busy_ms=%d waited_ms=%d%s\n", busy_ms, wait_ms, unmap ? " unmapped" : "");
 	return 0;
 }
 
@@ -1604,7 +1695,7 @@ static int cmd_leasebound(int argc, char **argv)
 	int ms, rounds, round, fd, rc, pfd[2];
 	int64_t map_max = 0, io_max = 0;
 	unsigned char *p;
-	char list[256] = "";
+	char list[256] = "", iolist[256] = "";
 	size_t len;
 
 	if (argc < 5)
@@ -1648,14 +1739,16 @@ static int cmd_leasebound(int argc, char **argv)
 			io_max = tio - dl;
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%lld",
 			 round ? "," : "", (long long)(tbus - dl) / 1000);
+		snprintf(iolist + strlen(iolist), sizeof(iolist) - strlen(iolist), "%s%lld",
+			 round ? "," : "", (long long)(tio - dl) / 1000);
 		(void)t1;
 		STEP(lease(argv[1], 0, 0, NULL) == 0, "disable lease");
 		STEP(set_access(fd, FAMFS_ACCESS_RW) == 0, "re-grant");
 	}
 	munmap(p, len);
 	close(fd);
-	printf("ok rounds=%d map_max_us=%lld io_max_us=%lld map_us=%s\n", rounds,
-	       (long long)map_max / 1000, (long long)io_max / 1000, list);
+	printf("ok rounds=%d map_max_us=%lld io_max_us=%lld map_us=%s io_us=%s\n", rounds,
+	       (long long)map_max / 1000, (long long)io_max / 1000, list, iolist);
 	return 0;
 }
 
@@ -1749,6 +1842,30 @@ _Static_assert(offsetof(struct famfs_ioc_get_fmap, ks.kie_strips) ==
 #endif
 
 /*
+ * MAP_CREATE_V2 of @m on @path (created), then MAP_GET_V2 into @g (filled
+ * with 0xff first; *@get_err its errno, or 0).  The file's descriptor, or
+ * -1 after printing why.
+ */
+static int k43_create_get(const char *path, struct k43_fmap *m, struct k43_get_fmap *g,
+			  int *get_err)
+{
+	int fd = open(path, O_RDWR | O_CREAT, 0644);
+
+	if (fd < 0) {
+		fail_errno("open", errno);
+		return -1;
+	}
+	if (ioctl(fd, K43_MAP_CREATE_V2, m)) {
+		fail_errno("MAP_CREATE_V2", errno);
+		close(fd);
+		return -1;
+	}
+	memset(g, 0xff, sizeof(*g));
+	*get_err = ioctl(fd, K43_MAP_GET_V2, g) ? errno : 0;
+	return fd;
+}
+
+/*
  * mapv2 FILE SIZE OFF:LEN[,...]            KABI 43 simple extents
  * mapv2 FILE SIZE OFF:LEN[,...] CHUNK      KABI 43, one interleaved extent
  * mapv2 FILE SIZE OFF:LEN[,...] CHUNK|- DEVINDEX   with that devindex
@@ -1762,7 +1879,7 @@ static int cmd_mapv2(int argc, char **argv)
 	struct k43_fmap m = { 0 };
 	struct k43_get_fmap g;
 	struct k43_simple_extent *back;
-	int fd, n, i, inter = argc > 4 && strcmp(argv[4], "-");
+	int fd, n, i, err, inter = argc > 4 && strcmp(argv[4], "-");
 
 	if (argc < 4)
 		return fail_errno("usage", EINVAL);
@@ -1786,14 +1903,11 @@ static int cmd_mapv2(int argc, char **argv)
 		m.fioc_nextents = n;
 		m.list = se;
 	}
-	fd = open(argv[1], O_RDWR | O_CREAT, 0644);
+	fd = k43_create_get(argv[1], &m, &g, &err);
 	if (fd < 0)
-		return fail_errno("open", errno);
-	if (ioctl(fd, K43_MAP_CREATE_V2, &m))
-		return fail_errno("MAP_CREATE_V2", errno);
-	memset(&g, 0xff, sizeof(g));
-	if (ioctl(fd, K43_MAP_GET_V2, &g))
-		return fail_errno("MAP_GET_V2", errno);
+		return 1;
+	if (err)
+		return fail_errno("MAP_GET_V2", err);
 	back = inter ? g.ks.kie_strips : g.ikse;
 	STEP(g.iocmap.fioc_file_size == m.fioc_file_size && g.iocmap.fioc_file_type == 0 &&
 	     g.iocmap.fioc_ext_type == m.fioc_ext_type &&
@@ -1806,6 +1920,202 @@ static int cmd_mapv2(int argc, char **argv)
 	close(fd);
 	printf("ok %s n=%d\n", inter ? "interleaved" : "simple", n);
 	return 0;
+}
+
+/*
+ * mapv2m FILE SIZE NBYTES CHUNK OFF:LEN[,...] [NBYTES CHUNK OFF:LEN[,...]]...
+ * MAP_CREATE_V2 of up to 4 interleaved extents in file order, then
+ * MAP_GET_V2: its structure holds one interleaved extent, so with more it
+ * must fail with E2BIG after filling in the real count and the first one.
+ * Prints "ok iext=N get=0|E2BIG".
+ */
+static int cmd_mapv2m(int argc, char **argv)
+{
+	static struct famfs_extent ext[MAX_EXT];
+	static struct k43_simple_extent se[4][16];
+	struct k43_interleaved_ext ie[4] = { 0 };
+	struct k43_fmap m = { 0 };
+	struct k43_get_fmap g;
+	int fd, i, j, n, err;
+
+	if (argc < 6 || (argc - 3) % 3)
+		return fail_errno("usage", EINVAL);
+	for (i = 0; i < (argc - 3) / 3 && i < 4; i++) {
+		n = parse_exts(argv[5 + 3 * i], ext);
+		for (j = 0; j < n && j < 16; j++) {
+			se[i][j].offset = ext[j].offset;
+			se[i][j].len = ext[j].len;
+		}
+		ie[i].ie_nbytes = parse_size(argv[3 + 3 * i]);
+		ie[i].ie_chunk_size = parse_size(argv[4 + 3 * i]);
+		ie[i].ie_nstrips = n;
+		ie[i].ie_strips = se[i];
+	}
+	m.fioc_file_size = parse_size(argv[2]);
+	m.fioc_ext_type = 1;
+	m.fioc_nextents = i;
+	m.list = ie;
+	fd = k43_create_get(argv[1], &m, &g, &err);
+	if (fd < 0)
+		return 1;
+	STEP(m.fioc_nextents == 1 ? !err : err == E2BIG,
+	     "MAP_GET_V2 of %u interleaved extents: errno %s", m.fioc_nextents,
+	     err ? strerrorname_np(err) : "0");
+	STEP(g.iocmap.fioc_file_size == m.fioc_file_size && g.iocmap.fioc_ext_type == 1 &&
+	     g.iocmap.fioc_nextents == m.fioc_nextents, "MAP_GET_V2 header");
+	STEP(g.ks.ikie.ie_nstrips == ie[0].ie_nstrips &&
+	     g.ks.ikie.ie_chunk_size == ie[0].ie_chunk_size &&
+	     g.ks.ikie.ie_nbytes == ie[0].ie_nbytes, "MAP_GET_V2 first interleaved extent");
+	for (j = 0; j < (int)ie[0].ie_nstrips; j++)
+		STEP(g.ks.kie_strips[j].devindex == 0 && g.ks.kie_strips[j].offset == se[0][j].offset &&
+		     g.ks.kie_strips[j].len == se[0][j].len, "MAP_GET_V2 strip %d", j);
+	close(fd);
+	printf("ok iext=%u get=%s\n", m.fioc_nextents, err ? "E2BIG" : "0");
+	return 0;
+}
+
+/*
+ * Model check of an accepted KABI 43 interleaved map (what was submitted):
+ * every strip in the data area, no two overlapping, each interleaved
+ * extent holding some of the file and each strip its share of it, all of
+ * them together at least the file size.
+ */
+static const char *k43_bad(const struct fuzz_area *a, uint64_t size,
+			   const struct k43_interleaved_ext *ie, unsigned int niext)
+{
+	const struct k43_simple_extent *all[64];
+	uint64_t off = 0, used, chunks, rows;
+	unsigned int i, j, k, n = 0;
+	const char *why;
+
+	if (!size || size > (uint64_t)INT64_MAX)
+		return "size zero or over s_maxbytes";
+	for (i = 0; i < niext; i++) {
+		if (off >= size)
+			return "an interleaved extent past the end of the file";
+		if (!ie[i].ie_chunk_size || ie[i].ie_chunk_size % 4096 || !ie[i].ie_nstrips)
+			return "bad chunk size or no strips";
+		used = size - off < ie[i].ie_nbytes ? size - off : ie[i].ie_nbytes;
+		chunks = used / ie[i].ie_chunk_size + (used % ie[i].ie_chunk_size != 0);
+		for (j = 0; j < ie[i].ie_nstrips; j++) {
+			const struct k43_simple_extent *e = &ie[i].ie_strips[j];
+
+			why = ext_bad(a, e->offset, e->len);
+			if (why)
+				return why;
+			rows = chunks / ie[i].ie_nstrips + (j < chunks % ie[i].ie_nstrips);
+			if (sat_mul(rows, ie[i].ie_chunk_size) > e->len)
+				return "size beyond a strip";
+			for (k = 0; k < n; k++)
+				if (e->offset < all[k]->offset + all[k]->len &&
+				    all[k]->offset < e->offset + e->len)
+					return "strips of one file overlap";
+			if (n < 64)
+				all[n++] = e;
+		}
+		if (i + 1 < niext && ie[i].ie_nbytes % 4096)
+			return "an interleaved extent ends inside a page";
+		off = sat_add(off, ie[i].ie_nbytes);
+	}
+	return off < size ? "size beyond the interleaved extents" : NULL;
+}
+
+/*
+ * fuzz43 DIR N SEED DEVSIZE LOGOFF LOGLEN: random and adversarial KABI 43
+ * maps of 1-5 interleaved extents (sizes and nbytes near 2^64, zero and
+ * huge chunks, out-of-device and overlapping strips); every accepted map
+ * must pass k43_bad() and read(2) at its last byte and 3 random offsets.
+ */
+static int cmd_fuzz43(int argc, char **argv)
+{
+	static struct famfs_extent ext[5][17];
+	static struct k43_simple_extent se[5][17];
+	unsigned int iters, it, acc = 0, multi = 0;
+	struct fuzz_area a;
+	char path[4096];
+
+	if (argc < 7)
+		return fail_errno("usage", EINVAL);
+	iters = fuzz_setup(argv, &a, path, sizeof(path), "fuzz43");
+	for (it = 0; it < iters; it++) {
+		struct k43_interleaved_ext ie[5] = { 0 };
+		struct k43_fmap m = { 0 };
+		unsigned int niext = 1 + rnd() % 4, i, j, ns;
+		uint64_t total = 0;
+		const char *why;
+		int fd;
+
+		if (rnd() % 16 == 0)
+			niext = rnd() % 2 ? 0 : 5;
+		for (i = 0; i < niext; i++) {
+			uint64_t len;
+
+			ns = 1 + rnd() % 4;
+			if (rnd() % 16 == 0)
+				ns = rnd() % 2 ? 0 : 17;
+			ie[i].ie_chunk_size = rnd() % 8 ? (rnd() % 2 ? 4096 : 2ULL << 20) : pick(&a);
+			/* Mostly strips of 1-4 whole chunks in the data area, else anything. */
+			len = sat_mul(ie[i].ie_chunk_size, 1 + rnd() % 4);
+			for (j = 0; j < ns; j++) {
+				pick_ext(&a, &ext[i][j]);
+				if (rnd() % 8 && len <= 8ULL << 20)
+					ext[i][j].len = len;
+				se[i][j].devindex = rnd() % 32 == 0;
+				se[i][j].offset = ext[i][j].offset;
+				se[i][j].len = ext[i][j].len;
+			}
+			ie[i].ie_nstrips = ns;
+			ie[i].ie_strips = se[i];
+			/* What its strips hold, a page less or more, or wild. */
+			ie[i].ie_nbytes = ns ? sat_mul(ext[i][0].len, ns) : 0;
+			switch (rnd() % 8) {
+			case 0: ie[i].ie_nbytes = ie[i].ie_nbytes > 4096 ? ie[i].ie_nbytes - 4096 : 1; break;
+			case 1: ie[i].ie_nbytes = sat_add(ie[i].ie_nbytes, 4096); break;
+			case 2: ie[i].ie_nbytes = pick(&a); break;
+			}
+			total = sat_add(total, ie[i].ie_nbytes);
+		}
+		switch (rnd() % 6) {
+		case 0: m.fioc_file_size = total > 4096 ? total - 4096 + 1 : 1; break;
+		case 1: m.fioc_file_size = sat_add(total, 1); break;
+		case 2: m.fioc_file_size = pick(&a); break;
+		default: m.fioc_file_size = total; break;
+		}
+		m.fioc_ext_type = 1;
+		m.fioc_nextents = niext;
+		m.list = ie;
+		unlink(path);
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+		if (fd < 0)
+			return fail_errno("open", errno);
+		if (ioctl(fd, K43_MAP_CREATE_V2, &m)) {
+			close(fd);
+			continue;
+		}
+		acc++;
+		multi += niext > 1;
+		why = niext > 4 ? "more than 4 interleaved extents" : NULL;
+		for (i = 0; i < niext && !why; i++)
+			for (j = 0; j < ie[i].ie_nstrips && !why; j++)
+				if (ie[i].ie_nstrips > 16 || se[i][j].devindex)
+					why = "more than 16 strips or a devindex";
+		if (!why)
+			why = k43_bad(&a, m.fioc_file_size, ie, niext);
+		if (why) {
+			printf("VIOLATION seed %s iteration %u: %s: size=%#llx niext=%u\n", argv[3], it,
+			       why, (unsigned long long)m.fioc_file_size, niext);
+			return 1;
+		}
+		if (fuzz_reads(fd, m.fioc_file_size, it))
+			return 1;
+		close(fd);
+	}
+	unlink(path);
+	/* A model check that never saw a map of several is no check of them. */
+	printf("%s seed=%s tried=%u accepted=%u multi=%u\n",
+	       acc && multi ? "ok" : "FAILED: none accepted (of several)", argv[3], iters, acc,
+	       multi);
+	return !(acc && multi);
 }
 
 int main(int argc, char **argv)
@@ -1827,6 +2137,8 @@ int main(int argc, char **argv)
 		return cmd_fill(argc, argv, 1);
 	if (!strcmp(cmd, "verify"))
 		return cmd_verify(argc, argv);
+	if (!strcmp(cmd, "verifyrd"))
+		return cmd_verifyrd(argc, argv);
 	if (!strcmp(cmd, "mmtouch"))
 		return cmd_mmtouch(argc, argv);
 	if (!strcmp(cmd, "setaccess"))
@@ -1875,10 +2187,14 @@ int main(int argc, char **argv)
 		return cmd_iorace(argc, argv);
 	if (!strcmp(cmd, "mapv2"))
 		return cmd_mapv2(argc, argv);
+	if (!strcmp(cmd, "mapv2m"))
+		return cmd_mapv2m(argc, argv);
+	if (!strcmp(cmd, "fuzz43"))
+		return cmd_fuzz43(argc, argv);
 	if (!strcmp(cmd, "mbr"))
 		return cmd_mbr(argc, argv);
 	if (!strcmp(cmd, "leasebound"))
 		return cmd_leasebound(argc, argv);
-	fprintf(stderr, "usage: famfs_vmtool map|mapi|getmap|fill|fillmm|verify|mmtouch|setaccess|getaccess|lease|leaseq|revoke|leasetest|bench|bwlat|poison|mount|nop|hold|stats|fuzz|getmapv1|mapk42|abi|readerr|dirty|pintest|iorace|leasebound|mbr|mapv2 ...\n");
+	fprintf(stderr, "usage: famfs_vmtool map|mapi|getmap|fill|fillmm|verify|mmtouch|setaccess|getaccess|lease|leaseq|revoke|leasetest|bench|bwlat|poison|mount|nop|hold|stats|fuzz|getmapv1|mapk42|abi|readerr|dirty|pintest|iorace|leasebound|mbr|mapv2|mapv2m|fuzz43|verifyrd ...\n");
 	return 2;
 }
