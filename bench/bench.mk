@@ -36,6 +36,14 @@ OLD_REV ?= 96f98ac
 bench-replay-abba: $(B)/bench/bench_join $(B)/bench/bench_meta
 	@B=$(B) bash bench/bench_replay_abba.sh $(OLD_REV) $(BENCH_RECORDS)
 
+# bench-commit: the commit path (creates through a follower and into the
+# master, CPU per create) of this tree against COMMIT_OLD_REV, alternating.
+COMMIT_OLD_REV ?= 0a077f6
+.PHONY: bench-commit
+bench-commit: all $(B)/bench/bench_creates
+	@B=$(B) bash bench/bench_commit.sh $(COMMIT_OLD_REV)
+BENCH_ALL += bench-commit
+
 BENCH_RECORDS ?= 1000000
 bench-meta: $(B)/bench/bench_meta deps-bench
 	@B=$(B) BENCH_RECORDS=$(BENCH_RECORDS) bash bench/bench_meta.sh

@@ -9,30 +9,34 @@
 #   FAMFS_BENCH_ROUNDS=4        interleaved rounds (1-9)
 #   FAMFS_BENCH_HANDOFFS=25     handoffs each way per round
 #   FAMFS_BENCH_RPC_SCALE=1     divides bench_rpc's message counts (short runs)
+#   FAMFS_BENCH_CACHE_WALK=always  famfsd with [famfs] cache_walk = always: the
+#                               handoff includes the cache walk of the resident
+#                               pages (worker threads); report cluster-walk.txt
 set -euo pipefail
 B=${B:-build}
 SIZE=${FAMFS_BENCH_DATASET:-1G}
 ROUNDS=${FAMFS_BENCH_ROUNDS:-4}
 HANDOFFS=${FAMFS_BENCH_HANDOFFS:-25}
-TMP=$(mktemp -d /tmp/famfs-bench-cluster.XXXXXX)
-DEV=/dev/shm/famfs-bench-cluster.$$
-BASE_PORT=$((21000 + RANDOM % 20000))
-. tests/integration/cluster_lib.sh
-trap 'cluster_stop_all; rm -rf "$TMP" "$DEV"' EXIT
-die() { echo "bench-cluster: $*" >&2; exit 1; }
+. bench/bench_lib.sh
+bench_cluster_env cluster
 for v in ROUNDS HANDOFFS; do
 	case ${!v} in ''|*[!0-9]*|0) die "FAMFS_BENCH_$v: '${!v}' is not a positive number";; esac
 done
 [ "$ROUNDS" -le 9 ] || die "FAMFS_BENCH_ROUNDS: $ROUNDS rounds, at most 9"
 FAMFS_CLUSTER_SIZE=$(( $(numfmt --from=iec "$SIZE") / 1048576 + 2048 ))M FAMFS_CLUSTER_LOG=64M \
 	cluster_setup 3 1000 || die "cluster setup failed"
+NAME=cluster
+if [ "${FAMFS_BENCH_CACHE_WALK:-auto}" = always ]; then
+	NAME=cluster-walk
+	export FAMFS_BENCH_CACHE_WALK
+	for i in 1 2 3; do sed -i 's/^mode = user$/mode = user\ncache_walk = always/' "$TMP/h$i.conf"; done
+fi
 for i in 1 2 3; do host_start $i || die "famfsd $i did not start: $(tail -n 3 "$TMP/h$i.log")"; done
 m=$(wait_master 20 1 2 3) || die "no master elected"
 a=$(( m % 3 + 1 )); b=$(( a % 3 + 1 )); [ "$b" = "$m" ] && b=$(( b % 3 + 1 ))
 hctl $a mkdir /bench >/dev/null
 hctl $a creat --size "$SIZE" /bench/dataset >/dev/null
 hctl $a acquire /bench/dataset --rw >/dev/null
-. bench/bench_lib.sh
 mkdir -p "$RESULTS"
 $B/bench/bench_handoff "$TMP/h$a.sock" "$TMP/h$b.sock" /bench/dataset "$HANDOFFS" "$ROUNDS" \
 	> "$TMP/handoff" || die "bench_handoff failed"
@@ -42,6 +46,6 @@ $B/bench/bench_handoff "$TMP/h$a.sock" "$TMP/h$b.sock" /bench/dataset "$HANDOFFS
 	echo "commits from a non-master host (host $a; master is host $m):"
 	$B/bench/bench_rpc "$TMP/h$a.sock" | grep -E 'creates|raw ping-pong|^raw baseline|^famfsd figures|rounds'
 } > "$TMP/out"
-{ bench_header cluster; cat "$TMP/out"; } | tee "$RESULTS/cluster.txt"
-{ echo "# what min_ms median_ms max_ms"; sed -n 's/^D //p' "$TMP/handoff"; } > "$RESULTS/cluster.dat"
-bench_plot cluster
+{ bench_header cluster; cat "$TMP/out"; } | tee "$RESULTS/$NAME.txt"
+{ echo "# what min_ms median_ms max_ms"; sed -n 's/^D //p' "$TMP/handoff"; } > "$RESULTS/$NAME.dat"
+[ "$NAME" != cluster ] || bench_plot cluster

@@ -16,7 +16,8 @@
  *                          whole data set: what famfsd does on devdax per
  *                          handoff (write-back at the old owner, invalidation
  *                          at the new one), which it skips on a regular-file
- *                          fabric (famfsd/ownership.c, user_cache).
+ *                          fabric unless [famfs] cache_walk = always
+ *                          (famfsd/dataset.c, own_walk_start).
  *
  * The report names the backend (famfsd's mode and device) and whether
  * famfsd's handoff includes cache maintenance on it.
@@ -418,6 +419,7 @@ static int backend_of(struct hosts *h, struct backend *be)
 	struct statfs sfs;
 	struct stat sb;
 	const char *kind;
+	bool forced;
 
 	if (famfs_status(h->c[0], &st)) {
 		fprintf(stderr, "bench_handoff: status of host %u: %s\n", h->id[0],
@@ -429,7 +431,7 @@ static int backend_of(struct hosts *h, struct backend *be)
 			 st.mount, st.device);
 		be->cache_walk = true;
 		snprintf(be->why, sizeof(be->why), "famfs.ko writes back on revoke and "
-			 "invalidates on grant (famfsd/ownership.c, do_revoke/do_grant)");
+			 "invalidates on grant (famfsd/dataset.c, own_do_revoke/own_do_grant)");
 		return 0;
 	}
 	if (stat(st.device, &sb)) {
@@ -437,7 +439,10 @@ static int backend_of(struct hosts *h, struct backend *be)
 			strerror(errno));
 		return -errno;
 	}
-	be->cache_walk = !S_ISREG(sb.st_mode);
+	/* The benchmark scripts set [famfs] cache_walk = always and say so here. */
+	forced = getenv("FAMFS_BENCH_CACHE_WALK") && !strcmp(getenv("FAMFS_BENCH_CACHE_WALK"),
+							    "always");
+	be->cache_walk = !S_ISREG(sb.st_mode) || forced;
 	if (S_ISREG(sb.st_mode))
 		kind = !statfs(st.device, &sfs) && sfs.f_type == TMPFS_MAGIC ?
 		       "simulated fabric: a regular file on tmpfs (this host's ordinary memory)" :
@@ -447,11 +452,14 @@ static int backend_of(struct hosts *h, struct backend *be)
 	else
 		kind = "pmem block device";
 	snprintf(be->what, sizeof(be->what), "user-space mode on %s, %s", st.device, kind);
-	snprintf(be->why, sizeof(be->why), "%s", be->cache_walk ?
-		 "famfsd flushes every extent on revoke and invalidates on grant "
-		 "(famfsd/ownership.c, user_cache)" :
+	snprintf(be->why, sizeof(be->why), "%s", forced && S_ISREG(sb.st_mode) ?
+		 "[famfs] cache_walk = always: famfsd writes back the resident pages on revoke and "
+		 "invalidates them on grant, on a worker thread (famfsd/dataset.c, own_walk_start)" :
+		 be->cache_walk ?
+		 "famfsd writes back the resident pages on revoke and invalidates them on grant "
+		 "(famfsd/dataset.c, own_walk_start; [famfs] cache_walk)" :
 		 "famfsd skips the flush on revoke and the invalidation on grant on a "
-		 "regular-file fabric (famfsd/ownership.c, user_cache)");
+		 "regular-file fabric (famfsd/dataset.c, own_walk_start; [famfs] cache_walk)");
 	return 0;
 }
 

@@ -4,6 +4,20 @@
 # bench/results/NAME.png (bench_plot, from bench/plots/NAME.gp).
 RESULTS=${FAMFS_BENCH_RESULTS:-bench/results}
 
+# bench_cluster_env NAME: for a benchmark on a cluster of famfsd on loopback
+# (tests/integration/cluster_lib.sh): a scratch directory TMP, a fabric file
+# DEV, BASE_PORT, the helpers, an exit trap that stops the daemons and
+# removes both, and die MESSAGE ("bench-NAME: MESSAGE", exit 1).
+bench_cluster_env() {
+	BENCH_NAME=$1
+	TMP=$(mktemp -d "/tmp/famfs-bench-$1.XXXXXX")
+	DEV=/dev/shm/famfs-bench-$1.$$
+	BASE_PORT=$((21000 + RANDOM % 20000))
+	. tests/integration/cluster_lib.sh
+	trap 'cluster_stop_all; rm -rf "$TMP" "$DEV"' EXIT
+}
+die() { echo "bench-${BENCH_NAME:-?}: $*" >&2; exit 1; }
+
 # bench_header NAME: "# make bench-NAME, date, machine" line.
 bench_header() {
 	local cpu mem

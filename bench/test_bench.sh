@@ -40,7 +40,7 @@ grep_file "$R/share.txt" '^# make bench-share, [0-9]{4}-[0-9]{2}-[0-9]{2} .*load
 	"report starts with the date, machine and load average"
 grep_file "$R/share.txt" '^16 MiB data set \(1 extents\), host [123] -> host [123]' "report names the data set and hosts"
 grep_file "$R/share.txt" '^  backend: user-space mode on /dev/shm/[^ ]+, simulated fabric: a regular file' "report names the backend"
-grep_file "$R/share.txt" '^  cache maintenance in the famfs handoff figures: (included|NOT included): .+famfsd/ownership.c' \
+grep_file "$R/share.txt" '^  cache maintenance in the famfs handoff figures: (included|NOT included): .+famfsd/dataset.c' \
 	"report says whether cache maintenance is in the famfs figures"
 grep_file "$R/share.txt" '^  famfsd logs of this run: [1-9][0-9]* revokes, [0-9]+ bytes flushed; [1-9][0-9]* grants, [0-9]+ bytes invalidated$' \
 	"report gives famfsd's own count of flushed and invalidated bytes"
@@ -82,6 +82,9 @@ grep_file "$R/rpc.txt" '^raw baseline: a forked echo process over mutual TLS.* o
 grep_file "$R/rpc.txt" '^famfsd figures: ' "rpc report says what the famfsd figures include"
 grep_file "$R/rpc.txt" '^2 rounds in ABBA order' "rpc report: interleaved rounds"
 grep_file "$R/rpc.txt" '^null RPC over TLS, 64 in flight +[0-9]+ /s  \[min [0-9]+, max [0-9]+\]   ratio [0-9.]+ of raw' "rpc row: median, min, max, ratio"
+grep_file "$R/rpc.txt" '^goal \(issue 13\) create, 1 in flight, latency <= 1.5x a raw round trip: (met|not met) \([0-9.]+x\)' "rpc report states the 1-in-flight create goal"
+grep_file "$R/rpc.txt" '^goal \(issue 13\) creates at 64 in flight >= 200k/s: (met|not met) \([0-9.]+k/s\)' "rpc report states the pipelined create goal"
+grep_file "$R/cluster.txt" '^goal \(issue 13\) creates at 64 in flight >= 200k/s: ' "cluster report states the goal for creates from a follower"
 dat_rows "$R/rpc.dat" 6 2 "rpc.dat: six rows of ratio and rate"
 if command -v gnuplot >/dev/null || { bad "gnuplot not installed (make deps-check): no plot checks"; false; }; then
 	for n in share cluster rpc; do

@@ -5,7 +5,9 @@
  * reach the superblock and log through the mount's DAX meta files, replay
  * every file into the mount, unmount on stop).
  */
+#include "backend.h"
 #include "famfsd.h"
+#include "hostlease.h"
 #include "kmount.h"
 
 #include <errno.h>
@@ -112,8 +114,6 @@ int famfsd_backend_open(struct famfsd *d)
 			    (unsigned long long)st.failed, e ? ": " : "", e ? err : "");
 	}
 	note_requests(d);
-	d->fs.on_apply = famfsd_on_record_cb;
-	d->fs.on_apply_arg = d;
 	famfsd_logf(&d->log, LOG_INFO, "%s mode on %s: %llu files, %llu directories, log seq %llu",
 		    d->kernel ? "kernel" : "user-space mapping", d->cfg.device,
 		    (unsigned long long)d->fs.ns.n_files, (unsigned long long)d->fs.ns.n_dirs,

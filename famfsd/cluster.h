@@ -20,8 +20,28 @@ struct fam_rec;
 
 enum famfsd_role { FAMFSD_FOLLOWER, FAMFSD_CANDIDATE, FAMFSD_MASTER };
 
+/*
+ * What the cluster drives outside itself, as callbacks (main.c wires them):
+ * the cluster calls none of those files by name, they call the cluster.
+ */
+struct famfsd_cluster_hooks {
+	void *arg;
+	/* Catch up with the log (after a push, an ack). */
+	int (*replay)(void *arg);
+	/* The same, once before this loop iteration's replies go out (commit.c). */
+	void (*replay_soon)(void *arg);
+	/* A master acknowledged this host until 'until' at log position need_seq (hostlease). */
+	void (*lease_extend)(void *arg, uint64_t until, uint64_t need_seq);
+	/* Notice a host lease that ran out (hostlease). */
+	bool (*lease_check)(void *arg);
+	/* This host's replay cannot reach the last ack's position (hostlease). */
+	bool (*replay_stuck)(void *arg);
+	/* Master: a host's lease expired; release its grants, 0 when all were (ownership). */
+	int (*host_expired)(void *arg, uint32_t host);
+};
+
 /* Start/stop (after the backend is open and the RPC server exists). */
-int famfsd_cluster_start(struct famfsd *d);
+int famfsd_cluster_start(struct famfsd *d, const struct famfsd_cluster_hooks *hooks);
 void famfsd_cluster_stop(struct famfsd *d);
 
 /* Single host (no peers configured) is always its own master. */

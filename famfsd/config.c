@@ -65,7 +65,14 @@ static const struct conf_enum conf_modes[] = {
 	{ NULL, 0 },
 };
 
+static const struct conf_enum conf_cache_walks[] = {
+	{ "auto", FAMFSD_CACHE_AUTO },
+	{ "always", FAMFSD_CACHE_ALWAYS },
+	{ NULL, 0 },
+};
+
 _Static_assert(sizeof(enum famfsd_mode) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum famfsd_cache_walk) == sizeof(int), "enums are stored as int");
 
 #define CONF_FIELD(f) CONF_BASE_CONFIG, offsetof(struct famfsd_config, f), \
 		      sizeof(((struct famfsd_config *)0)->f)
@@ -80,6 +87,10 @@ static const struct conf_item conf_schema[] = {
 	  "mount point of the famfs kernel module (kernel mode)" },
 	{ "famfs", "mode", CONF_ENUM, CONF_FIELD(mode), 0, 0, conf_modes,
 	  "kernel (famfs.ko), user (user-space mapping) or auto" },
+	{ "famfs", "cache_walk", CONF_ENUM, CONF_FIELD(cache_walk), 0, 0, conf_cache_walks,
+	  "user-space mode: write back / invalidate a data set's resident pages on a handoff "
+	  "on real fabric memory only (auto), or also on a simulated fabric, a regular file "
+	  "(always: for tests and benchmarks; one host's memory is coherent)" },
 	{ "control", "socket", CONF_PATH, CONF_FIELD(socket), 0, SUN_PATH_MAX, NULL,
 	  "UNIX socket of the control API" },
 	{ "control", "admin_group", CONF_GROUP, CONF_FIELD(admin_group), 0, 0, NULL,
@@ -116,16 +127,24 @@ static const struct conf_item conf_schema[] = {
 	{ "cluster", "state_dir", CONF_PATH, CONF_FIELD(state_dir), 0, PATH_MAX - 1, NULL,
 	  "directory of this host's durable cluster state (the lease promise it gave, "
 	  "fsync'ed before it answers)" },
+	{ "cluster", "act_for_others", CONF_BOOL, CONF_FIELD(act_for_others), 0, 0, NULL,
+	  "this host's clients may acquire, release and hand off data sets for other hosts "
+	  "(a job scheduler's host); no (the default): it acts only for itself. The master "
+	  "decides with its own configuration (docs/ownership.md, \"Who may act\")" },
 	{ "peer", "host_id", CONF_UINT, PEER_FIELD(host_id), 0, FAM_MAX_HOSTS - 1, NULL,
 	  "the peer's [cluster] host_id; required" },
 	{ "peer", "address", CONF_HOSTPORT, PEER_FIELD(address), 0, 0, NULL,
 	  "the peer's [cluster] listen address; required" },
+	{ "peer", "act_for_others", CONF_BOOL, PEER_FIELD(act_for_others), 0, 0, NULL,
+	  "that peer's clients may acquire, release and hand off for other hosts (checked "
+	  "while this host is master); default no" },
 	{ "metrics", "listen", CONF_HOSTPORT, CONF_FIELD(metrics_listen), 0, 0, NULL,
 	  "address of the Prometheus metrics endpoint; empty: off" },
 };
 
 #define CONF_N_ITEMS (sizeof(conf_schema) / sizeof(conf_schema[0]))
-#define PEER_N_ITEMS 2		/* the "peer" rows, which are consecutive */
+#define PEER_N_ITEMS 3		/* the "peer" rows, which are consecutive */
+#define PEER_N_REQUIRED 2	/* the first ones (host_id, address) must be set */
 
 static const char *const conf_sections = "famfs, control, log, cluster, peer NAME, metrics";
 
@@ -752,7 +771,7 @@ static void conf_finish(struct conf_parse *p)
 
 		if (!p->peer_header[i])
 			continue;
-		for (int k = 0; k < PEER_N_ITEMS; k++)
+		for (int k = 0; k < PEER_N_REQUIRED; k++)
 			if (!p->peer_line[i][k])
 				perr(p, p->peer_header[i], "[peer %s]: %s is not set (it is required)",
 				     pe->name, conf_schema[peer_first() + (size_t)k].key);

@@ -20,11 +20,14 @@
 #define FAMFSD_DRIFT_PPM_DEFAULT	10000	/* epsilon = 1 % */
 
 enum famfsd_mode { FAMFSD_MODE_AUTO, FAMFSD_MODE_KERNEL, FAMFSD_MODE_USER };
+/* User-space mode's cache walk on a handoff: real fabric memory only, or also a simulated one. */
+enum famfsd_cache_walk { FAMFSD_CACHE_AUTO, FAMFSD_CACHE_ALWAYS };
 
 struct famfsd_peer {
 	uint32_t host_id;
 	char name[64];
 	char address[128];		/* "host:port" or "[v6]:port" */
+	bool act_for_others;		/* its clients may act for other hosts */
 };
 
 struct famfsd_config {
@@ -32,6 +35,7 @@ struct famfsd_config {
 	char device[PATH_MAX];		/* required: /dev/pmemN, /dev/daxN.M or a fabric file */
 	char mount[PATH_MAX];		/* kernel mode mount point */
 	enum famfsd_mode mode;
+	enum famfsd_cache_walk cache_walk;
 	/* [control] */
 	char socket[PATH_MAX];
 	char admin_group[64];		/* may mutate; root always may */
@@ -50,6 +54,7 @@ struct famfsd_config {
 	uint32_t clock_drift_ppm;	/* epsilon, parts per million */
 	uint32_t lease_slack_ms;	/* 0: lease_ms / 20 */
 	char state_dir[PATH_MAX];	/* durable state: the promise this host gave */
+	bool act_for_others;		/* this host's clients may act for other hosts */
 	struct famfsd_peer peers[FAMFSD_MAX_PEERS];
 	uint32_t n_peers;
 	/* [metrics] */

@@ -14,6 +14,7 @@
 #include "rpc.h"
 #include "famfs.pb-c.h"
 #include "flush.h"
+#include "cachewalk.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -158,30 +159,107 @@ void own_file_list_free(struct file_list *fl)
 	free(fl->ext);
 }
 
-/* User-space mode: flush or invalidate every extent through the daemon's device mapping. */
-static uint64_t user_cache(struct famfsd *d, const struct file_list *fl, bool invalidate)
+/*
+ * User-space mode: write back or drop the data set's cache lines through the
+ * daemon's device mapping (any mapping of the same memory reaches the same
+ * lines), on a worker thread (cachewalk.c), only where pages are resident.
+ * A regular file simulates fabric memory on one host, whose caches are
+ * coherent: nothing to do there unless [famfs] cache_walk = always.
+ */
+struct own_walk {
+	struct famfsd *d;
+	struct cache_walk *w;
+	char path[PATH_MAX];
+	bool invalidate;
+	own_walk_done_fn done;
+	void *arg;
+	struct own_walk *next;
+};
+
+static void own_walk_done(void *arg, const struct cache_walk_result *r)
 {
-	uint64_t bytes = 0;
+	struct own_walk *ow = arg;
+	struct famfsd *d = ow->d;
+	struct own_walk **pp;
 
-	for (size_t i = 0; i < fl->n_ext; i++) {
-		uint8_t *p = fam_dev_data(&d->dev, fl->ext[i].offset, fl->ext[i].len);
+	for (pp = &d->own->walks; *pp; pp = &(*pp)->next)
+		if (*pp == ow) {
+			*pp = ow->next;
+			break;
+		}
+	if (r->err)
+		famfsd_logf(&d->log, LOG_WARNING, "%s: cache %s: %s", ow->path,
+			    ow->invalidate ? "invalidation" : "write-back", strerror(-r->err));
+	famfsd_logf(&d->log, LOG_INFO, "%s: cache walk (%s): %llu of %llu bytes resident, "
+		    "%.1f ms on a worker thread (monotonic %llu-%llu us)", ow->path,
+		    ow->invalidate ? "invalidate" : "write-back",
+		    (unsigned long long)r->st.resident, (unsigned long long)r->st.walked,
+		    (double)(r->end_us - r->start_us) / 1000.0, (unsigned long long)r->start_us,
+		    (unsigned long long)r->end_us);
+	ow->done(d, ow->arg, r->st.resident);
+	free(ow);
+}
 
-		if (!p)
-			continue;
-		/*
-		 * A regular file simulates fabric memory on one host, whose caches
-		 * are coherent: there is nothing to write back or drop, and walking
-		 * a large data set would only cost time. Real FAM (devdax) is flushed.
-		 */
-		if (d->dev.kind == FAM_DEV_FILE)
-			continue;
-		if (invalidate)
-			fam_invalidate(p, fl->ext[i].len);
-		else
-			fam_flush(p, fl->ext[i].len);
-		bytes += fl->ext[i].len;
+/*
+ * Start the walk over fl's extents; done(d, arg, bytes) follows on the loop.
+ * 1: nothing to walk (done is not called); 0: started; -errno: not started.
+ */
+static int own_walk_start(struct famfsd *d, const char *path, const struct file_list *fl,
+			  bool invalidate, own_walk_done_fn done, void *arg)
+{
+	struct cache_range *r;
+	struct own_walk *ow;
+	size_t n = 0;
+	int e;
+
+	if (d->dev.kind == FAM_DEV_FILE && d->cfg.cache_walk != FAMFSD_CACHE_ALWAYS)
+		return 1;
+	r = calloc(fl->n_ext ? fl->n_ext : 1, sizeof(*r));
+	ow = calloc(1, sizeof(*ow));
+	if (!r || !ow) {
+		free(r);
+		free(ow);
+		return -ENOMEM;
 	}
-	return bytes;
+	for (size_t i = 0; i < fl->n_ext; i++) {
+		r[n].addr = fam_dev_data(&d->dev, fl->ext[i].offset, fl->ext[i].len);
+		r[n].len = fl->ext[i].len;
+		if (r[n].addr)
+			n++;
+	}
+	if (!n) {
+		free(r);
+		free(ow);
+		return 1;
+	}
+	ow->d = d;
+	snprintf(ow->path, sizeof(ow->path), "%s", path);
+	ow->invalidate = invalidate;
+	ow->done = done;
+	ow->arg = arg;
+	/* devdax: mincore() sees only famfsd's page tables; its memory is always there. */
+	e = cache_walk_start(d->base, r, n, invalidate, d->dev.kind == FAM_DEV_DAX, own_walk_done,
+			     ow, &ow->w);
+	if (e) {
+		free(ow);
+		return e;
+	}
+	ow->next = d->own->walks;
+	d->own->walks = ow;
+	famfsd_logf(&d->log, LOG_INFO, "%s: cache walk (%s) of %zu range(s) started on a worker "
+		    "thread", path, invalidate ? "invalidate" : "write-back", n);
+	return 0;
+}
+
+void own_walks_cancel(struct famfsd *d)
+{
+	while (d->own->walks) {
+		struct own_walk *ow = d->own->walks;
+
+		d->own->walks = ow->next;
+		cache_walk_cancel(ow->w);
+		free(ow);
+	}
 }
 
 static bool fl_match_id(const struct file_list *fl, dev_t dev, ino_t ino)
@@ -289,18 +367,19 @@ pid_t own_in_use(struct famfsd *d, const struct file_list *fl, char *comm, size_
 	return found;
 }
 
-void own_hold(struct famfsd *d, const char *path)
+void own_hold(struct famfsd *d, const char *path, bool granting)
 {
 	struct held *h;
 
 	for (h = d->own->held; h; h = h->next)
-		if (!strcmp(h->path, path))
+		if (!strcmp(h->path, path) && h->granting == granting)
 			break;
 	if (!h) {
 		h = calloc(1, sizeof(*h));
 		if (!h)
 			return;
 		snprintf(h->path, sizeof(h->path), "%s", path);
+		h->granting = granting;
 		h->next = d->own->held;
 		d->own->held = h;
 	}
@@ -316,7 +395,10 @@ void own_unhold(struct famfsd *d, const char *path, bool expired_only)
 	while (*pp) {
 		struct held *h = *pp;
 
-		if (expired_only ? now >= h->until : paths_overlap(h->path, path)) {
+		/* A hold while this host invalidates ends with that walk only. */
+		if (h->granting) {
+			pp = &h->next;
+		} else if (expired_only ? now >= h->until : paths_overlap(h->path, path)) {
 			char p[PATH_MAX];
 
 			*pp = h->next;
@@ -335,31 +417,85 @@ void own_unhold(struct famfsd *d, const char *path, bool expired_only)
 }
 
 /*
- * Give up this host's access to a data set: stop writes (read-only zaps
- * writable mappings), write back the CPU caches through read-only mappings,
- * then no access at all. User-space mode: the caches are written back through
- * famfsd's own mapping of the device (any mapping of the same memory reaches
- * the same cache lines); famfs.Open refuses new mappings from here on.
+ * Kernel mode: does famfs.ko's access lowering write back the dirty lines
+ * itself? It writes back the dirty entries fs-dax tracks for fsync
+ * (dax_writeback_mapping_range), through the dax device's cache flush, which
+ * the kernel skips when the platform declares the CPU caches part of the
+ * persistence domain (/sys/block/pmemN/dax/write_cache reads 0). Caches are
+ * never shared between hosts, so only then (or when it cannot tell) does
+ * famfsd walk every line of the data set itself.
+ */
+static bool module_writes_back(const struct famfsd *d)
+{
+	const char *dev = strrchr(d->cfg.device, '/');
+	char p[PATH_MAX + 64], v[8] = "";
+	FILE *f;
+
+	if (!dev || strncmp(dev + 1, "pmem", 4))
+		return false;
+	snprintf(p, sizeof(p), "/sys/class/block/%s/dax/write_cache", dev + 1);
+	f = fopen(p, "re");
+	if (!f) {	/* a partition: the disk's */
+		snprintf(p, sizeof(p), "/sys/class/block/%s/../dax/write_cache", dev + 1);
+		f = fopen(p, "re");
+	}
+	if (!f)
+		return false;
+	if (!fgets(v, sizeof(v), f))
+		v[0] = 0;
+	fclose(f);
+	return v[0] == '1';
+}
+
+/* The write-back or invalidation (granting: and the hold during it) of path is over. */
+static void own_unhold_grant(struct famfsd *d, const char *path)
+{
+	for (struct held **pp = &d->own->held; *pp; pp = &(*pp)->next)
+		if ((*pp)->granting && !strcmp((*pp)->path, path)) {
+			struct held *h = *pp;
+
+			*pp = h->next;
+			free(h);
+			return;
+		}
+}
+
+/*
+ * Give up this host's access to a data set. Kernel mode: access none; the
+ * module writes back the dirty entries, zaps the mappings and waits for
+ * pinned pages. Where the module's write-back flushes nothing (see
+ * module_writes_back), first read-only (no new store), famfsd's own walk of
+ * every line through read-only mappings, then none. User-space mode:
+ * the caches are written back through famfsd's own mapping of the device on
+ * a worker thread; famfs.Open refuses new mappings from here on. Returns 1
+ * when that walk was started: done follows with the bytes written back.
  */
 int own_do_revoke(struct famfsd *d, const char *path, struct file_list *fl, uint64_t *bytes,
-		     char *msg, size_t cap)
+		  char *msg, size_t cap, own_walk_done_fn done, void *arg)
 {
 	int e;
 
 	*bytes = 0;
-	own_hold(d, path);
+	own_hold(d, path, false);
 	if (!d->kernel) {
-		*bytes = user_cache(d, fl, false);
-		return 0;
+		e = own_walk_start(d, path, fl, false, done, arg);
+		if (e < 0) {
+			snprintf(msg, cap, "%s: cannot start the cache write-back: %s", path,
+				 strerror(-e));
+			return e;
+		}
+		return !e;
 	}
-	e = fam_kmount_set_access(d->cfg.mount, path, FAM_OWN_RO);
-	if (e < 0)
-		famfsd_logf(&d->log, LOG_DEBUG, "%s: read-only before the flush: %s", path,
-			    strerror(-e));
-	e = fam_kmount_cache(d->cfg.mount, path, false, bytes);
-	if (e < 0)
-		famfsd_logf(&d->log, LOG_WARNING, "%s: flushing the CPU caches: %s", path,
-			    strerror(-e));
+	if (!module_writes_back(d)) {
+		e = fam_kmount_set_access(d->cfg.mount, path, FAM_OWN_RO);
+		if (e < 0)
+			famfsd_logf(&d->log, LOG_DEBUG, "%s: read-only before the flush: %s", path,
+				    strerror(-e));
+		e = fam_kmount_cache(d->cfg.mount, path, false, bytes);
+		if (e < 0)
+			famfsd_logf(&d->log, LOG_WARNING, "%s: flushing the CPU caches: %s", path,
+				    strerror(-e));
+	}
 	return own_revoke_none(d, path, msg, cap);
 }
 
@@ -386,25 +522,59 @@ int own_revoke_none(struct famfsd *d, const char *path, char *msg, size_t cap)
 	return 0;
 }
 
+struct grant_walk {
+	char path[PATH_MAX];
+	own_walk_done_fn done;
+	void *arg;
+};
+
+static void own_granted(struct famfsd *d, void *arg, uint64_t bytes)
+{
+	struct grant_walk *g = arg;
+
+	own_unhold_grant(d, g->path);
+	g->done(d, g->arg, bytes);
+	free(g);
+}
+
 /*
  * Take access to a data set (the new owner): invalidate stale lines, then set
  * access from the replayed namespace (the caller checked that it holds the
- * grant), never from a message.
+ * grant), never from a message. User-space mode: the invalidation runs on a
+ * worker thread while a hold keeps famfs.Open from granting access; done
+ * (here or later, on the loop) gets the bytes invalidated.
  */
-uint64_t own_do_grant(struct famfsd *d, const char *path)
+void own_do_grant(struct famfsd *d, const char *path, own_walk_done_fn done, void *arg)
 {
 	struct file_list fl = { .d = d };
+	struct grant_walk *g;
 	uint64_t bytes = 0;
 	struct fam_node *n;
+	int e = 1;
 
 	own_unhold(d, path, false);
 	if (d->kernel) {
 		fam_kmount_cache(d->cfg.mount, path, true, &bytes);
 		own_reconcile(d, path);
-	} else if (!fam_fs_lookup(&d->fs, path, &n)) {
-		own_collect_cb(&fl, n);
-		bytes = user_cache(d, &fl, true);
-		own_file_list_free(&fl);
+		done(d, arg, bytes);
+		return;
 	}
-	return bytes;
+	g = calloc(1, sizeof(*g));
+	if (g && !fam_fs_lookup(&d->fs, path, &n) && !own_collect_cb(&fl, n)) {
+		snprintf(g->path, sizeof(g->path), "%s", path);
+		g->done = done;
+		g->arg = arg;
+		own_hold(d, path, true);
+		e = own_walk_start(d, path, &fl, true, own_granted, g);
+		if (e)
+			own_unhold_grant(d, path);
+	}
+	own_file_list_free(&fl);
+	if (e < 0)
+		famfsd_logf(&d->log, LOG_WARNING, "%s: cannot start the cache invalidation (%s): "
+			    "access without it", path, strerror(-e));
+	if (e) {
+		free(g);
+		done(d, arg, 0);
+	}
 }

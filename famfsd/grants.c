@@ -116,24 +116,44 @@ static int conflict_cb(void *arg, const struct fam_node *n, const struct fam_gra
 	return 1;
 }
 
+/* The first grant in c's way at n (below: under n too): -EBUSY with a message, or 0. */
+static int conflict_report(const struct fam_node *n, bool below, const char *path,
+			   struct conflict *c, const char *ro_tail, char *msg, size_t cap)
+{
+	char where[PATH_MAX + 32] = "", gp[PATH_MAX];
+
+	if (!grants_for(n, below, conflict_cb, c))
+		return 0;
+	/* n may stand for a path below it that does not exist yet: its grant is a parent's. */
+	if (c->scope == GRANT_SCOPE_SELF && fam_ns_path(n, gp, sizeof(gp)) >= 0 && strcmp(gp, path))
+		c->scope = GRANT_SCOPE_ANCESTOR;
+	if (c->scope != GRANT_SCOPE_SELF && fam_ns_path(c->n, gp, sizeof(gp)) >= 0)
+		snprintf(where, sizeof(where), " (grant on %s%s)", gp,
+			 c->scope == GRANT_SCOPE_ANCESTOR ? ", a parent directory" : ", inside it");
+	if (c->g->mode == FAM_OWN_RW)
+		snprintf(msg, cap, "%s: owned read-write by host %u%s", path, c->g->host, where);
+	else
+		snprintf(msg, cap, "%s: host %u holds a read-only grant%s%s", path, c->g->host,
+			 where, ro_tail);
+	return -EBUSY;
+}
+
 int grants_conflict(const struct fam_node *n, const char *path, uint32_t host, uint32_t mode,
 		    const struct fam_node *ign_node, uint32_t ign_host, char *msg, size_t cap)
 {
 	struct conflict c = { .host = host, .mode = mode, .ign_node = ign_node,
 			      .ign_host = ign_host };
-	char where[PATH_MAX + 32] = "", gp[PATH_MAX];
 
-	if (!grants_for(n, true, conflict_cb, &c))
-		return 0;
-	if (c.scope != GRANT_SCOPE_SELF && fam_ns_path(c.n, gp, sizeof(gp)) >= 0)
-		snprintf(where, sizeof(where), " (grant on %s%s)", gp,
-			 c.scope == GRANT_SCOPE_ANCESTOR ? ", a parent directory" : ", inside it");
-	if (c.g->mode == FAM_OWN_RW)
-		snprintf(msg, cap, "%s: owned read-write by host %u%s", path, c.g->host, where);
-	else
-		snprintf(msg, cap, "%s: host %u holds a read-only grant%s; read-write needs sole "
-			 "ownership", path, c.g->host, where);
-	return -EBUSY;
+	return conflict_report(n, true, path, &c, "; read-write needs sole ownership", msg, cap);
+}
+
+int grants_in_way(const struct fam_node *n, bool below, const char *path, uint32_t host,
+		  char *msg, size_t cap)
+{
+	/* Like a read-write claim: any other host's grant is in the way. */
+	struct conflict c = { .host = host, .mode = FAM_OWN_RW, .ign_host = UINT32_MAX };
+
+	return conflict_report(n, below, path, &c, "", msg, cap);
 }
 
 static int max_epoch_cb(void *arg, const struct fam_node *n, const struct fam_grant *g, int scope)

@@ -48,6 +48,14 @@ uint32_t grants_access(const struct grant_view *v, const struct fam_node *n, uin
 int grants_conflict(const struct fam_node *n, const char *path, uint32_t host, uint32_t mode,
 		    const struct fam_node *ign_node, uint32_t ign_host, char *msg, size_t cap);
 
+/*
+ * A namespace change (create, mkdir, delete, rename) by host at n: 0, or
+ * -EBUSY with a message naming another host's grant, read-only or
+ * read-write, on n, on a directory above it or (below) under it.
+ */
+int grants_in_way(const struct fam_node *n, bool below, const char *path, uint32_t host,
+		  char *msg, size_t cap);
+
 /* Highest grant epoch on n, around it and below it. */
 uint64_t grants_max_epoch(const struct fam_node *n);
 

@@ -6,9 +6,11 @@
  * A release of a read-write grant is the same machine with no new owner.
  * The holder's side (revoke with --wait polling) and the new owner's side
  * (a Grant checked against the log) are here too. Everything runs on the
- * event loop; waits are timers.
+ * event loop; waits are timers; user-space mode's cache walks run on worker
+ * threads (dataset.c) and come back to the loop to continue.
  */
 #include "famfsd.h"
+#include "authz.h"
 #include "own_int.h"
 #include "reply.h"
 #include "cluster.h"
@@ -103,6 +105,13 @@ static void on_granted(int status, const char *msg, const uint8_t *payload, size
 	handoff_reply(h, FAM_RPC_OK, NULL);
 }
 
+static void granted_here(struct famfsd *d, void *arg, uint64_t bytes)
+{
+	(void)d;
+	(void)bytes;
+	handoff_reply(arg, FAM_RPC_OK, NULL);
+}
+
 static void handoff_grant(struct handoff *h, uint64_t epoch)
 {
 	struct famfsd *d = h->d;
@@ -112,8 +121,7 @@ static void handoff_grant(struct handoff *h, uint64_t epoch)
 	int err;
 
 	if (h->to == d->cfg.host_id) {
-		own_do_grant(d, h->path);
-		handoff_reply(h, FAM_RPC_OK, NULL);
+		own_do_grant(d, h->path, granted_here, h);
 		return;
 	}
 	g.path = h->path;
@@ -296,6 +304,12 @@ static void revoke_done(struct revoke *rv, int err, const char *msg)
 		      err ? msg : "", rv->bytes);
 }
 
+static void revoke_walked(struct famfsd *d, void *arg, uint64_t bytes)
+{
+	(void)d;
+	revoke_finish(arg, FAM_RPC_OK, "", bytes);
+}
+
 static void revoke_step(struct revoke *rv)
 {
 	struct famfsd *d = rv->d;
@@ -348,8 +362,10 @@ static void revoke_step(struct revoke *rv)
 	if (pid)
 		famfsd_logf(&d->log, LOG_WARNING, "%s: revoking while pid %d (%s) still uses it",
 			    rv->path, (int)pid, comm);
-	err = own_do_revoke(d, rv->path, &fl, &bytes, msg, sizeof(msg));
+	err = own_do_revoke(d, rv->path, &fl, &bytes, msg, sizeof(msg), revoke_walked, rv);
 	own_file_list_free(&fl);
+	if (err == 1)
+		return;		/* the write-back runs on a worker: revoke_walked finishes */
 	rv->bytes = bytes;
 	revoke_done(rv, err, msg);
 }
@@ -485,6 +501,8 @@ void own_h_handoff(struct fam_rpc_call *call, const uint8_t *req, size_t len, vo
 				     "read-write: nothing to hand off (famfsctl acquire --rw)", m->path);
 		goto out;
 	}
+	if (famfsd_refuse_handoff(d, call, m->path, g->host, m->to_host))
+		goto out;
 	if (g->host == m->to_host) {
 		famfsd_reply_status(d, call, FAM_RPC_FAILED_PRECONDITION, "%s: host %u already owns it "
 			     "read-write", m->path, m->to_host);
@@ -513,12 +531,35 @@ void own_h_peer_revoke(struct fam_rpc_call *call, const uint8_t *req, size_t len
 	struct famfsd *d = arg;
 	FAMFSD_UNPACK(Famfs__RevokeRequest, famfs__revoke_request, m, req, len);
 
-	if (!famfsd_check_path(d, call, m->path)) {
+	if (!famfsd_check_path(d, call, m->path) && !famfsd_refuse_not_master(d, call)) {
 		if (m->wait_ms > WAIT_MAX_MS)
 			m->wait_ms = WAIT_MAX_MS;
 		revoke_start(d, call, NULL, m->path, m->wait_ms, m->force);
 	}
 	famfs__revoke_request__free_unpacked(m, NULL);
+}
+
+struct peer_grant {
+	struct fam_rpc_call *call;
+	char path[PATH_MAX];
+	uint32_t mode;
+	uint64_t epoch;
+};
+
+/* This host invalidated its caches and took access: answer the master. */
+static void peer_granted(struct famfsd *d, void *arg, uint64_t bytes)
+{
+	Famfs__PeerOwnReply r = FAMFS__PEER_OWN_REPLY__INIT;
+	struct peer_grant *pg = arg;
+
+	r.host = d->cfg.host_id;
+	r.bytes = bytes;
+	r.note = (char *)"";
+	famfsd_logf(&d->log, LOG_NOTICE, "%s: granted %s here (epoch %llu), %llu bytes invalidated",
+		    pg->path, grant_mode_name(pg->mode), (unsigned long long)pg->epoch,
+		    (unsigned long long)bytes);
+	famfsd_reply_packed(pg->call, &r.base);
+	free(pg);
 }
 
 /*
@@ -531,8 +572,8 @@ void own_h_peer_grant(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 {
 	struct famfsd *d = arg;
 	FAMFSD_UNPACK(Famfs__GrantRequest, famfs__grant_request, m, req, len);
-	Famfs__PeerOwnReply r = FAMFS__PEER_OWN_REPLY__INIT;
 	uint32_t self = d->cfg.host_id;
+	struct peer_grant *pg;
 	struct fam_node *n;
 	int err;
 
@@ -569,13 +610,16 @@ void own_h_peer_grant(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 				    grant_mode_name(m->mode), (unsigned long long)m->epoch, self);
 		goto out;
 	}
-	r.host = self;
-	r.bytes = own_do_grant(d, m->path);
-	r.note = (char *)"";
-	famfsd_logf(&d->log, LOG_NOTICE, "%s: granted %s here (epoch %llu), %llu bytes invalidated",
-		    m->path, grant_mode_name(m->mode), (unsigned long long)m->epoch,
-		    (unsigned long long)r.bytes);
-	famfsd_reply_packed(call, &r.base);
+	pg = calloc(1, sizeof(*pg));
+	if (!pg) {
+		famfsd_reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
+		goto out;
+	}
+	pg->call = call;
+	snprintf(pg->path, sizeof(pg->path), "%s", m->path);
+	pg->mode = m->mode;
+	pg->epoch = m->epoch;
+	own_do_grant(d, m->path, peer_granted, pg);
 out:
 	famfs__grant_request__free_unpacked(m, NULL);
 }

@@ -21,6 +21,7 @@
  * ever restored from a grant replayed before the expiry.
  */
 #include "famfsd.h"
+#include "hostlease.h"
 #include "cluster.h"
 #include "kmount.h"
 #include "famfs.pb-c.h"
@@ -151,7 +152,7 @@ static void lose_grants(struct famfsd *d, const char *why)
 	famfsd_logf(&d->log, LOG_WARNING, "%s: this host's grants are lost (%zu data set(s)); "
 		    "they stay without access here until their release is committed",
 		    why, d->hl->n_lost - before);
-	famfsd_ownership_reconcile(d);
+	d->hl_hooks->reconcile(d);
 }
 
 static void mark_seen(struct famfsd *d, const struct fam_node *n, const struct fam_grant *g)
@@ -206,7 +207,7 @@ static void on_lost_released(int status, const char *msg, const uint8_t *payload
 	if (status != FAM_RPC_OK)
 		famfsd_logf(&d->log, LOG_WARNING, "asking the master to release a lost grant: %s "
 			    "(retrying)", msg ? msg : fam_rpc_status_name(status));
-	famfsd_replay(d);
+	d->hl_hooks->replay(d);
 	prune_lost(d);
 }
 
@@ -227,7 +228,7 @@ static void release_lost(struct famfsd *d)
 	if (!find_lost_path(d, &lp))
 		return;
 	if (famfsd_is_master(d)) {
-		err = famfsd_ownership_release_own(d, lp.path, hl->lost[0].epoch);
+		err = d->hl_hooks->release_own(d, lp.path, hl->lost[0].epoch);
 		if (err)
 			famfsd_logf(&d->log, LOG_ERR, "%s: releasing this host's lost grant: %s",
 				    lp.path, strerror(-err));
@@ -305,7 +306,7 @@ void famfsd_hostlease_extend(struct famfsd *d, uint64_t until, uint64_t need_seq
 		lose_grants(d, "the host lease had run out");
 	}
 	if (need_seq > d->fs.ns.applied_seq)
-		famfsd_replay(d);
+		d->hl_hooks->replay(d);
 	if (need_seq > d->fs.ns.applied_seq) {
 		if (!hl->stuck)
 			famfsd_logf(&d->log, LOG_ERR, "replay is stuck at record %llu, the master is "
@@ -315,7 +316,7 @@ void famfsd_hostlease_extend(struct famfsd *d, uint64_t until, uint64_t need_seq
 				    (unsigned long long)need_seq,
 				    d->fs.err[0] ? d->fs.err : "no detail");
 		hl->stuck = true;
-		famfsd_ownership_reconcile(d);
+		d->hl_hooks->reconcile(d);
 		return;
 	}
 	if (hl->stuck)
@@ -330,7 +331,7 @@ void famfsd_hostlease_extend(struct famfsd *d, uint64_t until, uint64_t need_seq
 	hl->stuck = false;
 	hl->until = until;
 	if (recover)
-		famfsd_ownership_reconcile(d);
+		d->hl_hooks->reconcile(d);
 	release_lost(d);
 }
 

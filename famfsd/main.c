@@ -4,8 +4,11 @@
  * and config, open the local famfs, bind the control socket (or take it
  * from systemd), READY=1, run the loop, and undo it all in reverse.
  */
+#include "backend.h"
 #include "cluster.h"
 #include "famfsd.h"
+#include "hostlease.h"
+#include "ownership.h"
 #include "rpc.h"
 #include "version.h"
 
@@ -23,6 +26,43 @@
 #include <time.h>
 #include <unistd.h>
 
+/* ---- the wiring: what the cluster drives, as callbacks (cluster.h) ---- */
+
+static int hook_replay(void *arg)
+{
+	return famfsd_replay(arg);
+}
+
+static void hook_replay_soon(void *arg)
+{
+	famfsd_replay_soon(arg);
+}
+
+static void hook_lease_extend(void *arg, uint64_t until, uint64_t need_seq)
+{
+	famfsd_hostlease_extend(arg, until, need_seq);
+}
+
+static bool hook_lease_check(void *arg)
+{
+	return famfsd_hostlease_check(arg);
+}
+
+static bool hook_replay_stuck(void *arg)
+{
+	return famfsd_hostlease_stuck(arg, NULL, NULL);
+}
+
+static int hook_host_expired(void *arg, uint32_t host)
+{
+	return famfsd_ownership_host_expired(arg, host);
+}
+
+/* ... and what the host lease drives (hostlease.h) */
+static const struct famfsd_hostlease_hooks hl_hooks = {
+	.replay = famfsd_replay, .reconcile = famfsd_ownership_reconcile,
+	.release_own = famfsd_ownership_release_own,
+};
 
 static void usage(FILE *out)
 {
@@ -184,6 +224,8 @@ static int start_rpc(struct famfsd *d)
 	if (!d->rpc)
 		return -ENOMEM;
 	e = famfsd_service_register(d);
+	if (!e)
+		e = famfsd_commit_register(d);
 	if (e)
 		return e;
 	if (d->cfg.listen[0]) {
@@ -295,9 +337,13 @@ int main(int argc, char **argv)
 	d->base = event_base_new();
 	if (!d->base)
 		goto out_free;
+	d->hl_hooks = &hl_hooks;
 	e = famfsd_backend_open(d);
 	if (e)
 		goto out_base;
+	/* From now on every record applied (own commit or replay) goes through service.c. */
+	d->fs.on_apply = famfsd_on_record_cb;
+	d->fs.on_apply_arg = d;
 	e = start_rpc(d);
 	if (e)
 		goto out_rpc;
@@ -305,8 +351,16 @@ int main(int argc, char **argv)
 	if (e)
 		goto out_events;
 	e = famfsd_ownership_register(d);
-	if (!e)
-		e = famfsd_cluster_start(d);
+	if (!e) {
+		struct famfsd_cluster_hooks hooks = {
+			.arg = d, .replay = hook_replay, .replay_soon = hook_replay_soon,
+			.lease_extend = hook_lease_extend,
+			.lease_check = hook_lease_check, .replay_stuck = hook_replay_stuck,
+			.host_expired = hook_host_expired,
+		};
+
+		e = famfsd_cluster_start(d, &hooks);
+	}
 	if (e) {
 		famfsd_logf(&d->log, LOG_ERR, "cannot start the cluster: %s", strerror(-e));
 		goto out_cluster;

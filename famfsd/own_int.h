@@ -8,8 +8,11 @@
 #ifndef FAMFSD_OWN_INT_H
 #define FAMFSD_OWN_INT_H
 
+#include "backend.h"
 #include "famfsd.h"
 #include "grants.h"
+#include "hostlease.h"
+#include "ownership.h"
 #include "rpc.h"
 #include "famfs.pb-c.h"
 
@@ -76,6 +79,7 @@ struct revoke {
 struct held {
 	char path[PATH_MAX];
 	uint64_t until;
+	bool granting;			/* the new owner invalidating: ends with that walk */
 	struct held *next;
 };
 
@@ -88,6 +92,7 @@ struct famfsd_own {
 	struct handoff *handoffs;
 	struct revoke *revokes;
 	struct held *held;
+	struct own_walk *walks;		/* cache walks on worker threads (dataset.c) */
 	struct epoch_ent *ep;		/* highest grant epoch seen per node (open addressing) */
 	size_t ep_cap, ep_n;
 	struct event *timer;
@@ -134,6 +139,10 @@ int own_commit_move(struct famfsd *d, const char *path, uint32_t from, uint64_t 
 		    uint32_t to, uint64_t epoch);
 
 /* dataset.c: this host's access, cache maintenance, local users, holds. */
+/* A data set's cache write-back or invalidation is over (on the loop): bytes walked. */
+typedef void (*own_walk_done_fn)(struct famfsd *d, void *arg, uint64_t bytes);
+/* famfsd stopping: end the cache walks; their done callbacks are not called. */
+void own_walks_cancel(struct famfsd *d);
 bool own_is_held(const struct famfsd *d, const char *path);
 /* Kernel mode: make this host's access to every file at or below path match the grants. */
 void own_reconcile(struct famfsd *d, const char *path);
@@ -141,13 +150,16 @@ int own_collect_cb(struct file_list *fl, const struct fam_node *n);
 void own_file_list_free(struct file_list *fl);
 /* A local process (not famfsd) using the data set, or 0. */
 pid_t own_in_use(struct famfsd *d, const struct file_list *fl, char *comm, size_t cap);
-void own_hold(struct famfsd *d, const char *path);
+/* granting: held while this host invalidates as the new owner (not by OWNER records). */
+void own_hold(struct famfsd *d, const char *path, bool granting);
 /* OWNER records touching path arrived (or, expired_only, the hold timed out): drop holds. */
 void own_unhold(struct famfsd *d, const char *path, bool expired_only);
+/* 0: revoked (*bytes written back); 1: a cache walk runs, done follows; -errno and msg. */
 int own_do_revoke(struct famfsd *d, const char *path, struct file_list *fl, uint64_t *bytes,
-		  char *msg, size_t cap);
+		  char *msg, size_t cap, own_walk_done_fn done, void *arg);
 int own_revoke_none(struct famfsd *d, const char *path, char *msg, size_t cap);
-uint64_t own_do_grant(struct famfsd *d, const char *path);
+/* Invalidate and take access; done gets the bytes invalidated (now or from the loop). */
+void own_do_grant(struct famfsd *d, const char *path, own_walk_done_fn done, void *arg);
 
 /* watch.c: famfs.Watch streams. */
 void own_watcher_end(struct famfsd *d, struct watcher **pp, int status, const char *msg);

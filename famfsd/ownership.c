@@ -21,6 +21,7 @@
  * Everything runs on the event loop; waits are timers, never sleeps.
  */
 #include "famfsd.h"
+#include "authz.h"
 #include "own_int.h"
 #include "reply.h"
 #include "cluster.h"
@@ -325,12 +326,13 @@ static void h_acquire(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 		own_forward_msg(d, call, &m->base);
 		goto out;
 	}
-	host = m->has_host ? m->host : d->cfg.host_id;
-	if (host >= FAM_MAX_HOSTS) {
+	if (m->has_host && m->host >= FAM_MAX_HOSTS) {
 		famfsd_reply_status(d, call, FAM_RPC_INVALID_ARGUMENT, "host %u: host ids are 0 to %u",
-			     host, FAM_MAX_HOSTS - 1);
+			     m->host, FAM_MAX_HOSTS - 1);
 		goto out;
 	}
+	if (famfsd_refuse_act_for(d, call, m->path, m->has_host, m->host, &host))
+		goto out;
 	if (own_begin(d, call, m->path, &m->request_id, host, &n))
 		goto out;
 	if (own_refuse_busy(d, call, m->path))
@@ -382,7 +384,8 @@ static void h_release(struct fam_rpc_call *call, const uint8_t *req, size_t len,
 		own_forward_msg(d, call, &m->base);
 		goto out;
 	}
-	host = m->has_host ? m->host : d->cfg.host_id;
+	if (famfsd_refuse_act_for(d, call, m->path, m->has_host, m->host, &host))
+		goto out;
 	if (own_begin(d, call, m->path, &m->request_id, host, &n))
 		goto out;
 	if (own_refuse_busy(d, call, m->path))
@@ -751,6 +754,7 @@ void famfsd_ownership_stop(struct famfsd *d)
 		return;
 	if (o->timer)
 		event_free(o->timer);
+	own_walks_cancel(d);	/* first: their callbacks hold revokes, handoffs, calls */
 	while (o->watchers)
 		own_watcher_end(d, &o->watchers, FAM_RPC_UNAVAILABLE, "famfsd is stopping");
 	while (o->revokes) {

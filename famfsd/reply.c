@@ -63,3 +63,31 @@ int famfsd_check_path(struct famfsd *d, struct fam_rpc_call *call, const char *p
 				    path);
 	return err;
 }
+
+int famfsd_request_begin(struct famfsd *d, struct fam_rpc_call *call, const uint8_t *id,
+			 size_t len, const struct fam_reqid **seen)
+{
+	*seen = NULL;
+	memset(d->fs.req_id, 0, sizeof(d->fs.req_id));
+	if (!len)
+		return 0;
+	if (len != FAM_REQ_ID_LEN || fam_reqid_none(id, len)) {
+		famfsd_reply_status(d, call, FAM_RPC_INVALID_ARGUMENT, "request_id: %zu bytes, "
+				    "must be %d and not all zero", len, FAM_REQ_ID_LEN);
+		return -EINVAL;
+	}
+	*seen = fam_reqids_find(&d->reqids, id);
+	if (*seen) {
+		famfsd_logf(&d->log, LOG_INFO, "%s from %s: a retry of the request of record %llu: "
+			    "answered with its result, nothing done again", fam_rpc_call_method(call),
+			    fam_rpc_call_peer(call)->name, (unsigned long long)(*seen)->seq);
+		return 1;
+	}
+	memcpy(d->fs.req_id, id, FAM_REQ_ID_LEN);
+	return 0;
+}
+
+void famfsd_request_end(struct famfsd *d)
+{
+	memset(d->fs.req_id, 0, sizeof(d->fs.req_id));
+}

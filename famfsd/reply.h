@@ -6,6 +6,9 @@
 #include "famfsd.h"
 #include "rpc.h"
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include <protobuf-c/protobuf-c.h>
 
 /* Fail the call with status and a message (printf format); counted and logged. */
@@ -17,6 +20,17 @@ void famfsd_reply_errno(struct famfsd *d, struct fam_rpc_call *call, int err, co
 void famfsd_reply_packed(struct fam_rpc_call *call, const ProtobufCMessage *m);
 /* Reject a bad path with INVALID_ARGUMENT; returns the path error (0: fine). */
 int famfsd_check_path(struct famfsd *d, struct fam_rpc_call *call, const char *path);
+
+/*
+ * Client request ids of mutating calls (docs/protocol.md, "Retries").
+ * begin: 1 when a record of this request is in the log already (*seen: its
+ * entry; the caller answers with the state now instead of acting again),
+ * 0 when it is new (the id is stamped on the records committed until
+ * famfsd_request_end), -EINVAL when the id is malformed (answered here).
+ */
+int famfsd_request_begin(struct famfsd *d, struct fam_rpc_call *call, const uint8_t *id,
+			 size_t len, const struct fam_reqid **seen);
+void famfsd_request_end(struct famfsd *d);
 
 /* Decode the request of a handler, or answer INVALID_ARGUMENT and return. */
 #define FAMFSD_UNPACK(type, fn, var, req, len)					\

@@ -4,8 +4,10 @@
  * decoding its request, acting on the local famfs and replying once. In
  * kernel mode every committed change is also made in the mount at once.
  */
+#include "authz.h"
 #include "cluster.h"
 #include "famfsd.h"
+#include "ownership.h"
 #include "reply.h"
 #include "kmount.h"
 #include "rpc.h"
@@ -108,34 +110,6 @@ static void reply_retry_node(struct famfsd *d, struct fam_rpc_call *call, const 
 		e.path = (char *)path;
 		famfsd_reply_packed(call, &e.base);
 	}
-}
-
-int famfsd_request_begin(struct famfsd *d, struct fam_rpc_call *call, const uint8_t *id,
-			 size_t len, const struct fam_reqid **seen)
-{
-	*seen = NULL;
-	memset(d->fs.req_id, 0, sizeof(d->fs.req_id));
-	if (!len)
-		return 0;
-	if (len != FAM_REQ_ID_LEN || fam_reqid_none(id, len)) {
-		famfsd_reply_status(d, call, FAM_RPC_INVALID_ARGUMENT, "request_id: %zu bytes, "
-				    "must be %d and not all zero", len, FAM_REQ_ID_LEN);
-		return -EINVAL;
-	}
-	*seen = fam_reqids_find(&d->reqids, id);
-	if (*seen) {
-		famfsd_logf(&d->log, LOG_INFO, "%s from %s: a retry of the request of record %llu: "
-			    "answered with its result, nothing done again", fam_rpc_call_method(call),
-			    fam_rpc_call_peer(call)->name, (unsigned long long)(*seen)->seq);
-		return 1;
-	}
-	memcpy(d->fs.req_id, id, FAM_REQ_ID_LEN);
-	return 0;
-}
-
-void famfsd_request_end(struct famfsd *d)
-{
-	memset(d->fs.req_id, 0, sizeof(d->fs.req_id));
 }
 
 /* In kernel mode, mirror one applied record into the mount. */
@@ -255,6 +229,8 @@ static void h_mkdir(struct fam_rpc_call *call, const uint8_t *req, size_t len, v
 		goto out;
 	}
 	owner_of(call, m->has_owner, m->uid, m->gid, &uid, &gid);
+	if (famfsd_refuse_ns(d, call, "mkdir", m->path))
+		goto out;
 	/* mkdir -p may commit several records and is idempotent by itself: no id. */
 	if (!m->parents) {
 		const struct fam_reqid *seen;
@@ -290,7 +266,9 @@ static void h_mkdir(struct fam_rpc_call *call, const uint8_t *req, size_t len, v
 			}
 		}
 	} else {
+		fam_fs_group_begin(&d->fs);
 		err = fam_fs_mkdir(&d->fs, m->path, mode, uid, gid);
+		fam_fs_group_end(&d->fs);
 		famfsd_request_end(d);
 		if (!err)
 			d->stats.mkdirs++;
@@ -326,14 +304,22 @@ static void h_create(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		reply_retry_node(d, call, m->path);
 		goto out;
 	}
+	if (famfsd_refuse_ns(d, call, "create", m->path)) {
+		famfsd_request_end(d);
+		goto out;
+	}
+	fam_fs_group_begin(&d->fs);
 	err = fam_fs_create(&d->fs, m->path, m->mode ? m->mode : 0644, uid, gid, m->size, NULL);
+	fam_fs_group_end(&d->fs);
 	famfsd_request_end(d);
 	if (err) {
 		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
 	}
 	d->stats.creates++;
-	famfsd_cluster_committed(d);
+	/* In a batch: pushed to the other hosts once it is published (commit.c). */
+	if (!fam_fs_group_pending(&d->fs))
+		famfsd_cluster_committed(d);
 	reply_node(d, call, m->path);
 out:
 	famfs__create_request__free_unpacked(m, NULL);
@@ -356,14 +342,22 @@ static void h_delete(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		fam_rpc_reply(call, FAM_RPC_OK, NULL, NULL, 0);
 		goto out;
 	}
+	if (famfsd_refuse_ns(d, call, "delete", m->path)) {
+		famfsd_request_end(d);
+		goto out;
+	}
+	fam_fs_group_begin(&d->fs);
 	err = fam_fs_delete(&d->fs, m->path);
+	fam_fs_group_end(&d->fs);
 	famfsd_request_end(d);
 	if (err) {
 		famfsd_reply_errno(d, call, err, m->path);
 		goto out;
 	}
 	d->stats.deletes++;
-	famfsd_cluster_committed(d);
+	/* In a batch: pushed to the other hosts once it is published (commit.c). */
+	if (!fam_fs_group_pending(&d->fs))
+		famfsd_cluster_committed(d);
 	fam_rpc_reply(call, FAM_RPC_OK, NULL, NULL, 0);
 out:
 	famfs__path_request__free_unpacked(m, NULL);
@@ -386,14 +380,23 @@ static void h_rename(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		reply_retry_node(d, call, m->to);
 		goto out;
 	}
+	/* Out of a data set, into one, or moving one (a directory holding it). */
+	if (famfsd_refuse_rename(d, call, m->from, m->to)) {
+		famfsd_request_end(d);
+		goto out;
+	}
+	fam_fs_group_begin(&d->fs);
 	err = fam_fs_rename(&d->fs, m->from, m->to);
+	fam_fs_group_end(&d->fs);
 	famfsd_request_end(d);
 	if (err) {
 		famfsd_reply_errno(d, call, err, m->from);
 		goto out;
 	}
 	d->stats.renames++;
-	famfsd_cluster_committed(d);
+	/* In a batch: pushed to the other hosts once it is published (commit.c). */
+	if (!fam_fs_group_pending(&d->fs))
+		famfsd_cluster_committed(d);
 	reply_node(d, call, m->to);
 out:
 	famfs__rename_request__free_unpacked(m, NULL);

@@ -84,7 +84,16 @@ struct famfs_inode_info {
 	bool			truncated;	/* size changed: unusable */
 	bool			faulted;	/* its pages may carry our mapping */
 	struct famfs_range	*ranges;	/* REG: one per extent or strip */
+	/*
+	 * REG: one bit per FAMFS_WB_UNIT of the file that took a write fault
+	 * since the last write-back (NULL: unknown, write back everything).
+	 */
+	unsigned long		*written;
+	unsigned long		written_units;
 };
+
+/* Granularity of the write-fault record (one PMD). */
+#define FAMFS_WB_SHIFT		21
 
 enum famfs_fault_kind {
 	FAMFS_FAULT_PTE,
@@ -192,6 +201,8 @@ int famfs_claim(struct inode *inode);
 u64 famfs_fmap_dev_to_file(const struct famfs_fmap *fmap, u32 i, u64 dev_off);
 
 /* fence.c */
+void famfs_note_write(struct famfs_inode_info *fi, pgoff_t pgoff,
+		      unsigned int pages);
 int famfs_lower_access_locked(struct inode *inode, int access,
 			      unsigned long pin_deadline);
 void famfs_drop_access_early(struct inode *inode, int access);

@@ -17,23 +17,70 @@
 
 #include "famfs_internal.h"
 
-/*
- * Write back the CPU cache lines this host dirtied through mappings of
- * @mapping: the dirty entries fs-dax tracks for fsync(2).  Each entry is
- * write-protected first, so a store after this faults (and meets the new
- * access, since the caller holds the invalidate lock).
+/**
+ * famfs_note_write() - record a write fault for famfs_writeback()
+ * @fi: the file
+ * @pgoff: a page of the fault
+ * @pages: pages the fault maps (1, PMD or PUD), naturally aligned
+ *
+ * Called under the invalidate lock (shared), after the fault.
  */
-static int famfs_writeback(struct inode *inode)
+void famfs_note_write(struct famfs_inode_info *fi, pgoff_t pgoff,
+		      unsigned int pages)
+{
+	const unsigned int shift = FAMFS_WB_SHIFT - PAGE_SHIFT;
+	unsigned long u = (pgoff & ~(pgoff_t)(pages - 1)) >> shift;
+	unsigned long last = (pgoff | (pages - 1)) >> shift;
+
+	if (!fi->written)
+		return;
+	for (; u <= last && u < fi->written_units; u++)
+		if (!test_bit(u, fi->written))
+			set_bit(u, fi->written);
+}
+
+static int famfs_writeback_range(struct inode *inode, loff_t start,
+				 loff_t end)
 {
 	struct writeback_control wbc = {
 		.sync_mode	= WB_SYNC_ALL,
 		.nr_to_write	= LONG_MAX,
-		.range_start	= 0,
-		.range_end	= LLONG_MAX,
+		.range_start	= start,
+		.range_end	= end,
 	};
 
 	return dax_writeback_mapping_range(inode->i_mapping,
 					   FAMFS_SB(inode->i_sb)->dax_dev, &wbc);
+}
+
+/*
+ * Write back the CPU cache lines this host dirtied through mappings of
+ * @inode: the dirty entries fs-dax tracks for fsync(2), limited to the
+ * FAMFS_WB_SHIFT units that took a write fault since the last write-back
+ * (fs-dax on this kernel tags entries dirty on read faults too, which would
+ * make every lowering write back all that was ever mapped).  Each entry is
+ * write-protected first, so a store after this faults (and meets the new
+ * access, since the caller holds the invalidate lock exclusive).
+ */
+static int famfs_writeback(struct inode *inode)
+{
+	struct famfs_inode_info *fi = FAMFS_I(inode);
+	unsigned long n = fi->written_units, rs, re = 0;
+	int rc;
+
+	if (!fi->written)
+		return famfs_writeback_range(inode, 0, LLONG_MAX);
+	for (;;) {
+		rs = find_next_bit(fi->written, n, re);
+		if (rs >= n)
+			return 0;
+		re = find_next_zero_bit(fi->written, n, rs);
+		rc = famfs_writeback_range(inode, (loff_t)rs << FAMFS_WB_SHIFT,
+					   ((loff_t)re << FAMFS_WB_SHIFT) - 1);
+		if (rc)
+			return rc;
+		bitmap_clear(fi->written, rs, re - rs);
+	}
 }
 
 /*

@@ -143,6 +143,10 @@ static vm_fault_t famfs_dax_huge_fault(struct vm_fault *vmf,
 	} else {
 		ret = dax_iomap_fault(vmf, pe_size, &pfn, NULL,
 				      &famfs_iomap_ops);
+		if (write && !(ret & VM_FAULT_ERROR))
+			famfs_note_write(FAMFS_I(inode), vmf->pgoff,
+					 pe_size == PE_SIZE_PUD ? PTRS_PER_PMD * PTRS_PER_PTE :
+					 pe_size == PE_SIZE_PMD ? PTRS_PER_PTE : 1);
 	}
 	filemap_invalidate_unlock_shared(inode->i_mapping);
 

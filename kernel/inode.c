@@ -81,6 +81,7 @@ void famfs_evict_inode(struct inode *inode)
 		mutex_unlock(&sbi->map_lock);
 	}
 	famfs_fmap_free(fi->fmap);
+	kvfree(fi->written);
 	kfree(fi);
 	inode->i_private = NULL;
 }

@@ -224,6 +224,12 @@ static long famfs_install_map(struct file *file, struct famfs_fmap *fmap,
 	rc = famfs_fmap_validate(sbi, fmap);
 	if (rc)
 		goto out;
+	if (fmap->type == FAMFS_REG && !fi->written) {
+		/* Without it every lowering writes back the whole file. */
+		fi->written_units = DIV_ROUND_UP(fmap->size, 1ULL << FAMFS_WB_SHIFT);
+		fi->written = kvcalloc(BITS_TO_LONGS(fi->written_units),
+				       sizeof(unsigned long), GFP_KERNEL);
+	}
 	rc = famfs_ranges_add(sbi, inode, fmap);
 	if (rc)
 		goto out;

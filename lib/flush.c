@@ -6,7 +6,11 @@
  */
 #include "flush.h"
 
+#include <errno.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>
@@ -59,7 +63,7 @@ static void lines_clflush(uintptr_t p, uintptr_t end)
 }
 #endif
 
-static void lines_apply(enum flush_kind kind, const void *addr, size_t len)
+static void lines_start(enum flush_kind kind, const void *addr, size_t len)
 {
 	if (!len)
 		return;
@@ -80,12 +84,27 @@ static void lines_apply(enum flush_kind kind, const void *addr, size_t len)
 	default:
 		break;
 	}
-	_mm_sfence();
 #else
 	(void)kind;
 	(void)addr;
+#endif
+}
+
+void fam_fence(void)
+{
+#if defined(__x86_64__)
+	_mm_sfence();
+#else
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 #endif
+}
+
+static void lines_apply(enum flush_kind kind, const void *addr, size_t len)
+{
+	if (!len)
+		return;
+	lines_start(kind, addr, len);
+	fam_fence();
 }
 
 void fam_flush(const void *addr, size_t len)
@@ -93,6 +112,13 @@ void fam_flush(const void *addr, size_t len)
 	if (flush_kind_cached == FLUSH_UNKNOWN)
 		flush_detect();
 	lines_apply(flush_kind_cached, addr, len);
+}
+
+void fam_writeback(const void *addr, size_t len)
+{
+	if (flush_kind_cached == FLUSH_UNKNOWN)
+		flush_detect();
+	lines_start(flush_kind_cached, addr, len);
 }
 
 void fam_invalidate(const void *addr, size_t len)
@@ -115,3 +141,46 @@ const char *fam_flush_method(void)
 	return names[flush_kind_cached];
 }
 
+
+int fam_cache_resident(const void *addr, size_t len, bool invalidate, bool all,
+		       struct fam_cache_stats *st)
+{
+	unsigned char vec[FAM_CACHE_STEP / 4096];
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	const uint8_t *p = addr, *end = p + len;
+
+	if (page < 4096 || FAM_CACHE_STEP % page || (uintptr_t)addr % page)
+		return -EINVAL;
+	while (p < end) {
+		size_t step = (size_t)(end - p) < FAM_CACHE_STEP ? (size_t)(end - p) : FAM_CACHE_STEP;
+		size_t pages = (step + page - 1) / page, i = 0;
+
+		if (all)
+			memset(vec, 1, pages);
+		else if (mincore((void *)p, step, vec))
+			return -errno;
+		while (i < pages) {
+			size_t j = i, run;
+
+			if (!(vec[i] & 1)) {
+				i++;
+				continue;
+			}
+			while (j < pages && (vec[j] & 1))
+				j++;
+			run = (j - i) * page;
+			if (i * page + run > step)
+				run = step - i * page;
+			if (invalidate)
+				fam_invalidate(p + i * page, run);
+			else
+				fam_flush(p + i * page, run);
+			st->resident += run;
+			i = j;
+		}
+		st->walked += step;
+		st->steps++;
+		p += step;
+	}
+	return 0;
+}

@@ -6,7 +6,7 @@
  * record per node and grant, CHECKPOINT END) and moves the head to it in
  * the same header update, so the ring never fills while metadata fits.
  */
-#include "fs.h"
+#include "fs_int.h"
 #include "flush.h"
 
 #include <errno.h>
@@ -20,7 +20,7 @@
 
 #define REPLAY_RETRIES 8
 
-static int fs_fail(struct fam_fs *fs, int err, const char *fmt, ...)
+int fs_fail(struct fam_fs *fs, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -328,8 +328,6 @@ out:
 
 /* ---- writer ---- */
 
-static int fence_check(struct fam_fs *fs);
-static int store_refused(struct fam_fs *fs, int err);
 
 struct ckpt_ctx {
 	struct fam_fs *fs;
@@ -390,8 +388,12 @@ int fam_fs_checkpoint(struct fam_fs *fs)
 
 	if (!fs->writer)
 		return fs_fail(fs, -EROFS, "not the log writer");
+	/* A batch of records not yet published comes first: the image includes them. */
+	err = fs_group_publish(fs);
+	if (err)
+		return err;
 	if (fs->fence) {
-		err = fence_check(fs);
+		err = fs_fence_check(fs);
 		if (err)
 			return err;
 	}
@@ -424,7 +426,7 @@ int fam_fs_checkpoint(struct fam_fs *fs)
 		err = fam_log_txn_add(&fs->log, &t, &end);
 	}
 	if (err == -ETIME) {
-		err = store_refused(fs, err);
+		err = fs_store_refused(fs, err);
 		goto out;
 	}
 	if (err) {
@@ -438,12 +440,12 @@ int fam_fs_checkpoint(struct fam_fs *fs)
 	}
 	/* Writing the image took time: check again right before publishing it. */
 	if (fs->fence) {
-		err = fence_check(fs);
+		err = fs_fence_check(fs);
 		if (err)
 			goto out;
 	}
 	/* The head moves to the image (or to a PAD just before it) atomically. */
-	err = store_refused(fs, fam_log_txn_commit(&fs->log, &t, true));
+	err = fs_store_refused(fs, fam_log_txn_commit(&fs->log, &t, true));
 	if (!err) {
 		fs->ns.applied_seq = t.seq - 1;
 		fs->cur.seq = t.seq;
@@ -465,7 +467,7 @@ static uint64_t reserve_for(uint64_t image_bytes, uint64_t n_pending)
 	return img + img / 4;
 }
 
-static uint64_t ckpt_reserve(const struct fam_fs *fs)
+uint64_t fs_ckpt_reserve(const struct fam_fs *fs)
 {
 	return reserve_for(fs->ns.image_bytes, fam_ns_pending_count(&fs->ns));
 }
@@ -501,7 +503,7 @@ uint64_t fam_log_capacity(uint64_t log_size, uint32_t path_len, uint32_t n_ext)
  */
 static bool ckpt_cannot_help(const struct fam_fs *fs, uint64_t len)
 {
-	return fs->ns.image_bytes + len + ckpt_reserve(fs) > fs->log.area_size;
+	return fs->ns.image_bytes + len + fs_ckpt_reserve(fs) > fs->log.area_size;
 }
 
 static int log_full(struct fam_fs *fs)
@@ -513,7 +515,7 @@ static int log_full(struct fam_fs *fs)
 }
 
 /* A cluster writer was deposed if the log moved under it or shows a newer epoch. */
-static int fence_check(struct fam_fs *fs)
+int fs_fence_check(struct fam_fs *fs)
 {
 	struct fam_log_hdr h;
 	int err = fam_log_read_hdr(&fs->log, &h);
@@ -530,7 +532,7 @@ static int fence_check(struct fam_fs *fs)
 }
 
 /* A store was refused by the log: its deadline (the master lease) has passed. */
-static int store_refused(struct fam_fs *fs, int err)
+int fs_store_refused(struct fam_fs *fs, int err)
 {
 	if (err != -ETIME)
 		return err;
@@ -545,7 +547,7 @@ static int store_refused(struct fam_fs *fs, int err)
  * stops between its first fence check and its first store, as a writer that
  * was descheduled there would.
  */
-static void test_stall(const struct fam_fs *fs)
+void fs_test_stall(const struct fam_fs *fs)
 {
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
 
@@ -588,12 +590,14 @@ int fam_fs_become_writer(struct fam_fs *fs, uint64_t epoch)
 	fs->auto_watermark = false;
 	err = fam_log_set_epoch(&fs->log, epoch);
 	if (err)
-		return store_refused(fs, err);
+		return fs_store_refused(fs, err);
 	return 0;
 }
 
 void fam_fs_step_down(struct fam_fs *fs)
 {
+	if (fs->grp.n)
+		fs_group_discard(fs, -ESTALE);
 	fs->writer = false;
 	fam_alloc_fini(&fs->alloc);
 }
@@ -615,14 +619,23 @@ static int commit(struct fam_fs *fs, struct fam_rec *r)
 	err = fam_ns_apply(&fs->ns, r, true);
 	if (err)
 		return err;
+	if (fs->group) {
+		err = fs_group_add(fs, r, len);
+		if (err != -EAGAIN)
+			return err;
+	}
+	/* Records are published in order: an open batch goes first. */
+	err = fs_group_publish(fs);
+	if (err)
+		return err;
 	if (fs->fence) {
-		err = fence_check(fs);
+		err = fs_fence_check(fs);
 		if (err)
 			return err;
 	}
-	test_stall(fs);
+	fs_test_stall(fs);
 	fam_log_txn_begin(&fs->log, &t, fs->epoch);
-	if (!fam_log_txn_fits(&fs->log, &t, len + ckpt_reserve(fs))) {
+	if (!fam_log_txn_fits(&fs->log, &t, len + fs_ckpt_reserve(fs))) {
 		/*
 		 * Refuse before writing a whole image that cannot help: else every
 		 * refused call (and each retry) copies the namespace into the log.
@@ -634,7 +647,7 @@ static int commit(struct fam_fs *fs, struct fam_rec *r)
 		if (err && !(err == -ENOSPC && r->type == FAM_REC_DELETE))
 			return err;
 		/* The checkpoint published a new header: check the fence again. */
-		if (fs->fence && (err = fence_check(fs)))
+		if (fs->fence && (err = fs_fence_check(fs)))
 			return err;
 		fam_log_txn_begin(&fs->log, &t, fs->epoch);
 		/*
@@ -642,18 +655,18 @@ static int commit(struct fam_fs *fs, struct fam_rec *r)
 		 * the ring fills up until not even a DELETE can free metadata space.
 		 */
 		if (r->type != FAM_REC_DELETE &&
-		    !fam_log_txn_fits(&fs->log, &t, len + ckpt_reserve(fs)))
+		    !fam_log_txn_fits(&fs->log, &t, len + fs_ckpt_reserve(fs)))
 			return log_full(fs);
 	}
 	err = fam_log_txn_add(&fs->log, &t, r);
 	if (err == -ENOSPC)
 		return fs_fail(fs, -ENOSPC, "metadata log full");
 	if (err)
-		return store_refused(fs, err);
+		return fs_store_refused(fs, err);
 	/* Nothing published yet: a successor must not have written meanwhile. */
-	if (fs->fence && (err = fence_check(fs)))
+	if (fs->fence && (err = fs_fence_check(fs)))
 		return err;
-	err = store_refused(fs, fam_log_txn_commit(&fs->log, &t, false));
+	err = fs_store_refused(fs, fam_log_txn_commit(&fs->log, &t, false));
 	if (err)
 		return err;
 	fs->cur.seq = t.seq;

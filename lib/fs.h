@@ -43,6 +43,16 @@ struct fam_fs {
 	/* Writer: client request id stamped on every record committed until cleared. */
 	uint8_t req_id[FAM_REQ_ID_LEN];
 	const char *test_stall_file;	/* tests: stall commits while this file exists */
+	/*
+	 * Group commit (writer): while group is set, each commit appends its
+	 * record to the open batch grp and applies it to the namespace, but
+	 * publishes nothing; fam_fs_group_commit() publishes the whole batch with
+	 * one fence and one header update. grp_err: the worst result of batches
+	 * published (or dropped) since the last fam_fs_group_commit().
+	 */
+	bool group;
+	struct fam_log_txn grp;
+	int grp_err;
 	/* Called after each record is applied here (own commits and replay). */
 	void (*on_apply)(void *arg, const struct fam_rec *r);
 	void *on_apply_arg;
@@ -87,6 +97,40 @@ int fam_fs_checkpoint(struct fam_fs *fs);
  */
 int fam_fs_become_writer(struct fam_fs *fs, uint64_t epoch);
 void fam_fs_step_down(struct fam_fs *fs);
+
+/*
+ * Group commit. Between fam_fs_group_begin() and fam_fs_group_end(), writer
+ * operations append their records to an open batch and apply them to the
+ * namespace (so the next ones see them), but do not publish them: their
+ * success means "appended", not "durable". Each store is still checked
+ * against the store deadline, and the batch against the fence when it opens
+ * and right before it is published. Any other commit (or a checkpoint)
+ * publishes the open batch first.
+ *
+ * fam_fs_group_commit(): publish the open batch (one fence, one header
+ * update), then call on_apply for each of its records. Returns 0 when every
+ * record appended since the previous call is durable; otherwise the error
+ * (-ESTALE: deposed, the lease ended...) and the writer has stepped down,
+ * nothing of the failed batch is published, and the namespace is rebuilt
+ * from the log at the next fam_fs_replay(). Callers acknowledge the
+ * operations of a batch only after this returned 0.
+ */
+static inline void fam_fs_group_begin(struct fam_fs *fs)
+{
+	fs->group = true;
+}
+
+static inline void fam_fs_group_end(struct fam_fs *fs)
+{
+	fs->group = false;
+}
+
+static inline bool fam_fs_group_pending(const struct fam_fs *fs)
+{
+	return fs->grp.n || fs->grp_err;
+}
+
+int fam_fs_group_commit(struct fam_fs *fs);
 
 /* Every host has replayed past seq: space freed up to it may be reused. */
 void fam_fs_set_watermark(struct fam_fs *fs, uint64_t seq);

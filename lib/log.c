@@ -94,7 +94,9 @@ int fam_log_read_hdr(struct fam_log *log, struct fam_log_hdr *out)
 	struct fam_log_hdr h[2];
 	int err[2];
 
-	fam_invalidate(log->base, FAM_LOG_HDR_AREA);
+	/* Only the bytes decoded: a slot is 4 KiB, its header 128 bytes. */
+	for (int i = 0; i < 2; i++)
+		fam_invalidate(log->base + i * FAM_LOG_HDR_SLOT, sizeof(struct fam_log_hdr_disk));
 	for (int i = 0; i < 2; i++) {
 		err[i] = fam_log_hdr_decode(log->base + i * FAM_LOG_HDR_SLOT,
 					    sizeof(struct fam_log_hdr_disk), &h[i]);
@@ -227,7 +229,8 @@ static int put_rec(struct fam_log *log, struct fam_log_txn *t, struct fam_rec *r
 	len = fam_rec_encode(r, log->area + t->tail, cap);
 	if (len < 0)
 		return len;
-	fam_flush(log->area + t->tail, (size_t)len);
+	/* No fence per record: the commit fences once before the header. */
+	fam_writeback(log->area + t->tail, (size_t)len);
 	if (t->n == 0) {
 		t->first_off = t->tail;
 		t->first_seq = t->seq;
@@ -283,6 +286,8 @@ int fam_log_txn_commit(struct fam_log *log, struct fam_log_txn *t, bool new_head
 	h.epoch = t->epoch;
 	if (t->wrapped)
 		h.wrap_count++;
+	/* Every record's write-back is done before the header that publishes it. */
+	fam_fence();
 	if (new_head) {
 		h.head = t->first_off;
 		h.head_seq = t->first_seq;

@@ -108,6 +108,9 @@ struct fam_rpc {
 	uint64_t replies[FAM_RPC_STATUS_COUNT];	/* server replies sent, by status */
 	bool (*tls_host_known)(void *arg, int host_id);	/* NULL: no host id needed */
 	void *tls_host_arg;
+	struct rpc_hold *hold;		/* group commit: replies held (rpc_hold.c) */
+	struct rlist dirty;		/* UNIX connections with staged output */
+	struct event *flush_ev;		/* writes it at the end of the loop iteration */
 };
 
 /* Client side: a call waiting for its reply. */
@@ -153,6 +156,20 @@ struct fam_rpc_conn {
 	char addr[80];
 	struct fam_rpc_peer peer;
 	struct rlist calls;		/* server calls in flight */
+	/*
+	 * Frames of this loop iteration, written together at its end
+	 * (flush_cb): UNIX, by one write(2) straight to the socket when nothing
+	 * is queued in the bufferevent (no write event armed and disarmed per
+	 * message); TLS, as one block (one record).
+	 */
+	struct evbuffer *stage;
+	/*
+	 * UNIX: reads are ours (unix_read_cb), not the bufferevent's, which asks
+	 * the kernel how much is readable (ioctl FIONREAD) before every read.
+	 */
+	struct event *rev;
+	struct rlist dirty_link;	/* on r->dirty while stage has bytes */
+	bool dirty;
 	unsigned int ncalls;
 	uint64_t next_id;
 	struct rpc_pending *pending[CALL_BUCKETS];
@@ -226,12 +243,17 @@ static size_t out_limit(const struct fam_rpc *r)
 /* ---- connections ---- */
 
 static void conn_read_cb(struct bufferevent *bev, void *arg);
+static void unix_read_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_write_cb(struct bufferevent *bev, void *arg);
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 
 static void conn_destroy(struct fam_rpc_conn *c)
 {
 	rl_del(&c->link);
+	if (c->dirty)
+		rl_del(&c->dirty_link);
+	if (c->stage)
+		evbuffer_free(c->stage);
 	if (c->served)
 		c->r->nserved--;
 	free(c);
@@ -285,6 +307,10 @@ static void conn_kill(struct fam_rpc_conn *c, int status, const char *why)
 	if (c->dead)
 		return;
 	c->dead = true;
+	if (c->rev) {
+		event_free(c->rev);
+		c->rev = NULL;
+	}
 	if (c->bev) {
 		bufferevent_free(c->bev);
 		c->bev = NULL;
@@ -343,13 +369,102 @@ static struct fam_rpc_conn *conn_new(struct fam_rpc *r, struct bufferevent *bev,
 	c->expect_host = -1;
 	c->peer.host_id = -1;
 	rl_init(&c->calls);
+	c->stage = evbuffer_new();
+	if (c->stage && !is_tls && bufferevent_getfd(bev) >= 0) {
+		c->rev = event_new(r->base, bufferevent_getfd(bev), EV_READ | EV_PERSIST,
+				   unix_read_cb, c);
+		if (!c->rev || event_add(c->rev, NULL)) {
+			if (c->rev)
+				event_free(c->rev);
+			c->rev = NULL;
+			evbuffer_free(c->stage);
+			c->stage = NULL;
+		}
+	}
+	if (!c->stage) {
+		free(c);
+		return NULL;
+	}
 	snprintf(c->addr, sizeof(c->addr), "%s", addr);
 	rl_add(&r->conns, &c->link);
 	if (served)
 		r->nserved++;
 	bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	bufferevent_enable(bev, c->rev ? EV_WRITE : EV_READ | EV_WRITE);
 	return c;
+}
+
+/* Bytes waiting to be written to c's socket. */
+static size_t out_queued(const struct fam_rpc_conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) +
+	       evbuffer_get_length(c->stage);
+}
+
+static int stage_add(struct fam_rpc_conn *c, const void *buf, size_t n)
+{
+	if (evbuffer_add(c->stage, buf, n) < 0)
+		return -ENOMEM;
+	if (!c->dirty) {
+		c->dirty = true;
+		rl_add(&c->r->dirty, &c->dirty_link);
+		if (c->r->flush_ev)
+			event_active(c->r->flush_ev, EV_WRITE, 0);
+	}
+	return 0;
+}
+
+/*
+ * Reading was paused for a peer that did not read its replies (conn_send);
+ * libevent's write callback resumes it once the queue drains, but a direct
+ * write can take all of it at once, and then no callback comes.
+ */
+static void resume_if_drained(struct fam_rpc_conn *c)
+{
+	if (c->read_paused && !c->dead && out_queued(c) <= out_limit(c->r) / 2)
+		conn_write_cb(c->bev, c);
+}
+
+/* End of the loop iteration: each dirty connection's frames in one write. */
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fam_rpc *r = arg;
+
+	(void)fd;
+	(void)what;
+	while (!rl_empty(&r->dirty)) {
+		struct fam_rpc_conn *c = rl_entry(r->dirty.next, struct fam_rpc_conn, dirty_link);
+		struct evbuffer *out;
+
+		rl_del(&c->dirty_link);
+		c->dirty = false;
+		if (c->dead || !c->bev)
+			continue;
+		out = bufferevent_get_output(c->bev);
+		if (c->is_tls) {
+			/* One contiguous block: one SSL_write, one TLS record, one write(2). */
+			size_t n = evbuffer_get_length(c->stage);
+			const uint8_t *p = evbuffer_pullup(c->stage, -1);
+
+			/* Nothing queued before: through the SSL now (no write event). */
+			if (p && c->ready && !evbuffer_get_length(out))
+				evbuffer_drain(c->stage, rpc_tls_write_direct(c->bev, p, n));
+			n = evbuffer_get_length(c->stage);
+			p = n ? evbuffer_pullup(c->stage, -1) : NULL;
+			if (p && bufferevent_write(c->bev, p, n) == 0)
+				evbuffer_drain(c->stage, n);
+			else if (n)
+				bufferevent_write_buffer(c->bev, c->stage);
+			resume_if_drained(c);
+			continue;
+		}
+		/* Nothing queued before: write now; what the socket does not take, queue. */
+		if (!evbuffer_get_length(out))
+			evbuffer_write(c->stage, bufferevent_getfd(c->bev));
+		if (evbuffer_get_length(c->stage))
+			bufferevent_write_buffer(c->bev, c->stage);
+		resume_if_drained(c);
+	}
 }
 
 /* Queue one frame. Replies larger than max_frame are refused here, not by the peer. */
@@ -375,14 +490,16 @@ static int conn_send(struct fam_rpc_conn *c, uint64_t id, const char *method,
 		return (int)n;
 	if ((size_t)n - 4 > max_frame(c->r))
 		ret = -EMSGSIZE;
-	else if (bufferevent_write(c->bev, buf, (size_t)n) < 0)
-		ret = -ENOMEM;
+	else
+		ret = stage_add(c, buf, (size_t)n);
 	free(buf);
-	if (!ret && c->served && !c->read_paused &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) > out_limit(c->r)) {
+	if (!ret && c->served && !c->read_paused && out_queued(c) > out_limit(c->r)) {
 		/* The peer does not read its replies: stop reading its requests. */
 		c->read_paused = true;
-		bufferevent_disable(c->bev, EV_READ);
+		if (c->rev)
+			event_del(c->rev);
+		else
+			bufferevent_disable(c->bev, EV_READ);
 		bufferevent_setwatermark(c->bev, EV_WRITE, out_limit(c->r) / 2, 0);
 	}
 	return ret;
@@ -529,6 +646,14 @@ uint32_t fam_rpc_call_remaining_ms(const struct fam_rpc_call *call)
 int fam_rpc_reply(struct fam_rpc_call *call, int status, const char *msg,
 		  const void *payload, size_t len)
 {
+	if (call->r->hold && rpc_hold_reply(call->r->hold, call, status, msg, payload, len))
+		return 0;
+	return rpc_reply_now(call, status, msg, payload, len);
+}
+
+int rpc_reply_now(struct fam_rpc_call *call, int status, const char *msg,
+		  const void *payload, size_t len)
+{
 	struct fam_rpc_conn *c = call->c;
 	uint32_t flags = ENV_REPLY | (call->flags & FAM_RPC_STREAM ? ENV_STREAM_END : 0);
 	int ret;
@@ -566,7 +691,7 @@ int fam_rpc_stream_send(struct fam_rpc_call *call, const void *payload, size_t l
 		return -ETIMEDOUT;
 	if (!c || c->dead)
 		return -ENOTCONN;
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > out_limit(c->r))
+	if (out_queued(c) > out_limit(c->r))
 		return -ENOBUFS;
 	return conn_send(c, call->id, NULL, 0, FAM_RPC_OK, NULL, ENV_REPLY | ENV_STREAM_ITEM,
 			 payload, len);
@@ -780,6 +905,36 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 	conn_unref(c);
 }
 
+/* UNIX: one read(2) of what fits in 64 KiB, then the frames in the input. */
+static void unix_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fam_rpc_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer_iovec v;
+	ssize_t n;
+
+	(void)what;
+	/* The bufferevent keeps the end of its input frozen but while it reads. */
+	evbuffer_unfreeze(in, 0);
+	if (evbuffer_reserve_space(in, 65536, &v, 1) < 1) {
+		evbuffer_freeze(in, 0);
+		conn_event_cb(c->bev, BEV_EVENT_ERROR | BEV_EVENT_READING, c);
+		return;
+	}
+	n = read(fd, v.iov_base, v.iov_len);
+	if (n > 0)
+		v.iov_len = (size_t)n;
+	evbuffer_commit_space(in, &v, n > 0 ? 1 : 0);
+	evbuffer_freeze(in, 0);
+	if (n > 0) {
+		conn_read_cb(c->bev, c);
+	} else if (n == 0) {
+		conn_event_cb(c->bev, BEV_EVENT_EOF | BEV_EVENT_READING, c);
+	} else if (errno != EAGAIN && errno != EINTR) {
+		conn_event_cb(c->bev, BEV_EVENT_ERROR | BEV_EVENT_READING, c);
+	}
+}
+
 static void conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct fam_rpc_conn *c = arg;
@@ -789,7 +944,10 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 	conn_ref(c);
 	c->read_paused = false;
 	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
-	bufferevent_enable(bev, EV_READ);
+	if (c->rev)
+		event_add(c->rev, NULL);
+	else
+		bufferevent_enable(bev, EV_READ);
 	conn_process(c, now_ms());
 	conn_unref(c);
 }
@@ -1241,6 +1399,12 @@ struct fam_rpc *fam_rpc_new(struct event_base *base, const struct fam_rpc_opts *
 	rl_init(&r->listeners);
 	rl_init(&r->conns);
 	rl_init(&r->orphans);
+	rl_init(&r->dirty);
+	r->flush_ev = event_new(base, -1, 0, flush_cb, r);
+	if (!r->flush_ev) {
+		free(r);
+		return NULL;
+	}
 	/* A peer that goes away must not kill us with SIGPIPE on the next write. */
 	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
 		signal(SIGPIPE, SIG_IGN);
@@ -1273,6 +1437,9 @@ void fam_rpc_free(struct fam_rpc *r)
 {
 	if (!r)
 		return;
+	/* Calls ended below (CANCELLED) may reply at once: nothing is held any more. */
+	rpc_hold_free(r->hold);
+	r->hold = NULL;
 	while (!rl_empty(&r->listeners)) {
 		struct rpc_listener *li = rl_entry(r->listeners.next, struct rpc_listener, link);
 
@@ -1293,6 +1460,7 @@ void fam_rpc_free(struct fam_rpc *r)
 	}
 	while (!rl_empty(&r->orphans))
 		call_free(rl_entry(r->orphans.next, struct fam_rpc_call, link));
+	event_free(r->flush_ev);
 	while (r->methods) {
 		struct rpc_method *m = r->methods;
 
@@ -1301,6 +1469,11 @@ void fam_rpc_free(struct fam_rpc *r)
 		free(m);
 	}
 	free(r);
+}
+
+struct rpc_hold **rpc_hold_slot(struct fam_rpc *r)
+{
+	return &r->hold;
 }
 
 void fam_rpc_set_tls_hosts(struct fam_rpc *r, bool (*known)(void *arg, int host_id), void *arg)

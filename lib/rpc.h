@@ -150,6 +150,21 @@ uint32_t fam_rpc_call_remaining_ms(const struct fam_rpc_call *call);
 int fam_rpc_reply(struct fam_rpc_call *call, int status, const char *msg,
 		  const void *payload, size_t len);
 /*
+ * Group commit. While pending(arg) is true, fam_rpc_reply() holds each reply
+ * (it returns 0 and the call is answered later) and arranges that commit(arg,
+ * msg, msg_len) runs once the callbacks of the current event loop iteration
+ * have run, before any of their output is written. commit returns FAM_RPC_OK:
+ * the held replies go out as given, in order; another status: every held
+ * reply is replaced by that status with msg (nothing it acknowledged is
+ * durable). Replies the RPC layer makes itself (deadline, limits) are never
+ * held. pending NULL: no hook. 0 or -ENOMEM.
+ */
+int fam_rpc_set_commit_hook(struct fam_rpc *r, bool (*pending)(void *arg),
+			    int (*commit)(void *arg, char *msg, size_t msg_len), void *arg);
+/* Replies held now (tests). */
+size_t fam_rpc_held(struct fam_rpc *r);
+
+/*
  * Server streams: send one item (the call stays open). -ENOBUFS: the client does not
  * read fast enough (megabytes queued); the caller should end the stream.
  */

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 
 struct bufferevent;
+struct rpc_hold;
 
 struct event_base *rpc_base(struct fam_rpc *r);
 void rpc_log(struct fam_rpc *r, int level, const char *fmt, ...)
@@ -29,4 +30,20 @@ int rpc_tls_peer(struct bufferevent *bev, struct fam_rpc_peer *peer, char *err, 
 /* rpc_tls.c: why a TLS bufferevent failed (OpenSSL error queue, or the socket error). */
 void rpc_tls_error(struct bufferevent *bev, char *buf, size_t len);
 
+
+/*
+ * rpc_tls.c: SSL_write p (n bytes) on an open connection whose bufferevent
+ * has nothing queued; returns how many bytes went out (queue the rest).
+ */
+size_t rpc_tls_write_direct(struct bufferevent *bev, const uint8_t *p, size_t n);
+/* rpc.c: fam_rpc_reply() without the group commit hold. */
+int rpc_reply_now(struct fam_rpc_call *call, int status, const char *msg,
+		  const void *payload, size_t len);
+/* rpc.c: where r keeps its rpc_hold (NULL: none). */
+struct rpc_hold **rpc_hold_slot(struct fam_rpc *r);
+/* rpc_hold.c: hold this reply (true) or let it go now (false). */
+bool rpc_hold_reply(struct rpc_hold *h, struct fam_rpc_call *call, int status, const char *msg,
+		    const void *payload, size_t len);
+/* rpc_hold.c: drop what is held without replying (fam_rpc_free). */
+void rpc_hold_free(struct rpc_hold *h);
 #endif

@@ -1,7 +1,7 @@
 # tests/: unit tests of lib/ (Check), one binary per module plus the model test.
 #   make check-unit          build and run them all
 #   FAMFS_SEED=N             reseed the randomized tests (the seed in use is printed)
-UNIT_TESTS  := crc32c format log namespace alloc fs model rpc config slurm exposition grants promise
+UNIT_TESTS  := crc32c flush format log namespace alloc fs group model rpc config slurm exposition grants promise
 UNIT_BINS   := $(UNIT_TESTS:%=$(B)/tests/unit/test_%)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)

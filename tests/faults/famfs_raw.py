@@ -11,7 +11,8 @@ usage:
   famfs_raw.py [--after FIFO] tls HOST:PORT CERT KEY CA METHOD FIELD...
 --after: connect first, then send once a line can be read from FIFO (a
 message delivered at a chosen moment, without start-up and handshake time).
-FIELD: NUM:s:TEXT (string), NUM:u:INT (varint), NUM:b:HEX (bytes).
+FIELD: NUM:s:TEXT (string), NUM:u:INT (varint), NUM:b:HEX (bytes), or
+raw:HEX (bytes appended as they are: malformed payloads).
 Prints "STATUS_NAME message" (the reply's status) and exits 0 on OK, 1 on any
 other status, 2 on a usage or connection error.
 """
@@ -47,6 +48,9 @@ def field(num, wire, data):
 def parse_fields(specs):
     out = b""
     for spec in specs:
+        if spec.startswith("raw:"):
+            out += bytes.fromhex(spec[4:])
+            continue
         num, kind, val = spec.split(":", 2)
         num = int(num)
         if kind == "s":

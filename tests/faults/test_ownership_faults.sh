@@ -29,6 +29,7 @@ DEV=/dev/shm/famfs-ownf.$$
 BASE_PORT=$((21000 + RANDOM % 20000))
 PROXY_BASE=$((BASE_PORT + 100))	# pair I-J listens on PROXY_BASE + 10 I + J
 CONTROL=$TMP/blocked
+SUITE=ownership-faults
 . tests/integration/cluster_lib.sh
 RAW=(python3 tests/faults/famfs_raw.py)
 HOLD=$B/tests/famfs_maphold
@@ -43,16 +44,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); echo "PASS: $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-finish() { echo "ownership-faults: $pass passed, $fail failed"; [ "$fail" = 0 ]; exit; }
-wait_until() { # SECONDS CMD: poll every 0.1 s
-	local end=$((SECONDS + $1 * SLOW))
-	while [ $SECONDS -lt $end ]; do eval "$2" && return 0; sleep 0.1; done
-	eval "$2"
-}
 pport() { echo $((PROXY_BASE + 10 * $1 + $2)); }
 others() { echo 1 2 3 | tr ' ' '\n' | grep -v "^$1$" | tr '\n' ' '; }
 control() { printf '%s\n' "$@" >"$CONTROL.new"; mv "$CONTROL.new" "$CONTROL"; sleep 0.2; }

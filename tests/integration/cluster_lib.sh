@@ -3,11 +3,20 @@
 # Needs: B (build dir), TMP (scratch dir), DEV (fabric file), BASE_PORT.
 # FAMFS_TEST_WRAP: a command prefix for famfsd and famfsctl (make check-valgrind).
 # FAMFS_TEST_NO_STATE_DIR=1: no [cluster] state_dir line (famfsd builds older than it).
+# FAMFS_TEST_ACT_FOR_OTHERS: host ids (space separated) that may act for other hosts
+# (act_for_others, docs/ownership.md "Who may act"); default "all": the tests drive
+# acquire, release and handoff for any host from any host, as a scheduler would.
 CTL=${CTL:-${FAMFS_TEST_WRAP:+$FAMFS_TEST_WRAP }$B/famfsctl}
 FAMFSD=${FAMFSD:-$B/famfsd}
 # FAMFS_TEST_SLOW: multiply the waits for start-up and elections (valgrind runs 10-50x slower).
 SLOW=${FAMFS_TEST_SLOW:-1}
-declare -A PID
+declare -gA PID
+
+# "act_for_others = yes" when host I may act for others (FAMFS_TEST_ACT_FOR_OTHERS).
+act_line() { # I
+	local a=${FAMFS_TEST_ACT_FOR_OTHERS-all}
+	if [ "$a" = all ] || [[ " $a " == *" $1 "* ]]; then echo "act_for_others = yes"; fi
+}
 
 cluster_setup() { # N LEASE_MS
 	local n=$1 lease=$2 i j
@@ -32,10 +41,11 @@ key = $TMP/certs/h$i.key
 ca = $TMP/certs/ca.crt
 lease_ms = $lease
 ${FAMFS_TEST_NO_STATE_DIR:+#}state_dir = $TMP/state$i
+$(act_line "$i")
 CONF
 		for j in $(seq 1 "$n"); do
 			[ "$j" = "$i" ] && continue
-			printf '[peer h%s]\nhost_id = %s\naddress = 127.0.0.1:%s\n' "$j" "$j" $((BASE_PORT + j)) >>"$TMP/h$i.conf"
+			printf '[peer h%s]\nhost_id = %s\naddress = 127.0.0.1:%s\n%s\n' "$j" "$j" $((BASE_PORT + j)) "$(act_line "$j")" >>"$TMP/h$i.conf"
 		done
 	done
 }
@@ -110,4 +120,28 @@ cluster_stop_all() {
 		[ -n "${PID[$i]}" ] && kill -CONT "${PID[$i]}" 2>/dev/null && kill "${PID[$i]}" 2>/dev/null
 	done
 	wait 2>/dev/null
+}
+
+# A test's scratch space and result count, for tests that set nothing
+# themselves: TMP (a new directory), DEV (a fabric file), BASE_PORT, an EXIT
+# trap that stops the daemons and removes both; ok / bad / check count into
+# pass and fail.
+cluster_scratch() { # NAME
+	TMP=$(mktemp -d "/tmp/famfs-$1.XXXXXX")
+	DEV=/dev/shm/famfs-$1.$$
+	BASE_PORT=$((21000 + RANDOM % 20000))
+	trap 'cluster_stop_all; rm -rf "$TMP" "$DEV"' EXIT
+	pass=0 fail=0
+}
+ok()  { pass=$((pass + 1)); echo "PASS: $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+# For the suites that set SUITE (the name of the summary line "SUITE: N passed,
+# N failed") and count from here on: finish, and a bounded poll.
+: "${pass:=0}" "${fail:=0}"
+finish() { echo "${SUITE:-tests}: $pass passed, $fail failed"; [ "$fail" = 0 ]; exit; }
+wait_until() { # SECONDS CMD: poll every 0.1 s
+	local end=$((SECONDS + $1 * SLOW))
+	while [ $SECONDS -lt $end ]; do eval "$2" && return 0; sleep 0.1; done
+	eval "$2"
 }

@@ -2,6 +2,10 @@
 $(B)/tests/integration/rpc_poke.o $(B)/tests/integration/test_client.o: BASE_CFLAGS += -Iclient/include -I$(B)/proto $(shell pkg-config --cflags check)
 $(B)/tests/integration/rpc_poke.o $(B)/tests/integration/test_client.o: | $(B)/proto/famfs.pb-c.h
 
+$(B)/tests/integration/walk_probe.o: BASE_CFLAGS += -Iclient/include
+$(B)/tests/walk_probe: $(B)/tests/integration/walk_probe.o $(LIBFAMFS_CLIENT) $(LIBFAMFS_RPC) $(LIBFAMFS)
+	$(Q)$(CC) $(LDFLAGS) -pthread -o $@ $^ $(RPC_LDLIBS) $(LDLIBS)
+
 $(B)/tests/rpc_poke: $(B)/tests/integration/rpc_poke.o $(LIBFAMFS_RPC) $(LIBFAMFS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(RPC_LDLIBS) $(LDLIBS)
 $(B)/tests/test_client: $(B)/tests/integration/test_client.o $(LIBFAMFS_CLIENT) $(LIBFAMFS_RPC) $(LIBFAMFS)
@@ -16,6 +20,12 @@ CHECK_TARGETS += check-integration
 check-cluster: all
 	@B=$(B) bash tests/integration/test_cluster.sh
 CHECK_TARGETS += check-cluster
+
+# User-space mode's cache walk on a worker thread: a 2 GiB data set handed off
+# with [famfs] cache_walk = always; famfsd keeps answering during the walk.
+check-cache-walk: all $(B)/tests/walk_probe
+	@B=$(B) bash tests/integration/test_cache_walk.sh
+CHECK_TARGETS += check-cache-walk
 
 # Fault injection: kill -9 of the master during commits, FAULT_TRIALS times.
 FAULT_TRIALS ?= 100

@@ -77,9 +77,15 @@
  *   BUG_NOKFENCE       a host re-enables a grant it gave up      [OWNERSHIP]
  *   BUG_REACK          master re-acks a host it saw expire before it
  *                      committed the release of its grants       [OWNERSHIP]
+ *   BUG_RENAME_OUT     a rename moves a file out of a data set while a
+ *                      host holds it (no check against grants) [WITH_RENAME]
+ *   BUG_IMPERSONATE    a forwarded release naming another host's read-only
+ *                      grant is taken as that host's own      [WITH_RO]
  * Bounds: -DMAXE= (epochs, ELECTION), -DMAXG= (grants), -DMASTERS=.
  * Options: -DDRIFT_BOTH (arm both drift extremes), -DNO_DUP (no duplicated
- * vote requests), -DWITH_RO (read-only acquires too), -DNO_RESTART (no
+ * vote requests), -DWITH_RO (read-only acquires too, and forwarded
+ * releases naming another host), -DWITH_RENAME (a file f of the data set
+ * and a rename that moves it out), -DNO_RESTART (no
  * famfsd restarts in OWNERSHIP), -DNO_COVER (no access_covered_by_grant
  * check: a broken variant runs on to a real exclusion failure).
  */
@@ -98,7 +104,11 @@
 #ifndef MAXG
 #define MAXG	2	/* OWNERSHIP: number of OWNER grants (grant epochs 1..MAXG) */
 #endif
+#ifdef WITH_RENAME
+#define MAXL	(2 * MAXG + 2)	/* ... and the rename of f, f's own grant */
+#else
 #define MAXL	(2 * MAXG)	/* log length: each grant at most one release */
+#endif
 
 /*
  * Real durations in ticks (see "Time" above). X_FAST: the duration measured
@@ -141,6 +151,8 @@
 #define OP_GRANT	3	/* OWNERSHIP: OWNER(g, mode, new epoch) */
 #define OP_RELEASE	4	/* OWNERSHIP: OWNER(a, none, a's epoch) */
 #define OP_HANDOFF	5	/* OWNERSHIP: OWNER(a, none) + OWNER(b, rw) at once */
+#define OP_RENAME	6	/* OWNERSHIP (WITH_RENAME): RENAME of f out of the data set */
+#define OP_FGRANT	7	/* ... OWNER(g, rw) on f, once it left */
 
 /* each host as candidate / master */
 byte role[N];
@@ -486,6 +498,55 @@ byte ackpos[N];			/* master's log position at the last ack (0 once replayed) */
 byte acc[N];			/* access to the data set */
 byte krem[N];			/* kernel (host) lease left */
 
+#ifdef WITH_RENAME
+/*
+ * A file f of the data set, and a rename that moves it out of it: a RENAME
+ * record (host field 3). Out, f is a data set of its own that nobody owns,
+ * so an acquire of it commits at once: OWNER(g, rw) on f (grant epoch 7).
+ * While f is inside (in h's namespace) h's access to it is acc[h]; then
+ * facc[h], from h's own grant on f. (service.c h_rename, authz.c
+ * famfsd_refuse_rename; reconcile on RENAME in ownership.c)
+ */
+#define F_EPOCH		7
+#define F_REC		REC(3, 0, 0, !NOBODY_OWNS)
+bool fin = 1;			/* committed: f is inside the data set */
+byte fown;			/* committed: host + 1 that owns f (rw) since it left */
+bool vfin[N] = 1;		/* h's namespace: f inside */
+bool vf[N];			/* h's namespace: h owns f (rw) */
+byte facc[N];			/* h's module: access to f once it left */
+#define FEFF(h)		(krem[h] > 0 -> (vfin[h] -> acc[h] : facc[h]) : NONE)
+#define NOTF(r)		(REPOCH(r) != F_EPOCH && RHOST(r) != 3)
+/*
+ * The master commits the rename only if no host holds the data set: not
+ * another host (refuse_ns), not the caller itself (a file leaves a data set
+ * only after its release). BUG_RENAME_OUT: no check (famfsd before it).
+ */
+#ifdef BUG_RENAME_OUT
+#define MAY_RENAME_OUT	true
+#else
+#define MAY_RENAME_OUT	NOBODY_OWNS
+#endif
+#else
+#define NOTF(r)		true
+#endif
+
+#ifdef WITH_RO
+/*
+ * A release of a read-only grant that a host forwards (or any holder of a
+ * cluster certificate sends) naming another host: (caller << 2 | named) +
+ * 16 in flight, 0: none. The master commits a read-only release at once;
+ * it takes the acting host from the caller's certificate and refuses one
+ * that names another host (authz.c famfsd_refuse_act_for). A host's own
+ * release is giveup. BUG_IMPERSONATE: the request's host is believed.
+ */
+byte fq;
+#ifdef BUG_IMPERSONATE
+#define ACTS_FOR(c, a)	true
+#else
+#define ACTS_FOR(c, a)	((c) == (a))
+#endif
+#endif
+
 #define CONFL(a, b)	(((a) == RW && (b) != NONE) || ((b) == RW && (a) != NONE))
 #define EFF(h)		(krem[h] > 0 -> acc[h] : NONE)	/* what h can touch */
 
@@ -585,6 +646,48 @@ inline plan_handoff(h, a, b)
 	}
 }
 
+#ifdef WITH_RENAME
+/* Master h will commit the rename of f out of the data set (asked by any host). */
+inline plan_rename(h)
+{
+	d_step {
+		IS_MASTER(h) && opk[h] == OP_NONE && hs[h] == 0 && fin && MAY_RENAME_OUT ->
+		opk[h] = OP_RENAME
+	}
+}
+
+/* f left: nobody owns it, an acquire of it by g commits at once (h_acquire). */
+inline plan_fgrant(h, g)
+{
+	d_step {
+		IS_MASTER(h) && opk[h] == OP_NONE && hs[h] == 0 && !fin && fown == 0 ->
+		opk[h] = OP_FGRANT; oph[h] = g
+	}
+}
+#endif
+
+#ifdef WITH_RO
+/* Host b asks the master to release a's read-only grant (famfsctl release --host a). */
+inline forge(b, a)
+{
+	d_step { fq == 0 && grant[a] == RO -> fq = 16 | ((b) << 2) | (a) }
+}
+
+/* The master receives it: taken as a's own release, or refused. */
+inline recv_fwd(h)
+{
+	d_step {
+		IS_MASTER(h) && fq != 0 ->
+		if
+		:: ACTS_FOR((fq >> 2) & 3, fq & 3) && grant[fq & 3] == RO ->
+			ackm[fq & 3] = gep[fq & 3]
+		:: else -> skip		/* PERMISSION_DENIED */
+		fi;
+		fq = 0
+	}
+}
+#endif
+
 #ifdef BUG_SPLIT_HANDOFF
 /* The second write of a split handoff: the grant to b. */
 inline plan_hgrant(h)
@@ -637,6 +740,16 @@ inline store(h)
 				append(opb[h], RW, gepoch);
 				want[opb[h]] = NONE;
 				SEND_GRANT(opb[h], gepoch)
+#endif
+#ifdef WITH_RENAME
+			:: opk[h] == OP_RENAME ->
+				assert(llen < MAXL);
+				lrec[llen] = F_REC; llen++;
+				fin = 0
+			:: opk[h] == OP_FGRANT ->
+				assert(llen < MAXL);
+				lrec[llen] = REC(oph[h], RW, F_EPOCH, !NOBODY_OWNS); llen++;
+				fown = oph[h] + 1
 #endif
 			fi
 		:: else -> skip
@@ -702,15 +815,20 @@ inline replay(h)
 	d_step {
 		rp[h] < llen ->
 		if
-		:: RHOST(lrec[rp[h]]) == h && RMODE(lrec[rp[h]]) == NONE ->
+#ifdef WITH_RENAME
+		:: RHOST(lrec[rp[h]]) == 3 -> vfin[h] = 0	/* reconcile: f's access from now on */
+		:: REPOCH(lrec[rp[h]]) == F_EPOCH && RHOST(lrec[rp[h]]) == h -> vf[h] = 1
+		:: REPOCH(lrec[rp[h]]) == F_EPOCH && RHOST(lrec[rp[h]]) != h -> skip
+#endif
+		:: NOTF(lrec[rp[h]]) && RHOST(lrec[rp[h]]) == h && RMODE(lrec[rp[h]]) == NONE ->
 			if
 			:: vep[h] == REPOCH(lrec[rp[h]]) ->
 				vmode[h] = NONE; vep[h] = 0; acc[h] = NONE
 			:: else -> skip
 			fi
-		:: RHOST(lrec[rp[h]]) == h && RMODE(lrec[rp[h]]) != NONE ->
+		:: NOTF(lrec[rp[h]]) && RHOST(lrec[rp[h]]) == h && RMODE(lrec[rp[h]]) != NONE ->
 			vmode[h] = RMODE(lrec[rp[h]]); vep[h] = REPOCH(lrec[rp[h]])
-		:: else -> skip
+		:: NOTF(lrec[rp[h]]) && RHOST(lrec[rp[h]]) != h -> skip
 		fi;
 		rp[h]++;
 #ifdef BUG_UNOWNED_RW
@@ -749,6 +867,14 @@ inline enable(h)
 {
 	d_step { MAY_RAISE(h) -> acc[h] = vmode[h] }
 }
+
+#ifdef WITH_RENAME
+/* h's access to f once it left: only from h's own grant on f, as enable. */
+inline enable_f(h)
+{
+	d_step { !vfin[h] && vf[h] && facc[h] != RW && krem[h] > 0 && REPLAYED(h) -> facc[h] = RW }
+}
+#endif
 
 /*
  * famfs.peer.Grant(epoch) arrives at g, perhaps late (from a master deposed
@@ -811,6 +937,9 @@ inline restart(h)
 		!IS_MASTER(h) ->
 		role[h] = FOLLOWER; opk[h] = OP_NONE;
 		rp[h] = llen; vmode[h] = grant[h]; vep[h] = gep[h]; ackpos[h] = 0;
+#ifdef WITH_RENAME
+		vfin[h] = fin; vf[h] = (fown == h + 1);
+#endif
 #ifdef BUG_RESTART_KEEPS
 		if
 		:: krem[h] > 0 -> gave[h] = 0
@@ -846,6 +975,16 @@ end:	do
 	:: plan_handoff(h, 2, 1)
 #ifdef BUG_SPLIT_HANDOFF
 	:: plan_hgrant(h)
+#endif
+#ifdef WITH_RENAME
+	:: plan_rename(h)
+	:: plan_fgrant(h, 1)
+	:: plan_fgrant(h, 2)
+	:: h > 0 -> enable_f(h)
+#endif
+#ifdef WITH_RO
+	:: h > 0 -> forge(h, 3 - h)
+	:: recv_fwd(h)
 #endif
 	:: store(h)
 	:: heartbeat(h, 1)
@@ -899,6 +1038,9 @@ inline tick(h)
 	if	/* self-fencing: the module drops access; famfsd marks the grant lost */
 	:: krem[h] == 0 ->
 		acc[h] = NONE;
+#ifdef WITH_RENAME
+		facc[h] = NONE;
+#endif
 		if
 		:: vmode[h] != NONE && vep[h] > gave[h] -> gave[h] = vep[h]
 		:: else -> skip
@@ -937,7 +1079,13 @@ inline tick(h)
 #else
 #define PAIR_OK(a, b)	(!CONFL(EFF(a), EFF(b)))
 #endif
-#define ACCESS_OK	(PAIR_OK(0, 1) && PAIR_OK(0, 2) && PAIR_OK(1, 2))
+#ifdef WITH_RENAME
+/* f too: never two hosts that can write it, inside the data set or out */
+#define F_OK		(!CONFL(FEFF(1), FEFF(2)))
+#else
+#define F_OK		true
+#endif
+#define ACCESS_OK	(PAIR_OK(0, 1) && PAIR_OK(0, 2) && PAIR_OK(1, 2) && F_OK)
 #define GRANTS_OK \
 	(!CONFL(grant[0], grant[1]) && !CONFL(grant[0], grant[2]) && \
 	 !CONFL(grant[1], grant[2]))

@@ -63,11 +63,16 @@ cases=(
 	"ownership-nowait|fail|-DOWNERSHIP -DBUG_NOWAIT|first|$P_OWN"
 	"ownership-nokfence|fail|-DOWNERSHIP -DBUG_NOKFENCE|first|$P_OWN"
 	"ownership-reack|fail|-DOWNERSHIP -DBUG_REACK|first|$P_OWN"
+	"ownership-rename|pass|-DOWNERSHIP -DWITH_RENAME|bit|"
+	"ownership-ro|pass|-DOWNERSHIP -DWITH_RO|bit|"
+	"ownership-rename-out|fail|-DOWNERSHIP -DMASTERS=1 -DNO_RESTART -DMAXG=1 -DWITH_RENAME -DBUG_RENAME_OUT|first|local_access_exclusive"
+	"ownership-impersonate|fail|-DOWNERSHIP -DMASTERS=1 -DNO_RESTART -DWITH_RO -DBUG_IMPERSONATE|first|$P_OWN"
 )
 if [ "${DEEP:-0}" = 1 ]; then
 	cases+=(
 		"election-drift-both|pass|-DELECTION -DDRIFT_BOTH|full|"
 		"ownership-all-faults-w27|pass|-DOWNERSHIP|bit27|"
+		"ownership-rename-exhaustive|pass|-DOWNERSHIP -DMASTERS=1 -DNO_RESTART -DWITH_RENAME|full|"
 		"ownership-no-eps-exclusion|fail|-DOWNERSHIP -DMASTERS=1 -DNO_COVER -DBUG_NO_EPS|first|local_access_exclusive"
 		"ownership-stale-ns-exclusion|fail|-DOWNERSHIP -DMASTERS=1 -DNO_COVER -DBUG_STALE_NS|first|local_access_exclusive"
 		"ownership-stale-grant-exclusion|fail|-DOWNERSHIP -DMASTERS=1 -DNO_COVER -DBUG_STALE_GRANT|first|local_access_exclusive"

@@ -55,6 +55,7 @@ START_TEST(test_defaults)
 	famfsd_config_defaults(&c);
 	ck_assert_str_eq(c.socket, FAMFSD_SOCKET_DEFAULT);
 	ck_assert_int_eq(c.mode, FAMFSD_MODE_AUTO);
+	ck_assert_int_eq(c.cache_walk, FAMFSD_CACHE_AUTO);
 	ck_assert_int_eq(c.log_level, LOG_INFO);
 	ck_assert_uint_eq(c.max_frame, 4U << 20);
 	ck_assert_uint_eq(c.max_clients, 4096);
@@ -210,6 +211,8 @@ START_TEST(test_bad_values)
 	EXPECT_ERR("[cluster]\nhost_id = 256\n", "t.conf:2:", "0 to 255");
 	EXPECT_ERR("[famfs]\nmode = kernal\n", "t.conf:2:", "[famfs] mode", "'kernal'",
 		   "auto, kernel, user");
+	EXPECT_ERR("[famfs]\ncache_walk = yes\n", "t.conf:2:", "[famfs] cache_walk", "'yes'",
+		   "auto, always");
 	EXPECT_ERR("[log]\nlevel = verbose\n", "t.conf:2:", "[log] level", "'verbose'",
 		   "error, warning, notice, info, debug");
 	EXPECT_ERR("[control]\nadmin_group = no-such-group-famfs-test\n", "t.conf:2:",
@@ -224,6 +227,19 @@ START_TEST(test_bad_values)
 	EXPECT_ERR("[cluster]\nlisten = host\n", "t.conf:2:", "port is missing");
 	EXPECT_ERR("[metrics]\nlisten = host:0\n", "t.conf:2:", "[metrics] listen", "1 to 65535");
 	EXPECT_ERR("[metrics]\nlisten = :80\n", "t.conf:2:", "host is missing");
+}
+END_TEST
+
+START_TEST(test_cache_walk)
+{
+	struct famfsd_config c;
+
+	famfsd_config_defaults(&c);
+	ck_assert_msg(famfsd_config_parse(&c, "[famfs]\ncache_walk = always\n", "t.conf", err,
+					  sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(c.cache_walk, FAMFSD_CACHE_ALWAYS);
+	ck_assert_int_eq(famfsd_config_set(&c, "famfs", "cache_walk", "auto", err, sizeof(err)), 0);
+	ck_assert_int_eq(c.cache_walk, FAMFSD_CACHE_AUTO);
 }
 END_TEST
 
@@ -267,6 +283,15 @@ START_TEST(test_peers)
 	EXPECT_ERR("[peer a]\nhost_id = 3\n", "t.conf:1:", "[peer a]", "address is not set");
 	EXPECT_ERR("[peer a]\naddress = a:1\n[peer a]\naddress = b:1\n", "t.conf:4:",
 		   "[peer a] address", "set twice");
+	/* act_for_others: optional, per peer and for this host; a boolean. */
+	ck_assert_msg(parse(&c, "[cluster]\nhost_id = 1\nact_for_others = yes\n[peer a]\n"
+			    "host_id = 2\naddress = a:1\n[peer b]\nhost_id = 3\naddress = b:1\n"
+			    "act_for_others = on\n") == 0, "%s", err);
+	ck_assert(c.act_for_others);
+	ck_assert(!c.peers[0].act_for_others);
+	ck_assert(c.peers[1].act_for_others);
+	EXPECT_ERR("[peer a]\nhost_id = 3\naddress = a:1\nact_for_others = maybe\n", "t.conf:4:",
+		   "[peer a] act_for_others", "not a boolean");
 	/* FAMFSD_MAX_PEERS fit, one more does not. */
 	for (int i = 0; i <= FAMFSD_MAX_PEERS; i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n,
@@ -521,6 +546,7 @@ int main(void)
 	tcase_add_test(tc, test_full_file);
 	tcase_add_test(tc, test_unknown_key_and_section);
 	tcase_add_test(tc, test_bad_values);
+	tcase_add_test(tc, test_cache_walk);
 	tcase_add_test(tc, test_long_line_and_nul);
 	tcase_add_test(tc, test_peers);
 	tcase_add_test(tc, test_check);

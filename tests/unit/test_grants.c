@@ -263,6 +263,46 @@ START_TEST(test_access_rule)
 }
 END_TEST
 
+/*
+ * Namespace changes (authz.c): any other host's grant, read-only or
+ * read-write, on the node, above it or (for a node that goes with its
+ * contents) below it is in the way; the holder's own never is.
+ */
+START_TEST(test_namespace_in_way)
+{
+	char msg[512];
+
+	mk("/top", true, 2);
+	mk("/top/in", true, 3);
+	mk("/top/in/y", false, 4);
+	mk("/r", true, 5);
+	mk("/free", true, 6);
+	ck_assert_int_eq(own("/top/in", 2, FAM_OWN_RW, 1), 0);
+	ck_assert_int_eq(own("/r", 3, FAM_OWN_RO, 1), 0);
+	ck_assert_int_eq(own("/r", 1, FAM_OWN_RO, 1), 0);
+	/* Inside another host's read-write data set: refused, the holder named. */
+	ck_assert_int_eq(grants_in_way(node("/top/in/y"), true, "/top/in/y", 1, msg, sizeof(msg)),
+			 -EBUSY);
+	ck_assert_str_eq(msg, "/top/in/y: owned read-write by host 2 (grant on /top/in, a parent "
+			 "directory)");
+	ck_assert_int_eq(grants_in_way(node("/top/in/y"), true, "/top/in/y", 2, msg, sizeof(msg)),
+			 0);
+	/* A directory that holds a data set moves or goes with it: below counts... */
+	ck_assert_int_eq(grants_in_way(node("/top"), true, "/top", 1, msg, sizeof(msg)), -EBUSY);
+	ck_assert_str_eq(msg, "/top: owned read-write by host 2 (grant on /top/in, inside it)");
+	/* ...but a new name next to it (checked at its parent) does not. */
+	ck_assert_int_eq(grants_in_way(node("/top"), false, "/top/new", 1, msg, sizeof(msg)), 0);
+	/* Read-only grants keep others out too, the holder's own are no obstacle. */
+	ck_assert_int_eq(grants_in_way(node("/r"), false, "/r/new", 1, msg, sizeof(msg)), -EBUSY);
+	ck_assert_str_eq(msg, "/r/new: host 3 holds a read-only grant (grant on /r, a parent "
+			 "directory)");
+	ck_assert_int_eq(own("/r", 3, FAM_OWN_NONE, 1), 0);
+	ck_assert_int_eq(grants_in_way(node("/r"), false, "/r/new", 1, msg, sizeof(msg)), 0);
+	ck_assert_int_eq(grants_in_way(node("/r"), false, "/r/new", 2, msg, sizeof(msg)), -EBUSY);
+	ck_assert_int_eq(grants_in_way(node("/free"), true, "/free", 1, msg, sizeof(msg)), 0);
+}
+END_TEST
+
 /* Defect 6: a Grant message raises access only if the log holds exactly that grant. */
 START_TEST(test_grant_message_check)
 {
@@ -341,6 +381,7 @@ int main(void)
 	tcase_add_test(tc, test_handoff_one_record);
 	tcase_add_test(tc, test_access_rule);
 	tcase_add_test(tc, test_grant_message_check);
+	tcase_add_test(tc, test_namespace_in_way);
 	tcase_add_test(tc, test_reqids);
 	suite_add_tcase(s, tc);
 	return tu_run(s);

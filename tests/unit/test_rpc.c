@@ -915,6 +915,45 @@ static int tls_call(SSL_CTX *ctx, const char *addr, const char *method, char **m
 	return st;
 }
 
+/* A pipeline of calls over TLS: every one answered, none left waiting for more input. */
+struct tls_pipe {
+	struct fam_rpc_conn *c;
+	int issued, done, failed, n;
+	bool finished;
+};
+
+static void tls_pipe_done(int status, const char *msg, const uint8_t *payload, size_t len,
+			  void *arg)
+{
+	struct tls_pipe *t = arg;
+
+	(void)msg;
+	(void)payload;
+	(void)len;
+	t->failed += status != FAM_RPC_OK;
+	if (++t->done == t->n)
+		t->finished = true;
+	else if (t->issued < t->n && !fam_rpc_call(t->c, "t.Null", NULL, 0, 3000, tls_pipe_done,
+						   NULL, t))
+		t->issued++;
+}
+
+static void tls_pipeline(SSL_CTX *ctx, const char *addr)
+{
+	struct tls_pipe t = { .n = 4000 };
+	int err = 0;
+
+	t.c = fam_rpc_connect_tls(cli, addr, ctx, &err);
+	ck_assert_msg(t.c, "connect_tls: %d", err);
+	for (; t.issued < 64; t.issued++)
+		ck_assert_int_eq(fam_rpc_call(t.c, "t.Null", NULL, 0, 3000, tls_pipe_done, NULL, &t),
+				 0);
+	spin_until(&t.finished, 20000);
+	ck_assert_msg(t.finished && !t.failed, "%d of %d calls done, %d failed", t.done, t.n,
+		      t.failed);
+	fam_rpc_conn_close(t.c);
+}
+
 START_TEST(test_tls)
 {
 	char cmd[512], dir_a[128], dir_b[128], addr[64], err[128];
@@ -957,6 +996,7 @@ START_TEST(test_tls)
 	ck_assert(!last_peer_unix);
 	ck_assert(last_peer_admin);
 	free(msg);
+	tls_pipeline(good, addr);
 
 	before = null_calls;
 	st = tls_call(nocert, addr, "t.Null", &msg);
@@ -1023,6 +1063,94 @@ START_TEST(test_host_uri)
 }
 END_TEST
 
+/* ---- group commit: replies held until the hook's commit ---- */
+
+struct batch {
+	bool pending;		/* the server has appended something not yet durable */
+	int commits;
+	int status;		/* what the next commit returns */
+	size_t held_at_commit;
+	int done_at_commit;	/* replies the client had when the commit ran */
+	struct result *res;
+	int n;
+};
+
+static int results_done(const struct batch *b)
+{
+	int k = 0;
+
+	for (int i = 0; i < b->n; i++)
+		k += b->res[i].done;
+	return k;
+}
+
+static bool batch_pending(void *arg)
+{
+	return ((struct batch *)arg)->pending;
+}
+
+static int batch_commit(void *arg, char *msg, size_t len)
+{
+	struct batch *b = arg;
+
+	b->commits++;
+	b->held_at_commit += fam_rpc_held(srv);
+	b->done_at_commit = results_done(b);
+	b->pending = false;
+	if (b->status != FAM_RPC_OK)
+		snprintf(msg, len, "batch refused by the test's commit");
+	return b->status;
+}
+
+static void batch_run(struct batch *b, int status)
+{
+	struct fam_rpc_conn *c = pair_conn(srv);
+
+	memset(b->res, 0, (size_t)b->n * sizeof(*b->res));
+	b->pending = true;
+	b->commits = 0;
+	b->held_at_commit = 0;
+	b->status = status;
+	for (int i = 0; i < b->n; i++)
+		ck_assert_int_eq(fam_rpc_call(c, "t.Null", NULL, 0, 0, done_cb, NULL, &b->res[i]), 0);
+	for (int i = 0; i < b->n; i++)
+		spin_until(&b->res[i].done, 2000);
+	fam_rpc_conn_close(c);
+}
+
+START_TEST(test_commit_hook)
+{
+	struct result res[16];
+	struct batch b = { .res = res, .n = 16 };
+
+	ck_assert_int_eq(fam_rpc_set_commit_hook(srv, batch_pending, batch_commit, &b), 0);
+	/* Held while pending: nothing reaches the client before the commit. */
+	batch_run(&b, FAM_RPC_OK);
+	ck_assert_int_eq(b.commits, 1);
+	ck_assert_int_eq(b.done_at_commit, 0);
+	ck_assert_uint_ge(b.held_at_commit, 1);
+	ck_assert_int_eq(fam_rpc_held(srv), 0);
+	for (int i = 0; i < 16; i++) {
+		ck_assert_int_eq(res[i].ndone, 1);
+		ck_assert_int_eq(res[i].status, FAM_RPC_OK);
+	}
+	/* A refused commit refuses every reply it held, with its message. */
+	batch_run(&b, FAM_RPC_UNAVAILABLE);
+	ck_assert_int_eq(b.commits, 1);
+	ck_assert_int_eq(b.done_at_commit, 0);
+	for (int i = 0; i < 16; i++) {
+		ck_assert_int_eq(res[i].ndone, 1);
+		ck_assert_int_eq(res[i].status, FAM_RPC_UNAVAILABLE);
+		ck_assert_str_eq(res[i].msg, "batch refused by the test's commit");
+	}
+	/* Nothing pending: replies go out at once, no commit. */
+	b.pending = false;
+	expect_null_ok(pair_conn(srv));
+	ck_assert_int_eq(b.commits, 1);
+	ck_assert_int_eq(fam_rpc_set_commit_hook(srv, NULL, NULL, NULL), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rpc");
@@ -1048,6 +1176,7 @@ int main(void)
 	tcase_add_test(tc, test_tls);
 	tcase_add_test(tc, test_reply_counts);
 	tcase_add_test(tc, test_host_uri);
+	tcase_add_test(tc, test_commit_hook);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -280,6 +280,16 @@ if [ $ME = 1 ]; then
 	else
 		fail "c1 handoff /ds --to 2" "$(tr '\n' ' ' < /tmp/o)"
 	fi
+	# The module writes back the dirty entries when it lowers access; famfsd
+	# walks every line itself only where the kernel skips that flush (dax
+	# write_cache 0) or the device is not a pmem disk (devdax).
+	_wc=$(cat /sys/block/${DEV##*/}/dax/write_cache 2>/dev/null)
+	_fl=$(sed -n 's/.*\/ds: access revoked on this host (\([0-9]*\) bytes flushed).*/\1/p' $FD_LOG | tail -n 1)
+	case "${_wc:-none}|${_fl:-?}" in
+	1\|0) pass "c1 revoke: famfs.ko wrote back the dirty entries, famfsd walked no line itself (dax write_cache 1)" ;;
+	[0n]*\|4194304) pass "c1 revoke: famfsd walked every line itself (dax write_cache ${_wc:-absent on $DEV})" ;;
+	*) fail "c1 revoke's cache write-back" "write_cache=${_wc:-none} famfsd flushed ${_fl:-?} bytes" ;;
+	esac
 	if wait_for 20 grep -q SIGBUS /tmp/hold && grep -q "revoking while pid $HOLD" $FD_LOG; then
 		pass "c1 live mapping revoked by famfsd (SET_ACCESS): SIGBUS on the next touch ($(grep SIGBUS /tmp/hold))"
 	else
@@ -327,17 +337,24 @@ else
 		else
 			fail "c2 after handoff" "msg=$_m access=$_a verify: $_v $(grep '/ds' $FD_LOG | tail -n 2 | tr '\n' ' ')"
 		fi
+		# The new owner invalidates every line of the data set it now may
+		# access (lines cached from before may be stale).
+		_iv=$(sed -n 's/.*\/ds: granted read-write here (epoch [0-9]*), \([0-9]*\) bytes invalidated.*/\1/p' $FD_LOG | tail -n 1)
+		[ "$_iv" = 4194304 ] && pass "c2 invalidated all 4 MiB of /ds as the new owner" ||
+			fail "c2 invalidated /ds as the new owner" "famfsd: ${_iv:-no grant line} bytes invalidated"
 		# famfsd retries a revocation refused for pinned pages (twice, 0.5 s
-		# apart; the module waits 2 s each time, after 2 s at the read-only
-		# step): a pin that outlives the file's last mapping (the process
-		# unmapped it) and goes 6.5 s later does not fail a handoff; without
-		# the retries it would (about 4 s of waits).  A data set of its own
+		# apart; the module waits 2 s each time; famfsd lowers straight to
+		# none where the module writes back (pmem), after 2 s at a read-only
+		# step where it walks the lines itself (devdax)): a pin that outlives
+		# the file's last mapping (the process unmapped it) and goes 5.5 s
+		# later does not fail a handoff; without the retries it would (2 or
+		# 4 s of waits).  A data set of its own
 		# (/ds2), as the refusal below leaves /ds without access here for the
 		# hold (30 s).
 		famfsctl mkdir -p /ds2 > /tmp/o2 2>&1 && famfsctl creat --size 2M /ds2/f >> /tmp/o2 2>&1 &&
 			famfsctl acquire /ds2 --rw >> /tmp/o2 2>&1
 		wait_for 20 sh -c "[ \"\$($T getaccess $MNT/ds2/f 2>&1)\" = rw ]"
-		$T pinhold $MNT/ds2/f 6500 unmap > /tmp/pin2 2>&1 &
+		$T pinhold $MNT/ds2/f 5500 unmap > /tmp/pin2 2>&1 &
 		PIN=$!
 		wait_for 20 grep -q pinned /tmp/pin2 || fail "c2 pin a page of /ds2/f" "$(cat /tmp/pin2) $(tr '\n' ' ' < /tmp/o2)"
 		famfsctl handoff /ds2 --to 3 > /tmp/o 2>&1; _rc=$?
@@ -346,7 +363,7 @@ else
 		if [ $_rc = 0 ] && grep -Eq "^ *host 3 +read-write" /tmp/ow &&
 		   grep -q "/ds2: pages stay pinned on this host: revocation retry 1 of 2" $FD_LOG &&
 		   [ "$($T getaccess $MNT/ds2/f 2>&1)" = none ]; then
-			pass "c2 handoff of /ds2 while a page stays pinned after its unmap (vmsplice, 6.5 s): famfsd retried, host 3 owns /ds2"
+			pass "c2 handoff of /ds2 while a page stays pinned after its unmap (vmsplice, 5.5 s): famfsd retried, host 3 owns /ds2"
 		else
 			fail "c2 handoff with a pin released during famfsd's retries" "exit $_rc: $(tr '\n' ' ' < /tmp/o) owners: $(tr '\n' ' ' < /tmp/ow) $(grep '/ds2' $FD_LOG | tail -n 3 | tr '\n' ' ')"
 		fi

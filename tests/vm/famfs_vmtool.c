@@ -1695,7 +1695,7 @@ static int cmd_leasebound(int argc, char **argv)
 	int ms, rounds, round, fd, rc, pfd[2];
 	int64_t map_max = 0, io_max = 0;
 	unsigned char *p;
-	char list[256] = "";
+	char list[256] = "", iolist[256] = "";
 	size_t len;
 
 	if (argc < 5)
@@ -1739,14 +1739,16 @@ static int cmd_leasebound(int argc, char **argv)
 			io_max = tio - dl;
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%lld",
 			 round ? "," : "", (long long)(tbus - dl) / 1000);
+		snprintf(iolist + strlen(iolist), sizeof(iolist) - strlen(iolist), "%s%lld",
+			 round ? "," : "", (long long)(tio - dl) / 1000);
 		(void)t1;
 		STEP(lease(argv[1], 0, 0, NULL) == 0, "disable lease");
 		STEP(set_access(fd, FAMFS_ACCESS_RW) == 0, "re-grant");
 	}
 	munmap(p, len);
 	close(fd);
-	printf("ok rounds=%d map_max_us=%lld io_max_us=%lld map_us=%s\n", rounds,
-	       (long long)map_max / 1000, (long long)io_max / 1000, list);
+	printf("ok rounds=%d map_max_us=%lld io_max_us=%lld map_us=%s io_us=%s\n", rounds,
+	       (long long)map_max / 1000, (long long)io_max / 1000, list, iolist);
 	return 0;
 }
 

@@ -39,6 +39,13 @@ errno_is() {
 	esac
 }
 
+# median_of "A,B,C,...": the median of a comma-separated list of integers
+# (the upper one of the middle two for an even count); empty for an empty list.
+median_of() {
+	echo "$1" | tr ',' '\n' | grep -E '^-?[0-9]+$' | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) print v[int(NR / 2) + 1] }'
+}
+
 # wait_for SECONDS CMD...: poll CMD until it succeeds; bounded.
 wait_for() {
 	_t=$(( $1 * 10 )); shift

@@ -65,6 +65,9 @@ cp "$famfs_ko" "$stage/modules/famfs.ko"
 
 cp "$vmtool" "$stage/bin/famfs_vmtool"
 # The 32-bit build of the helper, when there is one (FAMFS_VMTOOL32).
+if [ -x "${FAMFS_WBBENCH:-}" ]; then
+	cp "$FAMFS_WBBENCH" "$stage/bin/famfs_wbbench"
+fi
 if [ -x "${FAMFS_VMTOOL32:-}" ]; then
 	cp "$FAMFS_VMTOOL32" "$stage/bin/famfs_vmtool32"
 fi

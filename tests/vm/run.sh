@@ -50,7 +50,8 @@ timeout_s=${FAMFS_VM_TIMEOUT:-240}
 start=$(date +%s)
 
 suite=check-vm
-case $mode in devdax) suite=check-vm-devdax ;; bench-devdax) suite=bench-vm-devdax ;; esac
+case $mode in devdax) suite=check-vm-devdax ;; bench-devdax) suite=bench-vm-devdax ;;
+bench-handoff) suite=bench-vm-handoff ;; esac
 skip() { bash "$top/scripts/skip.sh" $suite "$*"; exit; }
 
 qemu=$(command -v qemu-system-x86_64) || skip "qemu-system-x86_64 not installed"
@@ -97,7 +98,7 @@ fi
 # FAMFS_BENCH_ROUNDS (3), and FAMFS_BENCH_BWMB (1024) for the bandwidth /
 # latency part, FAMFS_BENCH_BWREPS (2) per round.
 fam_mb=512
-if [ "$mode" = bench ] || [ "$mode" = bench-devdax ]; then
+if [ "$mode" = bench ] || [ "$mode" = bench-devdax ] || [ "$mode" = bench-handoff ]; then
 	fam_mb=${FAMFS_BENCH_NVDIMM_MB:-1536}
 	timeout_s=${FAMFS_VM_TIMEOUT:-3600}	# ~45 min at a load average of 15 on 2 cores
 fi
@@ -141,6 +142,28 @@ if [ "$mode" = one ]; then
 	finish one "${pids[0]}"
 	tr -d '\r' < "$work/one.log"
 	exit 0
+fi
+
+# bench-handoff: tests/vm/handoff.sh (kernel-mode write-back on access
+# lowering vs raw clwb), report by handoff_report.py into
+# bench/results/vm-handoff.txt; FAMFS_BENCH_HANDOFF=SIZES,ROUNDS,REPS0.
+if [ "$mode" = bench-handoff ]; then
+	load0=$(cut -d' ' -f1-3 /proc/loadavg)
+	extra_append="$extra_append famfs_bench=${FAMFS_BENCH_HANDOFF:-256:1024,4,20}"
+	vm bench handoff -net none
+	finish bench "${pids[0]}"
+	out=${FAMFS_BENCH_OUT:-$top/bench/results/vm-handoff.txt}
+	mkdir -p "$(dirname "$out")"
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	tr -d '\r' < "$work/bench.log" > "$work/bench.clean"
+	python3 "$here/handoff_report.py" "$work/bench.clean" \
+		"# make bench-vm-handoff, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -n): ${cpu:-unknown CPU}, $(nproc) CPUs; guest kernel $kver, qemu TCG, -smp 1, nvdimm of $fam_mb MiB in /dev/shm; load average at the start $load0, at the end $(cut -d' ' -f1-3 /proc/loadavg)" \
+		"$out" "${out%.txt}.dat" || { echo "vm: 0 passed, 1 failed (report)"; exit 1; }
+	cat "$out"
+	grep -a '^RESULT' "$work/bench.clean" | grep -v PASS
+	echo "(bench took $(( $(date +%s) - start )) s; written to ${out#$top/})"
+	grep -q '^RESULT PASS bench ran' "$work/bench.clean"
+	exit
 fi
 
 # bench-devdax: tests/vm/benchdax.sh on the devdax test kernel, into

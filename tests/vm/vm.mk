@@ -9,8 +9,11 @@ VMTOOL := $(B)/tests/vm/famfs_vmtool
 # harden.sh drives the UAPI through the kernel's compat path with it.
 VMTOOL32 := $(B)/tests/vm/famfs_vmtool32
 
-.PHONY: check-vm bench-vm vmtool vmtool32
-BENCH_ALL += bench-vm
+# The write-back benchmark's helper (tests/vm/famfs_wbbench.c), static too.
+WBBENCH := $(B)/tests/vm/famfs_wbbench
+
+.PHONY: check-vm bench-vm bench-vm-handoff vmtool vmtool32
+BENCH_ALL += bench-vm bench-vm-handoff
 
 vmtool: $(VMTOOL)
 
@@ -27,6 +30,12 @@ $(VMTOOL32): tests/vm/famfs_vmtool.c kernel/uapi/famfs_ioctl.h
 	$(if $(Q),@echo "  CC      $@ (static, -m32)")
 	$(Q)$(CC) -m32 -static -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 		-D_FILE_OFFSET_BITS=64 -Ikernel/uapi -o $@ $<
+
+$(WBBENCH): tests/vm/famfs_wbbench.c kernel/uapi/famfs_ioctl.h
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $@ (static)")
+	$(Q)$(CC) -static -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+		-Ikernel/uapi -o $@ $<
 
 # The scenarios run the project's tools (mkfs.famfs, famfsctl, famfsd, fsck.famfs);
 # run.sh fails when they are missing.
@@ -45,6 +54,17 @@ bench-vm: deps-bench
 	@$(MAKE) --no-print-directory $(VM_TOOLS)
 	@$(MAKE) --no-print-directory kmod $(VMTOOL)
 	@FAMFS_BUILD=$(CURDIR)/$(B) FAMFS_VMTOOL=$(CURDIR)/$(VMTOOL) bash tests/vm/run.sh bench
+
+# Kernel mode's cache write-back on a handoff (issue 13): famfs.ko lowering a
+# file's access with 0 %, 1 % and 100 % of it dirty vs raw clwb of the same
+# bytes, in one VM (tests/vm/handoff.sh -> bench/results/vm-handoff.txt).
+# FAMFS_BENCH_HANDOFF=SIZES,ROUNDS,REPS0 (default 256:1024,4,20; sizes in MiB).
+bench-vm-handoff:
+	@$(MAKE) --no-print-directory deps-vm
+	@$(MAKE) --no-print-directory $(VM_TOOLS)
+	@$(MAKE) --no-print-directory kmod $(VMTOOL) $(WBBENCH)
+	@FAMFS_BUILD=$(CURDIR)/$(B) FAMFS_VMTOOL=$(CURDIR)/$(VMTOOL) \
+		FAMFS_WBBENCH=$(CURDIR)/$(WBBENCH) bash tests/vm/run.sh bench-handoff
 
 # The devdax test kernel and the VM suite on /dev/dax (issue 14).
 #   make vm-kernel-devdax   Debian's linux-source-6.1 + kernel/patches/ with a

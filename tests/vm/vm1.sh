@@ -178,6 +178,35 @@ _o=$($T stats $MNT/k 2>&1)
 echo "$_o" | grep -q "^pte=.* lease_expirations=1 reserved=0$" && pass "GET_STATS on a directory of the mount" ||
 	fail "GET_STATS on a directory" "$_o"
 
+# Lowering access writes back only the 2M entries that took a write fault:
+# fs-dax on this kernel tags read-faulted entries dirty as well. Counted by
+# the fs_dax tracepoint dax_writeback_one (one event per entry written back).
+# Debian's kernel only: the devdax test kernel is built without tracing (as
+# for harden.sh's write-back scenarios, which run on fsdax only).
+# wb_after CMD: access rw, famfs_vmtool CMD on k/pmd, access none; entries written back.
+wb_after() {
+	$T setaccess $MNT/k/pmd rw >/dev/null && echo > $TR/trace &&
+		$T $1 $MNT/k/pmd >/dev/null && $T setaccess $MNT/k/pmd none >/dev/null &&
+		grep -c 'dax_writeback_one:' $TR/trace
+}
+TR=/sys/kernel/tracing
+EV=$TR/events/fs_dax/dax_writeback_one/enable
+[ -n "$DEVDAX" ] || mount -t tracefs nodev $TR 2>/dev/null
+if [ -n "$DEVDAX" ]; then
+	:
+elif [ -w $EV ] && echo 1 > $EV; then
+	_r=$(wb_after mmtouch) _w=$(wb_after dirty) _r2=$(wb_after mmtouch)
+	echo 0 > $EV
+	$T setaccess $MNT/k/pmd rw >/dev/null
+	if [ "$_r" = 0 ] && [ "$_w" = 4 ] && [ "$_r2" = 0 ]; then
+		pass "lowering writes back only written 2M entries: read through mmap 0, all 4 written 4, read again 0"
+	else
+		fail "lowering writes back only written 2M entries" "read: ${_r:-?} written: ${_w:-?} read again: ${_r2:-?} (want 0 4 0)"
+	fi
+else
+	fail "lowering writes back only written 2M entries" "no fs_dax tracepoint $EV"
+fi
+
 ok "unmount" umount $MNT
 ok "rmmod famfs" rmmod famfs
 

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Probes famfsd while a handoff walks the caches of a large data set
+ * (tests/integration/test_cache_walk.sh). Prints, one per line, with
+ * CLOCK_MONOTONIC microseconds (famfsd's clock, which its logs print):
+ *
+ *   walk_probe fill SOCKET PATH
+ *	map PATH read-write through SOCKET's famfsd and write every byte
+ *	(the lines stay dirty: the handoff writes them back).
+ *   walk_probe run SOCKET_A SOCKET_B PATH TO_HOST MAX_S
+ *	hand PATH off to TO_HOST (a call to A's famfsd, on a thread) and,
+ *	until it returns (at most MAX_S seconds), alternate a null RPC to A
+ *	and a read-only map of PATH on B:
+ *	  H START END RC            the handoff call (RC: 0 or -errno)
+ *	  P SEND RECV RC            a null RPC to A
+ *	  M SEND RECV RC            a map attempt on B (0: mapped, else -errno)
+ */
+#include <famfs/client.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+struct handoff_arg {
+	const char *sock, *path;
+	uint32_t to;
+	uint64_t start, end;
+	int rc;
+	atomic_bool done;
+};
+
+static void *handoff_main(void *arg)
+{
+	struct handoff_arg *h = arg;
+	struct famfs_client *c = NULL;
+
+	h->start = now_us();
+	h->rc = famfs_connect(h->sock, &c);
+	if (!h->rc) {
+		famfs_set_timeout(c, 600000);
+		h->rc = famfs_handoff(c, h->path, h->to, 0, false, NULL);
+		if (h->rc)
+			fprintf(stderr, "walk_probe: handoff: %s\n", famfs_errmsg(c));
+		famfs_disconnect(c);
+	}
+	h->end = now_us();
+	atomic_store(&h->done, true);
+	return NULL;
+}
+
+static int fill(const char *sock, const char *path)
+{
+	struct famfs_client *c;
+	struct famfs_map m;
+	int rc = famfs_connect(sock, &c);
+
+	if (rc)
+		return fprintf(stderr, "walk_probe: connect %s: %s\n", sock, strerror(-rc)), 1;
+	rc = famfs_mmap(c, path, PROT_READ | PROT_WRITE, &m);
+	if (rc) {
+		fprintf(stderr, "walk_probe: map %s: %s\n", path, famfs_errmsg(c));
+		famfs_disconnect(c);
+		return 1;
+	}
+	for (size_t i = 0; i < m.length; i += 4096)
+		((volatile uint8_t *)m.addr)[i] = (uint8_t)(i >> 12);
+	famfs_munmap(&m);
+	famfs_disconnect(c);
+	return 0;
+}
+
+static int run(char **argv)
+{
+	struct handoff_arg h = { .sock = argv[0], .path = argv[2], .to = (uint32_t)atoi(argv[3]) };
+	uint64_t limit = (uint64_t)atoi(argv[4]) * 1000000u;
+	struct famfs_client *a, *b;
+	pthread_t t;
+	int rc;
+
+	atomic_init(&h.done, false);
+	if (famfs_connect(argv[0], &a) || famfs_connect(argv[1], &b))
+		return fprintf(stderr, "walk_probe: cannot connect\n"), 1;
+	famfs_set_timeout(a, 60000);
+	famfs_set_timeout(b, 60000);
+	if (pthread_create(&t, NULL, handoff_main, &h))
+		return fprintf(stderr, "walk_probe: no thread\n"), 1;
+	for (uint64_t t0 = now_us(); !atomic_load(&h.done) && now_us() - t0 < limit;) {
+		struct famfs_map m;
+		uint64_t s = now_us();
+
+		rc = famfs_ping(a);
+		printf("P %" PRIu64 " %" PRIu64 " %d\n", s, now_us(), rc);
+		s = now_us();
+		rc = famfs_mmap(b, argv[2], PROT_READ, &m);
+		printf("M %" PRIu64 " %" PRIu64 " %d\n", s, now_us(), rc);
+		if (!rc)
+			famfs_munmap(&m);
+	}
+	pthread_join(t, NULL);
+	printf("H %" PRIu64 " %" PRIu64 " %d\n", h.start, h.end, h.rc);
+	famfs_disconnect(a);
+	famfs_disconnect(b);
+	return h.rc ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "fill"))
+		return fill(argv[2], argv[3]);
+	if (argc == 7 && !strcmp(argv[1], "run"))
+		return run(argv + 2);
+	fprintf(stderr, "usage: walk_probe fill SOCKET PATH | run SOCKET_A SOCKET_B PATH TO_HOST "
+		"MAX_S\n");
+	return 2;
+}
