@@ -21,8 +21,8 @@
 #       after healing, every commit A acknowledged is on every host and
 #       commits through every host reach every host.
 #   4c. famfsd restarted within the module lease after it gave a grant up
-#       (the model's BUG_RESTART_KEEPS).  O owns /rk read-write and maps it;
-#       the master M starts a forced handoff to T and is then stopped
+#       (the model's BUG_RESTART_KEEPS).  O owns /rk read-write and maps it,
+#       and starts a forced handoff to T; the master M is then stopped
 #       (SIGSTOP), so O's revocation is acknowledged but nothing can be
 #       committed.  O's famfsd is killed -9 and started again while its
 #       module lease still runs, with the log still showing O's grant: O
@@ -207,7 +207,10 @@ if [ $ME = $O ]; then
 	$T hold $MNT/rk/data rw 20 > /tmp/hold_rk 2>&1 &
 	_hold=$!
 	wait_for 20 grep -q mapped /tmp/hold_rk || fail "c$O maps /rk/data" "$(cat /tmp/hold_rk)"
-	send $M 41 held || fail "$R tells c$M" "no connection"
+	# The owner hands its own grant on (only the holder may: docs/ownership.md).
+	famfsctl handoff /rk --to $TT --wait 3 --force > /tmp/ho 2>&1 &
+	_ho=$!
+	send $M 41 handing || fail "$R tells c$M" "no connection"
 	_m=$(recv $M 42)
 	# The revocation: famfsd waits 3 s for the mapping, then revokes anyway and acks.
 	if wait_for 20 grep -q SIGBUS /tmp/hold_rk && [ "$($T getaccess $MNT/rk/data 2>&1)" = none ]; then
@@ -217,6 +220,7 @@ if [ $ME = $O ]; then
 	fi
 	kill $_hold 2>/dev/null; wait $_hold 2>/dev/null
 	_l0=$($T leaseq $MNT 2>&1)
+	kill $_ho 2>/dev/null; wait $_ho 2>/dev/null
 	fd_restart || bail "famfsd did not restart"
 	# Nothing can be committed yet (M is stopped; T alone has no majority and
 	# this famfsd refuses votes for a promise after its start): the log must
@@ -246,8 +250,6 @@ if [ $ME = $O ]; then
 	send $M 43 restarted || fail "$R tells c$M" "no connection"
 elif [ $ME = $M ]; then
 	_m=$(recv $O 41)
-	famfsctl handoff /rk --to $TT --wait 3 --force > /tmp/ho 2>&1 &
-	_ho=$!
 	wait_for 20 grep -q "/rk: handoff host $O -> host $TT" $FD_LOG ||
 		fail "c$M starts the handoff of /rk" "$(fd_log)"
 	sleep 0.3
@@ -255,7 +257,6 @@ elif [ $ME = $M ]; then
 	send $O 42 stopped || fail "$R tells c$O" "no connection"
 	_m=$(recv $O 43)
 	kill -CONT $FD_PID
-	wait $_ho
 fi
 # Everyone: O's grant goes (released as lost, or handed to T), O never has access.
 agree 44 "$ALL"
