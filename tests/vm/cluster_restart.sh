@@ -7,7 +7,7 @@
 #   4b. A voter restarted while its promise runs (defect 1).  A is master
 #       with B's vote; C is cut off from A and stands, B refuses it.  From
 #       the moments of C's candidacies (its own log and clock) C predicts
-#       its next one; half a lease before it, A and B cut their link
+#       its next one; 3/8 of a lease before it, A and B cut their link
 #       (A's lease can no longer be renewed but still runs: A reads what
 #       is left of it), and B's famfsd is killed -9 and started again.  C then stands
 #       and asks the restarted B.  Neither B nor C may become master before
@@ -58,9 +58,10 @@ fi
 if [ $ME = $VC ]; then
 	# Two candidacies refused by B while cut off from A; the moment of each
 	# (this host's clock) predicts the next: 1.5 leases + stagger after the
-	# refusal.  B is killed half a lease before it, so that this famfsd has
-	# seen its connection to the old B close and dialled the new one (famfsd
-	# takes up to 5 s to restart on a loaded host) when it stands.
+	# refusal.  B is killed 3/8 of a lease before it, so that this famfsd
+	# has seen its connection to the old B close and dialled the new one
+	# (famfsd takes 0.6-5 s to restart on a loaded host) when it stands, and
+	# A's lease (at least ~6 s left after the cut) still runs then.
 	_n0=$(stands) _n=$(stands) _tst= _end=$(( $(now_ms) + 120000 ))
 	while [ $_n -lt $((_n0 + 2)) ] && [ $(now_ms) -lt $_end ]; do
 		sleep 0.05
@@ -70,7 +71,7 @@ if [ $ME = $VC ]; then
 		fail "c$VC stands twice while cut off from host $A" "$((_n - _n0)) candidacies"
 	send $A 23 "$((_n - _n0))" || fail "$R tells c$A" "no connection"
 	_next=$(( ${_tst:-0} + LEASE_MS * 3 / 2 + ME % 8 * (LEASE_MS / 8) ))
-	while [ $(now_ms) -lt $((_next - LEASE_MS / 2)) ]; do sleep 0.05; done
+	while [ $(now_ms) -lt $((_next - LEASE_MS * 3 / 8)) ]; do sleep 0.05; done
 	recv $VB 27 > /tmp/vr_up &
 	_ru=$!
 	send $A 24 go || fail "$R tells c$A" "no connection"
