@@ -4,13 +4,10 @@
  * and config, open the local famfs, bind the control socket (or take it
  * from systemd), READY=1, run the loop, and undo it all in reverse.
  */
-#include "backend.h"
-#include "cluster.h"
 #include "famfsd.h"
-#include "hostlease.h"
-#include "ownership.h"
 #include "rpc.h"
 #include "version.h"
+#include "wiring.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -25,44 +22,6 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
-
-/* ---- the wiring: what the cluster drives, as callbacks (cluster.h) ---- */
-
-static int hook_replay(void *arg)
-{
-	return famfsd_replay(arg);
-}
-
-static void hook_replay_soon(void *arg)
-{
-	famfsd_replay_soon(arg);
-}
-
-static void hook_lease_extend(void *arg, uint64_t until, uint64_t need_seq)
-{
-	famfsd_hostlease_extend(arg, until, need_seq);
-}
-
-static bool hook_lease_check(void *arg)
-{
-	return famfsd_hostlease_check(arg);
-}
-
-static bool hook_replay_stuck(void *arg)
-{
-	return famfsd_hostlease_stuck(arg, NULL, NULL);
-}
-
-static int hook_host_expired(void *arg, uint32_t host)
-{
-	return famfsd_ownership_host_expired(arg, host);
-}
-
-/* ... and what the host lease drives (hostlease.h) */
-static const struct famfsd_hostlease_hooks hl_hooks = {
-	.replay = famfsd_replay, .reconcile = famfsd_ownership_reconcile,
-	.release_own = famfsd_ownership_release_own,
-};
 
 static void usage(FILE *out)
 {
@@ -223,9 +182,7 @@ static int start_rpc(struct famfsd *d)
 	d->rpc = fam_rpc_new(d->base, &o);
 	if (!d->rpc)
 		return -ENOMEM;
-	e = famfsd_service_register(d);
-	if (!e)
-		e = famfsd_commit_register(d);
+	e = famfsd_wire_serve(d);
 	if (e)
 		return e;
 	if (d->cfg.listen[0]) {
@@ -337,30 +294,16 @@ int main(int argc, char **argv)
 	d->base = event_base_new();
 	if (!d->base)
 		goto out_free;
-	d->hl_hooks = &hl_hooks;
-	e = famfsd_backend_open(d);
+	e = famfsd_wire_open(d);
 	if (e)
 		goto out_base;
-	/* From now on every record applied (own commit or replay) goes through service.c. */
-	d->fs.on_apply = famfsd_on_record_cb;
-	d->fs.on_apply_arg = d;
 	e = start_rpc(d);
 	if (e)
 		goto out_rpc;
 	e = start_signals(d);
 	if (e)
 		goto out_events;
-	e = famfsd_ownership_register(d);
-	if (!e) {
-		struct famfsd_cluster_hooks hooks = {
-			.arg = d, .replay = hook_replay, .replay_soon = hook_replay_soon,
-			.lease_extend = hook_lease_extend,
-			.lease_check = hook_lease_check, .replay_stuck = hook_replay_stuck,
-			.host_expired = hook_host_expired,
-		};
-
-		e = famfsd_cluster_start(d, &hooks);
-	}
+	e = famfsd_wire_start(d);
 	if (e) {
 		famfsd_logf(&d->log, LOG_ERR, "cannot start the cluster: %s", strerror(-e));
 		goto out_cluster;
@@ -374,8 +317,7 @@ int main(int argc, char **argv)
 	ret = 0;
 out_cluster:
 	famfsd_metrics_stop(d);
-	famfsd_cluster_stop(d);
-	famfsd_ownership_stop(d);
+	famfsd_wire_stop(d);
 out_events:
 	free_events(d);
 out_rpc:
@@ -385,7 +327,7 @@ out_rpc:
 		SSL_CTX_free(d->tls);
 	if (!d->socket_activated)
 		unlink(d->cfg.socket);
-	famfsd_backend_close(d);
+	famfsd_wire_close(d);
 out_base:
 	event_base_free(d->base);
 	famfsd_logf(&d->log, LOG_NOTICE, "famfsd stopped");

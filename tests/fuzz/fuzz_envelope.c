@@ -13,10 +13,10 @@
  *
  *   FUZZ_ENVELOPE_DIR   where to put the fabric file (default /dev/shm, else /tmp)
  */
-#include "cluster.h"
 #include "famfsd.h"
 #include "fsck.h"
 #include "rpc.h"
+#include "wiring.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -126,21 +126,19 @@ static struct famfsd *daemon_start(void)
 	d->log.level = -1;	/* below LOG_EMERG: silent (handlers log every refusal) */
 	d->start_ms = famfsd_now_ms();
 	d->base = event_base_new();
-	if (!d->base || famfsd_backend_open(d))
+	if (!d->base || famfsd_wire_open(d))
 		abort();
 	d->rpc = fam_rpc_new(d->base, &o);
-	if (!d->rpc || famfsd_service_register(d) || famfsd_ownership_register(d) ||
-	    famfsd_cluster_start(d))
+	if (!d->rpc || famfsd_wire_serve(d) || famfsd_wire_start(d))
 		abort();
 	return d;
 }
 
 static void daemon_stop(struct famfsd *d)
 {
-	famfsd_cluster_stop(d);
-	famfsd_ownership_stop(d);
+	famfsd_wire_stop(d);
 	fam_rpc_free(d->rpc);
-	famfsd_backend_close(d);
+	famfsd_wire_close(d);
 	event_base_free(d->base);
 	free(d);
 }
