@@ -377,6 +377,16 @@ static int ckpt_node(void *arg, const struct fam_node *n)
 	return 0;
 }
 
+/* Publish an open batch, then check (in a cluster) that this writer still holds the log. */
+static int fs_publish_fenced(struct fam_fs *fs)
+{
+	int err = fs_group_publish(fs);
+
+	if (err)
+		return err;
+	return fs->fence ? fs_fence_check(fs) : 0;
+}
+
 int fam_fs_checkpoint(struct fam_fs *fs)
 {
 	struct fam_log_txn t;
@@ -389,14 +399,9 @@ int fam_fs_checkpoint(struct fam_fs *fs)
 	if (!fs->writer)
 		return fs_fail(fs, -EROFS, "not the log writer");
 	/* A batch of records not yet published comes first: the image includes them. */
-	err = fs_group_publish(fs);
+	err = fs_publish_fenced(fs);
 	if (err)
 		return err;
-	if (fs->fence) {
-		err = fs_fence_check(fs);
-		if (err)
-			return err;
-	}
 	c = calloc(1, sizeof(*c));
 	if (np)
 		pend = malloc(np * sizeof(*pend));
@@ -625,14 +630,9 @@ static int commit(struct fam_fs *fs, struct fam_rec *r)
 			return err;
 	}
 	/* Records are published in order: an open batch goes first. */
-	err = fs_group_publish(fs);
+	err = fs_publish_fenced(fs);
 	if (err)
 		return err;
-	if (fs->fence) {
-		err = fs_fence_check(fs);
-		if (err)
-			return err;
-	}
 	fs_test_stall(fs);
 	fam_log_txn_begin(&fs->log, &t, fs->epoch);
 	if (!fam_log_txn_fits(&fs->log, &t, len + fs_ckpt_reserve(fs))) {
