@@ -81,11 +81,16 @@
  *                      host holds it (no check against grants) [WITH_RENAME]
  *   BUG_IMPERSONATE    a forwarded release naming another host's read-only
  *                      grant is taken as that host's own      [WITH_RO]
+ *   BUG_NO_WRITEBACK   lowering access does not write back  [WITH_CACHE]
+ *   BUG_NO_INVAL       raising access does not invalidate   [WITH_CACHE]
+ *   BUG_INVAL_AFTER    the invalidation runs after the raise [WITH_CACHE]
  * Bounds: -DMAXE= (epochs, ELECTION), -DMAXG= (grants), -DMASTERS=.
  * Options: -DDRIFT_BOTH (arm both drift extremes), -DNO_DUP (no duplicated
  * vote requests), -DWITH_RO (read-only acquires too, and forwarded
  * releases naming another host), -DWITH_RENAME (a file f of the data set
- * and a rename that moves it out), -DNO_RESTART (no
+ * and a rename that moves it out), -DWITH_CACHE (each host's CPU cache of
+ * the data set: writes, reads, evictions, write-back and invalidation;
+ * property no_stale_read), -DNO_RESTART (no
  * famfsd restarts in OWNERSHIP), -DNO_COVER (no access_covered_by_grant
  * check: a broken variant runs on to a real exclusion failure).
  */
@@ -557,6 +562,97 @@ byte fq;
 	 ((g) == 2 || !CONFL(m, grant[2])))
 #define NOBODY_OWNS	(grant[0] == NONE && grant[1] == NONE && grant[2] == NONE)
 
+#ifdef WITH_CACHE
+/*
+ * The data set's memory seen through each host's CPU cache, one line of it
+ * (what holds for one line holds for each): fabric memory is not coherent
+ * between hosts, so a host keeps reading what its cache holds until it
+ * invalidates it, and its writes reach the memory only when written back.
+ * Versions: latest is the newest value any host wrote, mem what the memory
+ * holds, cv[h] the version in h's cache (CN: not cached), dty[h] whether
+ * that line is dirty. A line enters h's cache only through h's own access
+ * (a fault or read(2)/write(2) while acc[h] != NONE): famfs.ko tracks those
+ * units (docs/kernel.md, "Cache maintenance").
+ *
+ * Kernel mode (famfs.ko, kernel/fence.c): lowering access writes back h's
+ * dirty lines before the ack (giveup) and at its own lease expiry (tick);
+ * raising access from NONE invalidates what h may hold before the new mode
+ * takes effect (enable). Property no_stale_read: a host that reads with
+ * access sees the newest value written; released_written_back: when the
+ * master commits the release of a host's grant, that host holds no dirty
+ * line (checked at the commit, so one grant epoch shows it).
+ *   BUG_NO_WRITEBACK  lowering acks without writing back
+ *   BUG_NO_INVAL      raising access does not invalidate
+ *   BUG_INVAL_AFTER   the invalidation runs after the raise, as a separate
+ *                     step (famfsd before 2026-12-05: recon_file set the
+ *                     access, then walked the file from user space)
+ */
+#define MAXV	3
+#define CN	255
+/*
+ * The start: version 1 is in the memory, and hosts 1 and 2 still hold
+ * version 0 from an earlier period (read before another host wrote 1 and
+ * released it): a state the protocol reaches with one more grant, which
+ * would put a stale read out of the search's reach.
+ */
+byte latest = 1;		/* newest version written by any host */
+byte mem = 1;			/* version in the fabric memory */
+byte cv[N] = 0;			/* version in h's cache, CN: none */
+bool dty[N];			/* h's line is dirty */
+#ifdef BUG_INVAL_AFTER
+bool pinv[N];			/* an invalidation to run after the raise */
+#endif
+hidden byte no_stale_read, released_written_back;
+
+/* Write back h's dirty line (clwb: it stays cached, clean). */
+#define WB(h)	if :: dty[h] -> mem = cv[h]; dty[h] = 0 :: else -> skip fi
+/* Invalidate h's line (clflushopt: written back if dirty, then dropped). */
+#define INVAL(h)	WB(h); cv[h] = CN
+
+/*
+ * The master commits the release of a's grant (a acked, or its lease ran
+ * out): none of a's writes may still be only in a's cache, or the next
+ * owner reads the memory without them.
+ */
+#define CHECK_WRITTEN_BACK(a) \
+	released_written_back = !dty[a]; \
+	assert(released_written_back)
+
+/* h writes the line (a store through its mapping or write(2)). */
+inline cwrite(h)
+{
+	d_step { EFF(h) == RW && latest < MAXV -> latest++; cv[h] = latest; dty[h] = 1 }
+}
+
+/* h reads the line: from its cache, or the memory on a miss. */
+inline cread(h)
+{
+	d_step {
+		EFF(h) != NONE ->
+		if :: cv[h] == CN -> cv[h] = mem :: else -> skip fi;
+		no_stale_read = (cv[h] == latest);
+		assert(no_stale_read)
+	}
+}
+
+/* The CPU evicts h's line at any time (written back if dirty). */
+inline evict(h)
+{
+	d_step { cv[h] != CN -> INVAL(h) }
+}
+
+#ifdef BUG_INVAL_AFTER
+inline late_inval(h)
+{
+	d_step { pinv[h] -> INVAL(h); pinv[h] = 0 }
+}
+#endif
+#endif
+
+#ifndef WITH_CACHE
+#define CHECK_WRITTEN_BACK(a)	skip
+#endif
+
 /* Does a's ack (or retried release) end a's current grant? */
 #ifdef BUG_RETRY_NOID
 #define ACKED(a)	(ackm[a] != 0)		/* any release of a's: the newest grant goes */
@@ -730,8 +826,10 @@ inline store(h)
 				SEND_GRANT(oph[h], gepoch);
 				hs[h] = 0
 			:: opk[h] == OP_RELEASE ->
+				CHECK_WRITTEN_BACK(oph[h]);
 				append(oph[h], NONE, gep[oph[h]])
 			:: opk[h] == OP_HANDOFF ->
+				CHECK_WRITTEN_BACK(oph[h]);
 				append(oph[h], NONE, gep[oph[h]]);
 #ifdef BUG_SPLIT_HANDOFF
 				hs[h] = opb[h] + 1	/* the grant is a second commit */
@@ -865,7 +963,23 @@ inline replay(h)
 
 inline enable(h)
 {
-	d_step { MAY_RAISE(h) -> acc[h] = vmode[h] }
+	d_step {
+		MAY_RAISE(h) ->
+#ifdef WITH_CACHE
+		if
+		:: acc[h] == NONE ->
+#if defined(BUG_INVAL_AFTER)
+			pinv[h] = 1
+#elif defined(BUG_NO_INVAL)
+			skip
+#else
+			INVAL(h)
+#endif
+		:: else -> skip
+		fi;
+#endif
+		acc[h] = vmode[h]
+	}
 }
 
 #ifdef WITH_RENAME
@@ -914,6 +1028,9 @@ inline giveup(h)
 	d_step {
 		vmode[h] != NONE && ackm[h] != vep[h] ->
 		acc[h] = NONE;
+#if defined(WITH_CACHE) && !defined(BUG_NO_WRITEBACK)
+		WB(h);
+#endif
 		if
 		:: vep[h] > gave[h] -> gave[h] = vep[h]
 		:: else -> skip
@@ -994,6 +1111,14 @@ end:	do
 	:: h > 0 -> replay(h)
 	:: h > 0 -> enable(h)
 	:: h > 0 -> giveup(h)
+#ifdef WITH_CACHE
+	:: h > 0 -> cwrite(h)
+	:: h > 0 -> cread(h)
+	:: h > 0 -> evict(h)
+#ifdef BUG_INVAL_AFTER
+	:: h > 0 -> late_inval(h)
+#endif
+#endif
 #ifndef NO_RESTART
 	:: h > 0 -> restart(h)
 #endif
@@ -1038,6 +1163,9 @@ inline tick(h)
 	if	/* self-fencing: the module drops access; famfsd marks the grant lost */
 	:: krem[h] == 0 ->
 		acc[h] = NONE;
+#if defined(WITH_CACHE) && !defined(BUG_NO_WRITEBACK)
+		WB(h);
+#endif
 #ifdef WITH_RENAME
 		facc[h] = NONE;
 #endif

@@ -67,6 +67,11 @@ cases=(
 	"ownership-ro|pass|-DOWNERSHIP -DWITH_RO|bit|"
 	"ownership-rename-out|fail|-DOWNERSHIP -DMASTERS=1 -DNO_RESTART -DMAXG=1 -DWITH_RENAME -DBUG_RENAME_OUT|first|local_access_exclusive"
 	"ownership-impersonate|fail|-DOWNERSHIP -DMASTERS=1 -DNO_RESTART -DWITH_RO -DBUG_IMPERSONATE|first|$P_OWN"
+	"ownership-cache|pass|-DOWNERSHIP -DMASTERS=1 -DNO_RESTART -DWITH_CACHE|bit|"
+	"ownership-cache-all-faults|pass|-DOWNERSHIP -DWITH_CACHE|bit|"
+	"ownership-cache-no-writeback|fail|-DOWNERSHIP -DMASTERS=1 -DNO_RESTART -DWITH_CACHE -DBUG_NO_WRITEBACK|first|released_written_back|no_stale_read"
+	"ownership-cache-no-inval|fail|-DOWNERSHIP -DMASTERS=1 -DNO_RESTART -DWITH_CACHE -DBUG_NO_INVAL|first|no_stale_read"
+	"ownership-cache-inval-after|fail|-DOWNERSHIP -DMASTERS=1 -DNO_RESTART -DWITH_CACHE -DBUG_INVAL_AFTER|first|no_stale_read"
 )
 if [ "${DEEP:-0}" = 1 ]; then
 	cases+=(
