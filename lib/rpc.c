@@ -407,7 +407,12 @@ static int stage_add(struct fam_rpc_conn *c, const void *buf, size_t n)
 		return -ENOMEM;
 	if (!c->dirty) {
 		c->dirty = true;
-		rl_add(&c->r->dirty, &c->dirty_link);
+		/*
+		 * Replies (served connections) go out before this host's own
+		 * calls: after a group commit the answers a client waits for are
+		 * written before the pushes to the other hosts.
+		 */
+		rl_add(c->served ? c->r->dirty.next : &c->r->dirty, &c->dirty_link);
 		if (c->r->flush_ev)
 			event_active(c->r->flush_ev, EV_WRITE, 0);
 	}

@@ -163,6 +163,13 @@ int fam_rpc_set_commit_hook(struct fam_rpc *r, bool (*pending)(void *arg),
 			    int (*commit)(void *arg, char *msg, size_t msg_len), void *arg);
 /* Replies held now (tests). */
 size_t fam_rpc_held(struct fam_rpc *r);
+/*
+ * From the commit hook: fn(arg, call, status) for each reply held now, the
+ * ones the commit releases (who is waiting for this batch).
+ */
+void fam_rpc_held_foreach(struct fam_rpc *r,
+			  void (*fn)(void *arg, const struct fam_rpc_call *call, int status),
+			  void *arg);
 
 /*
  * Server streams: send one item (the call stays open). -ENOBUFS: the client does not
