@@ -49,6 +49,7 @@
 #define TLS_HANDSHAKE_S	10
 #define ACCEPT_RETRY_MS	100
 #define LOG_BURST	20
+#define METHOD_BUCKETS	64
 
 struct rlist {
 	struct rlist *prev, *next;
@@ -79,6 +80,7 @@ static void rl_del(struct rlist *n)
 
 struct rpc_method {
 	struct rpc_method *next;
+	struct rpc_method *hnext;	/* in its bucket of r->mtab */
 	char *name;
 	unsigned int flags;
 	fam_rpc_handler h;
@@ -98,6 +100,8 @@ struct fam_rpc {
 	struct event_base *base;
 	struct fam_rpc_opts opts;
 	struct rpc_method *methods;
+	struct rpc_method *mtab[METHOD_BUCKETS];	/* the same, by name_hash() */
+	struct serving *serving;	/* the handlers running now, innermost first */
 	struct rlist listeners;
 	struct rlist conns;
 	struct rlist orphans;		/* server calls whose connection died */
@@ -125,13 +129,24 @@ struct rpc_pending {
 	struct event *timer;
 };
 
+/*
+ * A handler running (serve_request): whether its call was finished (answered,
+ * or its reply held for the group commit) before it returned. A list, for
+ * handlers that run a nested loop (fam_rpc_call_sync) serving other calls.
+ */
+struct serving {
+	struct serving *up;
+	struct fam_rpc_call *call;
+	bool finished;
+};
+
 /* Server side: a call being handled. */
 struct fam_rpc_call {
 	struct rlist link;		/* on conn->calls, or r->orphans */
 	struct fam_rpc *r;
 	struct fam_rpc_conn *c;		/* NULL once the connection is gone */
 	uint64_t id;
-	char *method;
+	const char *method;		/* the registered method's name */
 	unsigned int flags;
 	uint64_t deadline;		/* monotonic ms; 0: none */
 	uint32_t deadline_ms;
@@ -401,10 +416,9 @@ static size_t out_queued(const struct fam_rpc_conn *c)
 	       evbuffer_get_length(c->stage);
 }
 
-static int stage_add(struct fam_rpc_conn *c, const void *buf, size_t n)
+/* Frames were staged on c: write them at the end of this loop iteration. */
+static void stage_mark(struct fam_rpc_conn *c)
 {
-	if (evbuffer_add(c->stage, buf, n) < 0)
-		return -ENOMEM;
 	if (!c->dirty) {
 		c->dirty = true;
 		/*
@@ -416,7 +430,6 @@ static int stage_add(struct fam_rpc_conn *c, const void *buf, size_t n)
 		if (c->r->flush_ev)
 			event_active(c->r->flush_ev, EV_WRITE, 0);
 	}
-	return 0;
 }
 
 /*
@@ -482,7 +495,7 @@ static int conn_send(struct fam_rpc_conn *c, uint64_t id, const char *method,
 		.status = status, .status_message = (char *)msg, .flags = flags,
 		.payload = (uint8_t *)payload, .payload_len = payload ? len : 0,
 	};
-	uint8_t *buf;
+	struct evbuffer_iovec v;
 	ssize_t n;
 	int ret = 0;
 
@@ -490,14 +503,19 @@ static int conn_send(struct fam_rpc_conn *c, uint64_t id, const char *method,
 		return -ENOTCONN;
 	if (len > max_frame(c->r))
 		return -EMSGSIZE;
-	n = fam_rpc_frame_encode(&m, &buf);
+	n = fam_rpc_frame_size(&m);
 	if (n < 0)
 		return (int)n;
 	if ((size_t)n - 4 > max_frame(c->r))
-		ret = -EMSGSIZE;
-	else
-		ret = stage_add(c, buf, (size_t)n);
-	free(buf);
+		return -EMSGSIZE;
+	/* Encoded in place at the end of the staged frames (no buffer, no copy). */
+	if (evbuffer_reserve_space(c->stage, n, &v, 1) < 1 || v.iov_len < (size_t)n)
+		return -ENOMEM;
+	fam_rpc_frame_write(&m, v.iov_base, (size_t)n);
+	v.iov_len = (size_t)n;
+	if (evbuffer_commit_space(c->stage, &v, 1) < 0)
+		return -ENOMEM;
+	stage_mark(c);
 	if (!ret && c->served && !c->read_paused && out_queued(c) > out_limit(c->r)) {
 		/* The peer does not read its replies: stop reading its requests. */
 		c->read_paused = true;
@@ -529,22 +547,39 @@ static int conn_send_status(struct fam_rpc_conn *c, uint64_t id, int status, con
 
 /* ---- server calls ---- */
 
+static unsigned int name_hash(const char *name)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (; *name; name++)
+		h = (h ^ (uint8_t)*name) * 16777619u;
+	return h % METHOD_BUCKETS;
+}
+
 static struct rpc_method *method_find(struct fam_rpc *r, const char *name)
 {
-	for (struct rpc_method *m = r->methods; m; m = m->next)
+	for (struct rpc_method *m = r->mtab[name_hash(name)]; m; m = m->hnext)
 		if (!strcmp(m->name, name))
 			return m;
 	return NULL;
 }
 
+/* The call's handler, if it is running, need not arm the call's deadline timer. */
+static void serving_finished(struct fam_rpc *r, const struct fam_rpc_call *call)
+{
+	for (struct serving *s = r->serving; s; s = s->up)
+		if (s->call == call)
+			s->finished = true;
+}
+
 static void call_free(struct fam_rpc_call *call)
 {
+	serving_finished(call->r, call);
 	rl_del(&call->link);
 	if (call->c)
 		call->c->ncalls--;
 	if (call->timer)
 		event_free(call->timer);
-	free(call->method);
 	free(call);
 }
 
@@ -560,6 +595,30 @@ static void call_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	conn_ref(call->c);
 	conn_send_status(call->c, call->id, FAM_RPC_DEADLINE_EXCEEDED, msg);
 	conn_unref(call->c);
+}
+
+/*
+ * Run the handler. Most calls are finished before it returns (answered, or
+ * the reply held until the group commit at the end of this loop iteration):
+ * only a call still open after it gets a deadline timer, for what is left of
+ * its deadline (a timer per call cost an allocation and two heap updates).
+ */
+static void serve_call(struct fam_rpc *r, struct rpc_method *me, struct fam_rpc_call *call,
+		       const uint8_t *payload, size_t len)
+{
+	struct serving s = { .up = r->serving, .call = call };
+
+	r->serving = &s;
+	me->h(call, payload, len, me->arg);
+	r->serving = s.up;
+	if (!s.finished && call->deadline) {
+		uint64_t now = now_ms();
+		struct timeval tv = ms_tv(call->deadline > now ? call->deadline - now : 0);
+
+		call->timer = evtimer_new(r->base, call_timeout_cb, call);
+		if (call->timer)
+			evtimer_add(call->timer, &tv);
+	}
 }
 
 static void serve_request(struct fam_rpc_conn *c, struct fam_rpc_msg *m, uint64_t t_read)
@@ -598,32 +657,23 @@ static void serve_request(struct fam_rpc_conn *c, struct fam_rpc_msg *m, uint64_
 		return;
 	}
 	call = calloc(1, sizeof(*call));
-	if (call)
-		call->method = strdup(m->method);
-	if (!call || !call->method) {
-		free(call);
+	if (!call) {
 		conn_send_status(c, m->call_id, FAM_RPC_RESOURCE_EXHAUSTED, "server out of memory");
 		return;
 	}
 	call->r = r;
 	call->c = c;
 	call->id = m->call_id;
+	call->method = me->name;
 	call->flags = me->flags;
 	call->peer = c->peer;
 	rl_add(&c->calls, &call->link);
 	c->ncalls++;
 	if (m->deadline_ms) {
-		uint64_t now = now_ms();
-		struct timeval tv;
-
 		call->deadline_ms = m->deadline_ms;
 		call->deadline = t_read + m->deadline_ms;
-		tv = ms_tv(call->deadline > now ? call->deadline - now : 0);
-		call->timer = evtimer_new(r->base, call_timeout_cb, call);
-		if (call->timer)
-			evtimer_add(call->timer, &tv);
 	}
-	me->h(call, m->payload ? m->payload : empty_payload, m->payload_len, me->arg);
+	serve_call(r, me, call, m->payload ? m->payload : empty_payload, m->payload_len);
 }
 
 const struct fam_rpc_peer *fam_rpc_call_peer(const struct fam_rpc_call *call)
@@ -651,8 +701,13 @@ uint32_t fam_rpc_call_remaining_ms(const struct fam_rpc_call *call)
 int fam_rpc_reply(struct fam_rpc_call *call, int status, const char *msg,
 		  const void *payload, size_t len)
 {
-	if (call->r->hold && rpc_hold_reply(call->r->hold, call, status, msg, payload, len))
+	struct fam_rpc *r = call->r;
+
+	if (r->hold && rpc_hold_reply(r->hold, call, status, msg, payload, len)) {
+		/* Answered at the end of this loop iteration (or already, and freed). */
+		serving_finished(r, call);
 		return 0;
+	}
 	return rpc_reply_now(call, status, msg, payload, len);
 }
 
@@ -1435,6 +1490,8 @@ int fam_rpc_register(struct fam_rpc *r, const char *method, unsigned int flags,
 	m->arg = arg;
 	m->next = r->methods;
 	r->methods = m;
+	m->hnext = r->mtab[name_hash(method)];
+	r->mtab[name_hash(method)] = m;
 	return 0;
 }
 

@@ -225,6 +225,7 @@ struct fam_rpc_msg {
 	uint8_t *payload;
 	size_t payload_len;
 	uint32_t flags;
+	void *block;	/* decoded: method, status_message and payload lie in it (one free) */
 };
 /* Decode one frame from buf: >0 bytes consumed, 0 need more, -EMSGSIZE too large, -EBADMSG malformed. */
 int fam_rpc_frame_decode(const uint8_t *buf, size_t len, uint32_t max_frame,
@@ -232,5 +233,9 @@ int fam_rpc_frame_decode(const uint8_t *buf, size_t len, uint32_t max_frame,
 void fam_rpc_msg_clear(struct fam_rpc_msg *m);
 /* Encode into a malloc'ed buffer. Returns length or -errno. */
 ssize_t fam_rpc_frame_encode(const struct fam_rpc_msg *m, uint8_t **out);
+/* The encoded frame's size (length prefix included), or -EINVAL / -EMSGSIZE. */
+ssize_t fam_rpc_frame_size(const struct fam_rpc_msg *m);
+/* Encode into buf of exactly fam_rpc_frame_size(m) bytes. */
+void fam_rpc_frame_write(const struct fam_rpc_msg *m, uint8_t *buf, size_t size);
 
 #endif
