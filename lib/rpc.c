@@ -259,6 +259,7 @@ static size_t out_limit(const struct fam_rpc *r)
 
 static void conn_read_cb(struct bufferevent *bev, void *arg);
 static void unix_read_cb(evutil_socket_t fd, short what, void *arg);
+static void tls_read_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_write_cb(struct bufferevent *bev, void *arg);
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 
@@ -995,6 +996,51 @@ static void unix_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* TLS after the handshake: what arrived, read ahead (rpc_tls_read), then the frames in it. */
+static void tls_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fam_rpc_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	int n;
+
+	(void)fd;
+	(void)what;
+	evbuffer_unfreeze(in, 0);
+	n = rpc_tls_read(c->bev, in);
+	evbuffer_freeze(in, 0);
+	if (n >= 0 && evbuffer_get_length(in))
+		conn_read_cb(c->bev, c);
+	else if (n == RPC_TLS_EOF)
+		conn_event_cb(c->bev, BEV_EVENT_EOF | BEV_EVENT_READING, c);
+	else if (n < 0)
+		conn_event_cb(c->bev, BEV_EVENT_ERROR | BEV_EVENT_READING, c);
+}
+
+/*
+ * The handshake is done: read this connection ourselves (tls_read_cb), with
+ * OpenSSL's read-ahead, instead of libevent's bufferevent, which reads each
+ * record's 5-byte header and its body with two read(2)s. 0 or -errno.
+ */
+static int tls_take_reads(struct fam_rpc_conn *c)
+{
+	struct fam_rpc *r = c->r;
+
+	if (rpc_tls_read_ahead(c->bev))
+		return -EIO;
+	c->rev = event_new(r->base, bufferevent_getfd(c->bev), EV_READ | EV_PERSIST, tls_read_cb,
+			   c);
+	if (!c->rev)
+		return -ENOMEM;
+	bufferevent_disable(c->bev, EV_READ);
+	if (!c->read_paused && event_add(c->rev, NULL))
+		return -ENOMEM;
+	/* Bytes the handshake's reads brought along: not waiting for the socket. */
+	if (!c->read_paused && (rpc_tls_has_pending(c->bev) ||
+				evbuffer_get_length(bufferevent_get_input(c->bev))))
+		event_active(c->rev, EV_READ, 0);
+	return 0;
+}
+
 static void conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct fam_rpc_conn *c = arg;
@@ -1037,6 +1083,9 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 					  "its certificate names %s%d", c->peer.name, c->expect_host,
 					  c->peer.host_id < 0 ? "no host id" : "host ",
 					  c->peer.host_id < 0 ? 0 : c->peer.host_id);
+			} else if (tls_take_reads(c)) {
+				conn_fail(c, LOG_WARNING, "TLS peer %s: cannot set up reading",
+					  c->peer.name);
 			} else {
 				c->ready = true;
 				bufferevent_set_timeouts(bev, NULL, NULL);
