@@ -126,7 +126,7 @@ struct rpc_pending {
 	fam_rpc_done done;
 	fam_rpc_item item;
 	void *arg;
-	struct event *timer;
+	uint64_t deadline;		/* monotonic ms; 0: none */
 };
 
 /*
@@ -188,6 +188,12 @@ struct fam_rpc_conn {
 	unsigned int ncalls;
 	uint64_t next_id;
 	struct rpc_pending *pending[CALL_BUCKETS];
+	/*
+	 * Our calls' deadlines: one timer per connection, armed for the
+	 * earliest (dl_armed, monotonic ms; 0: not armed), not one per call.
+	 */
+	struct event *dl_timer;
+	uint64_t dl_armed;
 };
 
 static const uint8_t empty_payload[1];
@@ -270,6 +276,8 @@ static void conn_destroy(struct fam_rpc_conn *c)
 		rl_del(&c->dirty_link);
 	if (c->stage)
 		evbuffer_free(c->stage);
+	if (c->dl_timer)
+		event_free(c->dl_timer);
 	if (c->served)
 		c->r->nserved--;
 	free(c);
@@ -293,8 +301,6 @@ static void conn_unref(struct fam_rpc_conn *c)
 
 static void pending_free(struct rpc_pending *p)
 {
-	if (p->timer)
-		event_free(p->timer);
 	free(p);
 }
 
@@ -323,6 +329,10 @@ static void conn_kill(struct fam_rpc_conn *c, int status, const char *why)
 	if (c->dead)
 		return;
 	c->dead = true;
+	if (c->dl_timer) {
+		event_del(c->dl_timer);
+		c->dl_armed = 0;
+	}
 	if (c->rev) {
 		event_free(c->rev);
 		c->rev = NULL;
@@ -784,17 +794,70 @@ static void reply_received(struct fam_rpc_conn *c, struct fam_rpc_msg *m)
 	pending_free(p);
 }
 
-static void pending_timeout_cb(evutil_socket_t fd, short what, void *arg)
+static void deadline_cb(evutil_socket_t fd, short what, void *arg);
+
+/* Have c's deadline timer fire by deadline (monotonic ms). 0 or -ENOMEM. */
+static int deadline_arm(struct fam_rpc_conn *c, uint64_t deadline)
 {
-	struct rpc_pending *p = arg;
-	struct rpc_pending *q = pending_take(p->c, p->id);
+	uint64_t now = now_ms();
+	struct timeval tv;
+
+	if (c->dl_armed && c->dl_armed <= deadline)
+		return 0;
+	if (!c->dl_timer) {
+		c->dl_timer = evtimer_new(c->r->base, deadline_cb, c);
+		if (!c->dl_timer)
+			return -ENOMEM;
+	}
+	tv = ms_tv(deadline > now ? deadline - now : 0);
+	if (evtimer_add(c->dl_timer, &tv) < 0)
+		return -ENOMEM;
+	c->dl_armed = deadline;
+	return 0;
+}
+
+/*
+ * c's earliest deadline came: fail the calls whose deadline passed
+ * (DEADLINE_EXCEEDED), arm the timer for the earliest left. The timer may
+ * fire a little early (libevent's clock): then nothing has expired yet and
+ * it is armed again.
+ */
+static void deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fam_rpc_conn *c = arg;
+	struct rpc_pending *expired = NULL, *p;
+	uint64_t now = now_ms(), next = 0;
 	char msg[96];
 
-	if (q != p)
-		return;
-	snprintf(msg, sizeof(msg), "deadline of %u ms exceeded", p->deadline_ms);
-	p->done(FAM_RPC_DEADLINE_EXCEEDED, msg, NULL, 0, p->arg);
-	pending_free(p);
+	(void)fd;
+	(void)what;
+	c->dl_armed = 0;
+	for (unsigned int b = 0; b < CALL_BUCKETS; b++) {
+		struct rpc_pending **pp = &c->pending[b];
+
+		while ((p = *pp)) {
+			if (p->deadline && p->deadline <= now) {
+				*pp = p->next;
+				p->next = expired;
+				expired = p;
+				continue;
+			}
+			if (p->deadline && (!next || p->deadline < next))
+				next = p->deadline;
+			pp = &p->next;
+		}
+	}
+	/* (Without memory for the timer, a call waits for its reply or the connection's end.) */
+	if (next)
+		deadline_arm(c, next);
+	conn_ref(c);
+	while ((p = expired)) {
+		expired = p->next;
+		snprintf(msg, sizeof(msg), "deadline of %u ms exceeded", p->deadline_ms);
+		p->done(FAM_RPC_DEADLINE_EXCEEDED, msg, NULL, 0, p->arg);
+		pending_free(p);
+	}
+	conn_unref(c);
 }
 
 static int call_start(struct fam_rpc_conn *c, const char *method, const void *payload,
@@ -818,10 +881,8 @@ static int call_start(struct fam_rpc_conn *c, const char *method, const void *pa
 	p->item = item;
 	p->arg = arg;
 	if (deadline_ms) {
-		struct timeval tv = ms_tv(deadline_ms);
-
-		p->timer = evtimer_new(c->r->base, pending_timeout_cb, p);
-		if (!p->timer || evtimer_add(p->timer, &tv) < 0) {
+		p->deadline = now_ms() + deadline_ms;
+		if (deadline_arm(c, p->deadline) < 0) {
 			pending_free(p);
 			return -ENOMEM;
 		}
@@ -1050,10 +1111,14 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 	conn_ref(c);
 	c->read_paused = false;
 	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
-	if (c->rev)
+	if (c->rev) {
 		event_add(c->rev, NULL);
-	else
+		/* TLS: records OpenSSL read ahead do not wake the socket's event. */
+		if (c->is_tls && rpc_tls_has_pending(bev))
+			event_active(c->rev, EV_READ, 0);
+	} else {
 		bufferevent_enable(bev, EV_READ);
+	}
 	conn_process(c, now_ms());
 	conn_unref(c);
 }
