@@ -628,6 +628,71 @@ START_TEST(test_deadline_client)
 }
 END_TEST
 
+/* A reply frame for call id (status OK), written to a raw peer's end. */
+static void raw_reply(int fd, uint64_t id)
+{
+	struct fam_rpc_msg m = { .call_id = id, .flags = 1 /* REPLY */ };
+	uint8_t *buf;
+	ssize_t n = fam_rpc_frame_encode(&m, &buf);
+
+	ck_assert_int_gt(n, 0);
+	raw_write(fd, buf, (size_t)n);
+	free(buf);
+}
+
+/*
+ * The client's deadlines, with a peer that never answers by itself (a raw
+ * socket: no server deadline): one timer per connection serves them. Calls
+ * sent in the order 300, 60 and 150 ms (the second earlier than the timer
+ * already armed) each end at their own deadline, in deadline order; a call
+ * without one is not touched, one answered in time gets its answer, and
+ * late answers are dropped.
+ */
+START_TEST(test_deadline_client_many)
+{
+	static const uint32_t ms[] = { 300, 60, 150 };
+	struct result res[3] = { 0 }, none = { 0 }, ok = { 0 };
+	uint64_t t0, at[3] = { 0 };
+	struct fam_rpc_conn *c;
+	int sv[2], err = 0;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	c = fam_rpc_connect_fd(cli, sv[1], &err);
+	ck_assert_msg(c, "connect_fd: %d", err);
+	t0 = now_ms();
+	for (int i = 0; i < 3; i++)	/* call ids 1, 2, 3 */
+		ck_assert_int_eq(fam_rpc_call(c, "t.Hold", NULL, 0, ms[i], done_cb, NULL, &res[i]),
+				 0);
+	ck_assert_int_eq(fam_rpc_call(c, "t.Hold", NULL, 0, 0, done_cb, NULL, &none), 0);	/* 4 */
+	ck_assert_int_eq(fam_rpc_call(c, "t.Hold", NULL, 0, 100, done_cb, NULL, &ok), 0);	/* 5 */
+	raw_reply(sv[0], 5);
+	while (now_ms() - t0 < 3000 && !(res[0].done && res[1].done && res[2].done)) {
+		event_base_loop(base, EVLOOP_ONCE);
+		for (int i = 0; i < 3; i++)
+			if (res[i].done && !at[i])
+				at[i] = now_ms() - t0;
+	}
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(res[i].status, FAM_RPC_DEADLINE_EXCEEDED);
+		ck_assert_uint_ge(at[i], ms[i] - 5);	/* libevent's clock: a few ms early */
+		ck_assert_uint_lt(at[i], ms[i] + 1000);
+	}
+	ck_assert_uint_lt(at[1], at[2]);
+	ck_assert_uint_lt(at[2], at[0]);
+	ck_assert(ok.done);
+	ck_assert_int_eq(ok.status, FAM_RPC_OK);
+	ck_assert(!none.done);
+	for (uint64_t id = 1; id <= 4; id++)
+		raw_reply(sv[0], id);
+	spin_until(&none.done, 2000);
+	ck_assert_int_eq(none.status, FAM_RPC_OK);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(res[i].ndone, 1);	/* the late replies were dropped */
+	fam_rpc_conn_close(c);
+	close(sv[0]);
+}
+END_TEST
+
 START_TEST(test_deadline_server)
 {
 	int fd = pair_raw();
@@ -1271,6 +1336,7 @@ int main(void)
 	tcase_add_test(tc, test_out_of_order_ids);
 	tcase_add_test(tc, test_unimplemented);
 	tcase_add_test(tc, test_deadline_client);
+	tcase_add_test(tc, test_deadline_client_many);
 	tcase_add_test(tc, test_deadline_server);
 	tcase_add_test(tc, test_bad_frames);
 	tcase_add_test(tc, test_status_mapping);
