@@ -4,7 +4,7 @@
 # round on a fresh 3-host cluster on loopback (tests/integration/cluster_lib.sh,
 # user-space mode, mutual TLS): creates through a follower (forwarded to the
 # master) with 1 and 64 in flight, creates into the master with 64 in flight,
-# and the CPU time (user + system, /proc/PID/stat) each famfsd spent per
+# and the CPU time (all threads, /proc/PID/task/*/schedstat) each famfsd spent per
 # create of the follower run at 64 in flight; beside each run, the raw
 # two-hop round trip (bench_rpc --two-hop: client -> UNIX -> relay -> TLS ->
 # echo and back, the hops of a forwarded call without famfs) and creates
@@ -33,8 +33,9 @@ git archive "$OLD" | tar -x -C "$TMP/old"
 make -C "$TMP/old" --no-print-directory build/famfsd >/dev/null 2>"$TMP/old.err" ||
 	die "building famfsd of $OLD failed: $(tail -n 5 "$TMP/old.err")"
 
-cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }	# clock ticks
-hz=$(getconf CLK_TCK)
+# CPU time of all of a famfsd's threads in ns (schedstat: not the 10 ms
+# ticks of /proc/PID/stat, which made a run's figure move by +-6 %).
+cpu() { cat /proc/"$1"/task/*/schedstat | awk '{ t += $1 } END { printf "%.0f\n", t }'; }
 rate() { sed -n 's/^RESULT.* rate=\([0-9.]*\) p50_us=\([0-9.]*\).*/\1 \2/p'; }
 rows=$TMP/rows
 : >"$rows"
@@ -49,7 +50,7 @@ run() { # WHO FAMFSD
 	for i in 1 2 3; do host_start $i || die "famfsd $i ($1) did not start"; done
 	m=$(wait_master 20 1 2 3) || die "no master elected ($1)"
 	f=$(( m % 3 + 1 )); o=$(( f % 3 + 1 ))
-	raw=$(FAMFS_BENCH_RPC_ROUNDS=1 FAMFS_BENCH_RPC_SCALE=2 $B/bench/bench_rpc --two-hop \
+	raw=$(FAMFS_BENCH_RPC_ROUNDS=3 FAMFS_BENCH_RPC_SCALE=2 $B/bench/bench_rpc --two-hop \
 		"$TMP/certs/h$f.crt" "$TMP/certs/h$f.key" "$TMP/certs/ca.crt" |
 		sed -n 's/^RESULT two_hop_1_per_s=\([0-9.]*\).*/\1/p')
 	[ -n "$raw" ] || die "the raw two-hop baseline failed"
@@ -60,9 +61,9 @@ run() { # WHO FAMFSD
 	k=0
 	for i in $m $f $o; do after[k]=$(( ($(cpu "${PID[$i]}") - before[k]) )); k=$((k + 1)); done
 	read -r rm _ < <($B/bench/bench_creates -n "$N64" -w 64 -d /cm "$TMP/h$m.sock" | rate)
-	# us of CPU per create: ticks * 1e6 / hz / creates
-	echo "$1 $r1 $p1 $r64 $rm $(awk -v r="$raw" 'BEGIN { printf "%.1f", 1e6 / r }') $pm1 $(for t in "${after[@]}"; do awk -v t="$t" -v h="$hz" -v n="$N64" \
-		'BEGIN { printf "%.2f ", t * 1e6 / h / n }'; done)$(cut -d' ' -f1 /proc/loadavg)" >>"$rows"
+	# us of CPU per create: ns / 1000 / creates
+	echo "$1 $r1 $p1 $r64 $rm $(awk -v r="$raw" 'BEGIN { printf "%.1f", 1e6 / r }') $pm1 $(for t in "${after[@]}"; do awk -v t="$t" -v n="$N64" \
+		'BEGIN { printf "%.2f ", t / 1e3 / n }'; done)$(cut -d' ' -f1 /proc/loadavg)" >>"$rows"
 	cluster_stop_all
 	PID=()
 }
@@ -79,9 +80,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 	bench_header commit
 	echo "commit path: old = $OLD (famfsd), new = $(git rev-parse --short HEAD) (famfsd);" \
 		"old new new old x $ROUNDS, each a fresh 3-host cluster (user-space mode, mutual TLS, loopback)"
-	echo "client: this tree's bench_creates; follower: creates forwarded to the master; CPU: user + system of each famfsd per create of the follower run at 64 in flight"
+	echo "client: this tree's bench_creates; follower: creates forwarded to the master; CPU: time on CPU (schedstat, all threads) of each famfsd per create of the follower run at 64 in flight"
 	echo "fabric: a 2 GiB file on /dev/shm (simulated), its metadata region (log) allocated before famfsd starts (fallocate), as real fabric memory is; the namespaces in each famfsd's memory start empty and grow (their page faults are counted)"
-	echo "raw two-hop: bench_rpc --two-hop, 64-byte messages, 1 in flight, measured in the same cluster run just before the follower's creates"
+	echo "raw two-hop: bench_rpc --two-hop, 64-byte messages, 1 in flight, median of 3 short rounds, measured in each cluster run just before the follower's creates"
 	echo "# who follower_1_per_s follower_1_p50_us follower_64_per_s master_64_per_s raw_two_hop_us master_1_p50_us cpu_us_master cpu_us_follower cpu_us_other load1"
 	cat "$rows"
 	printf '%-44s %12s %12s %10s\n' "medians" old new "new/old"
