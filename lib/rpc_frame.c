@@ -11,9 +11,11 @@
  * strings and payload, then our copies of them) where one is enough, and its
  * pack a second pass and a copy. The bytes are the same as protobuf-c's
  * (fields in number order, zero and empty fields left out), and what
- * protobuf-c refuses is refused (tests/unit/test_rpc.c compares the two):
- * a truncated field, a varint over 10 bytes, field number 0, a known field
- * with the wrong wire type, groups. Unknown fields are skipped.
+ * protobuf-c refuses is refused, what it reads is read alike
+ * (tests/unit/test_rpc.c and the fuzz_frame target compare the two): a
+ * truncated field, a varint over 10 bytes, a key over 5 bytes or with no
+ * bit of its number in the first byte, a known field with the wrong wire
+ * type, groups are refused; unknown fields are skipped.
  */
 #include "rpc.h"
 
@@ -44,6 +46,42 @@ static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 	return -EBADMSG;
 }
 
+/*
+ * A field's key: its number and wire type; 0 or -EBADMSG. As protobuf-c
+ * reads it: at most 5 bytes, the number kept to 32 bits (bits above are
+ * dropped); refused when its first byte holds no bit of the number (field
+ * number 0 in one byte; a longer key that adds up to 0 is an unknown field).
+ */
+static int get_key(const uint8_t **p, const uint8_t *end, uint32_t *field, int *wt)
+{
+	const uint8_t *q = *p;
+	size_t max = (size_t)(end - q) < 5 ? (size_t)(end - q) : 5;
+	uint32_t f;
+	unsigned int shift = 4;
+
+	if (!max || !(q[0] & 0xf8))
+		return -EBADMSG;
+	*wt = q[0] & 7;
+	f = (q[0] & 0x7f) >> 3;
+	if (q[0] & 0x80) {
+		size_t i;
+
+		for (i = 1; i < max; i++) {
+			f |= (uint32_t)(q[i] & 0x7f) << shift;
+			if (!(q[i] & 0x80))
+				break;
+			shift += 7;
+		}
+		if (i == max)
+			return -EBADMSG;
+		*p = q + i + 1;
+	} else {
+		*p = q + 1;
+	}
+	*field = f;
+	return 0;
+}
+
 /* A length-delimited field's bytes: *data, *n; 0 or -EBADMSG. */
 static int get_bytes(const uint8_t **p, const uint8_t *end, const uint8_t **data, size_t *n)
 {
@@ -72,14 +110,12 @@ static int env_parse(const uint8_t *body, size_t n, struct env_view *v)
 
 	memset(v, 0, sizeof(*v));
 	while (p < end) {
-		uint64_t key, x;
+		uint64_t x;
 		uint32_t field;
 		int wt;
 
-		if (get_varint(&p, end, &key) || key >> 3 == 0 || key >> 3 > 0x1fffffff)
+		if (get_key(&p, end, &field, &wt))
 			return -EBADMSG;
-		field = (uint32_t)(key >> 3);
-		wt = (int)(key & 7);
 		switch (field) {
 		case F_CALL_ID: case F_DEADLINE: case F_STATUS: case F_FLAGS:
 			if (wt != WT_VARINT || get_varint(&p, end, &x))
