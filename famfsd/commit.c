@@ -34,9 +34,12 @@ static bool batch_pending(void *arg)
 }
 
 /*
- * A reply OK to a client call another host forwarded (famfsd_forward: a
- * client method, not famfs.peer.*, from a host's certificate): that host
- * replays the log when it gets it.
+ * A reply OK to a client call another host made (a client method, not
+ * famfs.peer.*, from a host's certificate): that host replays the log when
+ * it gets it. The hosts' only such calls replay on their answer:
+ * famfsd_forward (cluster_fwd.c) and the release of a lost grant
+ * (hostlease.c, on_lost_released); a new one must too, or its host waits
+ * for a push up to a quarter lease.
  */
 static void note_answered(void *arg, const struct fam_rpc_call *call, int status)
 {
