@@ -3,7 +3,7 @@
 # data set (default 1 GiB) between two hosts, measured interleaved (ABBA) with
 # its baselines: TCP copies into cold and pre-faulted memory, a memcpy, a
 # cache walk of the same bytes (bench/bench_handoff.c); commits/s from a
-# non-master host. Results also go to bench/results/cluster.txt, cluster.dat
+# non-master host, against a raw two-hop baseline (bench_rpc --two-hop). Results also go to bench/results/cluster.txt, cluster.dat
 # (min/median/max ms of each figure) and cluster.png.
 #   FAMFS_BENCH_DATASET=1G      data set size (famfsctl creat --size)
 #   FAMFS_BENCH_ROUNDS=4        interleaved rounds (1-9)
@@ -43,8 +43,9 @@ $B/bench/bench_handoff "$TMP/h$a.sock" "$TMP/h$b.sock" /bench/dataset "$HANDOFFS
 {
 	grep -v '^D ' "$TMP/handoff"
 	famfsd_cache_log "$TMP"/h[123].log
-	echo "commits from a non-master host (host $a; master is host $m):"
-	$B/bench/bench_rpc "$TMP/h$a.sock" | grep -E 'creates|raw ping-pong|^raw baseline|^famfsd figures|rounds'
+	echo "commits from a non-master host (host $a; master is host $m), against two raw hops:"
+	$B/bench/bench_rpc --two-hop "$TMP/certs/h$a.crt" "$TMP/certs/h$a.key" "$TMP/certs/ca.crt" \
+		"$TMP/h$a.sock" | grep -v '^RESULT'
 } > "$TMP/out"
 { bench_header cluster; cat "$TMP/out"; } | tee "$RESULTS/$NAME.txt"
 { echo "# what min_ms median_ms max_ms"; sed -n 's/^D //p' "$TMP/handoff"; } > "$RESULTS/$NAME.dat"

@@ -7,6 +7,7 @@
  * with their min and max.
  *
  *   bench_rpc SOCKET [TLS_ADDR CERT KEY CA]
+ *   bench_rpc --two-hop CERT KEY CA [FOLLOWER_SOCKET]
  *   FAMFS_BENCH_RPC_ROUNDS=3 (1-9)   FAMFS_BENCH_RPC_SCALE=1 (divides the
  *   message counts, for short runs)
  *
@@ -17,6 +18,11 @@
  * in it. The client keeps 1 or 64 messages in flight the same way: one read
  * of whatever replies arrived, one write of as many new messages. With 1 in
  * flight this is a ping-pong. Prints rates and ratios; asserts nothing.
+ *
+ * --two-hop: the baseline of a call a follower forwards to the master, two
+ * raw hops (client -> UNIX -> relay process -> TLS -> echo, and back),
+ * alone (bench-commit) or interleaved with creates through FOLLOWER_SOCKET
+ * (bench-cluster); ends with "RESULT two_hop_1_per_s=R1 two_hop_64_per_s=R64".
  */
 #include "rpc.h"
 #include "famfs.pb-c.h"
@@ -27,6 +33,7 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,24 +233,22 @@ static SSL_CTX *raw_ctx(bool server, const char *cert, const char *key, const ch
 	return ctx;
 }
 
-/* Raw TLS rates with 1 and WINDOW in flight (a new connection; handshake untimed). */
-static int raw_tls(const char *cert, const char *key, const char *ca, long n1, long n64,
-		   double *raw1, double *raw64)
+/* A forked TLS echo on a loopback port (*a); the handshake is its own. */
+static int tls_echo(SSL_CTX *sctx, struct sockaddr_in *a, pid_t *pid)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM, 0), one = 1, err = -EIO;
-	SSL_CTX *sctx = raw_ctx(true, cert, key, ca), *cctx = raw_ctx(false, cert, key, ca);
-	struct io io = { .fd = -1 };
-	pid_t pid = -1;
+	socklen_t alen = sizeof(*a);
+	int l = socket(AF_INET, SOCK_STREAM, 0), one = 1;
 
-	if (!sctx || !cctx || l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 4) ||
-	    getsockname(l, (struct sockaddr *)&a, &alen)) {
-		fprintf(stderr, "bench_rpc: raw TLS set-up (certificates %s, %s)\n", cert, key);
-		goto cleanup;
+	*a = (struct sockaddr_in){ .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	if (l < 0 || bind(l, (struct sockaddr *)a, sizeof(*a)) || listen(l, 4) ||
+	    getsockname(l, (struct sockaddr *)a, &alen)) {
+		if (l >= 0)
+			close(l);
+		return -EIO;
 	}
-	pid = fork();
-	if (pid == 0) {
+	*pid = fork();
+	if (*pid == 0) {
 		struct io s = { .fd = accept(l, NULL, NULL) };
 
 		setsockopt(s.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -253,30 +258,155 @@ static int raw_tls(const char *cert, const char *key, const char *ca, long n1, l
 			echo_loop(&s);
 		_exit(0);
 	}
-	io.fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (pid < 0 || io.fd < 0)
-		goto cleanup;
-	setsockopt(io.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(io.fd, (struct sockaddr *)&a, sizeof(a)))
-		goto cleanup;
-	io.ssl = SSL_new(cctx);
-	SSL_set_fd(io.ssl, io.fd);
-	if (SSL_connect(io.ssl) != 1) {
+	close(l);
+	return *pid < 0 ? -EIO : 0;
+}
+
+/* A TLS client connection to a (TCP_NODELAY, handshake done) into io. */
+static int tls_dial(SSL_CTX *cctx, const struct sockaddr_in *a, struct io *io)
+{
+	int one = 1;
+
+	io->fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (io->fd < 0)
+		return -EIO;
+	setsockopt(io->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(io->fd, (const struct sockaddr *)a, sizeof(*a)))
+		return -EIO;
+	io->ssl = SSL_new(cctx);
+	SSL_set_fd(io->ssl, io->fd);
+	if (SSL_connect(io->ssl) != 1) {
 		fprintf(stderr, "bench_rpc: raw TLS handshake failed\n");
+		return -EIO;
+	}
+	return 0;
+}
+
+static void io_close(struct io *io)
+{
+	if (io->ssl)
+		SSL_free(io->ssl);
+	if (io->fd >= 0)
+		close(io->fd);
+	io->ssl = NULL;
+	io->fd = -1;
+}
+
+/* Raw TLS rates with 1 and WINDOW in flight (a new connection; handshake untimed). */
+static int raw_tls(const char *cert, const char *key, const char *ca, long n1, long n64,
+		   double *raw1, double *raw64)
+{
+	SSL_CTX *sctx = raw_ctx(true, cert, key, ca), *cctx = raw_ctx(false, cert, key, ca);
+	struct io io = { .fd = -1 };
+	struct sockaddr_in a;
+	pid_t pid = -1;
+	int err = -EIO;
+
+	if (!sctx || !cctx || tls_echo(sctx, &a, &pid)) {
+		fprintf(stderr, "bench_rpc: raw TLS set-up (certificates %s, %s)\n", cert, key);
 		goto cleanup;
 	}
+	if (tls_dial(cctx, &a, &io))
+		goto cleanup;
 	err = raw_run(&io, n1, 1, raw1) ?: raw_run(&io, n64, WINDOW, raw64);
 	if (err)
 		fprintf(stderr, "bench_rpc: raw exchange over TLS failed\n");
 cleanup:
-	if (io.ssl)
-		SSL_free(io.ssl);
-	if (io.fd >= 0)
-		close(io.fd);
-	if (l >= 0)
-		close(l);
+	io_close(&io);
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
+	SSL_CTX_free(sctx);
+	SSL_CTX_free(cctx);
+	return err;
+}
+
+/*
+ * The relay of the two-hop baseline (what a follower does with a forwarded
+ * call, without the call): bytes from the UNIX client go out over TLS to the
+ * echo, the echo's bytes go back to the client. poll() on both; per wakeup
+ * one read of what arrived on a side and one write of it to the other.
+ */
+static void relay_loop(struct io *u, struct io *t)
+{
+	char buf[IOBUF];
+
+	for (;;) {
+		struct pollfd f[2] = { { .fd = u->fd, .events = POLLIN },
+				       { .fd = t->fd, .events = POLLIN } };
+		int r;
+
+		if (!SSL_pending(t->ssl) && poll(f, 2, -1) < 0)
+			return;
+		if (f[0].revents) {
+			r = io_read_some(u, buf, sizeof(buf));
+			if (r < 0 || io_write(t, buf, r))
+				return;
+		}
+		if (SSL_pending(t->ssl) || f[1].revents) {
+			r = io_read_some(t, buf, sizeof(buf));
+			if (r < 0 || io_write(u, buf, r))
+				return;
+		}
+	}
+}
+
+/*
+ * Raw two-hop rates with 1 and WINDOW in flight: client -> UNIX socket ->
+ * relay process -> mutual TLS 1.3 on loopback -> echo process, and back:
+ * the hops of a call forwarded by a follower to the master, each done the
+ * raw way (no framing, protobuf, dispatch, log or replay).
+ */
+static int raw_two_hop(const char *cert, const char *key, const char *ca, long n1, long n64,
+		       double *raw1, double *raw64)
+{
+	char path[] = "/tmp/famfs-bench-relay.XXXXXX";
+	struct sockaddr_un ua = { .sun_family = AF_UNIX };
+	SSL_CTX *sctx = raw_ctx(true, cert, key, ca), *cctx = raw_ctx(false, cert, key, ca);
+	struct io io = { .fd = -1 };
+	struct sockaddr_in a;
+	pid_t echo = -1, relay = -1;
+	int l = -1, err = -EIO, fd;
+
+	fd = mkstemp(path);	/* a unique name; the socket replaces the file */
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	unlink(path);
+	snprintf(ua.sun_path, sizeof(ua.sun_path), "%s", path);
+	if (!sctx || !cctx || tls_echo(sctx, &a, &echo)) {
+		fprintf(stderr, "bench_rpc: two-hop set-up (certificates %s, %s)\n", cert, key);
+		goto cleanup;
+	}
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&ua, sizeof(ua)) || listen(l, 4))
+		goto cleanup;
+	relay = fork();
+	if (relay == 0) {
+		struct io u = { .fd = accept(l, NULL, NULL) }, t = { .fd = -1 };
+
+		if (u.fd >= 0 && !tls_dial(cctx, &a, &t))
+			relay_loop(&u, &t);
+		_exit(0);
+	}
+	if (relay < 0)
+		goto cleanup;
+	io.fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (io.fd < 0 || connect(io.fd, (struct sockaddr *)&ua, sizeof(ua)))
+		goto cleanup;
+	err = raw_run(&io, n1, 1, raw1) ?: raw_run(&io, n64, WINDOW, raw64);
+	if (err)
+		fprintf(stderr, "bench_rpc: raw two-hop exchange failed\n");
+cleanup:
+	io_close(&io);
+	if (l >= 0)
+		close(l);
+	if (relay > 0)
+		waitpid(relay, NULL, 0);
+	else if (echo > 0)
+		kill(echo, SIGTERM);
+	if (echo > 0)
+		waitpid(echo, NULL, 0);
+	unlink(path);
 	SSL_CTX_free(sctx);
 	SSL_CTX_free(cctx);
 	return err;
@@ -421,6 +551,86 @@ static void describe(const char *transport, int rounds)
 	       "; a create also appends a log record and commits it");
 }
 
+/*
+ * bench_rpc --two-hop CERT KEY CA [SOCKET]: the raw two-hop baseline
+ * (raw_two_hop) alone, or interleaved (ABBA) with creates through SOCKET, a
+ * follower's famfsd that forwards them to the master over TLS.
+ */
+static int two_hop_main(int argc, char **argv, long scale, long rounds)
+{
+	struct rates raw1 = { 0 }, raw64 = { 0 }, c1 = { 0 }, c64 = { 0 };
+	long n1 = 6000 / scale + 1, n64 = 60000 / scale + WINDOW;
+	long nc1 = 3000 / scale + 1, nc64 = 60000 / scale + WINDOW;
+	struct event_base *base = event_base_new();
+	struct fam_rpc_opts o = { 0 };
+	struct fam_rpc *rpc = base ? fam_rpc_new(base, &o) : NULL;
+	struct pipe_state p = { .base = base };
+	uint8_t payload[256] = { 0 };
+	int err = 0;
+
+	if (!rpc) {
+		fprintf(stderr, "bench_rpc: cannot set up libevent and the RPC layer\n");
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	p.payload = payload;
+	if (argc == 6) {
+		Famfs__MkdirRequest m = FAMFS__MKDIR_REQUEST__INIT;
+		uint8_t buf[64];
+
+		p.conn = fam_rpc_connect_unix(rpc, argv[5], &err);
+		if (!p.conn) {
+			fprintf(stderr, "bench_rpc: cannot connect to %s: %s\n", argv[5],
+				strerror(-err));
+			err = err ? err : -EIO;
+			goto cleanup;
+		}
+		m.path = "/bench-rpc";
+		m.parents = true;
+		fam_rpc_call_sync(p.conn, "famfs.Mkdir", buf, famfs__mkdir_request__pack(&m, buf),
+				  5000, NULL, NULL, NULL);
+	}
+	for (int r = 0; r < rounds && !err; r++) {
+		for (int k = 0; k < 2 && !err; k++) {
+			if ((k == 0) == (r % 2 == 0))
+				err = raw_two_hop(argv[2], argv[3], argv[4], n1, n64, &raw1.v[r],
+						  &raw64.v[r]);
+			else if (p.conn)
+				err = creates(&p, nc1, nc64, &c1.v[r], &c64.v[r]);
+		}
+		raw1.n = raw64.n = c1.n = c64.n = r + 1;
+	}
+	if (err)
+		goto cleanup;
+	printf("bench-rpc two-hop baseline: client -> UNIX socket -> relay process -> mutual TLS 1.3 "
+	       "on TCP loopback -> echo process and back, 64-byte messages, no framing, protobuf, "
+	       "dispatch, log or replay; each side one read and one write per batch that arrived "
+	       "(the relay: poll() on both sockets)\n");
+	printf("%d rounds in ABBA order; rates: median of the rounds [min, max]\n", (int)rounds);
+	line("raw two-hop ping-pong, 1 in flight", &raw1, NULL);
+	line("raw two-hop ping-pong, 64 in flight", &raw64, NULL);
+	if (p.conn) {
+		printf("famfsd figures: fam_rpc client -> this host's famfsd (UNIX) -> the master "
+		       "(TLS): the create is committed there, the reply comes back, this host "
+		       "replays the log up to it, then answers\n");
+		line("creates through a follower, 1 in flight", &c1, &raw1);
+		line("creates through a follower, 64 in flight", &c64, &raw64);
+		printf("create through a follower, 1 in flight: %.2fx the raw two-hop round trip\n",
+		       q(&raw1, 50) / (q(&c1, 50) > 0 ? q(&c1, 50) : 1));
+		goal_line("creates from a follower at 64 in flight >= 200k/s", q(&c64, 50) / 1000,
+			  200, "k/s", true);
+	}
+	printf("RESULT two_hop_1_per_s=%.1f two_hop_64_per_s=%.1f\n", q(&raw1, 50), q(&raw64, 50));
+cleanup:
+	if (p.conn)
+		fam_rpc_conn_close(p.conn);
+	if (rpc)
+		fam_rpc_free(rpc);
+	if (base)
+		event_base_free(base);
+	return err ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	long scale = env_long("FAMFS_BENCH_RPC_SCALE", 1, 100000);
@@ -436,12 +646,23 @@ int main(int argc, char **argv)
 	char errbuf[256];
 	int err = 0;
 
-	if (argc != 2 && argc != 6) {
-		fprintf(stderr, "usage: bench_rpc SOCKET [TLS_ADDR CERT KEY CA]\n");
+	bool two_hop = argc > 1 && !strcmp(argv[1], "--two-hop");
+
+	if (two_hop ? argc != 5 && argc != 6 : argc != 2 && argc != 6) {
+		fprintf(stderr, "usage: bench_rpc SOCKET [TLS_ADDR CERT KEY CA]\n"
+			"       bench_rpc --two-hop CERT KEY CA [FOLLOWER_SOCKET]\n");
 		return 2;
 	}
 	if (scale < 0 || rounds < 0)
 		return 2;
+	if (two_hop) {
+		signal(SIGPIPE, SIG_IGN);
+		if (rpc)
+			fam_rpc_free(rpc);
+		if (base)
+			event_base_free(base);
+		return two_hop_main(argc, argv, scale, rounds);
+	}
 	if (!rpc) {
 		fprintf(stderr, "bench_rpc: cannot set up libevent and the RPC layer\n");
 		return 1;

@@ -61,6 +61,15 @@ void famfsd_forward(struct famfsd *d, struct fam_rpc_call *call, const uint8_t *
 
 /* The master committed records: push the position to every peer. */
 void famfsd_cluster_committed(struct famfsd *d);
+/* Host ids a certificate can name (FAM_RPC_HOST_URI_PREFIX): 0..255. */
+#define FAMFSD_MAX_HOST_ID 255
+/*
+ * A group commit: push to every peer but those whose forwarded calls it
+ * answers OK (answered[host id]; they replay on the answer), unless their
+ * last push is older than a quarter lease.
+ */
+void famfsd_cluster_committed_batch(struct famfsd *d,
+				    const bool answered[FAMFSD_MAX_HOST_ID + 1]);
 
 /* Call a method on a peer by host id. -ENOTCONN if it is not reachable. */
 int famfsd_peer_call(struct famfsd *d, uint32_t host, const char *method, const void *payload,

@@ -41,6 +41,7 @@ struct peer {
 	uint64_t hb_heard;		/* master: its last acknowledged heartbeat (host lease) */
 	uint64_t replayed_seq;
 	bool push_busy, push_again;
+	uint64_t pushed_ms;		/* master: when the last push to it went out */
 	bool expired;			/* master: its host lease ran out (reported once) */
 };
 

@@ -68,6 +68,7 @@ static void push_one(struct famfsd_cluster *cl, struct peer *p)
 	len = famfs__committed_request__pack(&m, buf);
 	p->push_busy = true;
 	p->push_again = false;
+	p->pushed_ms = famfsd_now_ms();
 	if (fam_rpc_call(p->conn, "famfs.peer.Committed", buf, len, PEER_DEADLINE_MS, on_pushed,
 			 NULL, p))
 		p->push_busy = false;
@@ -83,3 +84,31 @@ void famfsd_cluster_committed(struct famfsd *d)
 		push_one(cl, &cl->peers[i]);
 }
 
+
+/*
+ * After a group commit: as famfsd_cluster_committed, except for a peer whose
+ * forwarded calls the batch answers (answered[its host id]): it replays when
+ * it gets those answers (cluster_fwd.c), before it passes them on, so a push
+ * as well would only cost both hosts a message and a wakeup each, and put
+ * the follower's answer to it before the answers its clients wait for. Such
+ * a peer is still pushed when its last push is older than a quarter lease:
+ * the answers to pushes keep the master's view of its replay position, and
+ * so the space-reuse watermark, moving.
+ */
+void famfsd_cluster_committed_batch(struct famfsd *d, const bool answered[FAMFSD_MAX_HOST_ID + 1])
+{
+	struct famfsd_cluster *cl = d->cluster;
+	uint64_t now = famfsd_now_ms();
+
+	if (!cl || cl->role != FAMFSD_MASTER)
+		return;
+	for (uint32_t i = 0; i < cl->n_peers; i++) {
+		struct peer *p = &cl->peers[i];
+		uint32_t id = p->cfg->host_id;
+
+		if (id <= FAMFSD_MAX_HOST_ID && answered[id] &&
+		    now - p->pushed_ms < cl->lease_ms / 4)
+			continue;
+		push_one(cl, p);
+	}
+}

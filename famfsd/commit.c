@@ -33,9 +33,29 @@ static bool batch_pending(void *arg)
 	return d->replay_due || fam_fs_group_pending(&d->fs);
 }
 
+/*
+ * A reply OK to a client call another host made (a client method, not
+ * famfs.peer.*, from a host's certificate): that host replays the log when
+ * it gets it. The hosts' only such calls replay on their answer:
+ * famfsd_forward (cluster_fwd.c) and the release of a lost grant
+ * (hostlease.c, on_lost_released); a new one must too, or its host waits
+ * for a push up to a quarter lease.
+ */
+static void note_answered(void *arg, const struct fam_rpc_call *call, int status)
+{
+	bool *answered = arg;
+	const struct fam_rpc_peer *p = fam_rpc_call_peer(call);
+
+	if (status == FAM_RPC_OK && p && !p->is_unix && p->host_id >= 0 &&
+	    p->host_id <= FAMFSD_MAX_HOST_ID &&
+	    strncmp(fam_rpc_call_method(call), "famfs.peer.", 11) != 0)
+		answered[p->host_id] = true;
+}
+
 static int batch_commit(void *arg, char *msg, size_t len)
 {
 	struct famfsd *d = arg;
+	bool answered[FAMFSD_MAX_HOST_ID + 1] = { false };
 	int err;
 
 	if (d->replay_due) {
@@ -45,10 +65,14 @@ static int batch_commit(void *arg, char *msg, size_t len)
 	}
 	err = fam_fs_group_commit(&d->fs);
 	if (!err) {
-		/* Tell the other hosts, once per batch (not once per record). */
+		/*
+		 * Tell the other hosts, once per batch (not once per record);
+		 * not those this batch answers (they replay on the answers).
+		 */
 		if (d->fs.writer && d->fs.log.hdr.committed_seq != d->pushed_seq) {
 			d->pushed_seq = d->fs.log.hdr.committed_seq;
-			famfsd_cluster_committed(d);
+			fam_rpc_held_foreach(d->rpc, note_answered, answered);
+			famfsd_cluster_committed_batch(d, answered);
 		}
 		return FAM_RPC_OK;
 	}

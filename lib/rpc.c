@@ -49,6 +49,7 @@
 #define TLS_HANDSHAKE_S	10
 #define ACCEPT_RETRY_MS	100
 #define LOG_BURST	20
+#define METHOD_BUCKETS	64
 
 struct rlist {
 	struct rlist *prev, *next;
@@ -79,6 +80,7 @@ static void rl_del(struct rlist *n)
 
 struct rpc_method {
 	struct rpc_method *next;
+	struct rpc_method *hnext;	/* in its bucket of r->mtab */
 	char *name;
 	unsigned int flags;
 	fam_rpc_handler h;
@@ -98,6 +100,8 @@ struct fam_rpc {
 	struct event_base *base;
 	struct fam_rpc_opts opts;
 	struct rpc_method *methods;
+	struct rpc_method *mtab[METHOD_BUCKETS];	/* the same, by name_hash() */
+	struct serving *serving;	/* the handlers running now, innermost first */
 	struct rlist listeners;
 	struct rlist conns;
 	struct rlist orphans;		/* server calls whose connection died */
@@ -122,7 +126,18 @@ struct rpc_pending {
 	fam_rpc_done done;
 	fam_rpc_item item;
 	void *arg;
-	struct event *timer;
+	uint64_t deadline;		/* monotonic ms; 0: none */
+};
+
+/*
+ * A handler running (serve_request): whether its call was finished (answered,
+ * or its reply held for the group commit) before it returned. A list, for
+ * handlers that run a nested loop (fam_rpc_call_sync) serving other calls.
+ */
+struct serving {
+	struct serving *up;
+	struct fam_rpc_call *call;
+	bool finished;
 };
 
 /* Server side: a call being handled. */
@@ -131,7 +146,7 @@ struct fam_rpc_call {
 	struct fam_rpc *r;
 	struct fam_rpc_conn *c;		/* NULL once the connection is gone */
 	uint64_t id;
-	char *method;
+	const char *method;		/* the registered method's name */
 	unsigned int flags;
 	uint64_t deadline;		/* monotonic ms; 0: none */
 	uint32_t deadline_ms;
@@ -173,6 +188,12 @@ struct fam_rpc_conn {
 	unsigned int ncalls;
 	uint64_t next_id;
 	struct rpc_pending *pending[CALL_BUCKETS];
+	/*
+	 * Our calls' deadlines: one timer per connection, armed for the
+	 * earliest (dl_armed, monotonic ms; 0: not armed), not one per call.
+	 */
+	struct event *dl_timer;
+	uint64_t dl_armed;
 };
 
 static const uint8_t empty_payload[1];
@@ -244,6 +265,7 @@ static size_t out_limit(const struct fam_rpc *r)
 
 static void conn_read_cb(struct bufferevent *bev, void *arg);
 static void unix_read_cb(evutil_socket_t fd, short what, void *arg);
+static void tls_read_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_write_cb(struct bufferevent *bev, void *arg);
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 
@@ -254,6 +276,8 @@ static void conn_destroy(struct fam_rpc_conn *c)
 		rl_del(&c->dirty_link);
 	if (c->stage)
 		evbuffer_free(c->stage);
+	if (c->dl_timer)
+		event_free(c->dl_timer);
 	if (c->served)
 		c->r->nserved--;
 	free(c);
@@ -277,8 +301,6 @@ static void conn_unref(struct fam_rpc_conn *c)
 
 static void pending_free(struct rpc_pending *p)
 {
-	if (p->timer)
-		event_free(p->timer);
 	free(p);
 }
 
@@ -307,6 +329,10 @@ static void conn_kill(struct fam_rpc_conn *c, int status, const char *why)
 	if (c->dead)
 		return;
 	c->dead = true;
+	if (c->dl_timer) {
+		event_del(c->dl_timer);
+		c->dl_armed = 0;
+	}
 	if (c->rev) {
 		event_free(c->rev);
 		c->rev = NULL;
@@ -401,17 +427,20 @@ static size_t out_queued(const struct fam_rpc_conn *c)
 	       evbuffer_get_length(c->stage);
 }
 
-static int stage_add(struct fam_rpc_conn *c, const void *buf, size_t n)
+/* Frames were staged on c: write them at the end of this loop iteration. */
+static void stage_mark(struct fam_rpc_conn *c)
 {
-	if (evbuffer_add(c->stage, buf, n) < 0)
-		return -ENOMEM;
 	if (!c->dirty) {
 		c->dirty = true;
-		rl_add(&c->r->dirty, &c->dirty_link);
+		/*
+		 * Replies (served connections) go out before this host's own
+		 * calls: after a group commit the answers a client waits for are
+		 * written before the pushes to the other hosts.
+		 */
+		rl_add(c->served ? c->r->dirty.next : &c->r->dirty, &c->dirty_link);
 		if (c->r->flush_ev)
 			event_active(c->r->flush_ev, EV_WRITE, 0);
 	}
-	return 0;
 }
 
 /*
@@ -477,7 +506,7 @@ static int conn_send(struct fam_rpc_conn *c, uint64_t id, const char *method,
 		.status = status, .status_message = (char *)msg, .flags = flags,
 		.payload = (uint8_t *)payload, .payload_len = payload ? len : 0,
 	};
-	uint8_t *buf;
+	struct evbuffer_iovec v;
 	ssize_t n;
 	int ret = 0;
 
@@ -485,14 +514,19 @@ static int conn_send(struct fam_rpc_conn *c, uint64_t id, const char *method,
 		return -ENOTCONN;
 	if (len > max_frame(c->r))
 		return -EMSGSIZE;
-	n = fam_rpc_frame_encode(&m, &buf);
+	n = fam_rpc_frame_size(&m);
 	if (n < 0)
 		return (int)n;
 	if ((size_t)n - 4 > max_frame(c->r))
-		ret = -EMSGSIZE;
-	else
-		ret = stage_add(c, buf, (size_t)n);
-	free(buf);
+		return -EMSGSIZE;
+	/* Encoded in place at the end of the staged frames (no buffer, no copy). */
+	if (evbuffer_reserve_space(c->stage, n, &v, 1) < 1 || v.iov_len < (size_t)n)
+		return -ENOMEM;
+	fam_rpc_frame_write(&m, v.iov_base, (size_t)n);
+	v.iov_len = (size_t)n;
+	if (evbuffer_commit_space(c->stage, &v, 1) < 0)
+		return -ENOMEM;
+	stage_mark(c);
 	if (!ret && c->served && !c->read_paused && out_queued(c) > out_limit(c->r)) {
 		/* The peer does not read its replies: stop reading its requests. */
 		c->read_paused = true;
@@ -524,22 +558,39 @@ static int conn_send_status(struct fam_rpc_conn *c, uint64_t id, int status, con
 
 /* ---- server calls ---- */
 
+static unsigned int name_hash(const char *name)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (; *name; name++)
+		h = (h ^ (uint8_t)*name) * 16777619u;
+	return h % METHOD_BUCKETS;
+}
+
 static struct rpc_method *method_find(struct fam_rpc *r, const char *name)
 {
-	for (struct rpc_method *m = r->methods; m; m = m->next)
+	for (struct rpc_method *m = r->mtab[name_hash(name)]; m; m = m->hnext)
 		if (!strcmp(m->name, name))
 			return m;
 	return NULL;
 }
 
+/* The call's handler, if it is running, need not arm the call's deadline timer. */
+static void serving_finished(struct fam_rpc *r, const struct fam_rpc_call *call)
+{
+	for (struct serving *s = r->serving; s; s = s->up)
+		if (s->call == call)
+			s->finished = true;
+}
+
 static void call_free(struct fam_rpc_call *call)
 {
+	serving_finished(call->r, call);
 	rl_del(&call->link);
 	if (call->c)
 		call->c->ncalls--;
 	if (call->timer)
 		event_free(call->timer);
-	free(call->method);
 	free(call);
 }
 
@@ -555,6 +606,30 @@ static void call_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	conn_ref(call->c);
 	conn_send_status(call->c, call->id, FAM_RPC_DEADLINE_EXCEEDED, msg);
 	conn_unref(call->c);
+}
+
+/*
+ * Run the handler. Most calls are finished before it returns (answered, or
+ * the reply held until the group commit at the end of this loop iteration):
+ * only a call still open after it gets a deadline timer, for what is left of
+ * its deadline (a timer per call cost an allocation and two heap updates).
+ */
+static void serve_call(struct fam_rpc *r, struct rpc_method *me, struct fam_rpc_call *call,
+		       const uint8_t *payload, size_t len)
+{
+	struct serving s = { .up = r->serving, .call = call };
+
+	r->serving = &s;
+	me->h(call, payload, len, me->arg);
+	r->serving = s.up;
+	if (!s.finished && call->deadline) {
+		uint64_t now = now_ms();
+		struct timeval tv = ms_tv(call->deadline > now ? call->deadline - now : 0);
+
+		call->timer = evtimer_new(r->base, call_timeout_cb, call);
+		if (call->timer)
+			evtimer_add(call->timer, &tv);
+	}
 }
 
 static void serve_request(struct fam_rpc_conn *c, struct fam_rpc_msg *m, uint64_t t_read)
@@ -593,32 +668,23 @@ static void serve_request(struct fam_rpc_conn *c, struct fam_rpc_msg *m, uint64_
 		return;
 	}
 	call = calloc(1, sizeof(*call));
-	if (call)
-		call->method = strdup(m->method);
-	if (!call || !call->method) {
-		free(call);
+	if (!call) {
 		conn_send_status(c, m->call_id, FAM_RPC_RESOURCE_EXHAUSTED, "server out of memory");
 		return;
 	}
 	call->r = r;
 	call->c = c;
 	call->id = m->call_id;
+	call->method = me->name;
 	call->flags = me->flags;
 	call->peer = c->peer;
 	rl_add(&c->calls, &call->link);
 	c->ncalls++;
 	if (m->deadline_ms) {
-		uint64_t now = now_ms();
-		struct timeval tv;
-
 		call->deadline_ms = m->deadline_ms;
 		call->deadline = t_read + m->deadline_ms;
-		tv = ms_tv(call->deadline > now ? call->deadline - now : 0);
-		call->timer = evtimer_new(r->base, call_timeout_cb, call);
-		if (call->timer)
-			evtimer_add(call->timer, &tv);
 	}
-	me->h(call, m->payload ? m->payload : empty_payload, m->payload_len, me->arg);
+	serve_call(r, me, call, m->payload ? m->payload : empty_payload, m->payload_len);
 }
 
 const struct fam_rpc_peer *fam_rpc_call_peer(const struct fam_rpc_call *call)
@@ -646,8 +712,13 @@ uint32_t fam_rpc_call_remaining_ms(const struct fam_rpc_call *call)
 int fam_rpc_reply(struct fam_rpc_call *call, int status, const char *msg,
 		  const void *payload, size_t len)
 {
-	if (call->r->hold && rpc_hold_reply(call->r->hold, call, status, msg, payload, len))
+	struct fam_rpc *r = call->r;
+
+	if (r->hold && rpc_hold_reply(r->hold, call, status, msg, payload, len)) {
+		/* Answered at the end of this loop iteration (or already, and freed). */
+		serving_finished(r, call);
 		return 0;
+	}
 	return rpc_reply_now(call, status, msg, payload, len);
 }
 
@@ -723,17 +794,70 @@ static void reply_received(struct fam_rpc_conn *c, struct fam_rpc_msg *m)
 	pending_free(p);
 }
 
-static void pending_timeout_cb(evutil_socket_t fd, short what, void *arg)
+static void deadline_cb(evutil_socket_t fd, short what, void *arg);
+
+/* Have c's deadline timer fire by deadline (monotonic ms). 0 or -ENOMEM. */
+static int deadline_arm(struct fam_rpc_conn *c, uint64_t deadline)
 {
-	struct rpc_pending *p = arg;
-	struct rpc_pending *q = pending_take(p->c, p->id);
+	uint64_t now = now_ms();
+	struct timeval tv;
+
+	if (c->dl_armed && c->dl_armed <= deadline)
+		return 0;
+	if (!c->dl_timer) {
+		c->dl_timer = evtimer_new(c->r->base, deadline_cb, c);
+		if (!c->dl_timer)
+			return -ENOMEM;
+	}
+	tv = ms_tv(deadline > now ? deadline - now : 0);
+	if (evtimer_add(c->dl_timer, &tv) < 0)
+		return -ENOMEM;
+	c->dl_armed = deadline;
+	return 0;
+}
+
+/*
+ * c's earliest deadline came: fail the calls whose deadline passed
+ * (DEADLINE_EXCEEDED), arm the timer for the earliest left. The timer may
+ * fire a little early (libevent's clock): then nothing has expired yet and
+ * it is armed again.
+ */
+static void deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fam_rpc_conn *c = arg;
+	struct rpc_pending *expired = NULL, *p;
+	uint64_t now = now_ms(), next = 0;
 	char msg[96];
 
-	if (q != p)
-		return;
-	snprintf(msg, sizeof(msg), "deadline of %u ms exceeded", p->deadline_ms);
-	p->done(FAM_RPC_DEADLINE_EXCEEDED, msg, NULL, 0, p->arg);
-	pending_free(p);
+	(void)fd;
+	(void)what;
+	c->dl_armed = 0;
+	for (unsigned int b = 0; b < CALL_BUCKETS; b++) {
+		struct rpc_pending **pp = &c->pending[b];
+
+		while ((p = *pp)) {
+			if (p->deadline && p->deadline <= now) {
+				*pp = p->next;
+				p->next = expired;
+				expired = p;
+				continue;
+			}
+			if (p->deadline && (!next || p->deadline < next))
+				next = p->deadline;
+			pp = &p->next;
+		}
+	}
+	/* (Without memory for the timer, a call waits for its reply or the connection's end.) */
+	if (next)
+		deadline_arm(c, next);
+	conn_ref(c);
+	while ((p = expired)) {
+		expired = p->next;
+		snprintf(msg, sizeof(msg), "deadline of %u ms exceeded", p->deadline_ms);
+		p->done(FAM_RPC_DEADLINE_EXCEEDED, msg, NULL, 0, p->arg);
+		pending_free(p);
+	}
+	conn_unref(c);
 }
 
 static int call_start(struct fam_rpc_conn *c, const char *method, const void *payload,
@@ -757,10 +881,8 @@ static int call_start(struct fam_rpc_conn *c, const char *method, const void *pa
 	p->item = item;
 	p->arg = arg;
 	if (deadline_ms) {
-		struct timeval tv = ms_tv(deadline_ms);
-
-		p->timer = evtimer_new(c->r->base, pending_timeout_cb, p);
-		if (!p->timer || evtimer_add(p->timer, &tv) < 0) {
+		p->deadline = now_ms() + deadline_ms;
+		if (deadline_arm(c, p->deadline) < 0) {
 			pending_free(p);
 			return -ENOMEM;
 		}
@@ -935,6 +1057,51 @@ static void unix_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* TLS after the handshake: what arrived, read ahead (rpc_tls_read), then the frames in it. */
+static void tls_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fam_rpc_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	int n;
+
+	(void)fd;
+	(void)what;
+	evbuffer_unfreeze(in, 0);
+	n = rpc_tls_read(c->bev, in);
+	evbuffer_freeze(in, 0);
+	if (n >= 0 && evbuffer_get_length(in))
+		conn_read_cb(c->bev, c);
+	else if (n == RPC_TLS_EOF)
+		conn_event_cb(c->bev, BEV_EVENT_EOF | BEV_EVENT_READING, c);
+	else if (n < 0)
+		conn_event_cb(c->bev, BEV_EVENT_ERROR | BEV_EVENT_READING, c);
+}
+
+/*
+ * The handshake is done: read this connection ourselves (tls_read_cb), with
+ * OpenSSL's read-ahead, instead of libevent's bufferevent, which reads each
+ * record's 5-byte header and its body with two read(2)s. 0 or -errno.
+ */
+static int tls_take_reads(struct fam_rpc_conn *c)
+{
+	struct fam_rpc *r = c->r;
+
+	if (rpc_tls_read_ahead(c->bev))
+		return -EIO;
+	c->rev = event_new(r->base, bufferevent_getfd(c->bev), EV_READ | EV_PERSIST, tls_read_cb,
+			   c);
+	if (!c->rev)
+		return -ENOMEM;
+	bufferevent_disable(c->bev, EV_READ);
+	if (!c->read_paused && event_add(c->rev, NULL))
+		return -ENOMEM;
+	/* Bytes the handshake's reads brought along: not waiting for the socket. */
+	if (!c->read_paused && (rpc_tls_has_pending(c->bev) ||
+				evbuffer_get_length(bufferevent_get_input(c->bev))))
+		event_active(c->rev, EV_READ, 0);
+	return 0;
+}
+
 static void conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct fam_rpc_conn *c = arg;
@@ -944,10 +1111,14 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 	conn_ref(c);
 	c->read_paused = false;
 	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
-	if (c->rev)
+	if (c->rev) {
 		event_add(c->rev, NULL);
-	else
+		/* TLS: records OpenSSL read ahead do not wake the socket's event. */
+		if (c->is_tls && rpc_tls_has_pending(bev))
+			event_active(c->rev, EV_READ, 0);
+	} else {
 		bufferevent_enable(bev, EV_READ);
+	}
 	conn_process(c, now_ms());
 	conn_unref(c);
 }
@@ -977,6 +1148,9 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 					  "its certificate names %s%d", c->peer.name, c->expect_host,
 					  c->peer.host_id < 0 ? "no host id" : "host ",
 					  c->peer.host_id < 0 ? 0 : c->peer.host_id);
+			} else if (tls_take_reads(c)) {
+				conn_fail(c, LOG_WARNING, "TLS peer %s: cannot set up reading",
+					  c->peer.name);
 			} else {
 				c->ready = true;
 				bufferevent_set_timeouts(bev, NULL, NULL);
@@ -1430,6 +1604,8 @@ int fam_rpc_register(struct fam_rpc *r, const char *method, unsigned int flags,
 	m->arg = arg;
 	m->next = r->methods;
 	r->methods = m;
+	m->hnext = r->mtab[name_hash(method)];
+	r->mtab[name_hash(method)] = m;
 	return 0;
 }
 

@@ -163,6 +163,13 @@ int fam_rpc_set_commit_hook(struct fam_rpc *r, bool (*pending)(void *arg),
 			    int (*commit)(void *arg, char *msg, size_t msg_len), void *arg);
 /* Replies held now (tests). */
 size_t fam_rpc_held(struct fam_rpc *r);
+/*
+ * From the commit hook: fn(arg, call, status) for each reply held now, the
+ * ones the commit releases (who is waiting for this batch).
+ */
+void fam_rpc_held_foreach(struct fam_rpc *r,
+			  void (*fn)(void *arg, const struct fam_rpc_call *call, int status),
+			  void *arg);
 
 /*
  * Server streams: send one item (the call stays open). -ENOBUFS: the client does not
@@ -218,6 +225,7 @@ struct fam_rpc_msg {
 	uint8_t *payload;
 	size_t payload_len;
 	uint32_t flags;
+	void *block;	/* decoded: method, status_message and payload lie in it (one free) */
 };
 /* Decode one frame from buf: >0 bytes consumed, 0 need more, -EMSGSIZE too large, -EBADMSG malformed. */
 int fam_rpc_frame_decode(const uint8_t *buf, size_t len, uint32_t max_frame,
@@ -225,5 +233,9 @@ int fam_rpc_frame_decode(const uint8_t *buf, size_t len, uint32_t max_frame,
 void fam_rpc_msg_clear(struct fam_rpc_msg *m);
 /* Encode into a malloc'ed buffer. Returns length or -errno. */
 ssize_t fam_rpc_frame_encode(const struct fam_rpc_msg *m, uint8_t **out);
+/* The encoded frame's size (length prefix included), or -EINVAL / -EMSGSIZE. */
+ssize_t fam_rpc_frame_size(const struct fam_rpc_msg *m);
+/* Encode into buf of exactly fam_rpc_frame_size(m) bytes. */
+void fam_rpc_frame_write(const struct fam_rpc_msg *m, uint8_t *buf, size_t size);
 
 #endif

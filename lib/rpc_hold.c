@@ -101,6 +101,16 @@ bool rpc_hold_reply(struct rpc_hold *h, struct fam_rpc_call *call, int status, c
 	return true;
 }
 
+void fam_rpc_held_foreach(struct fam_rpc *r,
+			  void (*fn)(void *arg, const struct fam_rpc_call *call, int status),
+			  void *arg)
+{
+	struct rpc_hold *h = *rpc_hold_slot(r);
+
+	for (struct held *e = h ? h->head : NULL; e; e = e->next)
+		fn(arg, e->call, e->status);
+}
+
 void rpc_hold_free(struct rpc_hold *h)
 {
 	if (!h)

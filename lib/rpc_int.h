@@ -11,6 +11,7 @@
 #include <stdarg.h>
 
 struct bufferevent;
+struct evbuffer;
 struct rpc_hold;
 
 struct event_base *rpc_base(struct fam_rpc *r);
@@ -36,6 +37,22 @@ void rpc_tls_error(struct bufferevent *bev, char *buf, size_t len);
  * has nothing queued; returns how many bytes went out (queue the rest).
  */
 size_t rpc_tls_write_direct(struct bufferevent *bev, const uint8_t *p, size_t n);
+/*
+ * rpc_tls.c: after the handshake, let OpenSSL read ahead (one read(2) takes
+ * every record that arrived); rpc.c then reads with rpc_tls_read, not the
+ * bufferevent. 0 or -EIO.
+ */
+int rpc_tls_read_ahead(struct bufferevent *bev);
+/* rpc_tls.c: rpc_tls_read's end of stream: the peer closed (close_notify or EOF). */
+#define RPC_TLS_EOF	(-1000)
+/*
+ * rpc_tls.c: SSL_read into in what the records that arrived hold, while
+ * OpenSSL has read-ahead bytes left: >0 bytes, 0 none yet, RPC_TLS_EOF, or
+ * -EIO / -ENOMEM.
+ */
+int rpc_tls_read(struct bufferevent *bev, struct evbuffer *in);
+/* rpc_tls.c: OpenSSL holds bytes read ahead (rpc_tls_read would not wait for the socket). */
+bool rpc_tls_has_pending(struct bufferevent *bev);
 /* rpc.c: fam_rpc_reply() without the group commit hold. */
 int rpc_reply_now(struct fam_rpc_call *call, int status, const char *msg,
 		  const void *payload, size_t len);

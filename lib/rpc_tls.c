@@ -10,6 +10,7 @@
  */
 #include "rpc_int.h"
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
@@ -83,11 +84,12 @@ SSL_CTX *fam_rpc_tls_ctx(const char *cert, const char *key, const char *ca, bool
 	/* A peer closing without close_notify is an ordinary EOF: frames carry their length. */
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	/*
-	 * No read-ahead (SSL_CTX_set_read_ahead): libevent 2.1's OpenSSL
+	 * No read-ahead here (SSL_CTX_set_read_ahead): libevent 2.1's OpenSSL
 	 * bufferevent reads on while SSL_pending() says a record has bytes left,
 	 * which does not count whole records already read ahead, so calls
 	 * stalled until their deadline with nothing more arriving (bench-rpc
-	 * over TLS, 64 in flight).
+	 * over TLS, 64 in flight). Once the handshake is done, rpc.c reads
+	 * itself (rpc_tls_read, below), with read-ahead.
 	 */
 	if (server) {
 		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca);
@@ -354,4 +356,62 @@ size_t rpc_tls_write_direct(struct bufferevent *bev, const uint8_t *p, size_t n)
 		done += (size_t)r;
 	}
 	return done;
+}
+
+int rpc_tls_read_ahead(struct bufferevent *bev)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+
+	if (!ssl)
+		return -EIO;
+	SSL_set_read_ahead(ssl, 1);
+	return 0;
+}
+
+bool rpc_tls_has_pending(struct bufferevent *bev)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+
+	return ssl && SSL_has_pending(ssl);
+}
+
+/*
+ * SSL_read until OpenSSL holds nothing more read ahead: whole records left
+ * in its buffer are taken now (the socket may not wake us for them), and a
+ * partial one waits for the rest to arrive (the socket will). So one read(2)
+ * per wakeup, not a header and a body per record.
+ */
+int rpc_tls_read(struct bufferevent *bev, struct evbuffer *in)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+	int total = 0;
+
+	if (!ssl)
+		return -EIO;
+	do {
+		struct evbuffer_iovec v;
+		int r, e;
+
+		if (evbuffer_reserve_space(in, 16384, &v, 1) < 1)
+			return total ? total : -ENOMEM;
+		ERR_clear_error();
+		r = SSL_read(ssl, v.iov_base, (int)(v.iov_len < INT32_MAX ? v.iov_len : INT32_MAX));
+		if (r > 0) {
+			v.iov_len = (size_t)r;
+			evbuffer_commit_space(in, &v, 1);
+			total += r;
+			continue;
+		}
+		evbuffer_commit_space(in, &v, 0);
+		e = SSL_get_error(ssl, r);
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+			break;
+		if (total)
+			return total;	/* the end (or error) comes again on the next read */
+		if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && !ERR_peek_error() &&
+						  (r == 0 || errno == 0 || errno == ECONNRESET)))
+			return RPC_TLS_EOF;
+		return -EIO;
+	} while (SSL_has_pending(ssl));
+	return total;
 }

@@ -37,6 +37,9 @@ $(B)/tests/unit/test_grants: $(FAMFSD_OBJ)/grants.o
 
 # test_rpc also needs the RPC library and its libraries (lib/rpc.mk), and scripts/famfs-certs.sh.
 $(B)/tests/unit/test_rpc: $(LIBFAMFS_RPC)
+# ... and protobuf-c's Envelope, the reference for the frame codec (test_frame_wire).
+$(B)/tests/unit/test_rpc.o: BASE_CFLAGS += -I$(B)/proto
+$(B)/tests/unit/test_rpc.o: | $(B)/proto/famfs.pb-c.h
 $(B)/tests/unit/test_rpc: LDLIBS += $(RPC_LDLIBS)
 
 check-unit: $(UNIT_BINS)

@@ -62,7 +62,7 @@ $(FUZZ_B)/slurm/%.o: slurm/%.c
 $(FUZZ_B)/fuzz_slurm: $(FUZZ_SLURM_OBJS)
 $(FUZZ_B)/fuzz_slurm: FUZZ_EXTRA := -Islurm -Iclient/include $(FUZZ_SLURM_OBJS) -linih
 
-# fuzz_frame: the RPC frame codec and the protobuf-c code generated for it, built with clang.
+# fuzz_frame: the RPC frame codec against the protobuf-c code generated for it, built with clang.
 $(FUZZ_B)/proto/%.pb-c.c $(FUZZ_B)/proto/%.pb-c.h: proto/%.proto
 	@mkdir -p $(FUZZ_B)/proto
 	$(Q)protoc-c --proto_path=proto --c_out=$(FUZZ_B)/proto $<
@@ -73,7 +73,7 @@ $(FUZZ_RPC_OBJS): FUZZ_CFLAGS += -I$(FUZZ_B)/proto $(shell pkg-config --cflags $
 $(FUZZ_RPC_OBJS): $(FUZZ_B)/proto/famfs.pb-c.h
 $(FUZZ_B)/fuzz_frame: tests/fuzz/fuzz_frame.c $(FUZZ_B)/lib/rpc_frame.o $(FUZZ_B)/proto/famfs.pb-c.o
 	$(if $(Q),@echo "  FUZZLD  $@")
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -Werror -fsanitize=fuzzer -o $@ $^ \
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(FUZZ_B)/proto -Wall -Wextra -Werror -fsanitize=fuzzer -o $@ $^ \
 		$(shell pkg-config --libs libprotobuf-c 2>/dev/null)
 
 # fuzz_envelope: famfsd itself (every file but main.c) with the whole RPC library, served

@@ -5,8 +5,12 @@
  * the default limit, and with a small one chosen by the first byte) until
  * the decoder needs more bytes or rejects the stream. Every decoded frame is
  * re-encoded and decoded again: the round trip must give the same message.
+ * Every frame body is also given to protobuf-c, the reference for the
+ * codec's hand-written wire format (lib/rpc_frame.c): both must accept or
+ * refuse it, and read the same fields.
  */
 #include "rpc.h"
+#include "famfs.pb-c.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -24,6 +28,32 @@ static void same(const struct fam_rpc_msg *a, const struct fam_rpc_msg *b)
 		abort();
 }
 
+/* The frame at data (len bytes, whole) as protobuf-c reads it: the same verdict, the same fields. */
+static void like_protobuf_c(const uint8_t *data, size_t len, int ret, const struct fam_rpc_msg *m)
+{
+	uint32_t n;
+	Famfs__Envelope *e;
+
+	if (len < 4)
+		return;
+	n = (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 | data[3];
+	if (ret == 0 || ret == -EMSGSIZE || len - 4 < n)
+		return;
+	e = famfs__envelope__unpack(NULL, n, data + 4);
+	if ((ret == -EBADMSG) != !e)
+		abort();
+	if (!e)
+		return;
+	if (e->call_id != m->call_id || e->deadline_ms != m->deadline_ms ||
+	    e->status != m->status || e->flags != m->flags ||
+	    strcmp(e->method ? e->method : "", m->method) ||
+	    strcmp(e->status_message ? e->status_message : "", m->status_message) ||
+	    e->payload.len != m->payload_len ||
+	    (m->payload_len && memcmp(e->payload.data, m->payload, m->payload_len)))
+		abort();
+	famfs__envelope__free_unpacked(e, NULL);
+}
+
 static void run(const uint8_t *data, size_t size, uint32_t max_frame)
 {
 	size_t off = 0;
@@ -34,6 +64,7 @@ static void run(const uint8_t *data, size_t size, uint32_t max_frame)
 		ssize_t n;
 		int ret = fam_rpc_frame_decode(data + off, size - off, max_frame, &m);
 
+		like_protobuf_c(data + off, size - off, ret, &m);
 		if (ret == 0 || ret == -EMSGSIZE || ret == -EBADMSG)
 			return;
 		if (ret < 0 || (size_t)ret > size - off)

@@ -7,6 +7,7 @@
  */
 #include "testutil.h"
 #include "rpc.h"
+#include "famfs.pb-c.h"
 
 #include <event2/event.h>
 #include <openssl/ssl.h>
@@ -355,6 +356,111 @@ START_TEST(test_frame_codec)
 }
 END_TEST
 
+/*
+ * The frame codec writes and reads the Envelope's wire format itself
+ * (lib/rpc_frame.c): the same bytes as protobuf-c for every kind of field
+ * value, the same messages read back, and what protobuf-c refuses refused.
+ */
+START_TEST(test_frame_wire)
+{
+	static uint8_t big[300];
+	struct fam_rpc_msg ms[] = {
+		{ 0 },
+		{ .call_id = 1, .method = "famfs.Create", .deadline_ms = 60000 },
+		{ .call_id = UINT64_MAX, .deadline_ms = UINT32_MAX, .status = -1,
+		  .status_message = "negative", .flags = 7 },
+		{ .call_id = 127, .status = INT32_MIN, .payload = (uint8_t *)"x", .payload_len = 1 },
+		{ .call_id = 128, .status = INT32_MAX, .status_message = "", .method = "",
+		  .payload = big, .payload_len = sizeof(big), .flags = 1u << 31 },
+	};
+	/* Bodies protobuf-c refuses: truncated varint, 11-byte varint, field 0, a
+	 * known field with the wrong wire type (two), a group, a length past the
+	 * end, a truncated unknown fixed32 and fixed64. */
+	static const uint8_t bad[][16] = {
+		{ 2, 0x08, 0x80 },
+		{ 12, 0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01 },
+		{ 2, 0x00, 0x01 },
+		{ 2, 0x0a, 0x00 },
+		{ 2, 0x10, 0x01 },
+		{ 1, 0x0b },
+		{ 3, 0x12, 0x05, 'a' },
+		{ 3, 0x45, 0x01, 0x02 },
+		{ 5, 0x49, 1, 2, 3, 4 },
+	};
+	/* Unknown fields of every wire type are skipped, by both. */
+	static const uint8_t unknown[] = { 0x40, 0x01, 0x49, 1, 2, 3, 4, 5, 6, 7, 8,
+					   0x52, 0x01, 'x', 0x5d, 1, 2, 3, 4, 0x08, 0x07 };
+	uint8_t frame[64];
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7);
+	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+		Famfs__Envelope env = FAMFS__ENVELOPE__INIT, *back;
+		struct fam_rpc_msg *m = &ms[i], d;
+		uint8_t *ours, theirs[512];
+		ssize_t n = fam_rpc_frame_encode(m, &ours);
+		size_t tn;
+
+		env.call_id = m->call_id;
+		env.method = m->method ? m->method : (char *)"";
+		env.deadline_ms = m->deadline_ms;
+		env.status = m->status;
+		env.status_message = m->status_message ? m->status_message : (char *)"";
+		env.payload.data = m->payload;
+		env.payload.len = m->payload_len;
+		env.flags = m->flags;
+		tn = famfs__envelope__pack(&env, theirs);
+		ck_assert_int_eq(n, (ssize_t)tn + 4);
+		ck_assert_int_eq(fam_rpc_frame_size(m), n);
+		ck_assert_int_eq(memcmp(ours + 4, theirs, tn), 0);
+		back = famfs__envelope__unpack(NULL, (size_t)n - 4, ours + 4);
+		ck_assert_ptr_nonnull(back);
+		ck_assert_uint_eq(back->call_id, m->call_id);
+		ck_assert_int_eq(back->status, m->status);
+		ck_assert_uint_eq(back->deadline_ms, m->deadline_ms);
+		ck_assert_uint_eq(back->flags, m->flags);
+		ck_assert_uint_eq(back->payload.len, m->payload_len);
+		famfs__envelope__free_unpacked(back, NULL);
+		ck_assert_int_eq(fam_rpc_frame_decode(ours, (size_t)n, 0, &d), n);
+		ck_assert_uint_eq(d.call_id, m->call_id);
+		ck_assert_str_eq(d.method, m->method ? m->method : "");
+		ck_assert_str_eq(d.status_message, m->status_message ? m->status_message : "");
+		ck_assert_int_eq(d.status, m->status);
+		ck_assert_uint_eq(d.payload_len, m->payload_len);
+		if (m->payload_len)
+			ck_assert_int_eq(memcmp(d.payload, m->payload, m->payload_len), 0);
+		else
+			ck_assert_ptr_null(d.payload);
+		fam_rpc_msg_clear(&d);
+		free(ours);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct fam_rpc_msg d;
+
+		ck_assert_ptr_null(famfs__envelope__unpack(NULL, bad[i][0], bad[i] + 1));
+		memset(frame, 0, 4);
+		frame[3] = bad[i][0];
+		memcpy(frame + 4, bad[i] + 1, bad[i][0]);
+		ck_assert_int_eq(fam_rpc_frame_decode(frame, 4u + bad[i][0], 0, &d), -EBADMSG);
+	}
+	{
+		Famfs__Envelope *e = famfs__envelope__unpack(NULL, sizeof(unknown), unknown);
+		struct fam_rpc_msg d;
+
+		ck_assert_ptr_nonnull(e);
+		ck_assert_uint_eq(e->call_id, 7);
+		famfs__envelope__free_unpacked(e, NULL);
+		memset(frame, 0, 4);
+		frame[3] = sizeof(unknown);
+		memcpy(frame + 4, unknown, sizeof(unknown));
+		ck_assert_int_eq(fam_rpc_frame_decode(frame, 4 + sizeof(unknown), 0, &d),
+				 4 + (int)sizeof(unknown));
+		ck_assert_uint_eq(d.call_id, 7);
+		fam_rpc_msg_clear(&d);
+	}
+}
+END_TEST
+
 START_TEST(test_null_call)
 {
 	struct fam_rpc_conn *c = pair_conn(srv);
@@ -519,6 +625,74 @@ START_TEST(test_deadline_client)
 	ck_assert_int_eq(res.ndone, 1);
 	expect_null_ok(c);
 	fam_rpc_conn_close(c);
+}
+END_TEST
+
+/* A reply frame for call id (status OK), written to a raw peer's end. */
+static void raw_reply(int fd, uint64_t id)
+{
+	struct fam_rpc_msg m = { .call_id = id, .flags = 1 /* REPLY */ };
+	uint8_t *buf;
+	ssize_t n = fam_rpc_frame_encode(&m, &buf);
+
+	ck_assert_int_gt(n, 0);
+	raw_write(fd, buf, (size_t)n);
+	free(buf);
+}
+
+/*
+ * The client's deadlines, with a peer that never answers by itself (a raw
+ * socket: no server deadline): one timer per connection serves them. Calls
+ * sent in the order 2000, 100 and 600 ms (the second earlier than the timer
+ * already armed) each end at or after their own deadline, the two shorter
+ * ones before the longest one's (the timer was armed again for them), in
+ * deadline order; a call without one is not touched, one answered in time
+ * gets its answer, and late answers are dropped. (Margins of seconds: a
+ * loaded host may stall the test for a while.)
+ */
+START_TEST(test_deadline_client_many)
+{
+	static const uint32_t ms[] = { 2000, 100, 600 };
+	struct result res[3] = { 0 }, none = { 0 }, ok = { 0 };
+	uint64_t t0, at[3] = { 0 };
+	struct fam_rpc_conn *c;
+	int sv[2], err = 0;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	c = fam_rpc_connect_fd(cli, sv[1], &err);
+	ck_assert_msg(c, "connect_fd: %d", err);
+	t0 = now_ms();
+	for (int i = 0; i < 3; i++)	/* call ids 1, 2, 3 */
+		ck_assert_int_eq(fam_rpc_call(c, "t.Hold", NULL, 0, ms[i], done_cb, NULL, &res[i]),
+				 0);
+	ck_assert_int_eq(fam_rpc_call(c, "t.Hold", NULL, 0, 0, done_cb, NULL, &none), 0);	/* 4 */
+	ck_assert_int_eq(fam_rpc_call(c, "t.Hold", NULL, 0, 100, done_cb, NULL, &ok), 0);	/* 5 */
+	raw_reply(sv[0], 5);
+	while (now_ms() - t0 < 10000 && !(res[0].done && res[1].done && res[2].done)) {
+		event_base_loop(base, EVLOOP_ONCE);
+		for (int i = 0; i < 3; i++)
+			if (res[i].done && !at[i])
+				at[i] = now_ms() - t0;
+	}
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(res[i].status, FAM_RPC_DEADLINE_EXCEEDED);
+		ck_assert_uint_ge(at[i], ms[i] - 5);	/* libevent's clock: a few ms early */
+	}
+	ck_assert_uint_lt(at[1], ms[0] - 5);
+	ck_assert_uint_lt(at[2], ms[0] - 5);
+	ck_assert_uint_le(at[1], at[2]);
+	ck_assert_uint_le(at[2], at[0]);
+	ck_assert(ok.done);
+	ck_assert_int_eq(ok.status, FAM_RPC_OK);
+	ck_assert(!none.done);
+	for (uint64_t id = 1; id <= 4; id++)
+		raw_reply(sv[0], id);
+	spin_until(&none.done, 2000);
+	ck_assert_int_eq(none.status, FAM_RPC_OK);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(res[i].ndone, 1);	/* the late replies were dropped */
+	fam_rpc_conn_close(c);
+	close(sv[0]);
 }
 END_TEST
 
@@ -1159,11 +1333,13 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_frame_codec);
+	tcase_add_test(tc, test_frame_wire);
 	tcase_add_test(tc, test_null_call);
 	tcase_add_test(tc, test_many_in_flight);
 	tcase_add_test(tc, test_out_of_order_ids);
 	tcase_add_test(tc, test_unimplemented);
 	tcase_add_test(tc, test_deadline_client);
+	tcase_add_test(tc, test_deadline_client_many);
 	tcase_add_test(tc, test_deadline_server);
 	tcase_add_test(tc, test_bad_frames);
 	tcase_add_test(tc, test_status_mapping);
