@@ -257,8 +257,9 @@ static int famfs_pin_fn(struct inode *inode, void *kaddr, pfn_t pfn, long nr,
 	for (j = 0; j < nr; j++) {
 		page = pfn_to_page(pfn_t_to_pfn(pfn) + j);
 		ps->pages++;
-		if (READ_ONCE(page->mapping) == inode->i_mapping &&
-		    page_ref_count(page) > 1) {
+		/* The count first: one load per idle page. */
+		if (page_ref_count(page) > 1 &&
+		    READ_ONCE(page->mapping) == inode->i_mapping) {
 			ps->page = page;
 			return 1;
 		}

@@ -10,6 +10,8 @@
  * map it MAP_SHARED read-write, read one word of every 2 MiB (the PMD
  * mappings a user has), write every byte of the DIRTY set, then time:
  *
+ *   lowerd  the same when the process mapped only what it wrote (no read of
+ *           every 2 MiB first): the pin check covers the dirty units only;
  *   lower   famfs.ko's access lowering as famfsd drives it on a revoke:
  *           SET_ACCESS none (the module zaps the mappings, checks the
  *           pages of the 2 MiB units mapped since their last check for
@@ -218,7 +220,7 @@ int main(int argc, char **argv)
 	const char *kind;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: famfs_wbbench lower|walk|raw|rawunit|unmap|raise|rawinv FILE 0|1c|1s|100 REPS\n");
+		fprintf(stderr, "usage: famfs_wbbench lower|lowerd|walk|raw|rawunit|unmap|raise|rawinv FILE 0|1c|1s|100 REPS\n");
 		return 2;
 	}
 	kind = argv[1];
@@ -251,8 +253,9 @@ int main(int argc, char **argv)
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		if (p == MAP_FAILED)
 			return perror("mmap"), 1;
-		for (size_t off = 0; off < size; off += PMD)
-			(void)*(volatile unsigned char *)(p + off);
+		if (strcmp(kind, "lowerd"))
+			for (size_t off = 0; off < size; off += PMD)
+				(void)*(volatile unsigned char *)(p + off);
 		for (size_t i = 0; i < nr; i++)
 			memset(p + r[i].off, (int)(rep + 1), r[i].len);
 		t0 = now_ns();
@@ -270,7 +273,7 @@ int main(int argc, char **argv)
 			_mm_sfence();
 			t1 = now_ns();
 			e = set_access(fd, FAMFS_ACCESS_RO) ?: set_access(fd, FAMFS_ACCESS_NONE);
-		} else if (!strcmp(kind, "lower")) {
+		} else if (!strcmp(kind, "lower") || !strcmp(kind, "lowerd")) {
 			e = set_access(fd, FAMFS_ACCESS_NONE);
 			t1 = now_ns();
 		} else {

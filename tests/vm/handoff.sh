@@ -43,13 +43,13 @@ while [ $r -lt $ROUNDS ]; do
 		for d in 0 1c 1s 100; do
 			n=1; [ $d = 0 ] && n=$REPS0
 			if [ $((r % 2)) = 0 ]; then
-				one $s $d lower $n; one $s $d walk 1; one $s $d raw $n
+				one $s $d lower $n; one $s $d lowerd $n; one $s $d walk 1; one $s $d raw $n
 				one $s $d rawunit $n; one $s $d unmap $n
 				one $s $d raise $n; one $s $d rawinv $n
 			else
 				one $s $d rawinv $n; one $s $d raise $n
 				one $s $d unmap $n; one $s $d rawunit $n
-				one $s $d raw $n; one $s $d walk 1; one $s $d lower $n
+				one $s $d raw $n; one $s $d walk 1; one $s $d lowerd $n; one $s $d lower $n
 			fi
 		done
 	done
