@@ -440,15 +440,21 @@ void own_unhold(struct famfsd *d, const char *path, bool expired_only)
 
 /*
  * Kernel mode: does famfs.ko's access lowering write back the dirty lines
- * itself? It writes back the dirty entries fs-dax tracks for fsync
- * (dax_writeback_mapping_range), through the dax device's cache flush, which
- * the kernel skips when the platform declares the CPU caches part of the
- * persistence domain (/sys/block/pmemN/dax/write_cache reads 0). Caches are
+ * itself? It writes back what was written through mappings, through the dax
+ * device's cache flush, which the kernel skips when the platform declares the
+ * CPU caches part of the persistence domain (write cache off). Caches are
  * never shared between hosts, so only then (or when it cannot tell) does
- * famfsd walk every line of the data set itself.
+ * famfsd walk every line of the data set itself. A module since issue 13
+ * says so (FAMFS_FEATURE_WRITEBACK_KADDR, set while the device's write cache
+ * is on, /dev/dax too); for older ones the pmem disk's dax/write_cache tells.
  */
 static bool module_writes_back(const struct famfsd *d)
 {
+	struct fam_kmount_counters k;
+
+	if (!fam_kmount_counters(d->cfg.mount, &k) && k.writes_back)
+		return true;
+
 	const char *dev = strrchr(d->cfg.device, '/');
 	char p[PATH_MAX + 64], v[8] = "";
 	FILE *f;

@@ -730,8 +730,10 @@ static long famfs_ioc_get_stats(struct file *file, void __user *uarg)
 	st.writeback_bytes = atomic64_read(&sbi->writeback_bytes);
 	st.invalidated_bytes = atomic64_read(&sbi->invalidated_bytes);
 	st.features = FAMFS_FEATURE_PIN_SCAN_MAPPED |
-		      FAMFS_FEATURE_WRITEBACK_KADDR |
 		      FAMFS_FEATURE_INVALIDATE_ON_RAISE;
+	/* dax_flush() flushes nothing while the write cache is off. */
+	if (dax_write_cache_enabled(sbi->dax_dev))
+		st.features |= FAMFS_FEATURE_WRITEBACK_KADDR;
 	mutex_lock(&sbi->lease_lock);
 	st.lease_expirations = sbi->lease_expirations;
 	mutex_unlock(&sbi->lease_lock);

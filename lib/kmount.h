@@ -91,6 +91,11 @@ struct fam_kmount_counters {
 	 * need not walk them from user space.
 	 */
 	bool invalidates_on_raise;
+	/*
+	 * A lowering writes back the written lines itself: the device's write
+	 * cache is on (FAMFS_FEATURE_WRITEBACK_KADDR).
+	 */
+	bool writes_back;
 };
 int fam_kmount_counters(const char *mnt, struct fam_kmount_counters *out);
 

@@ -314,8 +314,10 @@ struct famfs_ioc_stats {
  *                          (pin_scan_pages counts the pages checked);
  *   WRITEBACK_KADDR        a lowering writes back the units that took a
  *                          write fault through the kernel's address of the
- *                          memory, when the device's write cache is on
- *                          (writeback_bytes);
+ *                          memory (writeback_bytes); set only while the
+ *                          device's write cache is on (dax_flush() flushes
+ *                          nothing otherwise): then user space need not
+ *                          walk the lines itself on a revocation;
  *   INVALIDATE_ON_RAISE    a raise from NONE invalidates every unit this
  *                          host touched since it last invalidated it (faults,
  *                          read(2), write(2); also done when the file is

@@ -280,15 +280,15 @@ if [ $ME = 1 ]; then
 	else
 		fail "c1 handoff /ds --to 2" "$(tr '\n' ' ' < /tmp/o)"
 	fi
-	# The module writes back the dirty entries when it lowers access; famfsd
-	# walks every line itself only where the kernel skips that flush (dax
-	# write_cache 0) or the device is not a pmem disk (devdax).
-	_wc=$(cat /sys/block/${DEV##*/}/dax/write_cache 2>/dev/null)
+	# The module writes back the written units when it lowers access; famfsd
+	# walks every line itself only where the kernel skips that flush (the
+	# device's write cache off: the module's GET_STATS feature bit 0x2 clear).
+	_ft=$($T stats $MNT | tr ' ' '\n' | sed -n 's/^features=//p')
 	_fl=$(sed -n 's/.*\/ds: access revoked on this host (\([0-9]*\) bytes flushed).*/\1/p' $FD_LOG | tail -n 1)
-	case "${_wc:-none}|${_fl:-?}" in
-	1\|0) pass "c1 revoke: famfs.ko wrote back the dirty entries, famfsd walked no line itself (dax write_cache 1)" ;;
-	[0n]*\|4194304) pass "c1 revoke: famfsd walked every line itself (dax write_cache ${_wc:-absent on $DEV})" ;;
-	*) fail "c1 revoke's cache write-back" "write_cache=${_wc:-none} famfsd flushed ${_fl:-?} bytes" ;;
+	case "$(( ${_ft:-0} & 2 ))|${_fl:-?}" in
+	2\|0) pass "c1 revoke: famfs.ko wrote back the written units, famfsd walked no line itself (module features $_ft)" ;;
+	0\|4194304) pass "c1 revoke: famfsd walked every line itself (write cache off: module features ${_ft:-?})" ;;
+	*) fail "c1 revoke's cache write-back" "module features ${_ft:-?}, famfsd flushed ${_fl:-?} bytes" ;;
 	esac
 	if wait_for 20 grep -q SIGBUS /tmp/hold && grep -q "revoking while pid $HOLD" $FD_LOG; then
 		pass "c1 live mapping revoked by famfsd (SET_ACCESS): SIGBUS on the next touch ($(grep SIGBUS /tmp/hold))"
@@ -308,11 +308,14 @@ if [ $ME = 1 ]; then
 	_rf=$(_m 'famfs_kernel_faults_total{kind="refused"}') _rv=$(_m famfs_kernel_revocations_total)
 	_pt=$(_m 'famfs_kernel_faults_total{kind="pte"}') _pm=$(_m 'famfs_kernel_faults_total{kind="pmd"}')
 	_lr=$(_m famfs_module_lease_renewals_total)
+	# The revoke of /ds checked the pages of the units the hold mapped for pins.
+	_ps=$(_m famfs_kernel_pin_scan_pages_total) _wb=$(_m famfs_kernel_writeback_bytes_total)
+	_iv=$(_m famfs_kernel_invalidated_bytes_total)
 	if [ "${_rf:-0}" -ge 1 ] && [ "${_rv:-0}" -ge 1 ] && [ $((${_pt:-0} + ${_pm:-0})) -ge 1 ] &&
-	   [ "${_lr:-0}" -ge 1 ]; then
-		pass "c1 /metrics: module counters (refused faults $_rf, revocations $_rv, pte $_pt, pmd $_pm), $_lr module lease renewals"
+	   [ "${_lr:-0}" -ge 1 ] && [ "${_ps:-0}" -ge 512 ] && [ -n "$_wb" ] && [ -n "$_iv" ]; then
+		pass "c1 /metrics: module counters (refused faults $_rf, revocations $_rv, pte $_pt, pmd $_pm, pages checked for pins $_ps, bytes written back $_wb, invalidated $_iv), $_lr module lease renewals"
 	else
-		fail "c1 /metrics module counters" "refused=$_rf revocations=$_rv pte=$_pt pmd=$_pm renewals=$_lr $(cat /tmp/wget.err)"
+		fail "c1 /metrics module counters" "refused=$_rf revocations=$_rv pte=$_pt pmd=$_pm renewals=$_lr pinscan=$_ps wb=$_wb inval=$_iv $(cat /tmp/wget.err)"
 	fi
 	_h=$(famfsctl --json cluster 2>&1 | grep -c '"host":')
 	[ "$_h" = 3 ] && pass "c1 famfsctl cluster --json lists 3 hosts" ||
