@@ -2,10 +2,13 @@
 /*
  * famfs - DAX file system for shared fabric-attached memory.
  *
- * Fencing this host off a file: the access mode, the write-back of dirty
- * cache lines, the zap of every mapping, and the wait for pages that are
- * still pinned (by O_DIRECT, vmsplice, io_uring fixed buffers, RDMA),
- * whether or not the file is still mapped anywhere.
+ * Fencing this host off a file: the access mode, the zap of every mapping,
+ * the wait for pages that are still pinned (by O_DIRECT, vmsplice, io_uring
+ * fixed buffers, RDMA), whether or not the file is still mapped anywhere,
+ * and the write-back of dirty cache lines; and, when access comes back, the
+ * invalidation of the lines this host may still have cached.  All of it
+ * over the 2 MiB units of the file this host used (famfs_note_fault(),
+ * famfs_note_write(), famfs_note_io()), not over the whole file.
  */
 #include <linux/dax.h>
 #include <linux/fs.h>
