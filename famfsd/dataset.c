@@ -40,9 +40,26 @@ struct recon {
 	struct grant_view v;
 	uint32_t self;
 	uint64_t changed, failed;
+	bool module_invalidates;	/* see module_invalidates() */
 	int first_err;
 	char first_path[PATH_MAX];
 };
+
+/*
+ * Kernel mode: does the module invalidate a file's cached lines itself when
+ * its access is raised from none (then *inval is its count of bytes
+ * invalidated so far)? Modules without FAMFS_FEATURE_INVALIDATE_ON_RAISE
+ * leave it to famfsd's walk (fam_kmount_cache).
+ */
+static bool module_invalidates(const struct famfsd *d, uint64_t *inval)
+{
+	struct fam_kmount_counters k;
+
+	if (fam_kmount_counters(d->cfg.mount, &k) || !k.invalidates_on_raise)
+		return false;
+	*inval = k.invalidated_bytes;
+	return true;
+}
 
 static void recon_file(struct recon *rc, const struct fam_node *n, uint32_t mode)
 {
@@ -67,8 +84,11 @@ static void recon_file(struct recon *rc, const struct fam_node *n, uint32_t mode
 		return;
 	}
 	rc->changed++;
-	/* Access (re)gained: lines cached from an earlier period may be stale. */
-	if (!have && cur == FAM_OWN_NONE && mode != FAM_OWN_NONE)
+	/*
+	 * Access (re)gained: lines cached from an earlier period may be stale.
+	 * A module with invalidates_on_raise dropped them in SET_ACCESS.
+	 */
+	if (!have && cur == FAM_OWN_NONE && mode != FAM_OWN_NONE && !rc->module_invalidates)
 		fam_kmount_cache(d->cfg.mount, path, true, NULL);
 }
 
@@ -95,9 +115,11 @@ void own_reconcile(struct famfsd *d, const char *path)
 	uint32_t best = FAM_OWN_NONE;
 	bool owned = false;
 	struct fam_node *n;
+	uint64_t inval;
 
 	if (!d->kernel || fam_fs_lookup(&d->fs, path, &n))
 		return;
+	rc.module_invalidates = module_invalidates(d, &inval);
 	for (const struct fam_node *p = n->parent; p; p = p->parent)
 		for (uint32_t i = 0; i < p->n_grants; i++) {
 			owned = true;
@@ -418,15 +440,21 @@ void own_unhold(struct famfsd *d, const char *path, bool expired_only)
 
 /*
  * Kernel mode: does famfs.ko's access lowering write back the dirty lines
- * itself? It writes back the dirty entries fs-dax tracks for fsync
- * (dax_writeback_mapping_range), through the dax device's cache flush, which
- * the kernel skips when the platform declares the CPU caches part of the
- * persistence domain (/sys/block/pmemN/dax/write_cache reads 0). Caches are
+ * itself? It writes back what was written through mappings, through the dax
+ * device's cache flush, which the kernel skips when the platform declares the
+ * CPU caches part of the persistence domain (write cache off). Caches are
  * never shared between hosts, so only then (or when it cannot tell) does
- * famfsd walk every line of the data set itself.
+ * famfsd walk every line of the data set itself. A module since issue 13
+ * says so (FAMFS_FEATURE_WRITEBACK_KADDR, set while the device's write cache
+ * is on, /dev/dax too); for older ones the pmem disk's dax/write_cache tells.
  */
 static bool module_writes_back(const struct famfsd *d)
 {
+	struct fam_kmount_counters k;
+
+	if (!fam_kmount_counters(d->cfg.mount, &k) && k.writes_back)
+		return true;
+
 	const char *dev = strrchr(d->cfg.device, '/');
 	char p[PATH_MAX + 64], v[8] = "";
 	FILE *f;
@@ -554,8 +582,23 @@ void own_do_grant(struct famfsd *d, const char *path, own_walk_done_fn done, voi
 
 	own_unhold(d, path, false);
 	if (d->kernel) {
-		fam_kmount_cache(d->cfg.mount, path, true, &bytes);
-		own_reconcile(d, path);
+		uint64_t before, after;
+
+		/*
+		 * A module that invalidates on a raise from none does it, in the
+		 * kernel and only over what this host touched, for every file
+		 * own_reconcile raises: no walk here, the bytes are its count.
+		 * Files this host kept access to were never fenced off and are
+		 * left alone. Older modules: famfsd walks every line itself.
+		 */
+		if (module_invalidates(d, &before)) {
+			own_reconcile(d, path);
+			if (module_invalidates(d, &after) && after >= before)
+				bytes = after - before;
+		} else {
+			fam_kmount_cache(d->cfg.mount, path, true, &bytes);
+			own_reconcile(d, path);
+		}
 		done(d, arg, bytes);
 		return;
 	}

@@ -229,6 +229,19 @@ static int write_kernel(struct famfsd *d, FILE *out)
 		e = one_u64(out, "famfs_kernel_lease_expirations_total", "counter",
 			    "Times the module's lease ran out and it dropped all access here.",
 			    k.lease_expirations);
+	if (!e)
+		e = one_u64(out, "famfs_kernel_pin_scan_pages_total", "counter",
+			    "Pages the module's revocations checked for pins (those of the 2 MiB "
+			    "units mapped since their last check).", k.pin_scan_pages);
+	if (!e)
+		e = one_u64(out, "famfs_kernel_writeback_bytes_total", "counter",
+			    "Bytes the module's revocations wrote back from this host's CPU caches.",
+			    k.writeback_bytes);
+	if (!e)
+		e = one_u64(out, "famfs_kernel_invalidated_bytes_total", "counter",
+			    "Bytes of this host's CPU caches the module invalidated when access "
+			    "came back (a raise from none) or a file was dropped.",
+			    k.invalidated_bytes);
 	return e;
 }
 

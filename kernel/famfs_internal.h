@@ -82,17 +82,27 @@ struct famfs_inode_info {
 	struct famfs_fmap	*fmap;		/* NULL until mapped */
 	int			access;		/* enum famfs_access */
 	bool			truncated;	/* size changed: unusable */
-	bool			faulted;	/* its pages may carry our mapping */
+	bool			faulted;	/* ever mapped: famfs_claim() done */
 	struct famfs_range	*ranges;	/* REG: one per extent or strip */
 	/*
-	 * REG: one bit per FAMFS_WB_UNIT of the file that took a write fault
-	 * since the last write-back (NULL: unknown, write back everything).
+	 * REG: three bitmaps of one bit per 2 MiB unit (FAMFS_WB_SHIFT) of
+	 * the file, in one allocation (written is its start; all three NULL
+	 * if it failed: then every unit counts as set).
+	 *   written: took a write fault since the last write-back;
+	 *   mapped:  took a fault (read or write) since its last pin check
+	 *            found no pin: only those pages can be GUP-pinned;
+	 *   cached:  touched by this host (fault, read(2), write(2)) since
+	 *            its lines were last invalidated: all it can have cached.
+	 * Bits are set under the invalidate lock shared (faults) or i_rwsem
+	 * (I/O), cleared with both held exclusive.
 	 */
 	unsigned long		*written;
-	unsigned long		written_units;
+	unsigned long		*mapped;
+	unsigned long		*cached;
+	unsigned long		units;
 };
 
-/* Granularity of the write-fault record (one PMD). */
+/* Granularity of the write-fault, mapping and cache records (one PMD). */
 #define FAMFS_WB_SHIFT		21
 
 enum famfs_fault_kind {
@@ -143,6 +153,9 @@ struct famfs_sb_info {
 	atomic64_t		faults[FAMFS_FAULT_KINDS];
 	atomic64_t		refused_faults;
 	atomic64_t		revocations;
+	atomic64_t		pin_scan_pages;
+	atomic64_t		writeback_bytes;
+	atomic64_t		invalidated_bytes;
 	struct kobject		kobj;
 	bool			kobj_added;
 	struct completion	kobj_released;
@@ -199,12 +212,20 @@ int famfs_ranges_add(struct famfs_sb_info *sbi, struct inode *inode,
 void famfs_ranges_del(struct famfs_sb_info *sbi, struct inode *inode);
 int famfs_claim(struct inode *inode);
 u64 famfs_fmap_dev_to_file(const struct famfs_fmap *fmap, u32 i, u64 dev_off);
+int famfs_fmap_resolve(struct famfs_sb_info *sbi, const struct famfs_fmap *fmap,
+		       u64 pos, u64 *dev, u64 *contig);
 
 /* fence.c */
+int famfs_units_alloc(struct famfs_inode_info *fi, u64 size);
+void famfs_note_fault(struct famfs_inode_info *fi, pgoff_t pgoff,
+		      unsigned int pages);
 void famfs_note_write(struct famfs_inode_info *fi, pgoff_t pgoff,
 		      unsigned int pages);
+void famfs_note_io(struct famfs_inode_info *fi, u64 pos, u64 len);
 int famfs_lower_access_locked(struct inode *inode, int access,
 			      unsigned long pin_deadline);
+void famfs_raise_access_locked(struct inode *inode, int access);
+void famfs_invalidate_cached(struct inode *inode);
 void famfs_drop_access_early(struct inode *inode, int access);
 void famfs_revoke_all(struct super_block *sb);
 

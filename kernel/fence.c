@@ -2,13 +2,17 @@
 /*
  * famfs - DAX file system for shared fabric-attached memory.
  *
- * Fencing this host off a file: the access mode, the write-back of dirty
- * cache lines, the zap of every mapping, and the wait for pages that are
- * still pinned (by O_DIRECT, vmsplice, io_uring fixed buffers, RDMA),
- * whether or not the file is still mapped anywhere.
+ * Fencing this host off a file: the access mode, the zap of every mapping,
+ * the wait for pages that are still pinned (by O_DIRECT, vmsplice, io_uring
+ * fixed buffers, RDMA), whether or not the file is still mapped anywhere,
+ * and the write-back of dirty cache lines; and, when access comes back, the
+ * invalidation of the lines this host may still have cached.  All of it
+ * over the 2 MiB units of the file this host used (famfs_note_fault(),
+ * famfs_note_write(), famfs_note_io()), not over the whole file.
  */
 #include <linux/dax.h>
 #include <linux/fs.h>
+#include <linux/libnvdimm.h>
 #include <linux/mm.h>
 #include <linux/pfn_t.h>
 #include <linux/sched.h>
@@ -16,6 +20,61 @@
 #include <linux/writeback.h>
 
 #include "famfs_internal.h"
+
+/**
+ * famfs_units_alloc() - the written, mapped and cached bitmaps of a file
+ * @fi: a regular file being mapped
+ * @size: its size
+ *
+ * Return: 0 or -ENOMEM (then every unit counts as set in all three).
+ */
+int famfs_units_alloc(struct famfs_inode_info *fi, u64 size)
+{
+	unsigned long units = DIV_ROUND_UP(size, 1ULL << FAMFS_WB_SHIFT);
+	unsigned long longs = BITS_TO_LONGS(units);
+	unsigned long *map;
+
+	map = kvcalloc(3 * longs, sizeof(unsigned long), GFP_KERNEL);
+	if (!map)
+		return -ENOMEM;
+	fi->units = units;
+	fi->mapped = map + longs;
+	fi->cached = map + 2 * longs;
+	fi->written = map;
+	return 0;
+}
+
+/* Set the units of file pages [@pgoff & ~(@pages - 1), + @pages) in @map. */
+static void famfs_mark(unsigned long *map, unsigned long units, pgoff_t pgoff,
+		       unsigned int pages)
+{
+	const unsigned int shift = FAMFS_WB_SHIFT - PAGE_SHIFT;
+	unsigned long u = (pgoff & ~(pgoff_t)(pages - 1)) >> shift;
+	unsigned long last = (pgoff | (pages - 1)) >> shift;
+
+	if (!map)
+		return;
+	for (; u <= last && u < units; u++)
+		if (!test_bit(u, map))
+			set_bit(u, map);
+}
+
+/**
+ * famfs_note_fault() - record a fault, read or write, before it maps
+ * @fi: the file
+ * @pgoff: a page of the fault
+ * @pages: pages the fault maps (1, PMD or PUD), naturally aligned
+ *
+ * Called under the invalidate lock (shared), before dax_iomap_fault():
+ * the pages may be pinned through the mapping (famfs_pinned_page()) and
+ * their lines cached on this host (famfs_invalidate_cached()).
+ */
+void famfs_note_fault(struct famfs_inode_info *fi, pgoff_t pgoff,
+		      unsigned int pages)
+{
+	famfs_mark(fi->mapped, fi->units, pgoff, pages);
+	famfs_mark(fi->cached, fi->units, pgoff, pages);
+}
 
 /**
  * famfs_note_write() - record a write fault for famfs_writeback()
@@ -28,128 +87,217 @@
 void famfs_note_write(struct famfs_inode_info *fi, pgoff_t pgoff,
 		      unsigned int pages)
 {
-	const unsigned int shift = FAMFS_WB_SHIFT - PAGE_SHIFT;
-	unsigned long u = (pgoff & ~(pgoff_t)(pages - 1)) >> shift;
-	unsigned long last = (pgoff | (pages - 1)) >> shift;
-
-	if (!fi->written)
-		return;
-	for (; u <= last && u < fi->written_units; u++)
-		if (!test_bit(u, fi->written))
-			set_bit(u, fi->written);
+	famfs_mark(fi->written, fi->units, pgoff, pages);
 }
 
-static int famfs_writeback_range(struct inode *inode, loff_t start,
-				 loff_t end)
+/**
+ * famfs_note_io() - record read(2)/write(2) of file bytes [@pos, + @len)
+ * @fi: the file
+ * @pos: the first byte
+ * @len: bytes, > 0
+ *
+ * Called under i_rwsem from famfs_iomap_begin(): the copy goes through the
+ * kernel's own address of the memory, and leaves lines in this host's
+ * caches as a mapping does.
+ */
+void famfs_note_io(struct famfs_inode_info *fi, u64 pos, u64 len)
 {
-	struct writeback_control wbc = {
-		.sync_mode	= WB_SYNC_ALL,
-		.nr_to_write	= LONG_MAX,
-		.range_start	= start,
-		.range_end	= end,
-	};
+	unsigned long u = pos >> FAMFS_WB_SHIFT;
+	unsigned long last = (pos + len - 1) >> FAMFS_WB_SHIFT;
 
-	return dax_writeback_mapping_range(inode->i_mapping,
-					   FAMFS_SB(inode->i_sb)->dax_dev, &wbc);
+	if (!fi->cached)
+		return;
+	for (; u <= last && u < fi->units; u++)
+		if (!test_bit(u, fi->cached))
+			set_bit(u, fi->cached);
+}
+
+/*
+ * What famfs_unit_walk() calls for each run of pages of a unit that the
+ * device maps contiguously: @nr pages from kernel address @kaddr, first
+ * pfn @pfn.  Returns 0 to go on, or stops the walk with its result.
+ */
+typedef int (*famfs_unit_fn)(struct inode *inode, void *kaddr, pfn_t pfn,
+			     long nr, void *arg);
+
+/*
+ * Call @fn on the memory of unit @u of @inode (the part of it within the
+ * file's pages).  Returns 0, @fn's non-zero result, or -EIO when the device
+ * cannot give an address for it.
+ */
+static int famfs_unit_walk(struct inode *inode, unsigned long u,
+			   famfs_unit_fn fn, void *arg)
+{
+	struct famfs_sb_info *sbi = FAMFS_SB(inode->i_sb);
+	struct famfs_fmap *fmap = famfs_fmap_get(inode);
+	u64 pos = (u64)u << FAMFS_WB_SHIFT, end, dev, contig;
+	long left, nr;
+	pgoff_t pgoff;
+	void *kaddr;
+	pfn_t pfn;
+	int id, rc = 0;
+
+	if (!fmap)
+		return 0;
+	end = min_t(u64, pos + (1ULL << FAMFS_WB_SHIFT),
+		    round_up(fmap->size, PAGE_SIZE));
+	id = dax_read_lock();
+	while (pos < end && !rc) {
+		rc = famfs_fmap_resolve(sbi, fmap, pos, &dev, &contig);
+		if (rc)
+			break;
+		contig = min(contig, end - pos);
+		pgoff = (sbi->dax_part_off + dev) >> PAGE_SHIFT;
+		left = DIV_ROUND_UP(contig, PAGE_SIZE);
+		pos += contig;
+		while (left > 0 && !rc) {
+			nr = dax_direct_access(sbi->dax_dev, pgoff, left,
+					       DAX_ACCESS, &kaddr, &pfn);
+			if (nr <= 0) {
+				rc = nr ?: -EIO;
+				break;
+			}
+			nr = min(nr, left);
+			rc = fn(inode, kaddr, pfn, nr, arg);
+			pgoff += nr;
+			left -= nr;
+		}
+	}
+	dax_read_unlock(id);
+	return rc;
+}
+
+/*
+ * Call @fn on every unit set in @map (every unit when @map is NULL),
+ * clearing each one @fn returned 0 for.  Returns 0 or the first non-zero
+ * result (later units are left as they are).
+ */
+static int famfs_units_walk(struct inode *inode, unsigned long *map,
+			    famfs_unit_fn fn, void *arg)
+{
+	unsigned long n = FAMFS_I(inode)->units, u;
+	struct famfs_fmap *fmap = famfs_fmap_get(inode);
+	int rc;
+
+	if (!map && fmap)
+		n = DIV_ROUND_UP(fmap->size, 1ULL << FAMFS_WB_SHIFT);
+	for (u = 0; u < n; u++) {
+		if (map) {
+			u = find_next_bit(map, n, u);
+			if (u >= n)
+				break;
+		}
+		rc = famfs_unit_walk(inode, u, fn, arg);
+		if (rc)
+			return rc;
+		if (map)
+			clear_bit(u, map);
+		cond_resched();
+	}
+	return 0;
+}
+
+static int famfs_wb_fn(struct inode *inode, void *kaddr, pfn_t pfn, long nr,
+		       void *arg)
+{
+	dax_flush(FAMFS_SB(inode->i_sb)->dax_dev, kaddr, nr << PAGE_SHIFT);
+	*(u64 *)arg += nr << PAGE_SHIFT;
+	return 0;
 }
 
 /*
  * Write back the CPU cache lines this host dirtied through mappings of
- * @inode: the dirty entries fs-dax tracks for fsync(2), limited to the
- * FAMFS_WB_SHIFT units that took a write fault since the last write-back
- * (fs-dax on this kernel tags entries dirty on read faults too, which would
- * make every lowering write back all that was ever mapped).  Each entry is
- * write-protected first, so a store after this faults (and meets the new
- * access, since the caller holds the invalidate lock exclusive).
+ * @inode: the FAMFS_WB_SHIFT units that took a write fault since the last
+ * write-back (fs-dax on this kernel tags entries dirty on read faults too,
+ * so its dirty entries would be every entry ever faulted), through the
+ * kernel's own address of the memory, with one fence at the end.  Called
+ * after the zap, with faults and read(2)/write(2) excluded: nothing can
+ * store to the file's memory from this host meanwhile, so no entry needs
+ * the write-protection dax_writeback_mapping_range() gives each one.
+ * As dax_flush(), nothing to do when the device's write cache is off.
+ * fs-dax's dirty tags stay set: a later fsync(2) writes those entries
+ * back again (correct, only redundant).
  */
 static int famfs_writeback(struct inode *inode)
 {
+	struct famfs_sb_info *sbi = FAMFS_SB(inode->i_sb);
 	struct famfs_inode_info *fi = FAMFS_I(inode);
-	unsigned long n = fi->written_units, rs, re = 0;
+	u64 bytes = 0;
 	int rc;
 
-	if (!fi->written)
-		return famfs_writeback_range(inode, 0, LLONG_MAX);
-	for (;;) {
-		rs = find_next_bit(fi->written, n, re);
-		if (rs >= n)
-			return 0;
-		re = find_next_zero_bit(fi->written, n, rs);
-		rc = famfs_writeback_range(inode, (loff_t)rs << FAMFS_WB_SHIFT,
-					   ((loff_t)re << FAMFS_WB_SHIFT) - 1);
-		if (rc)
-			return rc;
-		bitmap_clear(fi->written, rs, re - rs);
+	if (!dax_write_cache_enabled(sbi->dax_dev)) {
+		if (fi->written)
+			bitmap_zero(fi->written, fi->units);
+		return 0;
 	}
+	rc = famfs_units_walk(inode, fi->written, famfs_wb_fn, &bytes);
+	if (bytes) {
+		wmb();	/* sfence: the clwb above are complete */
+		atomic64_add(bytes, &sbi->writeback_bytes);
+	}
+	return rc;
 }
 
+struct famfs_pin_scan {
+	struct page	*page;
+	u64		pages;
+};
+
 /*
- * The first page of device range [@dev_off, @dev_off + @len) that fs-dax
- * gave to @mapping and that is referenced beyond the one reference fs-dax
- * pages keep while idle: a pin.  Caller holds dax_read_lock().
+ * A page of the run fs-dax gave to @inode's mapping that is referenced
+ * beyond the one reference fs-dax pages keep while idle: a pin.  The same
+ * test as fs-dax's dax_busy_page() on the pages of the file's entries.
  */
-static struct page *famfs_range_pinned(struct famfs_sb_info *sbi,
-				       struct address_space *mapping,
-				       u64 dev_off, u64 len)
+static int famfs_pin_fn(struct inode *inode, void *kaddr, pfn_t pfn, long nr,
+			void *arg)
 {
-	pgoff_t pgoff = (sbi->dax_part_off + dev_off) >> PAGE_SHIFT;
-	long left = len >> PAGE_SHIFT, nr, j;
+	struct famfs_pin_scan *ps = arg;
 	struct page *page;
-	pfn_t pfn;
+	long j;
 
-	while (left > 0) {
-		nr = dax_direct_access(sbi->dax_dev, pgoff, left, DAX_ACCESS,
-				       NULL, &pfn);
-		if (nr <= 0 || !pfn_t_has_page(pfn))
-			return NULL;
-		nr = min(nr, left);
-		for (j = 0; j < nr; j++) {
-			page = pfn_to_page(pfn_t_to_pfn(pfn) + j);
-			if (READ_ONCE(page->mapping) == mapping &&
-			    page_ref_count(page) > 1)
-				return page;
+	if (!pfn_t_has_page(pfn))
+		return 0;
+	for (j = 0; j < nr; j++) {
+		page = pfn_to_page(pfn_t_to_pfn(pfn) + j);
+		ps->pages++;
+		/* The count first: one load per idle page. */
+		if (page_ref_count(page) > 1 &&
+		    READ_ONCE(page->mapping) == inode->i_mapping) {
+			ps->page = page;
+			return 1;
 		}
-		pgoff += nr;
-		left -= nr;
-		cond_resched();
 	}
-	return NULL;
+	return 0;
 }
 
 /*
- * A pinned page of @inode's memory, or NULL.  dax_layout_busy_page() only
- * looks while some mapping of the file exists (mapping_mapped()); a pin
- * taken through a mapping that its process has since unmapped is found
- * here instead, by walking the device pages of every extent or strip of
- * the file (fs-dax sets page->mapping on the pages it maps, and pins hold
- * a reference on top of the idle one).  Only files that were ever mapped
- * (famfs_claim()) can have such pages.
+ * A pinned page of @inode's memory, or NULL.  A page can only be pinned
+ * (get_user_pages) through a mapping, and every fault first marks its
+ * units in fi->mapped (famfs_note_fault()); the caller zapped every
+ * mapping and holds the invalidate lock exclusive, so no new pin can be
+ * taken, and only the marked units need a look.  A unit found without a
+ * pin is cleared; one with a pin stays marked for the next check.  This
+ * also finds pins whose mapping is already gone (the process unmapped
+ * it), which fs-dax's dax_layout_busy_page() does not look for.
  */
 static struct page *famfs_pinned_page(struct inode *inode)
 {
-	struct famfs_sb_info *sbi = FAMFS_SB(inode->i_sb);
-	struct famfs_fmap *fmap = famfs_fmap_get(inode);
-	struct page *page = NULL;
-	u32 i, n;
-	int id;
+	struct famfs_inode_info *fi = FAMFS_I(inode);
+	struct famfs_pin_scan ps = { };
 
-	if (!fmap || !READ_ONCE(FAMFS_I(inode)->faulted))
+	if (!READ_ONCE(fi->faulted))
 		return NULL;
-	n = fmap->nstrips ?: fmap->ext_count;
-	id = dax_read_lock();
-	for (i = 0; i < n && !page; i++)
-		page = famfs_range_pinned(sbi, inode->i_mapping,
-					  fmap->ext[i].dev_off,
-					  fmap->ext[i].len);
-	dax_read_unlock(id);
-	return page;
+	famfs_units_walk(inode, fi->mapped, famfs_pin_fn, &ps);
+	atomic64_add(ps.pages, &FAMFS_SB(inode->i_sb)->pin_scan_pages);
+	return ps.page;
 }
 
 /*
  * Wait until no page of @inode is pinned, as fs-dax file systems do
  * before they change a file's layout; give up at @deadline (jiffies).
- * Caller holds the invalidate lock, and the file's access already forbids
- * new mappings.  Returns 0, or -EBUSY if pages are still pinned.
+ * Caller holds the invalidate lock, zapped every mapping, and the file's
+ * access already forbids new mappings.  Returns 0, or -EBUSY if pages
+ * are still pinned.
  */
 static int famfs_wait_pins(struct inode *inode, unsigned long deadline)
 {
@@ -157,9 +305,7 @@ static int famfs_wait_pins(struct inode *inode, unsigned long deadline)
 	long left;
 
 	for (;;) {
-		page = dax_layout_busy_page(inode->i_mapping);
-		if (!page)
-			page = famfs_pinned_page(inode);
+		page = famfs_pinned_page(inode);
 		if (!page)
 			return 0;
 		left = (long)(deadline - jiffies);
@@ -172,6 +318,63 @@ static int famfs_wait_pins(struct inode *inode, unsigned long deadline)
 	}
 }
 
+static int famfs_inval_fn(struct inode *inode, void *kaddr, pfn_t pfn,
+			  long nr, void *arg)
+{
+	/* clflushopt of every line, fenced before and after. */
+	arch_invalidate_pmem(kaddr, nr << PAGE_SHIFT);
+	*(u64 *)arg += nr << PAGE_SHIFT;
+	return 0;
+}
+
+/**
+ * famfs_invalidate_cached() - drop this host's cached lines of a file
+ * @inode: a regular file; no fault or I/O of it can run (access none, or
+ *	   the inode is being evicted)
+ *
+ * Invalidates (clflushopt, through the kernel's address of the memory)
+ * every unit marked in fi->cached, and clears them.  Faults and
+ * read(2)/write(2) are the only ways this host touches a file's memory,
+ * and both mark the units first (famfs_note_fault(), famfs_note_io()), so
+ * the lines of other units cannot be in this host's caches: hardware
+ * prefetchers do not cross a 4 KiB page, and the units are whole pages.
+ */
+void famfs_invalidate_cached(struct inode *inode)
+{
+	struct famfs_sb_info *sbi = FAMFS_SB(inode->i_sb);
+	struct famfs_inode_info *fi = FAMFS_I(inode);
+	u64 bytes = 0;
+
+	if (READ_ONCE(sbi->disabled))
+		return;	/* do not touch memory that failed */
+	if (famfs_units_walk(inode, fi->cached, famfs_inval_fn, &bytes))
+		pr_warn_ratelimited("famfs %s: ino %lu: cannot invalidate its cached lines\n",
+				    inode->i_sb->s_id, inode->i_ino);
+	atomic64_add(bytes, &sbi->invalidated_bytes);
+}
+
+/**
+ * famfs_raise_access_locked() - give this host more access to a file
+ * @inode: a regular file, i_rwsem held exclusive by the caller
+ * @access: the new mode, higher than the current one
+ *
+ * From none, the lines this host may still have cached from before the
+ * file was taken away (another host may have written the memory since)
+ * are invalidated first, under the invalidate lock: no fault can map the
+ * file before they are gone.
+ */
+void famfs_raise_access_locked(struct inode *inode, int access)
+{
+	struct address_space *mapping = inode->i_mapping;
+	struct famfs_inode_info *fi = FAMFS_I(inode);
+
+	filemap_invalidate_lock(mapping);
+	if (fi->access == FAMFS_ACCESS_NONE)
+		famfs_invalidate_cached(inode);
+	WRITE_ONCE(fi->access, access);
+	filemap_invalidate_unlock(mapping);
+}
+
 /**
  * famfs_lower_access_locked() - fence this host off a file
  * @inode: a regular file, i_rwsem held exclusive by the caller
@@ -181,10 +384,11 @@ static int famfs_wait_pins(struct inode *inode, unsigned long deadline)
  * In this order, under the invalidate lock (which faults take shared;
  * read(2)/write(2) are excluded by i_rwsem): the new mode is set (if the
  * caller did not already, see famfs_drop_access_early()), so no new
- * fault or I/O can succeed; dirty cache lines are written back; every
- * mapping is zapped (private copy-on-write pages stay: they are the
- * process's own memory); pinned pages are waited for, also those whose
- * mapping is already gone.
+ * fault or I/O can succeed; every mapping is zapped (private copy-on-write
+ * pages stay: they are the process's own memory), so no store from this
+ * host reaches the memory any more; pinned pages are waited for, also
+ * those whose mapping is already gone (I/O into a pinned page may still
+ * store to it); then the dirty cache lines are written back.
  *
  * Return: 0; -EBUSY if pages stayed pinned until @pin_deadline, or the
  * writeback's error.  The new mode is in force in every case.
@@ -200,9 +404,9 @@ int famfs_lower_access_locked(struct inode *inode, int access,
 	if (access < fi->access)
 		atomic64_inc(&FAMFS_SB(inode->i_sb)->revocations);
 	WRITE_ONCE(fi->access, access);
-	rc = famfs_writeback(inode);
 	unmap_mapping_range(mapping, 0, 0, 0);
 	rc2 = famfs_wait_pins(inode, pin_deadline);
+	rc = famfs_writeback(inode);
 	filemap_invalidate_unlock(mapping);
 	return rc ?: rc2;
 }

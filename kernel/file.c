@@ -124,6 +124,7 @@ static vm_fault_t famfs_dax_huge_fault(struct vm_fault *vmf,
 	bool write = (vmf->flags & FAULT_FLAG_WRITE) &&
 		     (vmf->vma->vm_flags & VM_SHARED);
 	vm_fault_t ret;
+	bool mapped;
 	pfn_t pfn;
 	int access;
 
@@ -141,12 +142,25 @@ static vm_fault_t famfs_dax_huge_fault(struct vm_fault *vmf,
 	} else if (famfs_claim(inode)) {
 		ret = VM_FAULT_SIGBUS;	/* another file maps this memory */
 	} else {
+		unsigned int pages = pe_size == PE_SIZE_PUD ?
+				     PTRS_PER_PMD * PTRS_PER_PTE :
+				     pe_size == PE_SIZE_PMD ? PTRS_PER_PTE : 1;
+
+		/*
+		 * Before the entry exists: a pin or a cached line needs it.
+		 * fs-dax answers PUD faults with VM_FAULT_FALLBACK (then a
+		 * PMD or PTE fault follows): those are marked only if they
+		 * mapped, or a 1 GiB region would be marked for nothing.
+		 */
+		if (pe_size != PE_SIZE_PUD)
+			famfs_note_fault(FAMFS_I(inode), vmf->pgoff, pages);
 		ret = dax_iomap_fault(vmf, pe_size, &pfn, NULL,
 				      &famfs_iomap_ops);
-		if (write && !(ret & VM_FAULT_ERROR))
-			famfs_note_write(FAMFS_I(inode), vmf->pgoff,
-					 pe_size == PE_SIZE_PUD ? PTRS_PER_PMD * PTRS_PER_PTE :
-					 pe_size == PE_SIZE_PMD ? PTRS_PER_PTE : 1);
+		mapped = !(ret & (VM_FAULT_ERROR | VM_FAULT_FALLBACK));
+		if (pe_size == PE_SIZE_PUD && mapped)
+			famfs_note_fault(FAMFS_I(inode), vmf->pgoff, pages);
+		if (write && mapped)
+			famfs_note_write(FAMFS_I(inode), vmf->pgoff, pages);
 	}
 	filemap_invalidate_unlock_shared(inode->i_mapping);
 

@@ -80,6 +80,12 @@ void famfs_evict_inode(struct inode *inode)
 			sbi->have_log_file = false;
 		mutex_unlock(&sbi->map_lock);
 	}
+	/*
+	 * Lines this host cached from the file's memory must not outlive it:
+	 * the memory may become another file's, written by another host.
+	 */
+	if (fi->fmap && fi->fmap->type == FAMFS_REG)
+		famfs_invalidate_cached(inode);
 	famfs_fmap_free(fi->fmap);
 	kvfree(fi->written);
 	kfree(fi);

@@ -171,7 +171,7 @@ static long famfs_ioc_set_access(struct file *file, void __user *uarg)
 			rc = -ETIMEDOUT;
 			goto out;
 		}
-		WRITE_ONCE(fi->access, a.access);
+		famfs_raise_access_locked(inode, a.access);
 	} else {
 		rc = famfs_lower_access_locked(inode, a.access, jiffies +
 					       msecs_to_jiffies(FAMFS_PIN_WAIT_MS));
@@ -224,12 +224,9 @@ static long famfs_install_map(struct file *file, struct famfs_fmap *fmap,
 	rc = famfs_fmap_validate(sbi, fmap);
 	if (rc)
 		goto out;
-	if (fmap->type == FAMFS_REG && !fi->written) {
-		/* Without it every lowering writes back the whole file. */
-		fi->written_units = DIV_ROUND_UP(fmap->size, 1ULL << FAMFS_WB_SHIFT);
-		fi->written = kvcalloc(BITS_TO_LONGS(fi->written_units),
-				       sizeof(unsigned long), GFP_KERNEL);
-	}
+	/* Without them every unit counts as written, mapped and cached. */
+	if (fmap->type == FAMFS_REG && !fi->written)
+		famfs_units_alloc(fi, fmap->size);
 	rc = famfs_ranges_add(sbi, inode, fmap);
 	if (rc)
 		goto out;
@@ -714,7 +711,7 @@ static long famfs_ioc_map_get2(struct file *file, void __user *uarg)
 /**
  * famfs_ioc_get_stats() - FAMFSIOC_GET_STATS: the mount's counters
  * @file: any file or directory of the mount
- * @uarg: struct famfs_ioc_stats (out; reserved fields zero)
+ * @uarg: struct famfs_ioc_stats (out)
  *
  * Return: 0 or -EFAULT.
  */
@@ -729,6 +726,14 @@ static long famfs_ioc_get_stats(struct file *file, void __user *uarg)
 	st.pud_faults = atomic64_read(&sbi->faults[FAMFS_FAULT_PUD]);
 	st.refused_faults = atomic64_read(&sbi->refused_faults);
 	st.revocations = atomic64_read(&sbi->revocations);
+	st.pin_scan_pages = atomic64_read(&sbi->pin_scan_pages);
+	st.writeback_bytes = atomic64_read(&sbi->writeback_bytes);
+	st.invalidated_bytes = atomic64_read(&sbi->invalidated_bytes);
+	st.features = FAMFS_FEATURE_PIN_SCAN_MAPPED |
+		      FAMFS_FEATURE_INVALIDATE_ON_RAISE;
+	/* dax_flush() flushes nothing while the write cache is off. */
+	if (dax_write_cache_enabled(sbi->dax_dev))
+		st.features |= FAMFS_FEATURE_WRITEBACK_KADDR;
 	mutex_lock(&sbi->lease_lock);
 	st.lease_expirations = sbi->lease_expirations;
 	mutex_unlock(&sbi->lease_lock);

@@ -361,9 +361,8 @@ int famfs_claim(struct inode *inode)
  * for regular files, outside the superblock and log; this is asserted
  * again here before the address reaches fs/dax.c.
  */
-static int famfs_fmap_resolve(struct famfs_sb_info *sbi,
-			      const struct famfs_fmap *fmap, u64 pos,
-			      u64 *dev, u64 *contig)
+int famfs_fmap_resolve(struct famfs_sb_info *sbi, const struct famfs_fmap *fmap,
+		       u64 pos, u64 *dev, u64 *contig)
 {
 	const struct famfs_fext *e;
 	u64 rel, end;
@@ -502,8 +501,11 @@ static int famfs_iomap_begin(struct inode *inode, loff_t pos, loff_t length,
 	if (rc)
 		return rc;
 	len = min_t(u64, contig, length + (pos - start));
-	if (!(flags & IOMAP_FAULT))
+	if (!(flags & IOMAP_FAULT)) {
 		len = min_t(u64, len, FAMFS_IO_CHUNK);
+		/* read(2)/write(2) touch the memory through the direct map. */
+		famfs_note_io(FAMFS_I(inode), start, len);
+	}
 
 	iomap->type = IOMAP_MAPPED;
 	iomap->flags = 0;

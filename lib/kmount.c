@@ -561,6 +561,11 @@ int fam_kmount_counters(const char *mnt, struct fam_kmount_counters *out)
 		out->refused_faults = st.refused_faults;
 		out->revocations = st.revocations;
 		out->lease_expirations = st.lease_expirations;
+		out->pin_scan_pages = st.pin_scan_pages;
+		out->writeback_bytes = st.writeback_bytes;
+		out->invalidated_bytes = st.invalidated_bytes;
+		out->invalidates_on_raise = st.features & FAMFS_FEATURE_INVALIDATE_ON_RAISE;
+		out->writes_back = st.features & FAMFS_FEATURE_WRITEBACK_KADDR;
 	}
 	close(fd);
 	return e;

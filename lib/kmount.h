@@ -81,6 +81,21 @@ struct fam_kmount_counters {
 	uint64_t refused_faults;	/* answered with SIGBUS: no (or read-only) access */
 	uint64_t revocations;		/* a file's access was lowered */
 	uint64_t lease_expirations;
+	/* Modules before issue 13 report 0 for these and false below. */
+	uint64_t pin_scan_pages;	/* pages lowerings checked for pins */
+	uint64_t writeback_bytes;	/* written back by lowerings */
+	uint64_t invalidated_bytes;	/* invalidated by raises from none */
+	/*
+	 * The module invalidates, on a raise from none, the lines this host can
+	 * have cached of the file (FAMFS_FEATURE_INVALIDATE_ON_RAISE): famfsd
+	 * need not walk them from user space.
+	 */
+	bool invalidates_on_raise;
+	/*
+	 * A lowering writes back the written lines itself: the device's write
+	 * cache is on (FAMFS_FEATURE_WRITEBACK_KADDR).
+	 */
+	bool writes_back;
 };
 int fam_kmount_counters(const char *mnt, struct fam_kmount_counters *out);
 

@@ -297,8 +297,36 @@ struct famfs_ioc_stats {
 	__u64 refused_faults;		/* answered with SIGBUS */
 	__u64 revocations;		/* a file's access was lowered */
 	__u64 lease_expirations;	/* the mount's lease ran out */
-	__u64 reserved[4];		/* zero */
+	/*
+	 * Since features (before: reserved, zero; old modules still return
+	 * zero, so FAMFS_FEATURE_* bits say which of these are counted).
+	 */
+	__u64 pin_scan_pages;		/* pages checked for pins by lowerings */
+	__u64 writeback_bytes;		/* written back from CPU caches by lowerings */
+	__u64 invalidated_bytes;	/* invalidated by raises from none */
+	__u64 features;			/* FAMFS_FEATURE_* */
 };
+
+/*
+ * famfs_ioc_stats.features: what the module does on SET_ACCESS.
+ *   PIN_SCAN_MAPPED        a lowering checks for pins only the 2 MiB units
+ *                          mapped since their last clean check
+ *                          (pin_scan_pages counts the pages checked);
+ *   WRITEBACK_KADDR        a lowering writes back the units that took a
+ *                          write fault through the kernel's address of the
+ *                          memory (writeback_bytes); set only while the
+ *                          device's write cache is on (dax_flush() flushes
+ *                          nothing otherwise): then user space need not
+ *                          walk the lines itself on a revocation;
+ *   INVALIDATE_ON_RAISE    a raise from NONE invalidates every unit this
+ *                          host touched since it last invalidated it (faults,
+ *                          read(2), write(2); also done when the file is
+ *                          evicted): user space need not walk the lines
+ *                          itself (invalidated_bytes).
+ */
+#define FAMFS_FEATURE_PIN_SCAN_MAPPED		0x1ULL
+#define FAMFS_FEATURE_WRITEBACK_KADDR		0x2ULL
+#define FAMFS_FEATURE_INVALIDATE_ON_RAISE	0x4ULL
 
 /*
  * GET_STATS: read the mount's counters.  May be issued on any file or

@@ -100,22 +100,9 @@ else
 	echo "no /dev/dax$REGION.* (pfn=$pfn seed=${seed:-?})" >> /tmp/devdax.err
 fi
 
-# med NAME METRIC [s|b]: median of the samples of /tmp/NAME.s (or .b).
-med() {
-	grep "^S $2 " /tmp/$1.${3:-s} 2>/dev/null | awk '{ print $3 }' | sort -n |
-		awk '{ v[NR] = $1 } END { if (NR) printf "%.6g", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-# div A B: A / B to 3 places, "-" when either is missing.
-div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.3f", a / b }'; }
+# med, div, row: tests/vm/lib.sh
 M="cold_seq warm_seq warm_rand cold_rand"
 W="read write lat rflt wflt"
-row() {
-	if [ -s /tmp/$1.s ]; then
-		printf '%-12s' $1; for m in $M; do printf ' %10s' $(med $1 $m); done; echo
-	else
-		printf '%-12s n/a: %s\n' $1 "$(cat /tmp/$1.err 2>/dev/null | tr '\n' ' ' | head -c 200)"
-	fi
-}
 ratio() {	# throughput of $1 / throughput of $2 = $2's ns / $1's ns
 	[ -s /tmp/$1.s ] && [ -s /tmp/$2.s ] || return 0
 	printf '%-12s' $1/$2

@@ -54,20 +54,9 @@ while [ $r -lt $ROUNDS ]; do
 done
 say "famfs file: $famfs_map"
 
-med() {
-	grep "^S $2 " /tmp/$1.${3:-s} 2>/dev/null | awk '{ print $3 }' | sort -n |
-		awk '{ v[NR] = $1 } END { if (NR) printf "%.6g", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.3f", a / b }'; }
+# med, div, row: tests/vm/lib.sh
 M="cold_seq warm_seq warm_rand cold_rand"
 W="read write lat rflt wflt"
-row() {
-	if [ -s /tmp/$1.s ]; then
-		printf '%-12s' $1; for m in $M; do printf ' %10s' $(med $1 $m); done; echo
-	else
-		printf '%-12s n/a: %s\n' $1 "$(cat /tmp/$1.err 2>/dev/null | tr '\n' ' ' | head -c 200)"
-	fi
-}
 brow() {
 	if [ -s /tmp/$1.b ]; then
 		printf '%-12s' $1; for m in $W; do printf ' %10s' $(med $1 $m b); done; echo

@@ -13,7 +13,7 @@
  *   getmap FILE [badreserved]                MAP_GET / GETEXT / GET2
  *   fill FILE SEED | fillmm FILE SEED        pattern via write(2) / mmap
  *   verify FILE SEED                         pattern via read(2) and mmap
- *   mmtouch FILE                             read every page through mmap, timed
+ *   mmtouch FILE [OFF LEN]                   read every page (of OFF..+LEN) through mmap, timed
  *   setaccess FILE none|ro|rw | getaccess FILE
  *   lease PATH MS | leaseq PATH
  *   revoke FILE                              revocation scenario
@@ -33,7 +33,7 @@
  *                                            declared here from its documented facts
  *   abi                                      UAPI sizes and ioctl numbers
  *   readerr FILE                             read(2) of one byte: "ok N" or errno
- *   dirty FILE                               store to every page through mmap, no msync
+ *   dirty FILE [OFF LEN]                     store to every page (of OFF..+LEN) through mmap, no msync
  *   verifyrd FILE SEED BASE                  pattern from offset BASE, read(2) only
  *   pintest FILE [unmap]                     SET_ACCESS waits for vmspliced pages
  *                                            (unmap: also once FILE is unmapped)
@@ -336,6 +336,20 @@ static int map_file(const char *path, int flags, int prot, unsigned char **p,
 	return 0;
 }
 
+/*
+ * The byte range [*off, *end) of a file of len bytes named by the optional
+ * OFF and LEN arguments argv[2], argv[3] (default: all of it), clipped.
+ */
+static void arg_range(int argc, char **argv, size_t len, size_t *off, size_t *end)
+{
+	*off = argc > 2 ? strtoull(argv[2], NULL, 0) : 0;
+	*end = argc > 3 ? *off + strtoull(argv[3], NULL, 0) : len;
+	if (*off > len)
+		*off = len;
+	if (*end > len)
+		*end = len;
+}
+
 static int cmd_fill(int argc, char **argv, int use_mmap)
 {
 	uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
@@ -451,7 +465,7 @@ static int cmd_mmtouch(int argc, char **argv)
 	struct timespec t0, t1;
 	unsigned long sum = 0;
 	unsigned char *p;
-	size_t len, off;
+	size_t len, off, end;
 	int fd, rc;
 
 	if (argc < 2)
@@ -459,8 +473,9 @@ static int cmd_mmtouch(int argc, char **argv)
 	rc = map_file(argv[1], O_RDONLY, PROT_READ, &p, &len, &fd);
 	if (rc)
 		return fail_errno("mmap", -rc);
+	arg_range(argc, argv, len, &off, &end);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (off = 0; off < len; off += 4096)
+	for (; off < end; off += 4096)
 		sum += p[off];
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("ok addr=%p aligned2m=%d sum=%lu us=%lld\n", (void *)p,
@@ -623,13 +638,16 @@ static int cmd_stats(int argc, char **argv)
 	if (ioctl(fd, FAMFSIOC_GET_STATS, &st))
 		rc = fail_errno("GET_STATS", errno);
 	else
-		printf("pte=%llu pmd=%llu pud=%llu refused=%llu revocations=%llu lease_expirations=%llu reserved=%llu\n",
+		printf("pte=%llu pmd=%llu pud=%llu refused=%llu revocations=%llu lease_expirations=%llu"
+		       " pinscan=%llu wb=%llu inval=%llu features=%#llx\n",
 		       (unsigned long long)st.pte_faults, (unsigned long long)st.pmd_faults,
 		       (unsigned long long)st.pud_faults, (unsigned long long)st.refused_faults,
 		       (unsigned long long)st.revocations,
 		       (unsigned long long)st.lease_expirations,
-		       (unsigned long long)(st.reserved[0] | st.reserved[1] | st.reserved[2] |
-					    st.reserved[3]));
+		       (unsigned long long)st.pin_scan_pages,
+		       (unsigned long long)st.writeback_bytes,
+		       (unsigned long long)st.invalidated_bytes,
+		       (unsigned long long)st.features);
 	close(fd);
 	return rc;
 }
@@ -1442,7 +1460,7 @@ static int cmd_readerr(int argc, char **argv)
 static int cmd_dirty(int argc, char **argv)
 {
 	unsigned char *p;
-	size_t len, off;
+	size_t len, off, end, n = 0;
 	int fd, rc;
 
 	if (argc < 2)
@@ -1450,11 +1468,12 @@ static int cmd_dirty(int argc, char **argv)
 	rc = map_file(argv[1], O_RDWR, PROT_READ | PROT_WRITE, &p, &len, &fd);
 	if (rc)
 		return fail_errno("mmap", -rc);
-	for (off = 0; off < len; off += 4096)
+	arg_range(argc, argv, len, &off, &end);
+	for (; off < end; off += 4096, n++)
 		((volatile unsigned char *)p)[off] = p[off] + 1;
 	munmap(p, len);
 	close(fd);
-	printf("ok %zu\n", len / 4096);
+	printf("ok %zu\n", n);
 	return 0;
 }
 

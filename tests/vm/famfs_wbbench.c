@@ -10,10 +10,13 @@
  * map it MAP_SHARED read-write, read one word of every 2 MiB (the PMD
  * mappings a user has), write every byte of the DIRTY set, then time:
  *
+ *   lowerd  the same when the process mapped only what it wrote (no read of
+ *           every 2 MiB first): the pin check covers the dirty units only;
  *   lower   famfs.ko's access lowering as famfsd drives it on a revoke:
- *           SET_ACCESS none (the module writes back the dirty entries
- *           fs-dax tracks, dax_writeback_mapping_range, zaps the mappings
- *           and checks every page of the file's entries for pins);
+ *           SET_ACCESS none (the module zaps the mappings, checks the
+ *           pages of the 2 MiB units mapped since their last check for
+ *           pins, and writes back the units that took a write fault,
+ *           through its kernel address, one sfence);
  *   walk    what famfsd drove before (and still does where the kernel's
  *           write-back flushes nothing): SET_ACCESS read-only, a read-only
  *           mapping of the whole file and clwb of every line of it +
@@ -21,10 +24,24 @@
  *   raw     the baseline: clwb (clflushopt where clwb is missing) of exactly
  *           the dirty bytes through the same DAX mapping of the pmem, then
  *           sfence (no file system; the lowering after it is not timed);
+ *   rawunit the same with the dirty ranges rounded out to whole 2 MiB
+ *           units: the bytes famfs.ko writes back, since it records write
+ *           faults per 2 MiB (a PMD mapping has one dirty bit);
  *   unmap   a second baseline: munmap(2) of the same mapping, the part of
  *           the lowering any revocation pays (the zap and its TLB flush;
  *           under qemu TCG a full TLB flush costs in proportion to the
  *           emulated TLB, which grows with the memory touched).
+ *
+ * The new owner's side (the DIRTY set is then the set it had read before
+ * the file was taken away from it):
+ *
+ *   raise   famfs.ko's raise from none as famfsd drives it on a grant:
+ *           before the timing, SET_ACCESS rw, a mapping, one read in every
+ *           2 MiB unit of the set, munmap, SET_ACCESS none; timed:
+ *           SET_ACCESS rw (the module invalidates the units this host
+ *           touched: clflushopt through its kernel address);
+ *   rawinv  the baseline: with the same units mapped and read, clflushopt
+ *           of exactly those units from user space, then sfence.
  *
  * DIRTY: 0 (nothing written), 100 (every byte), 1c (1 % of the bytes,
  * contiguous from offset 0), 1s (1 % of the bytes as 64 KiB pieces spread
@@ -90,6 +107,12 @@ static void wb_clflushopt(const unsigned char *p, size_t len)
 		_mm_clflushopt((void *)(p + i));
 }
 
+__attribute__((target("clflushopt")))
+static void invalidate(const unsigned char *p, size_t len)
+{
+	wb_clflushopt(p, len);
+}
+
 static void writeback(const unsigned char *p, size_t len)
 {
 	static int clwb = -1;
@@ -120,17 +143,84 @@ static size_t dirty_set(const char *spec, size_t size, struct range *r, size_t n
 	return k;
 }
 
+/* The ranges r[] rounded out to whole 2 MiB units within size, into u[] (room for n). */
+static size_t unit_set(const struct range *r, size_t nr, size_t size, struct range *u, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < nr && k < n; i++) {
+		size_t a = r[i].off / PMD * PMD, b = (r[i].off + r[i].len + PMD - 1) / PMD * PMD;
+
+		if (b > size)
+			b = size;
+		if (k && u[k - 1].off + u[k - 1].len >= a) {
+			if (a + (b - a) > u[k - 1].off + u[k - 1].len)
+				u[k - 1].len = b - u[k - 1].off;
+		} else {
+			u[k++] = (struct range){ a, b - a };
+		}
+	}
+	return k;
+}
+
+/* One read in every 2 MiB unit of the ranges (maps them: PMD faults). */
+static void touch_units(const unsigned char *p, const struct range *u, size_t nu)
+{
+	for (size_t i = 0; i < nu; i++)
+		for (size_t off = u[i].off; off < u[i].off + u[i].len; off += PMD)
+			(void)*(volatile const unsigned char *)(p + off);
+}
+
+/* The new owner's side: raise or rawinv (see the top). Returns 0 or 1. */
+static int new_owner(const char *kind, int fd, size_t size, const struct range *u, size_t nu,
+		     int reps)
+{
+	for (int rep = 0; rep < reps; rep++) {
+		uint64_t t0, t1;
+		unsigned char *p;
+		int e = set_access(fd, FAMFS_ACCESS_RW);
+
+		if (e)
+			return fprintf(stderr, "SET_ACCESS rw: %s\n", strerror(-e)), 1;
+		p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			return perror("mmap"), 1;
+		touch_units(p, u, nu);
+		if (!strcmp(kind, "rawinv")) {
+			t0 = now_ns();
+			for (size_t i = 0; i < nu; i++)
+				invalidate(p + u[i].off, u[i].len);
+			_mm_sfence();
+			t1 = now_ns();
+			munmap(p, size);
+			e = set_access(fd, FAMFS_ACCESS_NONE);
+		} else {
+			munmap(p, size);
+			e = set_access(fd, FAMFS_ACCESS_NONE);
+			if (e)
+				return fprintf(stderr, "SET_ACCESS none: %s\n", strerror(-e)), 1;
+			t0 = now_ns();
+			e = set_access(fd, FAMFS_ACCESS_RW);
+			t1 = now_ns();
+		}
+		if (e)
+			return fprintf(stderr, "SET_ACCESS: %s\n", strerror(-e)), 1;
+		printf("S %s %.1f\n", kind, (double)(t1 - t0) / 1000.0);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	struct range r[4096];
-	size_t nr, size, bytes = 0;
+	static struct range r[4096], u[4096];
+	size_t nr, nu, size, bytes = 0, ubytes = 0;
 	unsigned char *p;
 	struct stat st;
 	int fd, reps;
 	const char *kind;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: famfs_wbbench lower|walk|raw|unmap FILE 0|1c|1s|100 REPS\n");
+		fprintf(stderr, "usage: famfs_wbbench lower|lowerd|walk|raw|rawunit|unmap|raise|rawinv FILE 0|1c|1s|100 REPS\n");
 		return 2;
 	}
 	kind = argv[1];
@@ -142,7 +232,18 @@ int main(int argc, char **argv)
 	nr = dirty_set(argv[3], size, r, sizeof(r) / sizeof(r[0]));
 	for (size_t i = 0; i < nr; i++)
 		bytes += r[i].len;
-	printf("D %s %zu %zu %zu %s\n", argv[3], nr, bytes, size, have_clwb() ? "clwb" : "clflushopt");
+	nu = unit_set(r, nr, size, u, sizeof(u) / sizeof(u[0]));
+	for (size_t i = 0; i < nu; i++)
+		ubytes += u[i].len;
+	printf("D %s %zu %zu %zu %s %zu\n", argv[3], nr, bytes, size, have_clwb() ? "clwb" : "clflushopt",
+	       ubytes);
+	if (!strcmp(kind, "raise") || !strcmp(kind, "rawinv")) {
+		int rc = new_owner(kind, fd, size, u, nu, reps);
+
+		set_access(fd, FAMFS_ACCESS_RW);
+		close(fd);
+		return rc;
+	}
 	for (int rep = 0; rep < reps; rep++) {
 		uint64_t t0, t1;
 		int e = set_access(fd, FAMFS_ACCESS_RW);
@@ -152,8 +253,9 @@ int main(int argc, char **argv)
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		if (p == MAP_FAILED)
 			return perror("mmap"), 1;
-		for (size_t off = 0; off < size; off += PMD)
-			(void)*(volatile unsigned char *)(p + off);
+		if (strcmp(kind, "lowerd"))
+			for (size_t off = 0; off < size; off += PMD)
+				(void)*(volatile unsigned char *)(p + off);
 		for (size_t i = 0; i < nr; i++)
 			memset(p + r[i].off, (int)(rep + 1), r[i].len);
 		t0 = now_ns();
@@ -162,13 +264,16 @@ int main(int argc, char **argv)
 			t1 = now_ns();
 			p = NULL;
 			e = set_access(fd, FAMFS_ACCESS_RO) ?: set_access(fd, FAMFS_ACCESS_NONE);
-		} else if (!strcmp(kind, "raw")) {
-			for (size_t i = 0; i < nr; i++)
-				writeback(p + r[i].off, r[i].len);
+		} else if (!strcmp(kind, "raw") || !strcmp(kind, "rawunit")) {
+			const struct range *w = kind[3] ? u : r;
+			size_t nw = kind[3] ? nu : nr;
+
+			for (size_t i = 0; i < nw; i++)
+				writeback(p + w[i].off, w[i].len);
 			_mm_sfence();
 			t1 = now_ns();
 			e = set_access(fd, FAMFS_ACCESS_RO) ?: set_access(fd, FAMFS_ACCESS_NONE);
-		} else if (!strcmp(kind, "lower")) {
+		} else if (!strcmp(kind, "lower") || !strcmp(kind, "lowerd")) {
 			e = set_access(fd, FAMFS_ACCESS_NONE);
 			t1 = now_ns();
 		} else {

@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
-# bench-vm-handoff, in one VM, kernel mode: the old owner's cache write-back
-# when famfs.ko lowers a file's access (SET_ACCESS read-only, then none: what
-# famfsd's revoke does), for files of each size with nothing, 1 % and all of
-# their bytes dirtied through a mapping, next to the raw clwb + sfence of the
-# same dirty bytes from user space and a munmap of the same mapping
-# (famfs_wbbench, see there). In ROUNDS
-# rounds of ABBA order (round 1: famfs then raw, round 2: raw then famfs ...).
+# bench-vm-handoff, in one VM, kernel mode, both sides of a handoff: the old
+# owner's cache write-back when famfs.ko lowers a file's access (SET_ACCESS
+# none: what famfsd's revoke does), for files of each size with nothing, 1 %
+# and all of their bytes dirtied through a mapping, next to the raw clwb +
+# sfence of the same dirty bytes (and of their 2 MiB units) from user space
+# and a munmap of the same mapping; and the new owner's raise from none with
+# the module's invalidation of what it had read before, next to the raw
+# clflushopt of those units (famfs_wbbench, see there). In ROUNDS rounds of
+# ABBA order (round 1: famfs then baselines, round 2: baselines then famfs ...).
 # Nothing dirty: REPS0 samples a round (for the p99). Prints "S SIZE DIRTY
 # KIND US" samples and "D ..." lines (the dirty set) for the host's report.
 # famfs_bench=SIZES,ROUNDS,REPS0 on the kernel command line, SIZES in MiB
@@ -41,9 +43,13 @@ while [ $r -lt $ROUNDS ]; do
 		for d in 0 1c 1s 100; do
 			n=1; [ $d = 0 ] && n=$REPS0
 			if [ $((r % 2)) = 0 ]; then
-				one $s $d lower $n; one $s $d walk 1; one $s $d raw $n; one $s $d unmap $n
+				one $s $d lower $n; one $s $d lowerd $n; one $s $d walk 1; one $s $d raw $n
+				one $s $d rawunit $n; one $s $d unmap $n
+				one $s $d raise $n; one $s $d rawinv $n
 			else
-				one $s $d unmap $n; one $s $d raw $n; one $s $d walk 1; one $s $d lower $n
+				one $s $d rawinv $n; one $s $d raise $n
+				one $s $d unmap $n; one $s $d rawunit $n
+				one $s $d raw $n; one $s $d walk 1; one $s $d lowerd $n; one $s $d lower $n
 			fi
 		done
 	done

@@ -187,3 +187,20 @@ ping6_ok() {
 	if ping -6 -c 1 -W 1 "$1" >/dev/null 2>&1; then return 0; fi
 	ping6 -c 1 -W 1 "$1" >/dev/null 2>&1
 }
+
+# ---- bench helpers (bench.sh, benchdax.sh) ----------------------------------
+# med NAME METRIC [s|b]: median of the samples "S METRIC VALUE" of /tmp/NAME.s (or .b).
+med() {
+	grep "^S $2 " /tmp/$1.${3:-s} 2>/dev/null | awk '{ print $3 }' | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) printf "%.6g", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# div A B: A / B to 3 places, "-" when either is missing.
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.3f", a / b }'; }
+# row NAME: NAME's medians of the metrics $M (set by the caller), or why it has none.
+row() {
+	if [ -s /tmp/$1.s ]; then
+		printf '%-12s' $1; for m in $M; do printf ' %10s' $(med $1 $m); done; echo
+	else
+		printf '%-12s n/a: %s\n' $1 "$(cat /tmp/$1.err 2>/dev/null | tr '\n' ' ' | head -c 200)"
+	fi
+}

@@ -149,7 +149,7 @@ errno_is "second mount of the device" EBUSY $T mount $DEV /mnt/second
 # the sysfs counters pmd_check just read; refusals and revocations below.
 _o=$($T stats $MNT/.meta/.superblock 2>&1)
 case "$_o" in
-"$(counters) refused=0 revocations=0 lease_expirations=0 reserved=0") pass "GET_STATS on .meta/.superblock matches sysfs ($_o)" ;;
+"$(counters) refused=0 revocations=0 lease_expirations=0 pinscan=0 wb=0 inval="*" features=0x7") pass "GET_STATS on .meta/.superblock matches sysfs ($_o)" ;;
 *) fail "GET_STATS on .meta/.superblock" "$_o; sysfs: $(counters)" ;;
 esac
 # stat_of KEY: one counter from famfs_vmtool stats
@@ -175,37 +175,54 @@ else
 	fail "GET_STATS after the lease test" "lease_expirations $_l2, refused $_r1 -> $_r2, revocations $_v1 -> $_v2"
 fi
 _o=$($T stats $MNT/k 2>&1)
-echo "$_o" | grep -q "^pte=.* lease_expirations=1 reserved=0$" && pass "GET_STATS on a directory of the mount" ||
+echo "$_o" | grep -q "^pte=.* lease_expirations=1 pinscan=[0-9]* wb=[0-9]* inval=[0-9]* features=0x7$" && pass "GET_STATS on a directory of the mount" ||
 	fail "GET_STATS on a directory" "$_o"
 
-# Lowering access writes back only the 2M entries that took a write fault:
-# fs-dax on this kernel tags read-faulted entries dirty as well. Counted by
-# the fs_dax tracepoint dax_writeback_one (one event per entry written back).
-# Debian's kernel only: the devdax test kernel is built without tracing (as
-# for harden.sh's write-back scenarios, which run on fsdax only).
-# wb_after CMD: access rw, famfs_vmtool CMD on k/pmd, access none; entries written back.
-wb_after() {
-	$T setaccess $MNT/k/pmd rw >/dev/null && echo > $TR/trace &&
-		$T $1 $MNT/k/pmd >/dev/null && $T setaccess $MNT/k/pmd none >/dev/null &&
-		grep -c 'dax_writeback_one:' $TR/trace
+# The cost of a lowering follows what this host did with the file, counted
+# by the module (GET_STATS): pinscan = pages checked for pins (only the 2M
+# units mapped since their last clean check: 512 pages each), wb = bytes
+# written back (only the units that took a write fault; read faults, which
+# fs-dax on this kernel tags dirty too, write back nothing), inval = bytes
+# invalidated when access is raised from none (the units this host touched
+# through a mapping or read(2) since their last invalidation).
+# k/pmd: 8M, 4 units, all of them filled and read through mmap above.
+# lower_after CMD...: raise to rw, run CMD, lower to none; prints the
+# deltas "pinscan wb inval" of the lowering and of the raise before it.
+lower_after() {
+	local p0 w0 i0
+	p0=$(stat_of pinscan) w0=$(stat_of wb) i0=$(stat_of inval)
+	$T setaccess $MNT/k/pmd rw >/dev/null && "$@" >/dev/null 2>&1 &&
+		$T setaccess $MNT/k/pmd none >/dev/null &&
+		echo "$(( $(stat_of pinscan) - p0 )) $(( $(stat_of wb) - w0 )) $(( $(stat_of inval) - i0 ))"
 }
-TR=/sys/kernel/tracing
-EV=$TR/events/fs_dax/dax_writeback_one/enable
-[ -n "$DEVDAX" ] || mount -t tracefs nodev $TR 2>/dev/null
-if [ -n "$DEVDAX" ]; then
-	:
-elif [ -w $EV ] && echo 1 > $EV; then
-	_r=$(wb_after mmtouch) _w=$(wb_after dirty) _r2=$(wb_after mmtouch)
-	echo 0 > $EV
-	$T setaccess $MNT/k/pmd rw >/dev/null
-	if [ "$_r" = 0 ] && [ "$_w" = 4 ] && [ "$_r2" = 0 ]; then
-		pass "lowering writes back only written 2M entries: read through mmap 0, all 4 written 4, read again 0"
-	else
-		fail "lowering writes back only written 2M entries" "read: ${_r:-?} written: ${_w:-?} read again: ${_r2:-?} (want 0 4 0)"
-	fi
+M2=2097152
+$T setaccess $MNT/k/pmd none >/dev/null
+_a=$(lower_after $T mmtouch $MNT/k/pmd $M2 $M2)	# raise: all 4 units invalidated; 1 unit read
+_b=$(lower_after $T dirty $MNT/k/pmd 0 $((2 * M2)))	# raise: the unit read; 2 units written
+_c=$(lower_after true)				# raise: the 2 written; nothing touched
+_d=$(lower_after dd if=$MNT/k/pmd of=/dev/null bs=$M2 skip=3 count=1)	# read(2) of unit 3
+_e=$(lower_after true)				# raise: unit 3, read(2) above
+$T setaccess $MNT/k/pmd rw >/dev/null
+if [ "$_a" = "512 0 $((4 * M2))" ]; then
+	pass "lowering after a read of one 2M unit through mmap: 512 pages checked for pins, 0 bytes written back"
 else
-	fail "lowering writes back only written 2M entries" "no fs_dax tracepoint $EV"
+	fail "lowering after a read of one 2M unit through mmap" "pinscan wb inval: ${_a:-?} (want 512 0 $((4 * M2)))"
 fi
+if [ "$_b" = "1024 $((2 * M2)) $M2" ]; then
+	pass "lowering after writing two 2M units through mmap: 1024 pages checked, 4 MiB written back"
+else
+	fail "lowering after writing two 2M units through mmap" "pinscan wb inval: ${_b:-?} (want 1024 $((2 * M2)) $M2)"
+fi
+if [ "$_c" = "0 0 $((2 * M2))" ] && [ "${_d%% *}" = 0 ] && [ "$_e" = "0 0 $M2" ]; then
+	pass "raising from none invalidates only the units touched since (mmap: 4 MiB, read(2): 2 MiB, none: 0); an untouched file's lowering checks no page"
+else
+	fail "invalidation on raise from none" "pinscan wb inval: '${_c:-?}' '${_d:-?}' '${_e:-?}' (want '0 0 $((2 * M2))' '0 0 ...' '0 0 $M2')"
+fi
+_i0=$(stat_of inval)
+$T setaccess $MNT/k/pmd ro >/dev/null && $T mmtouch $MNT/k/pmd >/dev/null && $T setaccess $MNT/k/pmd rw >/dev/null
+_i1=$(stat_of inval)
+[ "$_i1" = "$_i0" ] && pass "raising ro -> rw invalidates nothing (access was never lost)" ||
+	fail "raising ro -> rw" "invalidated $((_i1 - _i0)) bytes"
 
 ok "unmount" umount $MNT
 ok "rmmod famfs" rmmod famfs
