@@ -475,10 +475,17 @@ static void print_backend(const struct backend *be)
 	       "then clflushopt/clflush, each + sfence\n", thp, fam_flush_method());
 }
 
+/* One timed handoff call of bench-cluster: where it was in the run. */
+struct sample {
+	double secs;
+	int round, index;	/* index: 0.. within the round, A -> B even, B -> A odd */
+};
+
 /* bench-cluster: HANDOFFS handoff calls each way per round. */
 struct cluster_step {
 	struct series lat;
-	int handoffs;
+	struct sample *all;	/* every call in order, for the slowest-calls line */
+	int handoffs, round, n_all;
 };
 
 static int cluster_step(struct hosts *h, void *arg)
@@ -487,15 +494,40 @@ static int cluster_step(struct hosts *h, void *arg)
 
 	for (int i = 0; i < cs->handoffs; i++) {
 		for (int dir = 0; dir < 2; dir++) {
-			double t0 = now();
+			double t0 = now(), t;
 			int err = handoff(h, dir);
 
 			if (err)
 				return err;
-			series_add(&cs->lat, now() - t0);
+			t = now() - t0;
+			series_add(&cs->lat, t);
+			cs->all[cs->n_all++] = (struct sample){ t, cs->round, 2 * i + dir };
 		}
 	}
+	cs->round++;
 	return 0;
+}
+
+static int cmp_sample_desc(const void *a, const void *b)
+{
+	double x = ((const struct sample *)a)->secs, y = ((const struct sample *)b)->secs;
+
+	return (x < y) - (x > y);
+}
+
+/*
+ * The slowest calls and where they fell (round, call of the round): a tail
+ * made of each round's first call is a cold start after the baselines, not
+ * the steady state.
+ */
+static void slowest(struct cluster_step *cs, int count)
+{
+	qsort(cs->all, (size_t)cs->n_all, sizeof(*cs->all), cmp_sample_desc);
+	printf("slowest handoff calls (ms, round.call, calls counted from 0 in each round):");
+	for (int i = 0; i < count && i < cs->n_all; i++)
+		printf(" %.3f (%d.%d)", cs->all[i].secs * 1e3, cs->all[i].round + 1,
+		       cs->all[i].index);
+	printf("\n");
 }
 
 /* One row of the bench-cluster table (ms) and its "D" line for the plot. */
@@ -519,6 +551,9 @@ static int run_cluster(struct hosts *h, const struct famfs_stat *st, int handoff
 	int err;
 
 	err = base_init(&b, rounds) ?: series_init(&cs.lat, 2 * handoffs * rounds);
+	cs.all = calloc((size_t)(2 * handoffs * rounds), sizeof(*cs.all));
+	if (!err && !cs.all)
+		err = -ENOMEM;
 	err = err ?: backend_of(h, &be);
 	err = err ?: fill(h);
 	err = err ?: interleave(h, rounds, cluster_step, &cs, &b);
@@ -532,6 +567,7 @@ static int run_cluster(struct hosts *h, const struct famfs_stat *st, int handoff
 	       rounds, 2 * handoffs, h->id[0]);
 	printf("%-52s %10s %10s %10s %10s  (samples)\n", "ms", "min", "median", "p99", "max");
 	row("handoff call (revoke, commit, grant)", &cs.lat, true, "handoff");
+	slowest(&cs, 5);
 	row("TCP copy, cold receive buffer (page faults timed)", &b.tcp_cold, false, "TCP cold");
 	row("TCP copy, pre-faulted receive buffer", &b.tcp_warm, false, "TCP pre-faulted");
 	row("memcpy into pre-faulted memory (copy's limit)", &b.copy, false, "memcpy");
@@ -550,6 +586,7 @@ static int run_cluster(struct hosts *h, const struct famfs_stat *st, int handoff
 	       hp99 * 1e3, be.cache_walk ? "" : ", without cache maintenance");
 cleanup:
 	free(cs.lat.v);
+	free(cs.all);
 	base_free(&b);
 	return err;
 }
