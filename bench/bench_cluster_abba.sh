@@ -4,9 +4,10 @@
 # times) so that the load of this shared machine falls on both alike. Each
 # run is bench_cluster.sh without its commits figures: 3 famfsd, the 1 GiB
 # data set handed off ROUNDS_IN x 2 x HANDOFFS times between two followers,
-# interleaved with its baselines. Prints every run's handoff row and slowest
-# calls, then per side the median of the runs' min/median/p99/max, and the
-# ratios new / old. Writes bench/results/cluster-abba.txt.
+# interleaved with its baselines, and some calls after 50 ms of idleness.
+# Prints every run's handoff rows and slowest calls, then per side the
+# median of the runs' min/median/p99/max, and the ratios new / old. Writes
+# bench/results/cluster-abba.txt.
 #
 #   bash bench/bench_cluster_abba.sh [OLD_REV]    (default 244ba18: before the holder-first handoff)
 #   ROUNDS=2  FAMFS_BENCH_DATASET=1G  FAMFS_BENCH_ROUNDS=4  FAMFS_BENCH_HANDOFFS=25
@@ -26,6 +27,7 @@ make -C "$TMP/old" --no-print-directory build/famfsd >/dev/null 2>"$TMP/old.err"
 	die "building famfsd of $OLD failed: $(tail -n 5 "$TMP/old.err")"
 load0=$(cut -d" " -f1-3 /proc/loadavg)
 : >"$TMP/rows"
+: >"$TMP/idle"
 k=0
 for r in $(seq 1 "$ROUNDS"); do
 	for who in old new new old; do
@@ -33,11 +35,13 @@ for r in $(seq 1 "$ROUNDS"); do
 		if [ $who = old ]; then fd=$TMP/old/build/famfsd; else fd=$B/famfsd; fi
 		FAMFSD=$fd FAMFS_BENCH_RPC=0 FAMFS_BENCH_RESULTS=$TMP/r$k B=$B bash bench/bench_cluster.sh \
 			>"$TMP/out$k" 2>&1 || die "bench_cluster.sh ($who famfsd) failed: $(tail -n 3 "$TMP/out$k")"
-		row=$(grep '^handoff call' "$TMP/r$k/cluster.txt" | awk '{ print $(NF-4), $(NF-3), $(NF-2), $(NF-1) }')
+		row=$(grep '^handoff call (' "$TMP/r$k/cluster.txt" | awk '{ print $(NF-4), $(NF-3), $(NF-2), $(NF-1) }')
+		idle=$(grep '^handoff call after' "$TMP/r$k/cluster.txt" | awk '{ print $(NF-4), $(NF-3), $(NF-2), $(NF-1) }')
 		slow=$(sed -n 's/^slowest handoff calls[^:]*: //p' "$TMP/r$k/cluster.txt")
 		echo "$who $row" >>"$TMP/rows"
-		printf 'run %2d %s  min/median/p99/max ms %s   slowest: %s   load %s\n' "$k" "$who" "$row" "$slow" \
-			"$(cut -d" " -f1 /proc/loadavg)" >>"$TMP/runs"
+		echo "$who $idle" >>"$TMP/idle"
+		printf 'run %2d %s  min/median/p99/max ms %s   slowest: %s   after idle: %s   load %s\n' "$k" \
+			"$who" "$row" "$slow" "$idle" "$(cut -d" " -f1 /proc/loadavg)" >>"$TMP/runs"
 	done
 done
 {
@@ -46,6 +50,8 @@ done
 	echo "(old) against this tree's (new) ($(git rev-parse --short HEAD)$(git diff --quiet HEAD -- famfsd lib proto || echo ', modified')),"
 	echo "whole runs alternating old new new old, $ROUNDS times; load average at the start $load0"
 	cat "$TMP/runs"
+	summary() { # TITLE FILE
+	echo "$1"
 	awk '
 		function med(a, n,   i, j, t) {
 			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
@@ -59,6 +65,9 @@ done
 				printf "median of the runs'"'"' %-6s  old %.3f ms  new %.3f ms  ratio new/old %.2f\n", name[c - 1],
 					m["old", c], m["new", c], m["new", c] / m["old", c]
 			}
-		}' "$TMP/rows"
+		}' "$2"
+	}
+	summary "handoff calls back to back:" "$TMP/rows"
+	summary "handoff calls after 50 ms idle (famfsd asleep):" "$TMP/idle"
 	echo "load average at the end $(cut -d" " -f1-3 /proc/loadavg)"
 } | tee "$RESULTS/cluster-abba.txt"

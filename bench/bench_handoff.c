@@ -25,8 +25,10 @@
  *   bench_handoff SOCKET_A SOCKET_B PATH [HANDOFFS [ROUNDS]]
  *	bench-cluster: fill PATH on host A; ROUNDS rounds (default 4), each
  *	moving the read-write grant of PATH between A and B HANDOFFS times
- *	each way (default 25), timing each handoff call. Prints the report,
- *	and "D" lines (the plotted figures) for bench_cluster.sh.
+ *	each way (default 25), timing each handoff call, then IDLE_CALLS more,
+ *	each after IDLE_MS of idleness (famfsd's processes asleep, as before
+ *	a handoff between jobs). Prints the report, and "D" lines (the
+ *	plotted figures) for bench_cluster.sh.
  *   bench_handoff --share SOCKET_A SOCKET_B PATH HANDOFFS ROUNDS [EXPORT]
  *	bench-share: fill PATH on host A; ROUNDS rounds (1-9), each timing
  *	HANDOFFS/ROUNDS (rounded up) handoffs to B until B has mapped the data
@@ -60,6 +62,8 @@
 
 #define CHUNK (1u << 20)
 #define MAX_ROUNDS 9
+#define IDLE_CALLS 6	/* per round, after the back-to-back ones */
+#define IDLE_MS 50
 
 struct hosts {
 	struct famfs_client *c[2];	/* A, B */
@@ -483,7 +487,7 @@ struct sample {
 
 /* bench-cluster: HANDOFFS handoff calls each way per round. */
 struct cluster_step {
-	struct series lat;
+	struct series lat, idle;
 	struct sample *all;	/* every call in order, for the slowest-calls line */
 	int handoffs, round, n_all;
 };
@@ -503,6 +507,17 @@ static int cluster_step(struct hosts *h, void *arg)
 			series_add(&cs->lat, t);
 			cs->all[cs->n_all++] = (struct sample){ t, cs->round, 2 * i + dir };
 		}
+	}
+	for (int i = 0; i < IDLE_CALLS; i++) {
+		double t0;
+		int err;
+
+		usleep(IDLE_MS * 1000);
+		t0 = now();
+		err = handoff(h, i % 2);
+		if (err)
+			return err;
+		series_add(&cs->idle, now() - t0);
 	}
 	cs->round++;
 	return 0;
@@ -550,7 +565,8 @@ static int run_cluster(struct hosts *h, const struct famfs_stat *st, int handoff
 	double hp50, hp99, walk;
 	int err;
 
-	err = base_init(&b, rounds) ?: series_init(&cs.lat, 2 * handoffs * rounds);
+	err = base_init(&b, rounds) ?: series_init(&cs.lat, 2 * handoffs * rounds) ?:
+	      series_init(&cs.idle, IDLE_CALLS * rounds);
 	cs.all = calloc((size_t)(2 * handoffs * rounds), sizeof(*cs.all));
 	if (!err && !cs.all)
 		err = -ENOMEM;
@@ -563,11 +579,13 @@ static int run_cluster(struct hosts *h, const struct famfs_stat *st, int handoff
 	       h->path, (unsigned long long)st->size, st->n_extents, h->id[0], h->id[1]);
 	print_backend(&be);
 	printf("%d rounds in ABBA order (famfs, baselines | baselines, famfs | ...), "
-	       "%d handoffs per round; the baselines copy the data set from host %u's mapping\n",
-	       rounds, 2 * handoffs, h->id[0]);
+	       "%d handoffs per round (then %d more, each after %d ms idle); the baselines copy "
+	       "the data set from host %u's mapping\n", rounds, 2 * handoffs, IDLE_CALLS, IDLE_MS,
+	       h->id[0]);
 	printf("%-52s %10s %10s %10s %10s  (samples)\n", "ms", "min", "median", "p99", "max");
 	row("handoff call (revoke, commit, grant)", &cs.lat, true, "handoff");
 	slowest(&cs, 5);
+	row("handoff call after 50 ms idle (famfsd asleep)", &cs.idle, true, "handoff after idle");
 	row("TCP copy, cold receive buffer (page faults timed)", &b.tcp_cold, false, "TCP cold");
 	row("TCP copy, pre-faulted receive buffer", &b.tcp_warm, false, "TCP pre-faulted");
 	row("memcpy into pre-faulted memory (copy's limit)", &b.copy, false, "memcpy");
@@ -586,6 +604,7 @@ static int run_cluster(struct hosts *h, const struct famfs_stat *st, int handoff
 	       hp99 * 1e3, be.cache_walk ? "" : ", without cache maintenance");
 cleanup:
 	free(cs.lat.v);
+	free(cs.idle.v);
 	free(cs.all);
 	base_free(&b);
 	return err;
