@@ -226,8 +226,14 @@ static void handoff_revoked(struct handoff *h, int status, const char *msg)
 			      d->fs.err, h->from);
 		return;
 	}
-	famfsd_cluster_committed(d);
+	/*
+	 * The Grant first: the record is published already (an OWNER record is
+	 * not batched), so the new owner's frame is the first famfsd writes and
+	 * the Grant the first thing the new owner reads, ahead of the pushes that
+	 * tell every host the same (h may be gone after handoff_grant).
+	 */
 	handoff_grant(h, epoch);
+	famfsd_cluster_committed(d);
 }
 
 static void on_revoked(int status, const char *msg, const uint8_t *payload, size_t len,
