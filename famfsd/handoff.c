@@ -270,7 +270,12 @@ static void revoke_finish(struct revoke *rv, int status, const char *msg, uint64
 		}
 	if (rv->timer)
 		event_free(rv->timer);
-	if (status == FAM_RPC_OK)
+	if (status == FAM_RPC_OK && rv->hf)
+		famfsd_logf(&d->log, LOG_NOTICE, "%s: access revoked on this host (%llu bytes "
+			    "flushed) for its own handoff to host %u, grant epoch %llu given up: "
+			    "holder-first, asking the master", rv->path, (unsigned long long)bytes,
+			    rv->hf->to, (unsigned long long)rv->hf->epoch);
+	else if (status == FAM_RPC_OK)
 		famfsd_logf(&d->log, LOG_NOTICE, "%s: access revoked on this host (%llu bytes "
 			    "flushed)", rv->path, (unsigned long long)bytes);
 	if (rv->call) {
@@ -597,9 +602,7 @@ static bool hfirst_start(struct famfsd *d, struct fam_rpc_call *call,
 	hf->epoch = g->grant_epoch;
 	hf->next = d->own->hfirsts;
 	d->own->hfirsts = hf;
-	famfsd_logf(&d->log, LOG_INFO, "%s: handoff to host %u: this host holds it (epoch %llu): "
-		    "revoking here first, then asking the master (host %d)", hf->path, hf->to,
-		    (unsigned long long)hf->epoch, master);
+	/* Logged once, with the revoke (one write on the handoff's path, not two). */
 	revoke_start(d, NULL, NULL, hf, hf->path, hf->wait_ms, hf->force);
 	return true;
 }

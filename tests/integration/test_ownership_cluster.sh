@@ -49,7 +49,7 @@ wait_for "$TMP/watch.err" watching || bad "watch on host $t did not start"
 check "handoff $f -> $o asked on host $f" 'hctl $f handoff /jobs/j1 --to $o | grep -q "host $o owns it read-write (epoch 2)"'
 for i in 1 2 3; do check "host $i sees the new owner" '[ "$(owners $i /jobs/j1)" = "$o:rw:2" ]'; done
 check "host $f revoked and flushed" 'grep -q "/jobs/j1: access revoked on this host" "$TMP/h$f.log"'
-check "holder-first: host $f revoked before it asked the master" 'grep -q "/jobs/j1: handoff to host $o: this host holds it (epoch 1): revoking here first" "$TMP/h$f.log"'
+check "holder-first: host $f revoked before it asked the master" 'grep -q "/jobs/j1: access revoked on this host (0 bytes flushed) for its own handoff to host $o, grant epoch 1 given up: holder-first" "$TMP/h$f.log"'
 check "holder-first: the master committed without a Revoke" 'grep -q "/jobs/j1: handoff host $f -> host $o (revoked by its holder first, epoch 1)" "$TMP/h$m.log"'
 check "a local client may not claim holder_revoked" 'python3 tests/faults/famfs_raw.py unix "$TMP/h$o.sock" famfs.Handoff 1:s:/jobs/j1 2:u:$f 6:u:1 7:u:2 | grep -q "^INVALID_ARGUMENT holder_revoked"'
 check "host $o still owns it" '[ "$(owners $m /jobs/j1)" = "$o:rw:2" ]'
