@@ -545,6 +545,20 @@ static void slowest(struct cluster_step *cs, int count)
 	printf("\n");
 }
 
+/* The 1-minute load average (0 when unknown). */
+static double load1(void)
+{
+	double l = 0;
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = 0;
+		fclose(f);
+	}
+	return l;
+}
+
 /* One row of the bench-cluster table (ms) and its "D" line for the plot. */
 static void row(const char *what, struct series *s, bool p99, const char *label)
 {
@@ -602,6 +616,10 @@ static int run_cluster(struct hosts *h, const struct famfs_stat *st, int handoff
 	printf("goal (issue 13) handoff p99 < 1 ms including cache maintenance: %s (p99 %.3f ms%s)\n",
 	       !be.cache_walk ? "not shown by this run" : hp99 < 1e-3 ? "met here" : "not met",
 	       hp99 * 1e3, be.cache_walk ? "" : ", without cache maintenance");
+	printf("goal (issue 13) handoff through the client library p99 < 1 ms on a quiet host: %s "
+	       "(p99 %.3f ms at load average %.2f; after 50 ms idle: median %.3f ms)\n",
+	       hp99 < 1e-3 ? "met in this run" : "not met in this run", hp99 * 1e3, load1(),
+	       q(&cs.idle, 50) * 1e3);
 cleanup:
 	free(cs.lat.v);
 	free(cs.idle.v);

@@ -74,6 +74,7 @@ for w in "TCP copy, cold receive buffer" "TCP copy, pre-faulted receive buffer" 
 done
 grep_file "$R/cluster.txt" '^ratio copy / handoff \(medians\): TCP cold [0-9]+x, TCP pre-faulted [0-9]+x, memcpy [0-9]+x' "cluster ratios"
 grep_file "$R/cluster.txt" '^goal \(issue 13\) handoff p99 < 1 ms including cache maintenance: ' "cluster report states the goal"
+grep_file "$R/cluster.txt" "^goal \(issue 13\) handoff through the client library p99 < 1 ms on a quiet host: (met|not met) in this run \(p99 $num ms at load average $num; after 50 ms idle: median $num ms\)$" "cluster report states the client-library goal with the load"
 grep_file "$R/cluster.txt" '^creates \(famfs.Create\), 64 in flight +[0-9]+ /s  \[min [0-9]+, max [0-9]+\]   ratio [0-9.]+ of raw' \
 	"cluster report: creates from a follower with min/max and ratio"
 dat_rows "$R/cluster.dat" 6 3 "cluster.dat: six rows of min, median, max"
