@@ -484,17 +484,21 @@ static void on_hfirst_done(int status, const char *msg, const uint8_t *payload, 
 		free(hf);
 		return;
 	}
-	/* The master may have seen it: the grant stays given up (pruned once moved). */
-	famfsd_grant_give_up_end(d, hf->ino, hf->epoch, true);
+	/*
+	 * The master may have seen it: the grant stays given up while the log
+	 * shows it (its release is asked for), and is forgotten once the replay
+	 * shows it moved: nothing can raise a grant the namespace does not hold,
+	 * and no walk of the namespace is left to prune it (hostlease.c).
+	 */
+	famfsd_replay(d);
+	kept = !fam_fs_lookup(&d->fs, hf->path, &n) && (g = grant_of(n, d->cfg.host_id)) &&
+	       n->ino == hf->ino && g->grant_epoch == hf->epoch;
+	famfsd_grant_give_up_end(d, hf->ino, hf->epoch, kept);
 	if (status == FAM_RPC_OK) {
-		famfsd_replay_soon(d);	/* shown here before the client hears (commit.c) */
 		fam_rpc_reply(hf->call, FAM_RPC_OK, NULL, payload, len);
 		hfirst_free(hf);
 		return;
 	}
-	famfsd_replay(d);
-	kept = !fam_fs_lookup(&d->fs, hf->path, &n) && (g = grant_of(n, d->cfg.host_id)) &&
-	       g->grant_epoch == hf->epoch;
 	famfsd_logf(&d->log, LOG_WARNING, "%s: holder-first handoff to host %u failed: %s%s",
 		    hf->path, hf->to, msg, kept ? "; the grant this host gave up for it is "
 		    "released (asked of the master)" : "");

@@ -164,18 +164,19 @@ int famfsd_grant_give_up(struct famfsd *d, uint64_t ino, uint64_t epoch)
 }
 
 /*
- * The handoff is over. sent: the master may have seen it, and the grant stays
- * lost (its release is asked for unless the handoff moved it); !sent: nobody
- * learned of the give-up, so it is undone.
+ * The handoff is over. keep: the log may still hold the grant (the master may
+ * have seen the handoff and not committed it): it stays lost and its release
+ * is asked for. !keep: nobody learned of the give-up, or the log no longer
+ * holds the grant: forgotten.
  */
-void famfsd_grant_give_up_end(struct famfsd *d, uint64_t ino, uint64_t epoch, bool sent)
+void famfsd_grant_give_up_end(struct famfsd *d, uint64_t ino, uint64_t epoch, bool keep)
 {
 	struct famfsd_hostlease *hl = d->hl;
 
 	for (size_t i = 0; hl && i < hl->n_lost; i++) {
 		if (hl->lost[i].ino != ino || hl->lost[i].epoch != epoch || !hl->lost[i].handing_off)
 			continue;
-		if (sent)
+		if (keep)
 			hl->lost[i].handing_off = false;
 		else
 			hl->lost[i] = hl->lost[--hl->n_lost];

@@ -53,7 +53,7 @@ bool famfsd_grant_lost(const struct famfsd *d, uint64_t ino, uint64_t epoch);
 size_t famfsd_hostlease_n_lost(const struct famfsd *d);
 /* A holder-first handoff gives the grant up before its revoke (never raised again). */
 int famfsd_grant_give_up(struct famfsd *d, uint64_t ino, uint64_t epoch);
-/* ... and ends: sent, the grant stays lost (released unless moved); !sent, undone. */
-void famfsd_grant_give_up_end(struct famfsd *d, uint64_t ino, uint64_t epoch, bool sent);
+/* ... and ends: keep, the log may still hold it (lost, its release asked for); else forgotten. */
+void famfsd_grant_give_up_end(struct famfsd *d, uint64_t ino, uint64_t epoch, bool keep);
 
 #endif
