@@ -64,6 +64,14 @@ $(B)/bench/bench_handoff: $(B)/bench/bench_handoff.o $(LIBFAMFS_CLIENT) $(LIBFAM
 bench-cluster: all $(B)/bench/bench_handoff $(B)/bench/bench_rpc deps-bench
 	@B=$(B) bash bench/bench_cluster.sh
 
+# bench-cluster-abba: bench-cluster's handoff with this tree's famfsd against
+# CLUSTER_OLD_REV's (default 244ba18, before the holder-first handoff),
+# whole runs alternating old new new old.
+CLUSTER_OLD_REV ?= 244ba18
+.PHONY: bench-cluster-abba
+bench-cluster-abba: all $(B)/bench/bench_handoff deps-bench
+	@B=$(B) bash bench/bench_cluster_abba.sh $(CLUSTER_OLD_REV)
+
 # bench-slurm: the cost of famfs's Slurm burst buffer hooks per job vs the
 # famfsctl calls that make the same grants (docs/slurm.md).
 bench-slurm: all

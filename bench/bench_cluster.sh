@@ -9,6 +9,7 @@
 #   FAMFS_BENCH_ROUNDS=4        interleaved rounds (1-9)
 #   FAMFS_BENCH_HANDOFFS=25     handoffs each way per round
 #   FAMFS_BENCH_RPC_SCALE=1     divides bench_rpc's message counts (short runs)
+#   FAMFS_BENCH_RPC=0           leave out the commits figures (bench_cluster_abba.sh)
 #   FAMFS_BENCH_CACHE_WALK=always  famfsd with [famfs] cache_walk = always: the
 #                               handoff includes the cache walk of the resident
 #                               pages (worker threads); report cluster-walk.txt
@@ -43,9 +44,11 @@ $B/bench/bench_handoff "$TMP/h$a.sock" "$TMP/h$b.sock" /bench/dataset "$HANDOFFS
 {
 	grep -v '^D ' "$TMP/handoff"
 	famfsd_cache_log "$TMP"/h[123].log
-	echo "commits from a non-master host (host $a; master is host $m), against two raw hops:"
-	$B/bench/bench_rpc --two-hop "$TMP/certs/h$a.crt" "$TMP/certs/h$a.key" "$TMP/certs/ca.crt" \
-		"$TMP/h$a.sock" | grep -v '^RESULT'
+	if [ "${FAMFS_BENCH_RPC:-1}" != 0 ]; then
+		echo "commits from a non-master host (host $a; master is host $m), against two raw hops:"
+		$B/bench/bench_rpc --two-hop "$TMP/certs/h$a.crt" "$TMP/certs/h$a.key" "$TMP/certs/ca.crt" \
+			"$TMP/h$a.sock" | grep -v '^RESULT'
+	fi
 } > "$TMP/out"
 { bench_header cluster; cat "$TMP/out"; } | tee "$RESULTS/$NAME.txt"
 { echo "# what min_ms median_ms max_ms"; sed -n 's/^D //p' "$TMP/handoff"; } > "$RESULTS/$NAME.dat"

@@ -5,9 +5,11 @@
  * record that moves the grant -> famfs.peer.Grant on the new owner -> reply.
  * A release of a read-write grant is the same machine with no new owner.
  * The holder's side (revoke with --wait polling) and the new owner's side
- * (a Grant checked against the log) are here too. Everything runs on the
- * event loop; waits are timers; user-space mode's cache walks run on worker
- * threads (dataset.c) and come back to the loop to continue.
+ * (a Grant checked against the log) are here too, and the holder-first
+ * handoff: a follower that holds the grant revokes for its own client before
+ * it forwards the call, and the master skips its Revoke (two messages fewer).
+ * Everything runs on the event loop; waits are timers; user-space mode's
+ * cache walks run on worker threads (dataset.c) and come back to the loop.
  */
 #include "famfsd.h"
 #include "authz.h"
@@ -15,6 +17,7 @@
 #include "reply.h"
 #include "cluster.h"
 #include "grants.h"
+#include "hostlease.h"
 #include "kmount.h"
 #include "rpc.h"
 #include "famfs.pb-c.h"
@@ -223,8 +226,14 @@ static void handoff_revoked(struct handoff *h, int status, const char *msg)
 			      d->fs.err, h->from);
 		return;
 	}
-	famfsd_cluster_committed(d);
+	/*
+	 * The Grant first: the record is published already (an OWNER record is
+	 * not batched), so the new owner's frame is the first famfsd writes and
+	 * the Grant the first thing the new owner reads, ahead of the pushes that
+	 * tell every host the same (h may be gone after handoff_grant).
+	 */
 	handoff_grant(h, epoch);
+	famfsd_cluster_committed(d);
 }
 
 static void on_revoked(int status, const char *msg, const uint8_t *payload, size_t len,
@@ -241,6 +250,8 @@ static void on_revoked(int status, const char *msg, const uint8_t *payload, size
 }
 
 static void revoke_step(struct revoke *rv);
+static void hfirst_revoked(struct hfirst *hf, int status, const char *msg);
+static int hfirst_give_up(struct hfirst *hf, char *msg, size_t cap);
 
 static void revoke_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -259,7 +270,12 @@ static void revoke_finish(struct revoke *rv, int status, const char *msg, uint64
 		}
 	if (rv->timer)
 		event_free(rv->timer);
-	if (status == FAM_RPC_OK)
+	if (status == FAM_RPC_OK && rv->hf)
+		famfsd_logf(&d->log, LOG_NOTICE, "%s: access revoked on this host (%llu bytes "
+			    "flushed) for its own handoff to host %u, grant epoch %llu given up: "
+			    "holder-first, asking the master", rv->path, (unsigned long long)bytes,
+			    rv->hf->to, (unsigned long long)rv->hf->epoch);
+	else if (status == FAM_RPC_OK)
 		famfsd_logf(&d->log, LOG_NOTICE, "%s: access revoked on this host (%llu bytes "
 			    "flushed)", rv->path, (unsigned long long)bytes);
 	if (rv->call) {
@@ -277,6 +293,8 @@ static void revoke_finish(struct revoke *rv, int status, const char *msg, uint64
 	}
 	if (rv->h)
 		handoff_revoked(rv->h, status, msg);
+	if (rv->hf)
+		hfirst_revoked(rv->hf, status, msg);
 	free(rv);
 }
 
@@ -362,6 +380,15 @@ static void revoke_step(struct revoke *rv)
 	if (pid)
 		famfsd_logf(&d->log, LOG_WARNING, "%s: revoking while pid %d (%s) still uses it",
 			    rv->path, (int)pid, comm);
+	if (rv->hf) {
+		err = hfirst_give_up(rv->hf, msg, sizeof(msg));
+		if (err) {
+			own_file_list_free(&fl);
+			revoke_finish(rv, err == -ENOMEM ? FAM_RPC_RESOURCE_EXHAUSTED : FAM_RPC_ABORTED,
+				      msg, 0);
+			return;
+		}
+	}
 	err = own_do_revoke(d, rv->path, &fl, &bytes, msg, sizeof(msg), revoke_walked, rv);
 	own_file_list_free(&fl);
 	if (err == 1)
@@ -371,7 +398,7 @@ static void revoke_step(struct revoke *rv)
 }
 
 static void revoke_start(struct famfsd *d, struct fam_rpc_call *call, struct handoff *h,
-			 const char *path, uint32_t wait_ms, bool force)
+			 struct hfirst *hf, const char *path, uint32_t wait_ms, bool force)
 {
 	struct revoke *rv = calloc(1, sizeof(*rv));
 
@@ -380,11 +407,14 @@ static void revoke_start(struct famfsd *d, struct fam_rpc_call *call, struct han
 			famfsd_reply_status(d, call, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
 		if (h)
 			handoff_revoked(h, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
+		if (hf)
+			hfirst_revoked(hf, FAM_RPC_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
 	rv->d = d;
 	rv->call = call;
 	rv->h = h;
+	rv->hf = hf;
 	snprintf(rv->path, sizeof(rv->path), "%s", path);
 	rv->start = famfsd_now_ms();
 	rv->deadline = rv->start + wait_ms;
@@ -393,6 +423,214 @@ static void revoke_start(struct famfsd *d, struct fam_rpc_call *call, struct han
 	rv->next = d->own->revokes;
 	d->own->revokes = rv;
 	revoke_step(rv);
+}
+
+/* ---- Holder-first handoff (a follower that holds the grant) ---- */
+
+static void hfirst_free(struct hfirst *hf)
+{
+	struct famfsd *d = hf->d;
+
+	for (struct hfirst **pp = &d->own->hfirsts; *pp; pp = &(*pp)->next)
+		if (*pp == hf) {
+			*pp = hf->next;
+			break;
+		}
+	free(hf);
+}
+
+/*
+ * Right before the revoke lowers access (after any --wait): give the grant up
+ * for good, as the model's giveup does, so that nothing raises it again here
+ * while the master may still commit the handoff (a hold could be dropped by an
+ * OWNER record of a nested grant; a lost grant never gives access).
+ */
+static int hfirst_give_up(struct hfirst *hf, char *msg, size_t cap)
+{
+	struct famfsd *d = hf->d;
+	const struct fam_grant *g;
+	struct fam_node *n;
+	int err;
+
+	err = fam_fs_lookup(&d->fs, hf->path, &n);
+	g = err ? NULL : grant_of(n, d->cfg.host_id);
+	if (!g || g->mode != FAM_OWN_RW || n->ino != hf->ino || g->grant_epoch != hf->epoch) {
+		snprintf(msg, cap, "%s: host %u's grant changed while it waited to revoke; nothing "
+			 "revoked, nothing committed", hf->path, d->cfg.host_id);
+		return -ESTALE;
+	}
+	err = famfsd_grant_give_up(d, hf->ino, hf->epoch);
+	if (err) {
+		snprintf(msg, cap, "%s: cannot record the grant given up: %s", hf->path,
+			 strerror(-err));
+		return err;
+	}
+	hf->given_up = true;
+	return 0;
+}
+
+/* The master answered the forwarded handoff (or the call failed). */
+static void on_hfirst_done(int status, const char *msg, const uint8_t *payload, size_t len,
+			   void *arg)
+{
+	struct hfirst *hf = arg;
+	struct famfsd *d = hf->d;
+	const struct fam_grant *g;
+	struct fam_node *n;
+	bool kept;
+
+	hf->peer_pending = false;
+	if (hf->orphan) {
+		free(hf);
+		return;
+	}
+	/*
+	 * The master may have seen it: the grant stays given up while the log
+	 * shows it (its release is asked for), and is forgotten once the replay
+	 * shows it moved: nothing can raise a grant the namespace does not hold,
+	 * and no walk of the namespace is left to prune it (hostlease.c).
+	 */
+	famfsd_replay(d);
+	kept = !fam_fs_lookup(&d->fs, hf->path, &n) && (g = grant_of(n, d->cfg.host_id)) &&
+	       n->ino == hf->ino && g->grant_epoch == hf->epoch;
+	famfsd_grant_give_up_end(d, hf->ino, hf->epoch, kept);
+	if (status == FAM_RPC_OK) {
+		fam_rpc_reply(hf->call, FAM_RPC_OK, NULL, payload, len);
+		hfirst_free(hf);
+		return;
+	}
+	famfsd_logf(&d->log, LOG_WARNING, "%s: holder-first handoff to host %u failed: %s%s",
+		    hf->path, hf->to, msg, kept ? "; the grant this host gave up for it is "
+		    "released (asked of the master)" : "");
+	if (kept)
+		famfsd_reply_status(d, hf->call, status, "%s; host %u had revoked its grant for "
+				    "this handoff and gave it up: it asks the master to release it "
+				    "(acquire again to use the data set)", msg, d->cfg.host_id);
+	else
+		famfsd_reply_status(d, hf->call, status, "%s", msg);
+	hfirst_free(hf);
+}
+
+/* The revoke here is done (or failed): ask the master to commit. */
+static void hfirst_revoked(struct hfirst *hf, int status, const char *msg)
+{
+	struct famfsd *d = hf->d;
+	Famfs__HandoffRequest r = FAMFS__HANDOFF_REQUEST__INIT;
+	uint32_t left = fam_rpc_call_remaining_ms(hf->call);
+	uint8_t buf[PATH_MAX + 128];
+	int master = famfsd_master_id(d), err;
+	size_t blen;
+
+	if (status != FAM_RPC_OK) {
+		/* Nothing was sent: nobody can have relied on the give-up. */
+		if (hf->given_up)
+			famfsd_grant_give_up_end(d, hf->ino, hf->epoch, false);
+		famfsd_reply_status(d, hf->call, status, "host %u did not revoke: %s; nothing "
+				    "committed", d->cfg.host_id, msg);
+		hfirst_free(hf);
+		return;
+	}
+	if (master < 0 || (uint32_t)master == d->cfg.host_id) {
+		famfsd_grant_give_up_end(d, hf->ino, hf->epoch, false);
+		famfsd_reply_status(d, hf->call, FAM_RPC_UNAVAILABLE, "%s: the master changed while "
+				    "host %u revoked; nothing committed (retry)", hf->path,
+				    d->cfg.host_id);
+		hfirst_free(hf);
+		return;
+	}
+	r.path = hf->path;
+	r.to_host = hf->to;
+	r.wait_ms = hf->wait_ms;
+	r.force = hf->force;
+	r.request_id.data = hf->req_id;
+	r.request_id.len = hf->req_id_len;
+	r.holder_revoked = true;
+	r.holder_epoch = hf->epoch;
+	blen = famfs__handoff_request__pack(&r, buf);
+	err = famfsd_peer_call(d, (uint32_t)master, "famfs.Handoff", buf, blen,
+			       left == UINT32_MAX ? 10000 : left, on_hfirst_done, hf);
+	if (err) {
+		famfsd_grant_give_up_end(d, hf->ino, hf->epoch, false);
+		famfsd_reply_status(d, hf->call, FAM_RPC_UNAVAILABLE, "master (host %d) is not "
+				    "reachable from host %u; nothing committed", master,
+				    d->cfg.host_id);
+		hfirst_free(hf);
+		return;
+	}
+	hf->peer_pending = true;
+}
+
+/*
+ * On a follower, for a local client: when this host holds the read-write
+ * grant on the path and its own view finds nothing the master would refuse,
+ * revoke here first, then forward with holder_revoked (docs/ownership.md,
+ * "Holder-first handoff"). False: forward as it is (the master revokes).
+ */
+static bool hfirst_start(struct famfsd *d, struct fam_rpc_call *call,
+			 const Famfs__HandoffRequest *m)
+{
+	uint32_t self = d->cfg.host_id;
+	int master = famfsd_master_id(d);
+	const struct fam_grant *g;
+	struct fam_node *n;
+	struct hfirst *hf;
+	char msg[PATH_MAX + 600];
+
+	if (!fam_rpc_call_peer(call)->is_unix || !d->cluster || master < 0 ||
+	    (uint32_t)master == self || m->to_host == self || m->to_host >= FAM_MAX_HOSTS ||
+	    !own_is_member(d, m->to_host) || m->wait_ms > WAIT_MAX_MS ||
+	    m->request_id.len > FAM_REQ_ID_LEN || !famfsd_hostlease_valid(d) ||
+	    fam_fs_lookup(&d->fs, m->path, &n))
+		return false;
+	g = grant_of(n, self);
+	if (!g || g->mode != FAM_OWN_RW || famfsd_grant_lost(d, n->ino, g->grant_epoch) ||
+	    own_is_held(d, m->path) ||
+	    grants_conflict(n, m->path, m->to_host, FAM_OWN_RW, n, self, msg, sizeof(msg)))
+		return false;
+	for (hf = d->own->hfirsts; hf; hf = hf->next)
+		if (paths_overlap(hf->path, m->path))
+			return false;
+	hf = calloc(1, sizeof(*hf));
+	if (!hf)
+		return false;
+	hf->d = d;
+	hf->call = call;
+	snprintf(hf->path, sizeof(hf->path), "%s", m->path);
+	hf->to = m->to_host;
+	hf->wait_ms = m->wait_ms;
+	hf->force = m->force;
+	if (m->request_id.len)
+		memcpy(hf->req_id, m->request_id.data, m->request_id.len);
+	hf->req_id_len = m->request_id.len;
+	hf->ino = n->ino;
+	hf->epoch = g->grant_epoch;
+	hf->next = d->own->hfirsts;
+	d->own->hfirsts = hf;
+	/* Logged once, with the revoke (one write on the handoff's path, not two). */
+	revoke_start(d, NULL, NULL, hf, hf->path, hf->wait_ms, hf->force);
+	return true;
+}
+
+/*
+ * The master: did the holder revoke (and give up) this very grant before it
+ * forwarded its client's call? Only the holder itself can say so, over its
+ * certificate; anything else is revoked as usual.
+ */
+static bool holder_revoked(struct famfsd *d, struct fam_rpc_call *call,
+			   const Famfs__HandoffRequest *m, const struct fam_grant *g)
+{
+	const struct fam_rpc_peer *p = fam_rpc_call_peer(call);
+
+	if (!m->holder_revoked)
+		return false;
+	if (!p->is_unix && p->host_id >= 0 && (uint32_t)p->host_id == g->host &&
+	    g->host != d->cfg.host_id && m->holder_epoch == g->grant_epoch)
+		return true;
+	famfsd_logf(&d->log, LOG_INFO, "%s: holder_revoked from %s (epoch %llu) does not match "
+		    "the grant of host %u (epoch %llu): revoking there as usual", m->path, p->name,
+		    (unsigned long long)m->holder_epoch, g->host,
+		    (unsigned long long)g->grant_epoch);
+	return false;
 }
 
 struct handoff *own_handoff_new(struct famfsd *d, struct fam_rpc_call *call, const char *path,
@@ -429,7 +667,7 @@ void own_handoff_start(struct handoff *h)
 		famfsd_logf(&d->log, LOG_NOTICE, "%s: handoff host %u -> host %u (wait %u ms%s)",
 			    h->path, h->from, h->to, h->wait_ms, h->force ? ", force" : "");
 	if (h->from == d->cfg.host_id) {
-		revoke_start(d, NULL, h, h->path, h->wait_ms, h->force);
+		revoke_start(d, NULL, h, NULL, h->path, h->wait_ms, h->force);
 	} else {
 		Famfs__RevokeRequest r = FAMFS__REVOKE_REQUEST__INIT;
 		uint8_t buf[PATH_MAX + 64];
@@ -461,7 +699,11 @@ void own_h_handoff(struct fam_rpc_call *call, const uint8_t *req, size_t len, vo
 	if (famfsd_check_path(d, call, m->path))
 		goto out;
 	if (!famfsd_is_master(d)) {
-		famfsd_forward(d, call, req, len);
+		if (m->holder_revoked && fam_rpc_call_peer(call)->is_unix)
+			famfsd_reply_status(d, call, FAM_RPC_INVALID_ARGUMENT, "holder_revoked is set "
+					    "by the holder's famfsd only");
+		else if (!hfirst_start(d, call, m))
+			famfsd_forward(d, call, req, len);
 		goto out;
 	}
 	if (m->to_host >= FAM_MAX_HOSTS || !own_is_member(d, m->to_host)) {
@@ -518,7 +760,14 @@ void own_h_handoff(struct fam_rpc_call *call, const uint8_t *req, size_t len, vo
 	memcpy(h->req_id, d->fs.req_id, sizeof(h->req_id));
 	h->wait_ms = m->wait_ms;
 	h->force = m->force;
-	own_handoff_start(h);
+	if (holder_revoked(d, call, m, g)) {
+		famfsd_logf(&d->log, LOG_NOTICE, "%s: handoff host %u -> host %u (revoked by its "
+			    "holder first, epoch %llu)", h->path, h->from, h->to,
+			    (unsigned long long)h->from_epoch);
+		handoff_revoked(h, FAM_RPC_OK, "");
+	} else {
+		own_handoff_start(h);
+	}
 out:
 	famfsd_request_end(d);
 	famfs__handoff_request__free_unpacked(m, NULL);
@@ -534,7 +783,7 @@ void own_h_peer_revoke(struct fam_rpc_call *call, const uint8_t *req, size_t len
 	if (!famfsd_check_path(d, call, m->path) && !famfsd_refuse_not_master(d, call)) {
 		if (m->wait_ms > WAIT_MAX_MS)
 			m->wait_ms = WAIT_MAX_MS;
-		revoke_start(d, call, NULL, m->path, m->wait_ms, m->force);
+		revoke_start(d, call, NULL, NULL, m->path, m->wait_ms, m->force);
 	}
 	famfs__revoke_request__free_unpacked(m, NULL);
 }

@@ -34,6 +34,7 @@
 struct lost_grant {
 	uint64_t ino, epoch;
 	bool seen;			/* still in the namespace (pruning) */
+	bool handing_off;		/* given up for a holder-first handoff still in flight */
 };
 
 struct famfsd_hostlease {
@@ -123,24 +124,64 @@ static void for_own_grants(struct famfsd *d, own_grant_fn fn)
 	fam_ns_walk(&d->fs.ns, own_walk_cb, &w);
 }
 
-static void lose_one(struct famfsd *d, const struct fam_node *n, const struct fam_grant *g)
+static int lose(struct famfsd *d, uint64_t ino, uint64_t epoch, bool handing_off)
 {
 	struct famfsd_hostlease *hl = d->hl;
 
-	if (famfsd_grant_lost(d, n->ino, g->grant_epoch))
-		return;
+	if (famfsd_grant_lost(d, ino, epoch))
+		return 0;
 	if (hl->n_lost == hl->cap_lost) {
 		size_t cap = hl->cap_lost ? hl->cap_lost * 2 : 8;
 		void *p = realloc(hl->lost, cap * sizeof(*hl->lost));
 
 		if (!p) {
 			famfsd_logf(&d->log, LOG_CRIT, "out of memory recording a lost grant");
-			return;
+			return -ENOMEM;
 		}
 		hl->lost = p;
 		hl->cap_lost = cap;
 	}
-	hl->lost[hl->n_lost++] = (struct lost_grant){ .ino = n->ino, .epoch = g->grant_epoch };
+	hl->lost[hl->n_lost++] = (struct lost_grant){ .ino = ino, .epoch = epoch,
+						      .handing_off = handing_off };
+	return 0;
+}
+
+static void lose_one(struct famfsd *d, const struct fam_node *n, const struct fam_grant *g)
+{
+	lose(d, n->ino, g->grant_epoch, false);
+}
+
+/*
+ * A holder-first handoff (docs/ownership.md): this host gives its grant up
+ * before it revokes, for good, as if its lease had run out; no release of
+ * it is asked for while the handoff is in flight.
+ */
+int famfsd_grant_give_up(struct famfsd *d, uint64_t ino, uint64_t epoch)
+{
+	if (!d->hl)
+		return -EINVAL;
+	return lose(d, ino, epoch, true);
+}
+
+/*
+ * The handoff is over. keep: the log may still hold the grant (the master may
+ * have seen the handoff and not committed it): it stays lost and its release
+ * is asked for. !keep: nobody learned of the give-up, or the log no longer
+ * holds the grant: forgotten.
+ */
+void famfsd_grant_give_up_end(struct famfsd *d, uint64_t ino, uint64_t epoch, bool keep)
+{
+	struct famfsd_hostlease *hl = d->hl;
+
+	for (size_t i = 0; hl && i < hl->n_lost; i++) {
+		if (hl->lost[i].ino != ino || hl->lost[i].epoch != epoch || !hl->lost[i].handing_off)
+			continue;
+		if (keep)
+			hl->lost[i].handing_off = false;
+		else
+			hl->lost[i] = hl->lost[--hl->n_lost];
+		return;
+	}
 }
 
 /* The lease ran out: every grant held now is lost; access follows at once. */
@@ -218,17 +259,19 @@ static void release_lost(struct famfsd *d)
 	Famfs__ReleaseRequest m = FAMFS__RELEASE_REQUEST__INIT;
 	struct lost_path lp;
 	uint8_t *buf;
-	size_t len;
+	size_t len, i = 0;
 	int master, err;
 
 	prune_lost(d);
-	if (!hl->n_lost || hl->releasing || hl->lapsed)
+	while (i < hl->n_lost && hl->lost[i].handing_off)
+		i++;	/* the handoff in flight moves it, or gives it back to us here */
+	if (i == hl->n_lost || hl->releasing || hl->lapsed)
 		return;
-	lp.ino = hl->lost[0].ino;
+	lp.ino = hl->lost[i].ino;
 	if (!find_lost_path(d, &lp))
 		return;
 	if (famfsd_is_master(d)) {
-		err = d->hl_hooks->release_own(d, lp.path, hl->lost[0].epoch);
+		err = d->hl_hooks->release_own(d, lp.path, hl->lost[i].epoch);
 		if (err)
 			famfsd_logf(&d->log, LOG_ERR, "%s: releasing this host's lost grant: %s",
 				    lp.path, strerror(-err));
@@ -243,7 +286,7 @@ static void release_lost(struct famfsd *d)
 	m.host = d->cfg.host_id;
 	/* Only the grant that was lost: never a newer one of this host on the same path. */
 	m.has_epoch = true;
-	m.epoch = hl->lost[0].epoch;
+	m.epoch = hl->lost[i].epoch;
 	len = famfs__release_request__get_packed_size(&m);
 	buf = malloc(len ? len : 1);
 	if (!buf)

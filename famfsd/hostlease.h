@@ -51,5 +51,9 @@ bool famfsd_hostlease_valid(const struct famfsd *d);
 bool famfsd_hostlease_stuck(const struct famfsd *d, uint64_t *applied, uint64_t *need);
 bool famfsd_grant_lost(const struct famfsd *d, uint64_t ino, uint64_t epoch);
 size_t famfsd_hostlease_n_lost(const struct famfsd *d);
+/* A holder-first handoff gives the grant up before its revoke (never raised again). */
+int famfsd_grant_give_up(struct famfsd *d, uint64_t ino, uint64_t epoch);
+/* ... and ends: keep, the log may still hold it (lost, its release asked for); else forgotten. */
+void famfsd_grant_give_up_end(struct famfsd *d, uint64_t ino, uint64_t epoch, bool keep);
 
 #endif

@@ -71,8 +71,28 @@ struct revoke {
 	bool force;
 	unsigned int pin_retries;	/* refusals for pinned pages so far */
 	uint64_t bytes;			/* flushed by the first attempt */
+	struct hfirst *hf;		/* a holder-first handoff to continue, or NULL */
 	struct event *timer;
 	struct revoke *next;
+};
+
+/*
+ * A holder-first handoff on the holder, a follower (docs/ownership.md): its
+ * own client's famfs.Handoff, revoked here before it goes to the master.
+ */
+struct hfirst {
+	struct famfsd *d;
+	struct fam_rpc_call *call;	/* the local client's famfs.Handoff */
+	char path[PATH_MAX];
+	uint32_t to, wait_ms;
+	bool force;
+	uint8_t req_id[FAM_REQ_ID_LEN];
+	size_t req_id_len;
+	uint64_t ino, epoch;		/* the grant given up */
+	bool given_up;			/* famfsd_grant_give_up() done */
+	bool peer_pending;		/* the master's answer will come back to it */
+	bool orphan;			/* ownership stopped: that callback only frees it */
+	struct hfirst *next;
 };
 
 /* A data set revoked here whose OWNER records have not arrived yet: no access. */
@@ -91,6 +111,7 @@ struct famfsd_own {
 	struct watcher *watchers;
 	struct handoff *handoffs;
 	struct revoke *revokes;
+	struct hfirst *hfirsts;		/* holder-first handoffs of this host's own clients */
 	struct held *held;
 	struct own_walk *walks;		/* cache walks on worker threads (dataset.c) */
 	struct epoch_ent *ep;		/* highest grant epoch seen per node (open addressing) */

@@ -767,6 +767,17 @@ void famfsd_ownership_stop(struct famfsd *d)
 			fam_rpc_reply(rv->call, FAM_RPC_UNAVAILABLE, "famfsd is stopping", NULL, 0);
 		free(rv);
 	}
+	while (o->hfirsts) {
+		struct hfirst *hf = o->hfirsts;
+
+		o->hfirsts = hf->next;
+		fam_rpc_reply(hf->call, FAM_RPC_UNAVAILABLE,
+			      "famfsd is stopping during the handoff; check famfsctl owners", NULL, 0);
+		if (hf->peer_pending)
+			hf->orphan = true;	/* the master's answer frees it */
+		else
+			free(hf);
+	}
 	while (o->handoffs) {
 		struct handoff *h = o->handoffs;
 

@@ -1018,10 +1018,13 @@ inline recv_grant(g, keep)
 #endif
 
 /*
- * Revoke (on the master's request) or release: drop access, flush, ack
+ * Revoke (on the master's request), release, or a holder-first handoff (the
+ * holder revokes before it forwards its own client's call, whose
+ * holder_revoked + holder_epoch is this ack): drop access, flush, ack
  * naming the grant epoch. The ack is a message that stays in flight (it may
  * be delivered again: a retry or a duplicate). gave: never raise that grant
- * again. (ownership.c revoke_step, do_revoke; hostlease.c release_lost)
+ * again. (ownership.c revoke_step, do_revoke; hostlease.c release_lost;
+ * handoff.c hfirst_start, hfirst_give_up, holder_revoked)
  */
 inline giveup(h)
 {
