@@ -221,27 +221,29 @@ static int write_kernel(struct famfsd *d, FILE *out)
 			e = famfsd_expo_sample_u64(out, "famfs_kernel_faults_total", &l, 1, f[i].v);
 		}
 	}
-	if (!e)
-		e = one_u64(out, "famfs_kernel_revocations_total", "counter",
-			    "Times the module lowered a file's access here (mappings zapped).",
-			    k.revocations);
-	if (!e)
-		e = one_u64(out, "famfs_kernel_lease_expirations_total", "counter",
-			    "Times the module's lease ran out and it dropped all access here.",
-			    k.lease_expirations);
-	if (!e)
-		e = one_u64(out, "famfs_kernel_pin_scan_pages_total", "counter",
-			    "Pages the module's revocations checked for pins (those of the 2 MiB "
-			    "units mapped since their last check).", k.pin_scan_pages);
-	if (!e)
-		e = one_u64(out, "famfs_kernel_writeback_bytes_total", "counter",
-			    "Bytes the module's revocations wrote back from this host's CPU caches.",
-			    k.writeback_bytes);
-	if (!e)
-		e = one_u64(out, "famfs_kernel_invalidated_bytes_total", "counter",
-			    "Bytes of this host's CPU caches the module invalidated when access "
-			    "came back (a raise from none) or a file was dropped.",
-			    k.invalidated_bytes);
+	{
+		const struct { const char *name, *help; uint64_t v; } c[] = {
+			{ "famfs_kernel_revocations_total",
+			  "Times the module lowered a file's access here (mappings zapped).",
+			  k.revocations },
+			{ "famfs_kernel_lease_expirations_total",
+			  "Times the module's lease ran out and it dropped all access here.",
+			  k.lease_expirations },
+			{ "famfs_kernel_pin_scan_pages_total",
+			  "Pages the module's revocations checked for pins (those of the 2 MiB "
+			  "units mapped since their last check).", k.pin_scan_pages },
+			{ "famfs_kernel_writeback_bytes_total",
+			  "Bytes the module's revocations wrote back from this host's CPU caches.",
+			  k.writeback_bytes },
+			{ "famfs_kernel_invalidated_bytes_total",
+			  "Bytes of this host's CPU caches the module invalidated when access "
+			  "came back (a raise from none) or a file was dropped.",
+			  k.invalidated_bytes },
+		};
+
+		for (size_t i = 0; i < sizeof(c) / sizeof(c[0]) && !e; i++)
+			e = one_u64(out, c[i].name, "counter", c[i].help, c[i].v);
+	}
 	return e;
 }
 
