@@ -111,6 +111,9 @@ grep '^E ' "$TMP/probe2"
 check "host $b reads /big again (after its own invalidation)" \
 	'$B/tests/walk_probe read "$TMP/h$b.sock" /big 120'
 check "host $b acquires /big read-write again" 'hctl $b acquire /big --rw >/dev/null'
+# Dirty lines make its write-back below take a few hundred ms (clean: ~30 ms,
+# shorter than the poll below needs to stop it during the walk).
+check "host $b writes every page of it" '$B/tests/walk_probe fill "$TMP/h$b.sock" /big'
 
 # famfsd stopped (SIGTERM) during a walk: the worker ends at its next 64 MiB
 # slice, famfsd exits 0 and the walk reports nothing. Host b hands the data
