@@ -33,6 +33,14 @@ bool own_is_held(const struct famfsd *d, const char *path)
 	return false;
 }
 
+bool own_is_invalidating(const struct famfsd *d, const char *path)
+{
+	for (const struct held *h = d->own->held; h; h = h->next)
+		if (h->granting && path_within(path, h->path))
+			return true;
+	return false;
+}
+
 /* ---- this host's access (kernel mode) ---- */
 
 struct recon {
@@ -405,6 +413,8 @@ void own_hold(struct famfsd *d, const char *path, bool granting)
 		h->next = d->own->held;
 		d->own->held = h;
 	}
+	if (granting)
+		h->walks++;
 	h->until = famfsd_now_ms() + HOLD_MS;
 }
 
@@ -475,13 +485,17 @@ static bool module_writes_back(const struct famfsd *d)
 	return v[0] == '1';
 }
 
-/* The write-back or invalidation (granting: and the hold during it) of path is over. */
+/* An invalidation of path is over: its hold ends with the last walk that holds it. */
 static void own_unhold_grant(struct famfsd *d, const char *path)
 {
 	for (struct held **pp = &d->own->held; *pp; pp = &(*pp)->next)
 		if ((*pp)->granting && !strcmp((*pp)->path, path)) {
 			struct held *h = *pp;
 
+			if (h->walks > 1) {
+				h->walks--;
+				return;
+			}
 			*pp = h->next;
 			free(h);
 			return;
@@ -620,4 +634,53 @@ void own_do_grant(struct famfsd *d, const char *path, own_walk_done_fn done, voi
 		free(g);
 		done(d, arg, 0);
 	}
+}
+
+struct inval_walk {
+	char path[PATH_MAX];
+};
+
+static void own_readable_invalidated(struct famfsd *d, void *arg, uint64_t bytes)
+{
+	struct inval_walk *iw = arg;
+
+	own_unhold_grant(d, iw->path);
+	famfsd_logf(&d->log, LOG_INFO, "%s: readable here again: %llu bytes invalidated, "
+		    "famfs.Open gives access", iw->path, (unsigned long long)bytes);
+	free(iw);
+}
+
+/*
+ * User-space mode: another host's grant on path ended and path is readable
+ * here again without a grant to this host (docs/ownership.md, "User-space
+ * mode"): lines this host cached before that grant may be stale. Drop the
+ * resident ones on a worker thread, held (famfs.Open answers UNAVAILABLE)
+ * until the walk ends. Only where own_walk_start walks at all.
+ */
+void own_invalidate_readable(struct famfsd *d, const char *path)
+{
+	struct file_list fl = { .d = d };
+	struct inval_walk *iw;
+	struct fam_node *n;
+	int e = 1;
+
+	if (d->kernel)
+		return;
+	iw = calloc(1, sizeof(*iw));
+	if (!iw) {
+		e = -ENOMEM;
+	} else if (!fam_fs_lookup(&d->fs, path, &n) && !own_collect_cb(&fl, n)) {
+		snprintf(iw->path, sizeof(iw->path), "%s", path);
+		own_hold(d, path, true);
+		e = own_walk_start(d, path, &fl, true, own_readable_invalidated, iw);
+		if (e)
+			own_unhold_grant(d, path);
+	}
+	own_file_list_free(&fl);
+	if (e < 0)
+		famfsd_logf(&d->log, LOG_WARNING, "%s: cannot start the cache invalidation after "
+			    "another host's grant ended (%s): readable without it", path,
+			    strerror(-e));
+	if (e)
+		free(iw);
 }

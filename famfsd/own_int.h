@@ -99,7 +99,8 @@ struct hfirst {
 struct held {
 	char path[PATH_MAX];
 	uint64_t until;
-	bool granting;			/* the new owner invalidating: ends with that walk */
+	bool granting;			/* this host invalidating: ends with that walk */
+	unsigned int walks;		/* granting: the invalidation walks holding it */
 	struct held *next;
 };
 
@@ -165,6 +166,8 @@ typedef void (*own_walk_done_fn)(struct famfsd *d, void *arg, uint64_t bytes);
 /* famfsd stopping: end the cache walks; their done callbacks are not called. */
 void own_walks_cancel(struct famfsd *d);
 bool own_is_held(const struct famfsd *d, const char *path);
+/* Held while this host invalidates its caches of path (famfs.Open: UNAVAILABLE, retry). */
+bool own_is_invalidating(const struct famfsd *d, const char *path);
 /* Kernel mode: make this host's access to every file at or below path match the grants. */
 void own_reconcile(struct famfsd *d, const char *path);
 int own_collect_cb(struct file_list *fl, const struct fam_node *n);
@@ -181,6 +184,8 @@ int own_do_revoke(struct famfsd *d, const char *path, struct file_list *fl, uint
 int own_revoke_none(struct famfsd *d, const char *path, char *msg, size_t cap);
 /* Invalidate and take access; done gets the bytes invalidated (now or from the loop). */
 void own_do_grant(struct famfsd *d, const char *path, own_walk_done_fn done, void *arg);
+/* User-space mode: path became readable here without a grant here: invalidate, held. */
+void own_invalidate_readable(struct famfsd *d, const char *path);
 
 /* watch.c: famfs.Watch streams. */
 void own_watcher_end(struct famfsd *d, struct watcher **pp, int status, const char *msg);

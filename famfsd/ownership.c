@@ -500,6 +500,12 @@ static void h_open(struct fam_rpc_call *call, const uint8_t *req, size_t len, vo
 				    m->path, self);
 		goto out;
 	}
+	if (own_is_invalidating(d, m->path)) {
+		famfsd_reply_status(d, call, FAM_RPC_UNAVAILABLE, "%s: host %u is invalidating its "
+				    "CPU caches of it (a walk of its resident pages on a worker "
+				    "thread) before giving access; retry shortly", m->path, self);
+		goto out;
+	}
 	if (own_is_held(d, m->path)) {
 		famfsd_reply_status(d, call, FAM_RPC_PERMISSION_DENIED, "%s: being handed off from host %u "
 			     "to another host; no access here", m->path, self);
@@ -543,6 +549,29 @@ static void rec_str(char *dst, const char *src, uint32_t len)
 		len = PATH_MAX - 1;
 	memcpy(dst, src, len);
 	dst[len] = 0;
+}
+
+/*
+ * User-space mode: does this replayed OWNER record make n readable here
+ * where it was not? That is a release (no successor) of another host's
+ * grant that leaves n readable here while this host holds no grant on n or
+ * above it (with one, it could read n all along). A release of a read-only
+ * grant counts too (the record no longer says which mode ended): one walk
+ * too many, never one too few. docs/ownership.md, "User-space mode".
+ */
+static bool own_raised_by_release(const struct famfsd *d, const struct fam_rec *r,
+				  const struct fam_node *n)
+{
+	uint32_t self = d->cfg.host_id;
+	bool owned;
+
+	if (d->kernel || r->u.owner.mode != FAM_OWN_NONE || r->u.owner.has_prev ||
+	    r->u.owner.host == self)
+		return false;
+	for (const struct fam_node *p = n; p; p = p->parent)
+		if (grant_of(p, self))
+			return false;
+	return own_access_of(d, n, self, &owned) != FAM_OWN_NONE;
 }
 
 void famfsd_ownership_on_record(struct famfsd *d, const struct fam_rec *r)
@@ -597,6 +626,8 @@ void famfsd_ownership_on_record(struct famfsd *d, const struct fam_rec *r)
 			own_epoch_note(o, n->ino, r->u.owner.grant_epoch);
 		own_unhold(d, a, false);
 		own_reconcile(d, a);
+		if (!fam_fs_lookup(&d->fs, a, &n) && own_raised_by_release(d, r, n))
+			own_invalidate_readable(d, a);
 		if (r->u.owner.has_prev) {
 			/* A handoff, one record: watchers see the release, then the grant. */
 			Famfs__WatchEvent rel = ev;

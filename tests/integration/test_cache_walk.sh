@@ -10,7 +10,8 @@
 # (sent after it began, answered before it ended; the slowest answer is
 # printed, never asserted); B mapped the data set only after its
 # invalidation ended, and refused it during that walk; the handoff returned
-# after both walks; no host lost its lease. Prints "cache-walk: N passed, N failed".
+# after both walks; no host lost its lease. Then a reader's invalidation
+# after another host's read-write grant ends (see that part). Prints "cache-walk: N passed, N failed".
 set -u
 B=${B:-build}
 GIB=${FAMFS_TEST_WALK_GIB:-2}
@@ -70,17 +71,70 @@ check "no host lost its lease" '! grep -Eq "grants are lost \([1-9]|lease expire
 check "no host reported a cache walk error" '! grep -q "cache \(write-back\|invalidation\):" "$TMP"/h[123].log'
 for i in 1 2 3; do check "host $i still answers" 'hctl $i status >/dev/null'; done
 
+# A reader's stale lines after another host's read-write grant ends
+# (docs/ownership.md, "User-space mode"). Host C (the master) reads /big
+# while nobody owns it, host a acquires it read-write, writes every page
+# and releases it: /big is readable on C again without a grant to C, so C
+# must invalidate what it cached before famfs.Open gives access again, and
+# an Open during that walk is refused as retryable (UNAVAILABLE), not denied.
+c=$m
+check "host $b releases /big" 'hctl $b release /big >/dev/null'
+check "host $c reads every page of /big while nobody owns it" \
+	'$B/tests/walk_probe read "$TMP/h$c.sock" /big 120'
+check "host $a acquires /big read-write" 'hctl $a acquire /big --rw >/dev/null'
+filled=
+for _ in $(seq 1 120); do
+	$B/tests/walk_probe fill "$TMP/h$a.sock" /big 2>/dev/null && { filled=1; break; }
+	sleep 0.5
+done
+check "host $a writes every page of it" '[ -n "$filled" ]'
+lines=$(wc -l < "$TMP/h$c.log")
+$B/tests/walk_probe release "$TMP/h$a.sock" "$TMP/h$c.sock" /big 300 >"$TMP/probe2" 2>>"$TMP/probe.err"
+check "host $a released /big" 'grep -q "^H [0-9]* [0-9]* 0$" "$TMP/probe2"'
+read -r cr cw cs ce <<<"$(tail -n +$((lines + 1)) "$TMP/h$c.log" | sed -n "s/^.*\/big: cache walk (invalidate): \([0-9]*\) of \([0-9]*\) bytes resident.*(monotonic \([0-9]*\)-\([0-9]*\) us).*/\1 \2 \3 \4/p" | head -1)"
+check "host $c invalidated /big after host $a's release (${cr:-no walk} of ${cw:-?} bytes resident)" \
+	'[ -n "$cr" ] && [ "$cr" -gt 0 ]'
+first=$(awk '$1 == "M" && $4 == 0 {print $3; exit}' "$TMP/probe2")
+check "host $c mapped /big again after the release" '[ -n "$first" ]'
+if [ -n "$ce" ]; then
+	echo "host $c's invalidation after the release: $(( (ce - cs) / 1000 )) ms"
+	early=$(awk -v e="$ce" '$1 == "M" && $4 == 0 && $3 < e' "$TMP/probe2" | wc -l)
+	during=$(awk -v s="$cs" -v e="$ce" '$1 == "M" && $4 == -107 && $2 >= s && $3 <= e' "$TMP/probe2" | wc -l)
+	echo "maps on host $c during its invalidation: $during refused as UNAVAILABLE; mapped before it ended: $early"
+	check "host $c mapped /big only after its invalidation ended" '[ "$early" = 0 ]'
+	check "host $c answered famfs.Open during its invalidation with UNAVAILABLE" '[ "$during" -gt 0 ]'
+fi
+check "the UNAVAILABLE answer names /big and the invalidation" \
+	'grep -q "^E -107 UNAVAILABLE: /big: .*invalidating" "$TMP/probe2"'
+grep '^E ' "$TMP/probe2"
+# Back to the handoff state the next part needs: host b owns /big read-write.
+check "host $b reads /big again (after its own invalidation)" \
+	'$B/tests/walk_probe read "$TMP/h$b.sock" /big 120'
+check "host $b acquires /big read-write again" 'hctl $b acquire /big --rw >/dev/null'
+
 # famfsd stopped (SIGTERM) during a walk: the worker ends at its next 64 MiB
 # slice, famfsd exits 0 and the walk reports nothing. Host b hands the data
 # set back and is stopped once its write-back has started.
-lines=$(wc -l < "$TMP/h$b.log")
-hctl $b handoff /big --to $a >/dev/null 2>&1 &
-hpid=$!
-started=
-for _ in $(seq 1 500); do
-	tail -n +$((lines + 1)) "$TMP/h$b.log" | grep -q "/big: cache walk (write-back) of .* started" &&
-		{ started=1; break; }
-	sleep 0.01
+# A walk over lines famfsd has walked before takes only ~30 ms, so the
+# stop can come after it: then host a hands it back and it is tried again.
+for attempt in 1 2 3 4 5; do
+	lines=$(wc -l < "$TMP/h$b.log")
+	hctl $b handoff /big --to $a >/dev/null 2>&1 &
+	hpid=$!
+	started=
+	for _ in $(seq 1 500); do
+		tail -n +$((lines + 1)) "$TMP/h$b.log" | grep -q "/big: cache walk (write-back) of .* started" &&
+			{ started=1; break; }
+		sleep 0.01
+	done
+	if [ -n "$started" ] && [ "$attempt" -lt 5 ] &&
+		tail -n +$((lines + 1)) "$TMP/h$b.log" | grep -q "/big: cache walk (write-back): "; then
+		echo "host $b's write-back walk ended before the stop (attempt $attempt): again"
+		wait $hpid 2>/dev/null
+		hctl $a handoff /big --to $b >/dev/null 2>&1 || break
+		continue
+	fi
+	break
 done
 kill -TERM "${PID[$b]}"
 t0=$SECONDS

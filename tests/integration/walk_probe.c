@@ -14,6 +14,15 @@
  *	  H START END RC            the handoff call (RC: 0 or -errno)
  *	  P SEND RECV RC            a null RPC to A
  *	  M SEND RECV RC            a map attempt on B (0: mapped, else -errno)
+ *   walk_probe release SOCKET_A SOCKET_C PATH MAX_S
+ *	release A's grant on PATH (a call to A's famfsd, on a thread) and,
+ *	until it has returned and C has mapped PATH read-only (at most MAX_S
+ *	seconds), try to map PATH read-only on C, reading every page once
+ *	mapped: H and M lines as above, and for the first refusal with each
+ *	RC "E RC famfs_errmsg()".
+ *   walk_probe read SOCKET PATH MAX_S
+ *	map PATH read-only (retried while refused, at most MAX_S seconds) and
+ *	read every page: the lines end up in this host's CPU caches.
  */
 #include <famfs/client.h>
 
@@ -35,6 +44,20 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+static int read_pages(struct famfs_client *c, const char *path)
+{
+	struct famfs_map m;
+	uint64_t sum = 0;
+	int rc = famfs_mmap(c, path, PROT_READ, &m);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < m.length; i += 4096)
+		sum += ((volatile uint8_t *)m.addr)[i];
+	famfs_munmap(&m);
+	return sum == UINT64_MAX ? -EIO : 0;	/* keeps the reads */
+}
+
 struct handoff_arg {
 	const char *sock, *path;
 	uint32_t to;
@@ -52,9 +75,13 @@ static void *handoff_main(void *arg)
 	h->rc = famfs_connect(h->sock, &c);
 	if (!h->rc) {
 		famfs_set_timeout(c, 600000);
-		h->rc = famfs_handoff(c, h->path, h->to, 0, false, NULL);
+		if (h->to == UINT32_MAX)
+			h->rc = famfs_release(c, h->path, FAMFS_HOST_SELF, NULL);
+		else
+			h->rc = famfs_handoff(c, h->path, h->to, 0, false, NULL);
 		if (h->rc)
-			fprintf(stderr, "walk_probe: handoff: %s\n", famfs_errmsg(c));
+			fprintf(stderr, "walk_probe: %s: %s\n", h->to == UINT32_MAX ? "release" :
+				"handoff", famfs_errmsg(c));
 		famfs_disconnect(c);
 	}
 	h->end = now_us();
@@ -117,13 +144,69 @@ static int run(char **argv)
 	return h.rc ? 1 : 0;
 }
 
+static int release(char **argv)
+{
+	struct handoff_arg h = { .sock = argv[0], .path = argv[2], .to = UINT32_MAX };
+	uint64_t limit = (uint64_t)atoi(argv[3]) * 1000000u;
+	int seen[8], n_seen = 0, rc = -1;
+	struct famfs_client *c;
+	pthread_t t;
+
+	atomic_init(&h.done, false);
+	if (famfs_connect(argv[1], &c))
+		return fprintf(stderr, "walk_probe: cannot connect\n"), 1;
+	famfs_set_timeout(c, 60000);
+	if (pthread_create(&t, NULL, handoff_main, &h))
+		return fprintf(stderr, "walk_probe: no thread\n"), 1;
+	for (uint64_t t0 = now_us(); (!atomic_load(&h.done) || rc) && now_us() - t0 < limit;) {
+		uint64_t s = now_us();
+		int i;
+
+		rc = read_pages(c, argv[2]);
+		printf("M %" PRIu64 " %" PRIu64 " %d\n", s, now_us(), rc);
+		for (i = 0; i < n_seen && seen[i] != rc; i++)
+			;
+		if (rc && i == n_seen && n_seen < 8) {
+			seen[n_seen++] = rc;
+			printf("E %d %s\n", rc, famfs_errmsg(c));
+		}
+	}
+	pthread_join(t, NULL);
+	printf("H %" PRIu64 " %" PRIu64 " %d\n", h.start, h.end, h.rc);
+	famfs_disconnect(c);
+	return h.rc || rc ? 1 : 0;
+}
+
+static int read_retry(const char *sock, const char *path, int max_s)
+{
+	struct famfs_client *c;
+	uint64_t t0 = now_us();
+	int rc = famfs_connect(sock, &c);
+
+	if (rc)
+		return fprintf(stderr, "walk_probe: connect %s: %s\n", sock, strerror(-rc)), 1;
+	while ((rc = read_pages(c, path)) && now_us() - t0 < (uint64_t)max_s * 1000000u) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+	if (rc)
+		fprintf(stderr, "walk_probe: read %s: %s\n", path, famfs_errmsg(c));
+	famfs_disconnect(c);
+	return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "fill"))
 		return fill(argv[2], argv[3]);
 	if (argc == 7 && !strcmp(argv[1], "run"))
 		return run(argv + 2);
+	if (argc == 6 && !strcmp(argv[1], "release"))
+		return release(argv + 2);
+	if (argc == 5 && !strcmp(argv[1], "read"))
+		return read_retry(argv[2], argv[3], atoi(argv[4]));
 	fprintf(stderr, "usage: walk_probe fill SOCKET PATH | run SOCKET_A SOCKET_B PATH TO_HOST "
-		"MAX_S\n");
+		"MAX_S | release SOCKET_A SOCKET_C PATH MAX_S | read SOCKET PATH MAX_S\n");
 	return 2;
 }

@@ -137,7 +137,10 @@ void famfs_list_free(struct famfs_stat *entries, size_t n);
  * Map a file's bytes (PROT_READ and/or PROT_WRITE). famfsd first checks
  * ownership (famfs.Open): -EACCES when another host owns the file's data
  * set read-write, or read-only and this host holds no grant (or PROT_WRITE
- * with a read-only grant). Kernel mode: mmap of the
+ * with a read-only grant); -ENOTCONN (UNAVAILABLE, famfs_errmsg() says
+ * "invalidating") for a moment while this host's famfsd invalidates its
+ * caches of the data set (user-space mode, after a grant here or another
+ * host's release): retry. Kernel mode: mmap of the
  * file in the famfs mount (DAX, PMD faults for 2 MiB-aligned files).
  * User-space mode: the file's extents are mapped straight from the device,
  * laid out contiguously. Writers must famfs_flush() before another host
