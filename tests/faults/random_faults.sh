@@ -110,11 +110,16 @@ alive() { # I: the process is still there
 	[ -n "${PID[$1]}" ] && kill -0 "${PID[$1]}" 2>/dev/null
 }
 diagnose() {
-	local i
+	local i n
 	for i in 1 2 3; do
 		echo "  host $i (pid ${PID[$i]:-none}): $(hctl $i --json status 2>&1 | tr -d ' \n' | head -c 240)"
 		grep -v "TLS handshake" "$TMP/h$i.log" | tail -n 6 | sed 's/^/    /'
+		# Connections that never became peers (a wrong port, a proxy not up).
+		n=$(grep -c "TLS handshake\|TLS peer .* refused\|connect" "$TMP/h$i.log")
+		[ "$n" -gt 0 ] && { echo "    ($n connection lines; the last 3:)"
+			grep "TLS handshake\|TLS peer .* refused\|connect" "$TMP/h$i.log" | tail -n 3 | sed 's/^/    /'; }
 	done
+	echo "  proxy: $(tail -n 2 "$TMP/proxy.log" 2>/dev/null | tr '\n' ' ')"
 }
 
 # ---- setup: proxy, cluster (256 KiB log), sampler
@@ -130,7 +135,9 @@ for i in 1 2 3; do
 		sed -i "s/^address = 127\.0\.0\.1:$((BASE_PORT + j))\$/address = 127.0.0.1:$(pport $i $j)/" "$TMP/h$i.conf"
 	done
 done
-for _ in $(seq 1 100); do [ -e "$TMP/proxy.ready" ] && break; sleep 0.1; done
+for _ in $(seq 1 200); do [ -e "$TMP/proxy.ready" ] && break; sleep 0.1; done
+[ -e "$TMP/proxy.ready" ] ||
+	{ echo "faults-random: 0 passed, 1 failed (the partition proxy did not start: $(tail -n 3 "$TMP/proxy.log" 2>/dev/null | tr '\n' ' '))"; exit 1; }
 for i in 1 2 3; do host_start $i || { echo "faults-random: host $i did not start"; exit 1; }; done
 wait_master 30 1 2 3 >/dev/null || { echo "faults-random: 0 passed, 1 failed (no master)"; diagnose; exit 1; }
 sample() {
