@@ -39,6 +39,7 @@
 # FAMFS_FAULT_OWNER_OPS (default 200): ownership calls per data set and run at
 # most, so that history_check.py can judge every run (fewer: faster checks).
 # Prints "faults-random: N passed, N failed"; FAMFS_TEST_KEEP=1 keeps $TMP.
+# FAMFS_FAULT_BASE_PORT: the first base port tried (peers on +1..3, the proxy on +111..+132).
 set -u
 B=${B:-build}
 RUNS=${FAMFS_FAULT_RUNS:-30}
@@ -51,8 +52,16 @@ LEASE=${FAMFS_TEST_LEASE_MS:-600}
 KINDS=(${FAMFS_FAULT_KINDS:-kill_master kill_follower kill_catchup kill_checkpoint kill_handoff stop_master partition log_full corrupt voter_restart})
 TMP=$(mktemp -d /tmp/famfs-rfaults.XXXXXX)
 DEV=/dev/shm/famfs-rfaults.$$
-BASE_PORT=$((21000 + RANDOM % 20000))
-PROXY_BASE=$((BASE_PORT + 100))
+# Ports: drawn below the ephemeral range (32768-60999 on Linux), where any
+# outgoing connection on the machine may hold one; a port taken anyway (by
+# another test beside this one) is met by drawing again (start_cluster).
+# FAMFS_FAULT_BASE_PORT: the first ports tried (to replay a collision).
+new_ports() {
+	BASE_PORT=$((21000 + RANDOM % 11000))
+	PROXY_BASE=$((BASE_PORT + 100))
+}
+new_ports
+[ -n "${FAMFS_FAULT_BASE_PORT:-}" ] && BASE_PORT=$FAMFS_FAULT_BASE_PORT PROXY_BASE=$((FAMFS_FAULT_BASE_PORT + 100))
 CONTROL=$TMP/blocked
 DUMP=$B/tests/famfs_logdump
 . tests/integration/cluster_lib.sh
@@ -124,21 +133,56 @@ diagnose() {
 
 # ---- setup: proxy, cluster (256 KiB log), sampler
 echo "faults-random: seed $SEED (replay with FAULT_SEED=$SEED), $RUNS runs of ${SECS} s, lease $LEASE ms, kinds: ${KINDS[*]}"
-pairs=()
-for i in 1 2 3; do for j in $(others $i); do pairs+=("$i-$j:$(pport $i $j):$((BASE_PORT + j))"); done; done
-: >"$CONTROL"
-python3 tests/faults/partition_proxy.py --control "$CONTROL" --ready "$TMP/proxy.ready" "${pairs[@]}" 2>"$TMP/proxy.log" &
-proxy=$!
-FAMFS_CLUSTER_SIZE=256M FAMFS_CLUSTER_LOG=256K cluster_setup 3 "$LEASE" || { echo "faults-random: 0 passed, 1 failed (setup)"; exit 1; }
-for i in 1 2 3; do
-	for j in $(others $i); do
-		sed -i "s/^address = 127\.0\.0\.1:$((BASE_PORT + j))\$/address = 127.0.0.1:$(pport $i $j)/" "$TMP/h$i.conf"
+# One try at the proxy and the three daemons on the current ports: 0, 1 when
+# a port was taken (the proxy or a famfsd could not listen: draw new ports
+# and try again), 2 on any other failure. Without this, a proxy that could
+# not bind left every peer link dead and the hosts stood for master alone
+# until wait_master gave up ("no master").
+start_cluster() {
+	local i j _
+	pairs=()
+	for i in 1 2 3; do for j in $(others $i); do pairs+=("$i-$j:$(pport $i $j):$((BASE_PORT + j))"); done; done
+	: >"$CONTROL"
+	rm -f "$TMP/proxy.ready" "$TMP"/h[123].log
+	python3 tests/faults/partition_proxy.py --control "$CONTROL" --ready "$TMP/proxy.ready" "${pairs[@]}" 2>"$TMP/proxy.log" &
+	proxy=$!
+	FAMFS_CLUSTER_SIZE=256M FAMFS_CLUSTER_LOG=256K cluster_setup 3 "$LEASE" || return 2
+	for i in 1 2 3; do
+		for j in $(others $i); do
+			sed -i "s/^address = 127\.0\.0\.1:$((BASE_PORT + j))\$/address = 127.0.0.1:$(pport $i $j)/" "$TMP/h$i.conf"
+		done
 	done
+	for _ in $(seq 1 200); do
+		[ -e "$TMP/proxy.ready" ] && break
+		kill -0 "$proxy" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ ! -e "$TMP/proxy.ready" ]; then
+		echo "faults-random: the proxy did not start: $(tr '\n' ' ' <"$TMP/proxy.log")"
+		grep -q 'address already in use' "$TMP/proxy.log" && return 1
+		return 2
+	fi
+	for i in 1 2 3; do
+		host_start $i && continue
+		echo "faults-random: host $i did not start: $(grep -v 'TLS handshake' "$TMP/h$i.log" | tail -n 2 | tr '\n' ' ')"
+		grep -q 'Address already in use' "$TMP/h$i.log" && return 1
+		return 2
+	done
+	return 0
+}
+stop_cluster() {
+	kill "$proxy" 2>/dev/null; wait "$proxy" 2>/dev/null; proxy=
+	cluster_stop_all
+	for i in 1 2 3; do PID[$i]=; done
+}
+for try in 1 2 3 4 5; do
+	start_cluster; rc=$?
+	[ $rc = 0 ] && break
+	stop_cluster
+	[ $rc = 1 ] && [ $try -lt 5 ] || { echo "faults-random: 0 passed, 1 failed (setup)"; exit 1; }
+	new_ports
+	echo "faults-random: ports taken, trying again on $BASE_PORT"
 done
-for _ in $(seq 1 200); do [ -e "$TMP/proxy.ready" ] && break; sleep 0.1; done
-[ -e "$TMP/proxy.ready" ] ||
-	{ echo "faults-random: 0 passed, 1 failed (the partition proxy did not start: $(tail -n 3 "$TMP/proxy.log" 2>/dev/null | tr '\n' ' '))"; exit 1; }
-for i in 1 2 3; do host_start $i || { echo "faults-random: host $i did not start"; exit 1; }; done
 wait_master 30 1 2 3 >/dev/null || { echo "faults-random: 0 passed, 1 failed (no master)"; diagnose; exit 1; }
 sample() {
 	local re='"epoch": *([0-9]+).*"role": *"([a-z]+)"' out i
