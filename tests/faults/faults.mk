@@ -31,6 +31,7 @@ check-faults-random: all $(B)/tests/famfs_logdump
 check-faults-random-short: all $(B)/tests/famfs_logdump
 	@B=$(B) FAMFS_FAULT_RUNS=3 FAMFS_FAULT_SECONDS=3 FAMFS_FAULT_SEED=$(FAULT_SEED) \
 		bash tests/faults/random_faults.sh
+	@B=$(B) bash tests/faults/test_port_taken.sh
 CHECK_TARGETS += check-faults-random-short
 
 # The history checker's own tests (hand-made good and bad histories).
