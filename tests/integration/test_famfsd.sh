@@ -166,7 +166,7 @@ fi
 # --- peers: mutual TLS only ---
 bash scripts/famfs-certs.sh "$TMP/certs" node1 >/dev/null 2>&1
 bash scripts/famfs-certs.sh "$TMP/other" intruder >/dev/null 2>&1
-PORT=$((20000 + RANDOM % 20000))
+PORT=$((20000 + RANDOM % 12000))	# below the ephemeral range (32768-)
 cat >"$TMP/tls.conf" <<CONF
 [famfs]
 device = $DEV
