@@ -580,6 +580,29 @@ static void own_granted(struct famfsd *d, void *arg, uint64_t bytes)
 }
 
 /*
+ * User-space mode: invalidate path's resident pages on a worker thread while
+ * a hold keeps famfs.Open from giving access; done(arg) when the walk ends.
+ * 0: started; 1: nothing to walk (or no file list); <0: the walk failed to
+ * start. In both of the last cases no hold is left and done is not called.
+ */
+static int own_held_invalidation(struct famfsd *d, const char *path, own_walk_done_fn done,
+				 void *arg)
+{
+	struct file_list fl = { .d = d };
+	struct fam_node *n;
+	int e = 1;
+
+	if (!fam_fs_lookup(&d->fs, path, &n) && !own_collect_cb(&fl, n)) {
+		own_hold(d, path, true);
+		e = own_walk_start(d, path, &fl, true, done, arg);
+		if (e)
+			own_unhold_grant(d, path);
+	}
+	own_file_list_free(&fl);
+	return e;
+}
+
+/*
  * Take access to a data set (the new owner): invalidate stale lines, then set
  * access from the replayed namespace (the caller checked that it holds the
  * grant), never from a message. User-space mode: the invalidation runs on a
@@ -588,10 +611,8 @@ static void own_granted(struct famfsd *d, void *arg, uint64_t bytes)
  */
 void own_do_grant(struct famfsd *d, const char *path, own_walk_done_fn done, void *arg)
 {
-	struct file_list fl = { .d = d };
 	struct grant_walk *g;
 	uint64_t bytes = 0;
-	struct fam_node *n;
 	int e = 1;
 
 	own_unhold(d, path, false);
@@ -617,16 +638,12 @@ void own_do_grant(struct famfsd *d, const char *path, own_walk_done_fn done, voi
 		return;
 	}
 	g = calloc(1, sizeof(*g));
-	if (g && !fam_fs_lookup(&d->fs, path, &n) && !own_collect_cb(&fl, n)) {
+	if (g) {
 		snprintf(g->path, sizeof(g->path), "%s", path);
 		g->done = done;
 		g->arg = arg;
-		own_hold(d, path, true);
-		e = own_walk_start(d, path, &fl, true, own_granted, g);
-		if (e)
-			own_unhold_grant(d, path);
+		e = own_held_invalidation(d, path, own_granted, g);
 	}
-	own_file_list_free(&fl);
 	if (e < 0)
 		famfsd_logf(&d->log, LOG_WARNING, "%s: cannot start the cache invalidation (%s): "
 			    "access without it", path, strerror(-e));
@@ -659,9 +676,7 @@ static void own_readable_invalidated(struct famfsd *d, void *arg, uint64_t bytes
  */
 void own_invalidate_readable(struct famfsd *d, const char *path)
 {
-	struct file_list fl = { .d = d };
 	struct inval_walk *iw;
-	struct fam_node *n;
 	int e = 1;
 
 	if (d->kernel)
@@ -669,14 +684,10 @@ void own_invalidate_readable(struct famfsd *d, const char *path)
 	iw = calloc(1, sizeof(*iw));
 	if (!iw) {
 		e = -ENOMEM;
-	} else if (!fam_fs_lookup(&d->fs, path, &n) && !own_collect_cb(&fl, n)) {
+	} else {
 		snprintf(iw->path, sizeof(iw->path), "%s", path);
-		own_hold(d, path, true);
-		e = own_walk_start(d, path, &fl, true, own_readable_invalidated, iw);
-		if (e)
-			own_unhold_grant(d, path);
+		e = own_held_invalidation(d, path, own_readable_invalidated, iw);
 	}
-	own_file_list_free(&fl);
 	if (e < 0)
 		famfsd_logf(&d->log, LOG_WARNING, "%s: cannot start the cache invalidation after "
 			    "another host's grant ended (%s): readable without it", path,
