@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_MS 10000
+#define RETRY_FIRST_MS 1
+#define RETRY_MAX_MS 50
 #define MAP_ALIGN (2UL << 20)
 
 struct famfs_client {
@@ -28,6 +30,8 @@ struct famfs_client {
 	struct fam_rpc *rpc;
 	struct fam_rpc_conn *conn;
 	uint32_t timeout_ms;
+	uint32_t retry_ms;		/* see famfs_set_retry */
+	bool retry_set;
 	char socket[4096];		/* for the second connection of famfs_watch */
 	char err[8448];
 	bool have_status;
@@ -150,6 +154,20 @@ const char *famfs_errmsg(const struct famfs_client *c)
 void famfs_set_timeout(struct famfs_client *c, uint32_t ms)
 {
 	c->timeout_ms = ms;
+}
+
+void famfs_set_retry(struct famfs_client *c, uint32_t ms)
+{
+	c->retry_ms = ms;
+	c->retry_set = true;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* One call with a deadline: pack req (may be NULL), run it, hand back the reply bytes. */
@@ -513,15 +531,35 @@ static int map_extents(struct famfs_client *c, const struct famfs_stat *st, int 
 	return 0;
 }
 
-/* Ownership: may this host map path (for writing)? An older famfsd without famfs.Open: yes. */
+/*
+ * Ownership: may this host map path (for writing)? An older famfsd without
+ * famfs.Open: yes. UNAVAILABLE from a live famfsd is a passing state of this
+ * host (its invalidation of the data set's cached lines, its lease being
+ * renewed, its replay catching up): asked again with a growing pause, up to
+ * the retry budget (famfs_set_retry). A lost connection is not retried.
+ */
 static int open_check(struct famfs_client *c, const char *path, int prot)
 {
 	Famfs__OpenRequest m = FAMFS__OPEN_REQUEST__INIT;
+	uint32_t budget = c->retry_set ? c->retry_ms : c->timeout_ms;
+	uint64_t start = now_ms(), waited;
+	uint32_t pause = RETRY_FIRST_MS;
 	int err;
 
 	m.path = (char *)path;
 	m.write = (prot & PROT_WRITE) != 0;
-	err = call(c, "famfs.Open", &m.base, NULL, NULL);
+	for (;;) {
+		err = call(c, "famfs.Open", &m.base, NULL, NULL);
+		if (err != -ENOTCONN || fam_rpc_conn_dead(c->conn))
+			break;
+		waited = now_ms() - start;
+		if (waited >= budget)
+			break;
+		if (pause > budget - waited)
+			pause = (uint32_t)(budget - waited);
+		usleep(pause * 1000U);
+		pause = pause * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : pause * 2;
+	}
 	if (err == -ENOSYS) {
 		c->err[0] = 0;
 		return 0;

@@ -11,7 +11,9 @@
 # printed, never asserted); B mapped the data set only after its
 # invalidation ended, and refused it during that walk; the handoff returned
 # after both walks; no host lost its lease. Then a reader's invalidation
-# after another host's read-write grant ends (see that part). Prints "cache-walk: N passed, N failed".
+# after another host's read-write grant ends, once seen by a probe that
+# does not retry and once through the library's default retry (see those
+# parts). Prints "cache-walk: N passed, N failed".
 set -u
 B=${B:-build}
 GIB=${FAMFS_TEST_WALK_GIB:-2}
@@ -107,6 +109,27 @@ fi
 check "the UNAVAILABLE answer names /big and the invalidation" \
 	'grep -q "^E -107 UNAVAILABLE: /big: .*invalidating" "$TMP/probe2"'
 grep '^E ' "$TMP/probe2"
+# The same release again, now with the client library's default retry
+# budget on host C: famfs_mmap waits out the UNAVAILABLE answers inside the
+# call, so the program never sees them, and its map returns only after C's
+# invalidation has ended.
+check "host $a acquires /big read-write again" 'hctl $a acquire /big --rw >/dev/null'
+lines=$(wc -l < "$TMP/h$c.log")
+$B/tests/walk_probe release-wait "$TMP/h$a.sock" "$TMP/h$c.sock" /big 300 >"$TMP/probe3" 2>>"$TMP/probe.err"
+check "host $a released /big again" 'grep -q "^H [0-9]* [0-9]* 0$" "$TMP/probe3"'
+read -r cr cw cs ce <<<"$(tail -n +$((lines + 1)) "$TMP/h$c.log" | sed -n "s/^.*\/big: cache walk (invalidate): \([0-9]*\) of \([0-9]*\) bytes resident.*(monotonic \([0-9]*\)-\([0-9]*\) us).*/\1 \2 \3 \4/p" | head -1)"
+check "host $c invalidated /big after the second release (${cr:-no walk} of ${cw:-?} bytes resident)" \
+	'[ -n "$cr" ] && [ "$cr" -gt 0 ]'
+unavail=$(awk '$1 == "M" && $4 == -107' "$TMP/probe3" | wc -l)
+check "famfs_mmap on host $c returned no UNAVAILABLE ($unavail seen): the library waited" '[ "$unavail" = 0 ]'
+if [ -n "$ce" ]; then
+	early=$(awk -v e="$ce" '$1 == "M" && $4 == 0 && $3 < e' "$TMP/probe3" | wc -l)
+	spanned=$(awk -v e="$ce" '$1 == "M" && $4 == 0 && $2 < e && $3 >= e' "$TMP/probe3" | wc -l)
+	echo "host $c's second invalidation: $(( (ce - cs) / 1000 )) ms; maps that waited through its end: $spanned"
+	check "host $c mapped /big only after its invalidation ended" '[ "$early" = 0 ]'
+	check "a famfs_mmap on host $c began during the invalidation and returned, mapped, after it" \
+		'[ "$spanned" -gt 0 ]'
+fi
 # Back to the handoff state the next part needs: host b owns /big read-write.
 check "host $b reads /big again (after its own invalidation)" \
 	'$B/tests/walk_probe read "$TMP/h$b.sock" /big 120'

@@ -19,7 +19,11 @@
  *	until it has returned and C has mapped PATH read-only (at most MAX_S
  *	seconds), try to map PATH read-only on C, reading every page once
  *	mapped: H and M lines as above, and for the first refusal with each
- *	RC "E RC famfs_errmsg()".
+ *	RC "E RC famfs_errmsg()". These maps do not wait out UNAVAILABLE
+ *	(famfs_set_retry(0)): the probe sees each refusal.
+ *   walk_probe release-wait SOCKET_A SOCKET_C PATH MAX_S
+ *	as release, but C's maps keep the library's default retry budget:
+ *	an UNAVAILABLE answer is waited out inside famfs_mmap.
  *   walk_probe read SOCKET PATH MAX_S
  *	map PATH read-only (retried while refused, at most MAX_S seconds) and
  *	read every page: the lines end up in this host's CPU caches.
@@ -29,6 +33,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +128,7 @@ static int run(char **argv)
 		return fprintf(stderr, "walk_probe: cannot connect\n"), 1;
 	famfs_set_timeout(a, 60000);
 	famfs_set_timeout(b, 60000);
+	famfs_set_retry(b, 0);
 	if (pthread_create(&t, NULL, handoff_main, &h))
 		return fprintf(stderr, "walk_probe: no thread\n"), 1;
 	for (uint64_t t0 = now_us(); !atomic_load(&h.done) && now_us() - t0 < limit;) {
@@ -144,7 +150,7 @@ static int run(char **argv)
 	return h.rc ? 1 : 0;
 }
 
-static int release(char **argv)
+static int release(char **argv, bool wait)
 {
 	struct handoff_arg h = { .sock = argv[0], .path = argv[2], .to = UINT32_MAX };
 	uint64_t limit = (uint64_t)atoi(argv[3]) * 1000000u;
@@ -156,6 +162,8 @@ static int release(char **argv)
 	if (famfs_connect(argv[1], &c))
 		return fprintf(stderr, "walk_probe: cannot connect\n"), 1;
 	famfs_set_timeout(c, 60000);
+	if (!wait)
+		famfs_set_retry(c, 0);
 	if (pthread_create(&t, NULL, handoff_main, &h))
 		return fprintf(stderr, "walk_probe: no thread\n"), 1;
 	for (uint64_t t0 = now_us(); (!atomic_load(&h.done) || rc) && now_us() - t0 < limit;) {
@@ -203,10 +211,12 @@ int main(int argc, char **argv)
 	if (argc == 7 && !strcmp(argv[1], "run"))
 		return run(argv + 2);
 	if (argc == 6 && !strcmp(argv[1], "release"))
-		return release(argv + 2);
+		return release(argv + 2, false);
+	if (argc == 6 && !strcmp(argv[1], "release-wait"))
+		return release(argv + 2, true);
 	if (argc == 5 && !strcmp(argv[1], "read"))
 		return read_retry(argv[2], argv[3], atoi(argv[4]));
 	fprintf(stderr, "usage: walk_probe fill SOCKET PATH | run SOCKET_A SOCKET_B PATH TO_HOST "
-		"MAX_S | release SOCKET_A SOCKET_C PATH MAX_S | read SOCKET PATH MAX_S\n");
+		"MAX_S | release[-wait] SOCKET_A SOCKET_C PATH MAX_S | read SOCKET PATH MAX_S\n");
 	return 2;
 }

@@ -114,6 +114,12 @@ void famfs_disconnect(struct famfs_client *c);
 const char *famfs_errmsg(const struct famfs_client *c);
 /* Deadline for each call, in milliseconds (default 10000). */
 void famfs_set_timeout(struct famfs_client *c, uint32_t ms);
+/*
+ * How long famfs_mmap keeps asking while famfsd answers UNAVAILABLE for a
+ * passing state of this host, in milliseconds (default: the call timeout);
+ * 0: return -ENOTCONN at the first such answer.
+ */
+void famfs_set_retry(struct famfs_client *c, uint32_t ms);
 
 int famfs_status(struct famfs_client *c, struct famfs_status *st);
 int famfs_ping(struct famfs_client *c);
@@ -137,10 +143,13 @@ void famfs_list_free(struct famfs_stat *entries, size_t n);
  * Map a file's bytes (PROT_READ and/or PROT_WRITE). famfsd first checks
  * ownership (famfs.Open): -EACCES when another host owns the file's data
  * set read-write, or read-only and this host holds no grant (or PROT_WRITE
- * with a read-only grant); -ENOTCONN (UNAVAILABLE, famfs_errmsg() says
- * "invalidating") for a moment while this host's famfsd invalidates its
- * caches of the data set (user-space mode, after a grant here or another
- * host's release): retry. Kernel mode: mmap of the
+ * with a read-only grant). While this host's famfsd answers UNAVAILABLE
+ * for a passing state (it invalidates its caches of the data set after a
+ * grant here or another host's release, user-space mode; its lease is being
+ * renewed; its replay catches up) the call asks again with a growing pause
+ * (1 ms doubling to 50 ms) for up to the retry budget (famfs_set_retry;
+ * by default the call timeout, 10 s), then returns -ENOTCONN with
+ * famfs_errmsg() naming the reason. Kernel mode: mmap of the
  * file in the famfs mount (DAX, PMD faults for 2 MiB-aligned files).
  * User-space mode: the file's extents are mapped straight from the device,
  * laid out contiguously. Writers must famfs_flush() before another host
