@@ -12,7 +12,7 @@ bench_cluster_env() {
 	BENCH_NAME=$1
 	TMP=$(mktemp -d "/tmp/famfs-bench-$1.XXXXXX")
 	DEV=/dev/shm/famfs-bench-$1.$$
-	BASE_PORT=$((21000 + RANDOM % 20000))
+	. tests/ports.sh && draw_ports	# BASE_PORT: see tests/ports.sh
 	. tests/integration/cluster_lib.sh
 	trap 'cluster_stop_all; rm -rf "$TMP" "$DEV"' EXIT
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 B=${B:-build}
 TMP=$(mktemp -d /tmp/famfs-bench-rpc.XXXXXX)
 DEV=/dev/shm/famfs-bench-rpc.$$
-PORT=$((20000 + RANDOM % 20000))
+. tests/ports.sh && draw_ports && PORT=$((BASE_PORT + 1))	# see tests/ports.sh
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP" "$DEV"' EXIT
 # A log large enough for 9 rounds of creates; the metadata region (below

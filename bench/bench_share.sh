@@ -35,7 +35,7 @@ SRC=/dev/shm/famfs-bench-share-src.$$	# host A's copy of the bytes
 DST=/dev/shm/famfs-bench-share-dst.$$	# host B's copy of the bytes
 IMG=$IMGDIR/famfs-bench-share-ext4.$$
 MNT=$TMP/mnt
-BASE_PORT=$((21000 + RANDOM % 20000))
+. tests/ports.sh && draw_ports	# BASE_PORT: see tests/ports.sh
 . tests/integration/cluster_lib.sh
 . bench/bench_lib.sh
 cleanup() {

@@ -13,7 +13,7 @@ B=${B:-build}
 ROUNDS=${FAMFS_BENCH_ROUNDS:-30}
 TMP=$(mktemp -d /tmp/famfs-bench-slurm.XXXXXX)
 DEV=/dev/shm/famfs-bench-slurm.$$
-BASE_PORT=$((21000 + RANDOM % 20000))
+. tests/ports.sh && draw_ports	# BASE_PORT: see tests/ports.sh
 . tests/integration/cluster_lib.sh
 trap 'cluster_stop_all; rm -rf "$TMP" "$DEV"' EXIT
 cluster_setup 3 1000

@@ -5,7 +5,7 @@
 bench_setup() { # NAME
 	TMP=$(mktemp -d "/tmp/famfs-bench-$1.XXXXXX")
 	DEV=/dev/shm/famfs-bench-$1.$$
-	BASE_PORT=$((21000 + RANDOM % 20000))
+	. tests/ports.sh && draw_ports	# BASE_PORT: see tests/ports.sh
 	OUT=bench/results/$1.txt
 	DAT=$TMP/$1
 	mkdir -p bench/results

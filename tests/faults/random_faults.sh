@@ -57,7 +57,7 @@ DEV=/dev/shm/famfs-rfaults.$$
 # another test beside this one) is met by drawing again (start_cluster).
 # FAMFS_FAULT_BASE_PORT: the first ports tried (to replay a collision).
 new_ports() {
-	BASE_PORT=$((21000 + RANDOM % 11000))
+	. tests/ports.sh && draw_ports
 	PROXY_BASE=$((BASE_PORT + 100))
 }
 new_ports

@@ -21,7 +21,7 @@ RESTART=${FAMFS_SOAK_RESTART_S:-$((SECS / 5 > 15 ? SECS / 5 : 15))}
 LEASE=${FAMFS_TEST_LEASE_MS:-1000}
 TMP=$(mktemp -d /tmp/famfs-soak.XXXXXX)
 DEV=/dev/shm/famfs-soak.$$
-BASE_PORT=$((21000 + RANDOM % 11000))	# below the ephemeral range (32768-)
+. tests/ports.sh && draw_ports	# BASE_PORT: see tests/ports.sh
 . tests/integration/cluster_lib.sh
 declare -A WATCH
 pass=0 fail=0 wl= sampler=

@@ -27,7 +27,7 @@ B=${B:-build}
 LEASE=${FAMFS_TEST_LEASE_MS:-1000}
 TMP=$(mktemp -d /tmp/famfs-authz.XXXXXX)
 DEV=/dev/shm/famfs-authz.$$
-BASE_PORT=$((21000 + RANDOM % 11000))	# below the ephemeral range (32768-)
+. tests/ports.sh && draw_ports	# BASE_PORT: see tests/ports.sh
 # Host 3 acts for others (a scheduler's host); FAMFS_TEST_ACT_FOR_OTHERS="" runs
 # without any (e.g. against a famfsd that does not know the key).
 export FAMFS_TEST_ACT_FOR_OTHERS=${FAMFS_TEST_ACT_FOR_OTHERS-3}

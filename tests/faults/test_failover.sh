@@ -10,7 +10,7 @@ SEED=${FAMFS_FAULT_SEED:-$RANDOM}
 LEASE=${FAMFS_TEST_LEASE_MS:-500}
 TMP=$(mktemp -d /tmp/famfs-faults.XXXXXX)
 DEV=/dev/shm/famfs-faults.$$
-BASE_PORT=$((21000 + RANDOM % 11000))	# below the ephemeral range (32768-)
+. tests/ports.sh && draw_ports	# BASE_PORT: see tests/ports.sh
 . tests/integration/cluster_lib.sh
 trap 'kill $sampler $writer 2>/dev/null; cluster_stop_all; rm -rf "$TMP" "$DEV"' EXIT
 RANDOM=$SEED

@@ -14,7 +14,7 @@ SEED=${FAMFS_FAULT_SEED:-$RANDOM}
 LEASE=${FAMFS_TEST_LEASE_MS:-500}
 TMP=$(mktemp -d /tmp/famfs-group.XXXXXX)
 DEV=/dev/shm/famfs-group.$$
-BASE_PORT=$((21000 + RANDOM % 11000))	# below the ephemeral range (32768-)
+. tests/ports.sh && draw_ports	# BASE_PORT: see tests/ports.sh
 . tests/integration/cluster_lib.sh
 s1= s2=
 trap 'kill $s1 $s2 2>/dev/null; cluster_stop_all; [ -n "${FAMFS_TEST_KEEP:-}" ] || rm -rf "$TMP" "$DEV"' EXIT

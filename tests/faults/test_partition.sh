@@ -26,7 +26,7 @@ B=${B:-build}
 LEASE=${FAMFS_TEST_LEASE_MS:-1000}
 TMP=$(mktemp -d /tmp/famfs-partition.XXXXXX)
 DEV=/dev/shm/famfs-partition.$$
-BASE_PORT=$((21000 + RANDOM % 11000))	# below the ephemeral range (32768-)
+. tests/ports.sh && draw_ports	# BASE_PORT: see tests/ports.sh
 PROXY_BASE=$((BASE_PORT + 100))	# pair I-J listens on PROXY_BASE + 10 I + J
 CONTROL=$TMP/blocked
 . tests/integration/cluster_lib.sh

@@ -129,7 +129,7 @@ cluster_stop_all() {
 cluster_scratch() { # NAME
 	TMP=$(mktemp -d "/tmp/famfs-$1.XXXXXX")
 	DEV=/dev/shm/famfs-$1.$$
-	BASE_PORT=$((21000 + RANDOM % 11000))	# below the ephemeral range (32768-)
+	. tests/ports.sh && draw_ports	# BASE_PORT: see tests/ports.sh
 	trap 'cluster_stop_all; rm -rf "$TMP" "$DEV"' EXIT
 	pass=0 fail=0
 }

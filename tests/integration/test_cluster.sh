@@ -6,7 +6,7 @@ set -u
 B=${B:-build}
 TMP=$(mktemp -d /tmp/famfs-cluster.XXXXXX)
 DEV=/dev/shm/famfs-cluster.$$
-BASE_PORT=$((21000 + RANDOM % 11000))	# below the ephemeral range (32768-)
+. tests/ports.sh && draw_ports	# BASE_PORT: see tests/ports.sh
 LEASE=${FAMFS_TEST_LEASE_MS:-600}
 . tests/integration/cluster_lib.sh
 trap 'cluster_stop_all; rm -rf "$TMP" "$DEV"' EXIT

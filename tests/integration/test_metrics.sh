@@ -9,7 +9,7 @@ set -u
 B=${B:-build}
 TMP=$(mktemp -d /tmp/famfs-metrics.XXXXXX)
 DEV=/dev/shm/famfs-metrics.$$
-BASE_PORT=$((21000 + RANDOM % 11000))	# below the ephemeral range (32768-)
+. tests/ports.sh && draw_ports	# BASE_PORT: see tests/ports.sh
 LEASE=${FAMFS_TEST_LEASE_MS:-600}
 SCRAPE="python3 tests/integration/prom_scrape.py"
 . tests/integration/cluster_lib.sh

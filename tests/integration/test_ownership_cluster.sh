@@ -12,7 +12,7 @@ set -u
 B=${B:-build}
 TMP=$(mktemp -d /tmp/famfs-ownc.XXXXXX)
 DEV=/dev/shm/famfs-ownc.$$
-BASE_PORT=$((21000 + RANDOM % 11000))	# below the ephemeral range (32768-)
+. tests/ports.sh && draw_ports	# BASE_PORT: see tests/ports.sh
 LEASE=${FAMFS_TEST_LEASE_MS:-600}
 . tests/integration/cluster_lib.sh
 upid= wpid=

@@ -28,7 +28,7 @@ done
 TMP=$(mktemp -d /tmp/famfs-slurm.XXXXXX)
 chmod 0755 "$TMP"			# the job user reaches the sockets below it
 DEV=/dev/shm/famfs-slurm.$$
-BASE_PORT=$((21000 + RANDOM % 11000))	# below the ephemeral range (32768-)
+. tests/ports.sh && draw_ports	# BASE_PORT: see tests/ports.sh
 SLURM_BASE_PORT=$((BASE_PORT + 10))
 ST=$TMP/slurm
 WAIT_S=${FAMFS_SLURM_TEST_WAIT:-3}
