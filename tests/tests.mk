@@ -14,7 +14,7 @@ $(UNIT_BINS): $(B)/tests/unit/test_%: $(B)/tests/unit/test_%.o $(LIBFAMFS)
 
 # test_config also covers famfsd's config.c and logging.c (which need inih).
 $(B)/tests/unit/test_config.o: BASE_CFLAGS += -Ifamfsd
-$(B)/tests/unit/test_config: $(FAMFSD_OBJ)/config.o $(FAMFSD_OBJ)/logging.o
+$(B)/tests/unit/test_config: $(FAMFSD_OBJ)/config.o $(FAMFSD_OBJ)/config_check.o $(FAMFSD_OBJ)/logging.o
 $(B)/tests/unit/test_config: LDLIBS += $(LIBFAMFS) -linih
 
 # test_promise covers famfsd's durable lease promise (promise.c).
