@@ -21,6 +21,8 @@ struct cache_walk {
 	struct cache_range *ranges;
 	size_t n;
 	bool invalidate, all;
+	cache_job_fn job;		/* or NULL: walk the ranges */
+	void *job_arg;
 	cache_walk_done_fn done;
 	void *arg;
 	int pipe[2];
@@ -36,6 +38,8 @@ static void *walk_main(void *arg)
 	char one = 1;
 
 	w->r.start_us = famfsd_now_us();
+	if (w->job)
+		w->r.err = w->job(w->job_arg, &w->r.st);
 	for (size_t i = 0; i < w->n && !atomic_load(&w->stop); i++) {
 		const uint8_t *p = w->ranges[i].addr;
 		size_t left = w->ranges[i].len;
@@ -79,21 +83,11 @@ static void walk_reported(evutil_socket_t fd, short what, void *arg)
 	walk_free(w);
 }
 
-int cache_walk_start(struct event_base *base, struct cache_range *ranges, size_t n,
-		     bool invalidate, bool all, cache_walk_done_fn done, void *arg,
-		     struct cache_walk **out)
+static int worker_start(struct event_base *base, struct cache_walk *w, cache_walk_done_fn done,
+			void *arg, struct cache_walk **out)
 {
-	struct cache_walk *w = calloc(1, sizeof(*w));
 	int e;
 
-	if (!w) {
-		free(ranges);
-		return -ENOMEM;
-	}
-	w->ranges = ranges;
-	w->n = n;
-	w->invalidate = invalidate;
-	w->all = all;
 	w->done = done;
 	w->arg = arg;
 	w->pipe[0] = w->pipe[1] = -1;
@@ -115,6 +109,35 @@ int cache_walk_start(struct event_base *base, struct cache_range *ranges, size_t
 fail:
 	walk_free(w);
 	return e;
+}
+
+int cache_walk_start(struct event_base *base, struct cache_range *ranges, size_t n,
+		     bool invalidate, bool all, cache_walk_done_fn done, void *arg,
+		     struct cache_walk **out)
+{
+	struct cache_walk *w = calloc(1, sizeof(*w));
+
+	if (!w) {
+		free(ranges);
+		return -ENOMEM;
+	}
+	w->ranges = ranges;
+	w->n = n;
+	w->invalidate = invalidate;
+	w->all = all;
+	return worker_start(base, w, done, arg, out);
+}
+
+int cache_job_start(struct event_base *base, cache_job_fn job, void *job_arg,
+		    cache_walk_done_fn done, void *arg, struct cache_walk **out)
+{
+	struct cache_walk *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return -ENOMEM;
+	w->job = job;
+	w->job_arg = job_arg;
+	return worker_start(base, w, done, arg, out);
 }
 
 void cache_walk_cancel(struct cache_walk *w)

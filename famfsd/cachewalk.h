@@ -4,6 +4,8 @@
  * back (or drops) the resident pages of a list of ranges of famfsd's device
  * mapping (fam_cache_resident, 2 MiB steps), then reports through a pipe
  * that the event loop watches; the completion callback runs on the loop.
+ * The same worker runs kernel mode's blocking access changes (a job: the
+ * FAMFSIOC_SET_ACCESS lowering that writes back and waits for pinned pages).
  */
 #ifndef FAMFSD_CACHEWALK_H
 #define FAMFSD_CACHEWALK_H
@@ -40,7 +42,20 @@ typedef void (*cache_walk_done_fn)(void *arg, const struct cache_walk_result *r)
 int cache_walk_start(struct event_base *base, struct cache_range *ranges, size_t n,
 		     bool invalidate, bool all, cache_walk_done_fn done, void *arg,
 		     struct cache_walk **out);
-/* Stop a walk (famfsd stopping): the worker ends at its next step, done is never called. */
+/*
+ * Kernel mode: run job(job_arg, &r.st) on a worker thread instead of a walk of
+ * ranges; its return value (0 or -errno) is r.err. The job must touch nothing
+ * of famfsd but job_arg, which the caller keeps until done (or the cancel).
+ * 0 and *out, or -errno (nothing started, done never called).
+ */
+typedef int (*cache_job_fn)(void *job_arg, struct fam_cache_stats *st);
+int cache_job_start(struct event_base *base, cache_job_fn job, void *job_arg,
+		    cache_walk_done_fn done, void *arg, struct cache_walk **out);
+/*
+ * Stop a walk (famfsd stopping): the worker ends at its next step (a job: when
+ * it returns, which for an access change can be the module's pin wait), done
+ * is never called.
+ */
 void cache_walk_cancel(struct cache_walk *w);
 
 #endif

@@ -33,6 +33,14 @@ bool own_is_held(const struct famfsd *d, const char *path)
 	return false;
 }
 
+bool own_is_lowering(const struct famfsd *d, const char *path)
+{
+	for (const struct held *h = d->own->held; h; h = h->next)
+		if (h->lowering && path_within(path, h->path))
+			return true;
+	return false;
+}
+
 bool own_is_invalidating(const struct famfsd *d, const char *path)
 {
 	for (const struct held *h = d->own->held; h; h = h->next)
@@ -77,6 +85,9 @@ static void recon_file(struct recon *rc, const struct fam_node *n, uint32_t mode
 	int err, have;
 
 	if (!n->n_ext || fam_ns_path(n, path, sizeof(path)) < 0)
+		return;
+	/* A worker lowers it to none (own_lower): not a second, blocking, ioctl here. */
+	if (own_is_lowering(d, path))
 		return;
 	if (own_is_held(d, path) || !famfsd_hostlease_valid(d))
 		mode = FAM_OWN_NONE;
@@ -204,6 +215,16 @@ struct own_walk {
 	own_walk_done_fn done;
 	void *arg;
 	struct own_walk *next;
+	/*
+	 * Kernel mode's lowering (own_lower): the worker reads path, mount and
+	 * flush_first (set before it starts) and writes ro_err, flush_err and
+	 * flushed, which the loop reads after the join.
+	 */
+	bool flush_first;
+	char mount[PATH_MAX];
+	own_lower_done_fn lowered;
+	int ro_err, flush_err;
+	uint64_t flushed;
 };
 
 static void own_walk_done(void *arg, const struct cache_walk_result *r)
@@ -397,17 +418,24 @@ pid_t own_in_use(struct famfsd *d, const struct file_list *fl, char *comm, size_
 	return found;
 }
 
-void own_hold(struct famfsd *d, const char *path, bool granting)
+static struct held *held_find(const struct famfsd *d, const char *path, bool granting)
 {
 	struct held *h;
 
 	for (h = d->own->held; h; h = h->next)
 		if (!strcmp(h->path, path) && h->granting == granting)
 			break;
+	return h;
+}
+
+struct held *own_hold(struct famfsd *d, const char *path, bool granting)
+{
+	struct held *h = held_find(d, path, granting);
+
 	if (!h) {
 		h = calloc(1, sizeof(*h));
 		if (!h)
-			return;
+			return NULL;
 		snprintf(h->path, sizeof(h->path), "%s", path);
 		h->granting = granting;
 		h->next = d->own->held;
@@ -416,6 +444,7 @@ void own_hold(struct famfsd *d, const char *path, bool granting)
 	if (granting)
 		h->walks++;
 	h->until = famfsd_now_ms() + HOLD_MS;
+	return h;
 }
 
 /* OWNER records touching path arrived (or the hold timed out): drop the holds. */
@@ -429,6 +458,11 @@ void own_unhold(struct famfsd *d, const char *path, bool expired_only)
 
 		/* A hold while this host invalidates ends with that walk only. */
 		if (h->granting) {
+			pp = &h->next;
+		} else if ((expired_only ? now >= h->until : paths_overlap(h->path, path)) &&
+			   h->lowering) {
+			/* A worker still lowers it: the hold ends when it is done (own_lowered). */
+			h->released = true;
 			pp = &h->next;
 		} else if (expired_only ? now >= h->until : paths_overlap(h->path, path)) {
 			char p[PATH_MAX];
@@ -502,25 +536,173 @@ static void own_unhold_grant(struct famfsd *d, const char *path)
 		}
 }
 
+/* The message of a failed lowering to none (err from fam_kmount_set_access). */
+static void lower_msg(const struct famfsd *d, const char *path, int err, char *msg, size_t cap)
+{
+	if (err == -EBUSY || err == -ETIMEDOUT)
+		snprintf(msg, cap, "%s: pages of it stay pinned on host %u (O_DIRECT, vmsplice or "
+			 "RDMA) after the module's wait, %d times: mappings are gone but the "
+			 "revocation is not complete; nothing committed (retry once that I/O has "
+			 "ended)", path, d->cfg.host_id, 1 + PIN_RETRIES);
+	else
+		snprintf(msg, cap, "%s: cannot revoke this host's access: %s", path, strerror(-err));
+}
+
 /*
- * Give up this host's access to a data set. Kernel mode: access none; the
- * module writes back the dirty entries, zaps the mappings and waits for
- * pinned pages. Where the module's write-back flushes nothing (see
- * module_writes_back), first read-only (no new store), famfsd's own walk of
- * every line through read-only mappings, then none. User-space mode:
- * the caches are written back through famfsd's own mapping of the device on
- * a worker thread; famfs.Open refuses new mappings from here on. Returns 1
- * when that walk was started: done follows with the bytes written back.
+ * The lowering itself, where it runs (a worker, or the loop if none can be
+ * started): with flush_first, read-only (no new store), famfsd's own walk of
+ * every line through read-only mappings, then none; the module writes back
+ * what was written through mappings, zaps them and waits for pinned pages
+ * (FAMFS_PIN_WAIT_MS, 2 s), all inside FAMFSIOC_SET_ACCESS. It touches nothing
+ * of famfsd but ow's path, mount and results (lib/kmount.c keeps no state
+ * between calls: each opens, uses and closes its own descriptors).
+ */
+static int lower_job(void *arg, struct fam_cache_stats *st)
+{
+	struct own_walk *ow = arg;
+	int e;
+
+	if (ow->flush_first) {
+		e = fam_kmount_set_access(ow->mount, ow->path, FAM_OWN_RO);
+		ow->ro_err = e < 0 ? e : 0;
+		ow->flush_err = fam_kmount_cache(ow->mount, ow->path, false, &ow->flushed);
+		st->resident = ow->flushed;
+	}
+	e = fam_kmount_set_access(ow->mount, ow->path, FAM_OWN_NONE);
+	return e < 0 ? e : 0;
+}
+
+static void lower_report(struct famfsd *d, const struct own_walk *ow)
+{
+	if (!ow->flush_first)
+		return;
+	if (ow->ro_err)
+		famfsd_logf(&d->log, LOG_DEBUG, "%s: read-only before the flush: %s", ow->path,
+			    strerror(-ow->ro_err));
+	if (ow->flush_err)
+		famfsd_logf(&d->log, LOG_WARNING, "%s: flushing the CPU caches: %s", ow->path,
+			    strerror(-ow->flush_err));
+}
+
+/* On the loop: the worker lowered ow->path (or failed to); the hold's state, then done. */
+static void own_lowered(void *arg, const struct cache_walk_result *r)
+{
+	struct own_walk *ow = arg;
+	struct famfsd *d = ow->d;
+	char msg[PATH_MAX + 600] = "";
+	bool released = false;
+	struct own_walk **pp;
+	struct held *h;
+
+	for (pp = &d->own->walks; *pp; pp = &(*pp)->next)
+		if (*pp == ow) {
+			*pp = ow->next;
+			break;
+		}
+	lower_report(d, ow);
+	h = held_find(d, ow->path, false);
+	if (h && h->lowering && !--h->lowering) {
+		if (h->released) {
+			struct held **hp;
+
+			for (hp = &d->own->held; *hp; hp = &(*hp)->next)
+				if (*hp == h) {
+					*hp = h->next;
+					break;
+				}
+			free(h);
+			released = true;
+		} else {
+			/* The wait for the OWNER record starts now, not when the lowering did. */
+			h->until = famfsd_now_ms() + HOLD_MS;
+		}
+	}
+	if (r->err)
+		lower_msg(d, ow->path, r->err, msg, sizeof(msg));
+	famfsd_logf(&d->log, LOG_INFO, "%s: access lowered to none on a worker thread: %s, "
+		    "%.1f ms (monotonic %llu-%llu us)", ow->path, r->err ? strerror(-r->err) : "done",
+		    (double)(r->end_us - r->start_us) / 1000.0, (unsigned long long)r->start_us,
+		    (unsigned long long)r->end_us);
+	ow->lowered(d, ow->arg, r->err, ow->flushed, msg);
+	/* OWNER records touching it arrived meanwhile: access from the log as it is now. */
+	if (released)
+		own_reconcile(d, ow->path);
+	free(ow);
+}
+
+/*
+ * Kernel mode: lower this host's access to path to none on a worker thread,
+ * held meanwhile (own_is_held: famfs.Open refuses, reconcile keeps it at none
+ * and leaves it to the worker). 1: started, lowered follows on the loop. If
+ * no worker can be started, on the loop as before: 0 or -errno and msg.
+ */
+static int own_lower(struct famfsd *d, const char *path, bool flush_first, uint64_t *bytes,
+		     char *msg, size_t cap, own_lower_done_fn lowered, void *arg)
+{
+	struct own_walk *ow = calloc(1, sizeof(*ow));
+	struct cache_walk_result r = { 0 };
+	struct held *h = own_hold(d, path, false);
+	int e = -ENOMEM;
+
+	if (ow && h) {
+		ow->d = d;
+		ow->flush_first = flush_first;
+		snprintf(ow->path, sizeof(ow->path), "%s", path);
+		snprintf(ow->mount, sizeof(ow->mount), "%s", d->cfg.mount);
+		ow->lowered = lowered;
+		ow->arg = arg;
+		e = cache_job_start(d->base, lower_job, ow, own_lowered, ow, &ow->w);
+	}
+	if (!e) {
+		h->lowering++;
+		ow->next = d->own->walks;
+		d->own->walks = ow;
+		famfsd_logf(&d->log, LOG_INFO, "%s: access lowering to none%s started on a worker "
+			    "thread", path, flush_first ? " (read-only, famfsd's flush, none)" : "");
+		return 1;
+	}
+	famfsd_logf(&d->log, LOG_WARNING, "%s: cannot start the access lowering on a worker "
+		    "thread (%s): on the event loop", path, strerror(-e));
+	if (!ow) {
+		struct own_walk here = { .flush_first = flush_first };
+
+		snprintf(here.path, sizeof(here.path), "%s", path);
+		snprintf(here.mount, sizeof(here.mount), "%s", d->cfg.mount);
+		e = lower_job(&here, &r.st);
+		lower_report(d, &here);
+		*bytes = here.flushed;
+	} else {
+		e = lower_job(ow, &r.st);
+		lower_report(d, ow);
+		*bytes = ow->flushed;
+		free(ow);
+	}
+	if (e)
+		lower_msg(d, path, e, msg, cap);
+	return e;
+}
+
+/*
+ * Give up this host's access to a data set. Kernel mode: access none on a
+ * worker thread (own_lower); the module writes back the dirty entries, zaps
+ * the mappings and waits for pinned pages. Where the module's write-back
+ * flushes nothing (see module_writes_back), first read-only (no new store),
+ * famfsd's own walk of every line through read-only mappings, then none.
+ * User-space mode: the caches are written back through famfsd's own mapping
+ * of the device on a worker thread; famfs.Open refuses new mappings from here
+ * on. Returns 1 when a worker was started: walked (user-space mode, with the
+ * bytes written back) or lowered (kernel mode) follows on the loop.
  */
 int own_do_revoke(struct famfsd *d, const char *path, struct file_list *fl, uint64_t *bytes,
-		  char *msg, size_t cap, own_walk_done_fn done, void *arg)
+		  char *msg, size_t cap, own_walk_done_fn walked, own_lower_done_fn lowered,
+		  void *arg)
 {
 	int e;
 
 	*bytes = 0;
 	own_hold(d, path, false);
 	if (!d->kernel) {
-		e = own_walk_start(d, path, fl, false, done, arg);
+		e = own_walk_start(d, path, fl, false, walked, arg);
 		if (e < 0) {
 			snprintf(msg, cap, "%s: cannot start the cache write-back: %s", path,
 				 strerror(-e));
@@ -528,40 +710,21 @@ int own_do_revoke(struct famfsd *d, const char *path, struct file_list *fl, uint
 		}
 		return !e;
 	}
-	if (!module_writes_back(d)) {
-		e = fam_kmount_set_access(d->cfg.mount, path, FAM_OWN_RO);
-		if (e < 0)
-			famfsd_logf(&d->log, LOG_DEBUG, "%s: read-only before the flush: %s", path,
-				    strerror(-e));
-		e = fam_kmount_cache(d->cfg.mount, path, false, bytes);
-		if (e < 0)
-			famfsd_logf(&d->log, LOG_WARNING, "%s: flushing the CPU caches: %s", path,
-				    strerror(-e));
-	}
-	return own_revoke_none(d, path, msg, cap);
+	return own_lower(d, path, !module_writes_back(d), bytes, msg, cap, lowered, arg);
 }
 
 /*
- * The last step of a revocation, also retried alone while pages stay pinned
- * (revoke_step()): no access at all. -EBUSY / -ETIMEDOUT when pages pinned by
- * O_DIRECT, vmsplice or RDMA outlived the module's wait.
+ * The last step of a revocation, retried alone while pages stay pinned
+ * (revoke_step()): no access at all, on a worker as own_do_revoke. -EBUSY /
+ * -ETIMEDOUT (here or to lowered) when pages pinned by O_DIRECT, vmsplice or
+ * RDMA outlived the module's wait.
  */
-int own_revoke_none(struct famfsd *d, const char *path, char *msg, size_t cap)
+int own_revoke_none(struct famfsd *d, const char *path, char *msg, size_t cap,
+		    own_lower_done_fn lowered, void *arg)
 {
-	int e = fam_kmount_set_access(d->cfg.mount, path, FAM_OWN_NONE);
+	uint64_t bytes;
 
-	if (e == -EBUSY || e == -ETIMEDOUT) {
-		snprintf(msg, cap, "%s: pages of it stay pinned on host %u (O_DIRECT, vmsplice or "
-			 "RDMA) after the module's wait, %d times: mappings are gone but the "
-			 "revocation is not complete; nothing committed (retry once that I/O has "
-			 "ended)", path, d->cfg.host_id, 1 + PIN_RETRIES);
-		return e;
-	}
-	if (e < 0) {
-		snprintf(msg, cap, "%s: cannot revoke this host's access: %s", path, strerror(-e));
-		return e;
-	}
-	return 0;
+	return own_lower(d, path, false, &bytes, msg, cap, lowered, arg);
 }
 
 struct grant_walk {

@@ -9,7 +9,10 @@
  * handoff: a follower that holds the grant revokes for its own client before
  * it forwards the call, and the master skips its Revoke (two messages fewer).
  * Everything runs on the event loop; waits are timers; user-space mode's
- * cache walks run on worker threads (dataset.c) and come back to the loop.
+ * cache walks and kernel mode's access lowerings (FAMFSIOC_SET_ACCESS, with
+ * its write-back and its wait for pinned pages) run on worker threads
+ * (dataset.c) and come back to the loop, before anything is acked or
+ * committed.
  */
 #include "famfsd.h"
 #include "authz.h"
@@ -328,6 +331,17 @@ static void revoke_walked(struct famfsd *d, void *arg, uint64_t bytes)
 	revoke_finish(arg, FAM_RPC_OK, "", bytes);
 }
 
+/* Kernel mode: the worker lowered access (err 0), or pages stay pinned, or it failed. */
+static void revoke_lowered(struct famfsd *d, void *arg, int err, uint64_t bytes, const char *msg)
+{
+	struct revoke *rv = arg;
+
+	(void)d;
+	if (!rv->pin_retries)
+		rv->bytes = bytes;
+	revoke_done(rv, err, msg);
+}
+
 static void revoke_step(struct revoke *rv)
 {
 	struct famfsd *d = rv->d;
@@ -340,8 +354,9 @@ static void revoke_step(struct revoke *rv)
 
 	if (rv->pin_retries) {
 		/* Only the last step again: the earlier ones would raise access. */
-		err = own_revoke_none(d, rv->path, msg, sizeof(msg));
-		revoke_done(rv, err, msg);
+		err = own_revoke_none(d, rv->path, msg, sizeof(msg), revoke_lowered, rv);
+		if (err != 1)
+			revoke_done(rv, err, msg);
 		return;
 	}
 	err = fam_fs_lookup(&d->fs, rv->path, &n);
@@ -389,10 +404,11 @@ static void revoke_step(struct revoke *rv)
 			return;
 		}
 	}
-	err = own_do_revoke(d, rv->path, &fl, &bytes, msg, sizeof(msg), revoke_walked, rv);
+	err = own_do_revoke(d, rv->path, &fl, &bytes, msg, sizeof(msg), revoke_walked,
+			    revoke_lowered, rv);
 	own_file_list_free(&fl);
 	if (err == 1)
-		return;		/* the write-back runs on a worker: revoke_walked finishes */
+		return;		/* on a worker: revoke_walked or revoke_lowered goes on */
 	rv->bytes = bytes;
 	revoke_done(rv, err, msg);
 }

@@ -101,6 +101,14 @@ struct held {
 	uint64_t until;
 	bool granting;			/* this host invalidating: ends with that walk */
 	unsigned int walks;		/* granting: the invalidation walks holding it */
+	/*
+	 * Kernel mode: lowerings of its access running on worker threads
+	 * (dataset.c, own_lower). While any runs the hold stays (OWNER records
+	 * and the timeout only mark it released) and own_reconcile leaves its
+	 * files to the worker.
+	 */
+	unsigned int lowering;
+	bool released;			/* dropped once the last lowering is done */
 	struct held *next;
 };
 
@@ -163,9 +171,18 @@ int own_commit_move(struct famfsd *d, const char *path, uint32_t from, uint64_t 
 /* dataset.c: this host's access, cache maintenance, local users, holds. */
 /* A data set's cache write-back or invalidation is over (on the loop): bytes walked. */
 typedef void (*own_walk_done_fn)(struct famfsd *d, void *arg, uint64_t bytes);
+/*
+ * Kernel mode: a lowering of a data set's access on a worker thread is over
+ * (on the loop): err is 0, or -EBUSY / -ETIMEDOUT for pages still pinned, or
+ * another -errno, with msg saying so; bytes: what famfsd's own walk flushed.
+ */
+typedef void (*own_lower_done_fn)(struct famfsd *d, void *arg, int err, uint64_t bytes,
+				  const char *msg);
 /* famfsd stopping: end the cache walks; their done callbacks are not called. */
 void own_walks_cancel(struct famfsd *d);
 bool own_is_held(const struct famfsd *d, const char *path);
+/* Kernel mode: a worker lowers this host's access to (a data set containing) path. */
+bool own_is_lowering(const struct famfsd *d, const char *path);
 /* Held while this host invalidates its caches of path (famfs.Open: UNAVAILABLE, retry). */
 bool own_is_invalidating(const struct famfsd *d, const char *path);
 /* Kernel mode: make this host's access to every file at or below path match the grants. */
@@ -175,13 +192,20 @@ void own_file_list_free(struct file_list *fl);
 /* A local process (not famfsd) using the data set, or 0. */
 pid_t own_in_use(struct famfsd *d, const struct file_list *fl, char *comm, size_t cap);
 /* granting: held while this host invalidates as the new owner (not by OWNER records). */
-void own_hold(struct famfsd *d, const char *path, bool granting);
+struct held *own_hold(struct famfsd *d, const char *path, bool granting);
 /* OWNER records touching path arrived (or, expired_only, the hold timed out): drop holds. */
 void own_unhold(struct famfsd *d, const char *path, bool expired_only);
-/* 0: revoked (*bytes written back); 1: a cache walk runs, done follows; -errno and msg. */
+/*
+ * 0: revoked (*bytes written back); 1: a worker runs, and walked (user-space
+ * mode's cache walk) or lowered (kernel mode's access change) follows on the
+ * loop; -errno and msg.
+ */
 int own_do_revoke(struct famfsd *d, const char *path, struct file_list *fl, uint64_t *bytes,
-		  char *msg, size_t cap, own_walk_done_fn done, void *arg);
-int own_revoke_none(struct famfsd *d, const char *path, char *msg, size_t cap);
+		  char *msg, size_t cap, own_walk_done_fn walked, own_lower_done_fn lowered,
+		  void *arg);
+/* Kernel mode, a pinned revocation's retry: access none. As own_do_revoke. */
+int own_revoke_none(struct famfsd *d, const char *path, char *msg, size_t cap,
+		    own_lower_done_fn lowered, void *arg);
 /* Invalidate and take access; done gets the bytes invalidated (now or from the loop). */
 void own_do_grant(struct famfsd *d, const char *path, own_walk_done_fn done, void *arg);
 /* User-space mode: path became readable here without a grant here: invalidate, held. */

@@ -153,29 +153,38 @@ static long famfs_ioc_set_access(struct file *file, void __user *uarg)
 	if (!famfs_fmap_get(inode))
 		return -ENODATA;
 
-	/* Held across the change so a raise cannot slip past an expiry. */
+	/* Held across a raise so that it cannot slip past an expiry. */
 	mutex_lock(&sbi->lease_lock);
 	famfs_drop_access_early(inode, a.access);
 	inode_lock(inode);
-	if (a.access > fi->access) {
-		if (READ_ONCE(sbi->disabled) || fi->truncated) {
-			rc = -EIO;
-			goto out;
-		}
-		if (famfs_lease_check_locked(sbi)) {
-			inode_unlock(inode);
-			famfs_revoke_all(sbi->sb);
-			inode_lock(inode);
-		}
-		if (sbi->lease_expired) {
-			rc = -ETIMEDOUT;
-			goto out;
-		}
-		famfs_raise_access_locked(inode, a.access);
-	} else {
+	if (a.access <= fi->access) {
+		/*
+		 * A lowering needs no lease: an expiry only lowers too, and
+		 * famfs_revoke_all() takes i_rwsem after us.  The pin wait and
+		 * the write-back below may take seconds; the lease's renewal
+		 * (FAMFSIOC_LEASE) and the other files' changes must not wait
+		 * for them.
+		 */
+		mutex_unlock(&sbi->lease_lock);
 		rc = famfs_lower_access_locked(inode, a.access, jiffies +
 					       msecs_to_jiffies(FAMFS_PIN_WAIT_MS));
+		inode_unlock(inode);
+		return rc;
 	}
+	if (READ_ONCE(sbi->disabled) || fi->truncated) {
+		rc = -EIO;
+		goto out;
+	}
+	if (famfs_lease_check_locked(sbi)) {
+		inode_unlock(inode);
+		famfs_revoke_all(sbi->sb);
+		inode_lock(inode);
+	}
+	if (sbi->lease_expired) {
+		rc = -ETIMEDOUT;
+		goto out;
+	}
+	famfs_raise_access_locked(inode, a.access);
 out:
 	inode_unlock(inode);
 	mutex_unlock(&sbi->lease_lock);

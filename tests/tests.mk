@@ -1,7 +1,7 @@
 # tests/: unit tests of lib/ (Check), one binary per module plus the model test.
 #   make check-unit          build and run them all
 #   FAMFS_SEED=N             reseed the randomized tests (the seed in use is printed)
-UNIT_TESTS  := crc32c flush format log namespace alloc fs group model rpc config slurm exposition grants promise
+UNIT_TESTS  := crc32c flush format log namespace alloc fs group model rpc config slurm exposition grants promise cachewalk
 UNIT_BINS   := $(UNIT_TESTS:%=$(B)/tests/unit/test_%)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
@@ -27,6 +27,12 @@ $(B)/tests/unit/test_slurm.o: BASE_CFLAGS += -Islurm -Iclient/include
 $(B)/tests/unit/test_slurm: $(B)/slurm/text.o $(B)/slurm/directives.o $(B)/slurm/config.o $(B)/slurm/jobstate.o
 $(B)/tests/unit/test_slurm: LDLIBS += $(LIBFAMFS) -linih
 # test_exposition covers famfsd's Prometheus text formatter.
+# test_cachewalk runs famfsd's worker thread (cachewalk.c) on a libevent loop.
+$(B)/tests/unit/test_cachewalk.o: BASE_CFLAGS += -Ifamfsd -I$(B)/proto
+$(B)/tests/unit/test_cachewalk.o: | $(B)/proto/famfs.pb-c.h
+$(B)/tests/unit/test_cachewalk: $(FAMFSD_OBJ)/cachewalk.o $(FAMFSD_OBJ)/clock.o
+$(B)/tests/unit/test_cachewalk: LDLIBS += $(LIBFAMFS) $(RPC_LDLIBS) -lpthread
+
 $(B)/tests/unit/test_exposition.o: BASE_CFLAGS += -Ifamfsd
 $(B)/tests/unit/test_exposition: $(FAMFSD_OBJ)/exposition.o
 $(B)/tests/unit/test_exposition: LDLIBS += -lm

@@ -374,9 +374,30 @@ else
 		$T pinhold $MNT/ds2/f 5500 unmap > /tmp/pin2 2>&1 &
 		PIN=$!
 		wait_for 20 grep -q pinned /tmp/pin2 || fail "c2 pin a page of /ds2/f" "$(cat /tmp/pin2) $(tr '\n' ' ' < /tmp/o2)"
+		# While famfs.ko waits for the pin (2 s per attempt), famfsd's
+		# event loop must keep answering: the lowering runs on a worker
+		# thread (issue 13).  A probe asks `famfsctl status` every 0.1 s
+		# during the handoff and notes each answer's latency (/proc/uptime,
+		# 10 ms steps); one of 1 s or more means the loop was blocked.
+		rm -f /tmp/probe.stop; : > /tmp/probe
+		( while [ ! -e /tmp/probe.stop ]; do
+			_p0=$(uptime_cs); famfsctl status > /dev/null 2>&1; _pr=$?
+			echo "$(( $(uptime_cs) - _p0 )) $_pr"; sleep 0.1
+		  done > /tmp/probe ) &
+		PROBE=$!
 		famfsctl handoff /ds2 --to 3 > /tmp/o 2>&1; _rc=$?
+		touch /tmp/probe.stop; wait $PROBE
 		famfsctl owners /ds2 > /tmp/ow 2>&1
 		wait $PIN
+		_pn=$(wc -l < /tmp/probe)
+		_pmax=$(awk '$1 > m { m = $1 } END { print m * 10 }' /tmp/probe)
+		_pbad=$(awk '$2 != 0 { n++ } END { print n + 0 }' /tmp/probe)
+		echo "$R probe of famfsd during the pinned handoff: $_pn answers, slowest $_pmax ms, $_pbad failed"
+		if [ "$_pn" -ge 10 ] && [ "$_pmax" -lt 1000 ] && [ "$_pbad" = 0 ]; then
+			pass "c2 famfsd answers during the pinned revocation (famfs.ko's 2 s waits run on a worker): $_pn status calls, slowest $_pmax ms"
+		else
+			fail "c2 famfsd answers during the pinned revocation" "$_pn status calls, slowest $_pmax ms (< 1000 wanted), $_pbad failed"
+		fi
 		if [ $_rc = 0 ] && grep -Eq "^ *host 3 +read-write" /tmp/ow &&
 		   grep -q "/ds2: pages stay pinned on this host: revocation retry 1 of 2" $FD_LOG &&
 		   [ "$($T getaccess $MNT/ds2/f 2>&1)" = none ]; then

@@ -57,6 +57,9 @@ wait_for() {
 	return 1
 }
 
+# uptime_cs: CLOCK_BOOTTIME in centiseconds (/proc/uptime), for latencies.
+uptime_cs() { read _u _ < /proc/uptime; echo $(( ${_u%.*} * 100 + 1${_u#*.} - 100 )); }
+
 sysfs_dir() { echo /sys/fs/famfs/${DEV##*/}; }
 
 # Region number of the nvdimm of SIZE bytes (probe order is not fixed).
