@@ -225,7 +225,7 @@ struct fam_rpc_msg {
 	uint8_t *payload;
 	size_t payload_len;
 	uint32_t flags;
-	void *block;	/* decoded: method, status_message and payload lie in it (one free) */
+	void *block;	/* decoded: the arena they were unpacked into (lib/rpc_arena.h) */
 };
 /* Decode one frame from buf: >0 bytes consumed, 0 need more, -EMSGSIZE too large, -EBADMSG malformed. */
 int fam_rpc_frame_decode(const uint8_t *buf, size_t len, uint32_t max_frame,
