@@ -4,12 +4,16 @@
  * input is a byte stream of frames; it is decoded frame after frame (with
  * the default limit, and with a small one chosen by the first byte) until
  * the decoder needs more bytes or rejects the stream. Every decoded frame is
- * re-encoded and decoded again: the round trip must give the same message.
- * Every frame body is also given to protobuf-c, the reference for the
- * codec's hand-written wire format (lib/rpc_frame.c): both must accept or
- * refuse it, and read the same fields.
+ * re-encoded and decoded again: the round trip must give the same message,
+ * and a frame as famfs writes it must unpack within its arena (nothing from
+ * malloc: the bound in lib/rpc_frame.c's comment). Every frame body is also
+ * given to protobuf-c's unpack with its own allocator (malloc): the codec,
+ * which unpacks into a per-frame arena that spills to malloc
+ * (lib/rpc_arena.c), must accept or refuse it alike and read the same
+ * fields, whatever the body makes protobuf-c allocate.
  */
 #include "rpc.h"
+#include "rpc_arena.h"
 #include "famfs.pb-c.h"
 
 #include <errno.h>
@@ -74,6 +78,8 @@ static void run(const uint8_t *data, size_t size, uint32_t max_frame)
 		if (n < 4)
 			abort();
 		if (fam_rpc_frame_decode(buf, (size_t)n, 0, &again) != n)
+			abort();
+		if (((struct fam_rpc_arena *)again.block)->spilled)
 			abort();
 		same(&m, &again);
 		fam_rpc_msg_clear(&again);
