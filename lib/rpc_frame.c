@@ -22,7 +22,10 @@
  * allocate (a field sent twice, unknown fields, the tables of its scan
  * when a body has more than 16 fields) is taken from malloc by the arena
  * and freed with it. Frames are encoded by protobuf-c in place, into the
- * caller's buffer after the length.
+ * caller's buffer after the length: the connection reserves a bound of the
+ * size (fam_rpc_frame_bound) and commits what protobuf-c wrote, instead of
+ * asking protobuf-c for the exact size first (a second pass over the
+ * fields, as long as the packing itself).
  */
 #include "rpc.h"
 #include "rpc_arena.h"
@@ -122,6 +125,47 @@ void fam_rpc_frame_write(const struct fam_rpc_msg *m, uint8_t *buf, size_t size)
 	buf[3] = (uint8_t)n;
 	envelope_of(m, &env);
 	famfs__envelope__pack(&env, buf + 4);
+}
+
+/*
+ * The most an Envelope's fields take: each field's key is one byte (field
+ * numbers 1-7); call_id up to 10 bytes, deadline_ms and flags up to 5,
+ * status up to 10 (a negative int32 is sign-extended to 64 bits), each
+ * string and the payload up to 5 bytes of length plus the bytes.
+ * test_frame_wire and fuzz_frame check it against protobuf-c's size.
+ */
+#define ENVELOPE_FIXED_MAX	(7 + 10 + 5 + 10 + 5 + 3 * 5)
+
+ssize_t fam_rpc_frame_bound(const struct fam_rpc_msg *m)
+{
+	size_t n = ENVELOPE_FIXED_MAX;
+
+	if (m->payload_len && !m->payload)
+		return -EINVAL;
+	if (m->method)
+		n += strlen(m->method);
+	if (m->status_message)
+		n += strlen(m->status_message);
+	if (m->payload_len > (size_t)INT32_MAX - 4 - n)
+		return -EMSGSIZE;
+	n += m->payload_len;
+	if (n > (size_t)INT32_MAX - 4)
+		return -EMSGSIZE;
+	return (ssize_t)(n + 4);
+}
+
+size_t fam_rpc_frame_pack(const struct fam_rpc_msg *m, uint8_t *buf)
+{
+	Famfs__Envelope env;
+	size_t n;
+
+	envelope_of(m, &env);
+	n = famfs__envelope__pack(&env, buf + 4);
+	buf[0] = (uint8_t)(n >> 24);
+	buf[1] = (uint8_t)(n >> 16);
+	buf[2] = (uint8_t)(n >> 8);
+	buf[3] = (uint8_t)n;
+	return n + 4;
 }
 
 ssize_t fam_rpc_frame_encode(const struct fam_rpc_msg *m, uint8_t **out)

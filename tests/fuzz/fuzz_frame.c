@@ -64,8 +64,8 @@ static void run(const uint8_t *data, size_t size, uint32_t max_frame)
 
 	while (off < size) {
 		struct fam_rpc_msg m, again;
-		uint8_t *buf;
-		ssize_t n;
+		uint8_t *buf, *packed;
+		ssize_t n, bound;
 		int ret = fam_rpc_frame_decode(data + off, size - off, max_frame, &m);
 
 		like_protobuf_c(data + off, size - off, ret, &m);
@@ -77,6 +77,12 @@ static void run(const uint8_t *data, size_t size, uint32_t max_frame)
 		n = fam_rpc_frame_encode(&m, &buf);
 		if (n < 4)
 			abort();
+		/* The bound holds the frame, and packing into it writes the same bytes. */
+		bound = fam_rpc_frame_bound(&m);
+		if (bound < n || !(packed = malloc((size_t)bound)) ||
+		    fam_rpc_frame_pack(&m, packed) != (size_t)n || memcmp(packed, buf, (size_t)n))
+			abort();
+		free(packed);
 		if (fam_rpc_frame_decode(buf, (size_t)n, 0, &again) != n)
 			abort();
 		if (((struct fam_rpc_arena *)again.block)->spilled)

@@ -377,6 +377,9 @@ START_TEST(test_frame_wire)
 		{ .call_id = 127, .status = INT32_MIN, .payload = (uint8_t *)"x", .payload_len = 1 },
 		{ .call_id = 128, .status = INT32_MAX, .status_message = "", .method = "",
 		  .payload = big, .payload_len = sizeof(big), .flags = 1u << 31 },
+		{ .call_id = UINT64_MAX, .method = "m", .deadline_ms = UINT32_MAX, .status = INT32_MIN,
+		  .status_message = "s", .payload = (uint8_t *)"p", .payload_len = 1,
+		  .flags = UINT32_MAX },
 	};
 	/* The bodies of ms[1] and ms[3], byte for byte. */
 	static const uint8_t wire1[] = { 0x08, 0x01, 0x12, 12, 'f', 'a', 'm', 'f', 's', '.',
@@ -407,11 +410,16 @@ START_TEST(test_frame_wire)
 	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
 		Famfs__Envelope *back;
 		struct fam_rpc_msg *m = &ms[i], d;
-		uint8_t *ours;
+		uint8_t *ours, packed[512];
 		ssize_t n = fam_rpc_frame_encode(m, &ours);
 
 		ck_assert_int_ge(n, 4);
 		ck_assert_int_eq(fam_rpc_frame_size(m), n);
+		/* The bound holds the frame, and packing into it writes the same bytes. */
+		ck_assert_int_ge(fam_rpc_frame_bound(m), n);
+		memset(packed, 0xa5, sizeof(packed));
+		ck_assert_uint_eq(fam_rpc_frame_pack(m, packed), (size_t)n);
+		ck_assert_int_eq(memcmp(packed, ours, (size_t)n), 0);
 		ck_assert_uint_eq((uint32_t)ours[0] << 24 | ours[1] << 16 | ours[2] << 8 | ours[3],
 				  (uint32_t)n - 4);
 		if (i == 0)
@@ -420,6 +428,8 @@ START_TEST(test_frame_wire)
 			ck_assert_int_eq(n, 4 + (ssize_t)sizeof(wire1));
 			ck_assert_int_eq(memcmp(ours + 4, wire1, sizeof(wire1)), 0);
 		}
+		if (i == 5)	/* every number at its longest: the bound is over by the 3 lengths' slack */
+			ck_assert_int_eq(fam_rpc_frame_bound(m), n + 3 * 4);
 		if (i == 3) {
 			ck_assert_int_eq(n, 4 + (ssize_t)sizeof(wire3));
 			ck_assert_int_eq(memcmp(ours + 4, wire3, sizeof(wire3)), 0);
