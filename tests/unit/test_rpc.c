@@ -124,6 +124,15 @@ static void h_fail(struct fam_rpc_call *call, const uint8_t *req, size_t len, vo
 	fam_rpc_reply(call, fam_rpc_status_from_errno(-ENOENT), "no such file: /x", NULL, 0);
 }
 
+static void h_long_msg(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	char msg[301];
+
+	memset(msg, 'm', 300);
+	msg[300] = 0;
+	fam_rpc_reply(call, FAM_RPC_NOT_FOUND, msg, NULL, 0);
+}
+
 static struct fam_rpc *new_server(unsigned int max_conns)
 {
 	struct fam_rpc_opts o = { .admin_gid = ADMIN_GID, .admin_gid_set = true,
@@ -587,6 +596,48 @@ START_TEST(test_frame_arena)
 	free(frame);
 	free(m.payload);
 	free(m.status_message);
+}
+END_TEST
+
+/*
+ * Frames are packed into a reserved bound of their size (fam_rpc_frame_bound,
+ * 52 bytes over the strings and payload); near the frame limit the exact
+ * size decides: a reply that fits is sent although its bound does not, one
+ * that does not fit becomes RESOURCE_EXHAUSTED.
+ */
+START_TEST(test_send_limit)
+{
+	struct fam_rpc_opts o = { .max_frame = 256, .log = test_log };
+	struct fam_rpc *r = fam_rpc_new(base, &o);
+	struct fam_rpc_conn *c;
+	uint8_t big[230], *reply = NULL;
+	struct fam_rpc_msg m = { .call_id = 1, .flags = 1, .payload = big,
+				 .payload_len = sizeof(big) };
+	size_t len = 0;
+	char *msg = NULL;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(fam_rpc_register(r, "t.Echo", 0, h_echo, NULL), 0);
+	ck_assert_int_eq(fam_rpc_register(r, "t.Long", 0, h_long_msg, NULL), 0);
+	/* The echo's reply: 237 bytes after the length, its bound 282. */
+	ck_assert_int_le(fam_rpc_frame_size(&m) - 4, 256);
+	ck_assert_int_gt(fam_rpc_frame_bound(&m) - 4, 256);
+	c = pair_conn(r);
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 31);
+	ck_assert_int_eq(fam_rpc_call_sync(c, "t.Echo", big, sizeof(big), 2000, &reply, &len,
+					   &msg), FAM_RPC_OK);
+	ck_assert_uint_eq(len, sizeof(big));
+	ck_assert_int_eq(memcmp(reply, big, sizeof(big)), 0);
+	free(reply);
+	ck_assert_ptr_null(msg);
+	ck_assert_int_eq(fam_rpc_call_sync(c, "t.Long", NULL, 0, 2000, NULL, NULL, &msg),
+			 FAM_RPC_RESOURCE_EXHAUSTED);
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_ptr_nonnull(strstr(msg, "exceeds the frame limit"));
+	free(msg);
+	fam_rpc_conn_close(c);
+	fam_rpc_free(r);
 }
 END_TEST
 
@@ -1464,6 +1515,7 @@ int main(void)
 	tcase_add_test(tc, test_frame_codec);
 	tcase_add_test(tc, test_frame_wire);
 	tcase_add_test(tc, test_frame_arena);
+	tcase_add_test(tc, test_send_limit);
 	tcase_add_test(tc, test_null_call);
 	tcase_add_test(tc, test_many_in_flight);
 	tcase_add_test(tc, test_out_of_order_ids);
