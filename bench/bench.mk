@@ -56,6 +56,13 @@ $(B)/bench/bench_rpc: $(B)/bench/bench_rpc.o $(LIBFAMFS_RPC) $(LIBFAMFS)
 bench-rpc: all $(B)/bench/bench_rpc deps-bench
 	@B=$(B) bash bench/bench_rpc.sh
 
+# bench-rpc-abba: bench-rpc of this tree against RPC_OLD_REV's (default 53a7840,
+# the Envelope codec by hand), whole runs alternating old new new old.
+RPC_OLD_REV ?= 53a7840
+.PHONY: bench-rpc-abba
+bench-rpc-abba: all $(B)/bench/bench_rpc deps-bench
+	@B=$(B) bash bench/bench_rpc_abba.sh $(RPC_OLD_REV)
+
 # bench-cluster: handoff latency of a 1 GiB data set vs a TCP copy, and
 # commits/s from a non-master host.
 $(B)/bench/bench_handoff.o: BASE_CFLAGS += -Iclient/include

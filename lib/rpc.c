@@ -514,16 +514,22 @@ static int conn_send(struct fam_rpc_conn *c, uint64_t id, const char *method,
 		return -ENOTCONN;
 	if (len > max_frame(c->r))
 		return -EMSGSIZE;
-	n = fam_rpc_frame_size(&m);
+	n = fam_rpc_frame_bound(&m);
 	if (n < 0)
 		return (int)n;
-	if ((size_t)n - 4 > max_frame(c->r))
-		return -EMSGSIZE;
+	/* Over the limit by the bound: the exact size decides (nothing larger is reserved). */
+	if ((size_t)n - 4 > max_frame(c->r)) {
+		ssize_t exact = fam_rpc_frame_size(&m);
+
+		if (exact < 0)
+			return (int)exact;
+		if ((size_t)exact - 4 > max_frame(c->r))
+			return -EMSGSIZE;
+	}
 	/* Encoded in place at the end of the staged frames (no buffer, no copy). */
 	if (evbuffer_reserve_space(c->stage, n, &v, 1) < 1 || v.iov_len < (size_t)n)
 		return -ENOMEM;
-	fam_rpc_frame_write(&m, v.iov_base, (size_t)n);
-	v.iov_len = (size_t)n;
+	v.iov_len = fam_rpc_frame_pack(&m, v.iov_base);
 	if (evbuffer_commit_space(c->stage, &v, 1) < 0)
 		return -ENOMEM;
 	stage_mark(c);

@@ -225,7 +225,7 @@ struct fam_rpc_msg {
 	uint8_t *payload;
 	size_t payload_len;
 	uint32_t flags;
-	void *block;	/* decoded: method, status_message and payload lie in it (one free) */
+	void *block;	/* decoded: the arena they were unpacked into (lib/rpc_arena.h) */
 };
 /* Decode one frame from buf: >0 bytes consumed, 0 need more, -EMSGSIZE too large, -EBADMSG malformed. */
 int fam_rpc_frame_decode(const uint8_t *buf, size_t len, uint32_t max_frame,
@@ -237,5 +237,13 @@ ssize_t fam_rpc_frame_encode(const struct fam_rpc_msg *m, uint8_t **out);
 ssize_t fam_rpc_frame_size(const struct fam_rpc_msg *m);
 /* Encode into buf of exactly fam_rpc_frame_size(m) bytes. */
 void fam_rpc_frame_write(const struct fam_rpc_msg *m, uint8_t *buf, size_t size);
+/*
+ * At least the encoded frame's size (length prefix included), from the
+ * lengths of m's strings and payload alone, or -EINVAL / -EMSGSIZE; then
+ * encode into buf of at least that many bytes: the frame's size. Saves
+ * the pass of fam_rpc_frame_size where the buffer may be larger.
+ */
+ssize_t fam_rpc_frame_bound(const struct fam_rpc_msg *m);
+size_t fam_rpc_frame_pack(const struct fam_rpc_msg *m, uint8_t *buf);
 
 #endif

@@ -1,6 +1,6 @@
 # lib/rpc*: the famfs RPC library (libfamfs-rpc.a): frames, calls, UNIX and TLS transports.
 # Users link $(LIBFAMFS_RPC) and add $(RPC_LDLIBS).
-RPC_SRCS     := lib/rpc.c lib/rpc_hold.c lib/rpc_frame.c lib/rpc_tls.c lib/rpc_status.c
+RPC_SRCS     := lib/rpc.c lib/rpc_hold.c lib/rpc_frame.c lib/rpc_arena.c lib/rpc_tls.c lib/rpc_status.c
 RPC_OBJS     := $(RPC_SRCS:%.c=$(B)/%.o)
 LIBFAMFS_RPC := $(B)/libfamfs-rpc.a
 RPC_PKGS     := libevent libevent_openssl libssl libcrypto libprotobuf-c

@@ -71,7 +71,7 @@ $(FUZZ_B)/proto/famfs.pb-c.o: $(FUZZ_B)/proto/famfs.pb-c.c
 FUZZ_RPC_OBJS := $(RPC_SRCS:%.c=$(FUZZ_B)/%.o)
 $(FUZZ_RPC_OBJS): FUZZ_CFLAGS += -I$(FUZZ_B)/proto $(shell pkg-config --cflags $(RPC_PKGS) 2>/dev/null)
 $(FUZZ_RPC_OBJS): $(FUZZ_B)/proto/famfs.pb-c.h
-$(FUZZ_B)/fuzz_frame: tests/fuzz/fuzz_frame.c $(FUZZ_B)/lib/rpc_frame.o $(FUZZ_B)/proto/famfs.pb-c.o
+$(FUZZ_B)/fuzz_frame: tests/fuzz/fuzz_frame.c $(FUZZ_B)/lib/rpc_frame.o $(FUZZ_B)/lib/rpc_arena.o $(FUZZ_B)/proto/famfs.pb-c.o
 	$(if $(Q),@echo "  FUZZLD  $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(FUZZ_B)/proto -Wall -Wextra -Werror -fsanitize=fuzzer -o $@ $^ \
 		$(shell pkg-config --libs libprotobuf-c 2>/dev/null)

@@ -4,12 +4,16 @@
  * input is a byte stream of frames; it is decoded frame after frame (with
  * the default limit, and with a small one chosen by the first byte) until
  * the decoder needs more bytes or rejects the stream. Every decoded frame is
- * re-encoded and decoded again: the round trip must give the same message.
- * Every frame body is also given to protobuf-c, the reference for the
- * codec's hand-written wire format (lib/rpc_frame.c): both must accept or
- * refuse it, and read the same fields.
+ * re-encoded and decoded again: the round trip must give the same message,
+ * and a frame as famfs writes it must unpack within its arena (nothing from
+ * malloc: the bound in lib/rpc_frame.c's comment). Every frame body is also
+ * given to protobuf-c's unpack with its own allocator (malloc): the codec,
+ * which unpacks into a per-frame arena that spills to malloc
+ * (lib/rpc_arena.c), must accept or refuse it alike and read the same
+ * fields, whatever the body makes protobuf-c allocate.
  */
 #include "rpc.h"
+#include "rpc_arena.h"
 #include "famfs.pb-c.h"
 
 #include <errno.h>
@@ -60,8 +64,8 @@ static void run(const uint8_t *data, size_t size, uint32_t max_frame)
 
 	while (off < size) {
 		struct fam_rpc_msg m, again;
-		uint8_t *buf;
-		ssize_t n;
+		uint8_t *buf, *packed;
+		ssize_t n, bound;
 		int ret = fam_rpc_frame_decode(data + off, size - off, max_frame, &m);
 
 		like_protobuf_c(data + off, size - off, ret, &m);
@@ -73,7 +77,15 @@ static void run(const uint8_t *data, size_t size, uint32_t max_frame)
 		n = fam_rpc_frame_encode(&m, &buf);
 		if (n < 4)
 			abort();
+		/* The bound holds the frame, and packing into it writes the same bytes. */
+		bound = fam_rpc_frame_bound(&m);
+		if (bound < n || !(packed = malloc((size_t)bound)) ||
+		    fam_rpc_frame_pack(&m, packed) != (size_t)n || memcmp(packed, buf, (size_t)n))
+			abort();
+		free(packed);
 		if (fam_rpc_frame_decode(buf, (size_t)n, 0, &again) != n)
+			abort();
+		if (((struct fam_rpc_arena *)again.block)->spilled)
 			abort();
 		same(&m, &again);
 		fam_rpc_msg_clear(&again);

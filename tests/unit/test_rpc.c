@@ -7,6 +7,7 @@
  */
 #include "testutil.h"
 #include "rpc.h"
+#include "rpc_arena.h"
 #include "famfs.pb-c.h"
 
 #include <event2/event.h>
@@ -121,6 +122,15 @@ static void h_stream(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 static void h_fail(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	fam_rpc_reply(call, fam_rpc_status_from_errno(-ENOENT), "no such file: /x", NULL, 0);
+}
+
+static void h_long_msg(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
+{
+	char msg[301];
+
+	memset(msg, 'm', 300);
+	msg[300] = 0;
+	fam_rpc_reply(call, FAM_RPC_NOT_FOUND, msg, NULL, 0);
 }
 
 static struct fam_rpc *new_server(unsigned int max_conns)
@@ -357,9 +367,13 @@ START_TEST(test_frame_codec)
 END_TEST
 
 /*
- * The frame codec writes and reads the Envelope's wire format itself
- * (lib/rpc_frame.c): the same bytes as protobuf-c for every kind of field
- * value, the same messages read back, and what protobuf-c refuses refused.
+ * The frame codec over protobuf-c (lib/rpc_frame.c): the Envelope's wire
+ * bytes as the protocol has them (fields in number order, zero and empty
+ * ones left out, a negative status in 10 bytes), every kind of field value
+ * read back as protobuf-c's own unpack (malloc) reads it, our frames
+ * unpacked without a block from malloc beyond the arena, and malformed
+ * bodies refused: truncated fields, over-long varints, field 0, known
+ * fields of the wrong wire type, groups; unknown fields skipped.
  */
 START_TEST(test_frame_wire)
 {
@@ -372,9 +386,17 @@ START_TEST(test_frame_wire)
 		{ .call_id = 127, .status = INT32_MIN, .payload = (uint8_t *)"x", .payload_len = 1 },
 		{ .call_id = 128, .status = INT32_MAX, .status_message = "", .method = "",
 		  .payload = big, .payload_len = sizeof(big), .flags = 1u << 31 },
+		{ .call_id = UINT64_MAX, .method = "m", .deadline_ms = UINT32_MAX, .status = INT32_MIN,
+		  .status_message = "s", .payload = (uint8_t *)"p", .payload_len = 1,
+		  .flags = UINT32_MAX },
 	};
-	/* Bodies protobuf-c refuses: truncated varint, 11-byte varint, field 0, a
-	 * known field with the wrong wire type (two), a group, a length past the
+	/* The bodies of ms[1] and ms[3], byte for byte. */
+	static const uint8_t wire1[] = { 0x08, 0x01, 0x12, 12, 'f', 'a', 'm', 'f', 's', '.',
+					 'C', 'r', 'e', 'a', 't', 'e', 0x18, 0xe0, 0xd4, 0x03 };
+	static const uint8_t wire3[] = { 0x08, 0x7f, 0x20, 0x80, 0x80, 0x80, 0x80, 0xf8, 0xff,
+					 0xff, 0xff, 0xff, 0x01, 0x32, 0x01, 'x' };
+	/* Bodies refused: truncated varint, 11-byte varint, field 0, a known
+	 * field with the wrong wire type (two), a group, a length past the
 	 * end, a truncated unknown fixed32 and fixed64. */
 	static const uint8_t bad[][16] = {
 		{ 2, 0x08, 0x80 },
@@ -387,7 +409,7 @@ START_TEST(test_frame_wire)
 		{ 3, 0x45, 0x01, 0x02 },
 		{ 5, 0x49, 1, 2, 3, 4 },
 	};
-	/* Unknown fields of every wire type are skipped, by both. */
+	/* Unknown fields of every wire type are skipped. */
 	static const uint8_t unknown[] = { 0x40, 0x01, 0x49, 1, 2, 3, 4, 5, 6, 7, 8,
 					   0x52, 0x01, 'x', 0x5d, 1, 2, 3, 4, 0x08, 0x07 };
 	uint8_t frame[64];
@@ -395,69 +417,227 @@ START_TEST(test_frame_wire)
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (uint8_t)(i * 7);
 	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
-		Famfs__Envelope env = FAMFS__ENVELOPE__INIT, *back;
+		Famfs__Envelope *back;
 		struct fam_rpc_msg *m = &ms[i], d;
-		uint8_t *ours, theirs[512];
+		uint8_t *ours, packed[512];
 		ssize_t n = fam_rpc_frame_encode(m, &ours);
-		size_t tn;
 
-		env.call_id = m->call_id;
-		env.method = m->method ? m->method : (char *)"";
-		env.deadline_ms = m->deadline_ms;
-		env.status = m->status;
-		env.status_message = m->status_message ? m->status_message : (char *)"";
-		env.payload.data = m->payload;
-		env.payload.len = m->payload_len;
-		env.flags = m->flags;
-		tn = famfs__envelope__pack(&env, theirs);
-		ck_assert_int_eq(n, (ssize_t)tn + 4);
+		ck_assert_int_ge(n, 4);
 		ck_assert_int_eq(fam_rpc_frame_size(m), n);
-		ck_assert_int_eq(memcmp(ours + 4, theirs, tn), 0);
+		/* The bound holds the frame, and packing into it writes the same bytes. */
+		ck_assert_int_ge(fam_rpc_frame_bound(m), n);
+		memset(packed, 0xa5, sizeof(packed));
+		ck_assert_uint_eq(fam_rpc_frame_pack(m, packed), (size_t)n);
+		ck_assert_int_eq(memcmp(packed, ours, (size_t)n), 0);
+		ck_assert_uint_eq((uint32_t)ours[0] << 24 | ours[1] << 16 | ours[2] << 8 | ours[3],
+				  (uint32_t)n - 4);
+		if (i == 0)
+			ck_assert_int_eq(n, 4);
+		if (i == 1) {
+			ck_assert_int_eq(n, 4 + (ssize_t)sizeof(wire1));
+			ck_assert_int_eq(memcmp(ours + 4, wire1, sizeof(wire1)), 0);
+		}
+		if (i == 5)	/* every number at its longest: the bound is over by the 3 lengths' slack */
+			ck_assert_int_eq(fam_rpc_frame_bound(m), n + 3 * 4);
+		if (i == 3) {
+			ck_assert_int_eq(n, 4 + (ssize_t)sizeof(wire3));
+			ck_assert_int_eq(memcmp(ours + 4, wire3, sizeof(wire3)), 0);
+		}
 		back = famfs__envelope__unpack(NULL, (size_t)n - 4, ours + 4);
 		ck_assert_ptr_nonnull(back);
-		ck_assert_uint_eq(back->call_id, m->call_id);
-		ck_assert_int_eq(back->status, m->status);
-		ck_assert_uint_eq(back->deadline_ms, m->deadline_ms);
-		ck_assert_uint_eq(back->flags, m->flags);
-		ck_assert_uint_eq(back->payload.len, m->payload_len);
-		famfs__envelope__free_unpacked(back, NULL);
 		ck_assert_int_eq(fam_rpc_frame_decode(ours, (size_t)n, 0, &d), n);
 		ck_assert_uint_eq(d.call_id, m->call_id);
+		ck_assert_uint_eq(back->call_id, m->call_id);
 		ck_assert_str_eq(d.method, m->method ? m->method : "");
+		ck_assert_str_eq(back->method, d.method);
 		ck_assert_str_eq(d.status_message, m->status_message ? m->status_message : "");
+		ck_assert_str_eq(back->status_message, d.status_message);
 		ck_assert_int_eq(d.status, m->status);
+		ck_assert_int_eq(back->status, m->status);
+		ck_assert_uint_eq(d.deadline_ms, m->deadline_ms);
+		ck_assert_uint_eq(back->deadline_ms, m->deadline_ms);
+		ck_assert_uint_eq(d.flags, m->flags);
+		ck_assert_uint_eq(back->flags, m->flags);
 		ck_assert_uint_eq(d.payload_len, m->payload_len);
+		ck_assert_uint_eq(back->payload.len, m->payload_len);
 		if (m->payload_len)
 			ck_assert_int_eq(memcmp(d.payload, m->payload, m->payload_len), 0);
 		else
 			ck_assert_ptr_null(d.payload);
+		/* All of it in the arena: nothing taken from malloc for our frames. */
+		ck_assert_uint_eq(((struct fam_rpc_arena *)d.block)->spilled, 0);
+		famfs__envelope__free_unpacked(back, NULL);
 		fam_rpc_msg_clear(&d);
+		ck_assert_ptr_null(d.block);
 		free(ours);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct fam_rpc_msg d;
 
-		ck_assert_ptr_null(famfs__envelope__unpack(NULL, bad[i][0], bad[i] + 1));
 		memset(frame, 0, 4);
 		frame[3] = bad[i][0];
 		memcpy(frame + 4, bad[i] + 1, bad[i][0]);
 		ck_assert_int_eq(fam_rpc_frame_decode(frame, 4u + bad[i][0], 0, &d), -EBADMSG);
+		ck_assert_ptr_null(d.block);
 	}
 	{
-		Famfs__Envelope *e = famfs__envelope__unpack(NULL, sizeof(unknown), unknown);
 		struct fam_rpc_msg d;
 
-		ck_assert_ptr_nonnull(e);
-		ck_assert_uint_eq(e->call_id, 7);
-		famfs__envelope__free_unpacked(e, NULL);
 		memset(frame, 0, 4);
 		frame[3] = sizeof(unknown);
 		memcpy(frame + 4, unknown, sizeof(unknown));
 		ck_assert_int_eq(fam_rpc_frame_decode(frame, 4 + sizeof(unknown), 0, &d),
 				 4 + (int)sizeof(unknown));
 		ck_assert_uint_eq(d.call_id, 7);
+		ck_assert_str_eq(d.method, "");
+		ck_assert_ptr_null(d.payload);
 		fam_rpc_msg_clear(&d);
 	}
+}
+END_TEST
+
+/*
+ * The arena protobuf-c unpacks into (lib/rpc_arena.c): aligned blocks from
+ * the arena while they fit, then from malloc, counted, freed when
+ * protobuf-c frees them and with the arena otherwise (LSan checks that
+ * nothing is left). Frames that make protobuf-c allocate more than the
+ * frame's own bytes (a field sent many times, many unknown fields, more
+ * than 16 fields) decode alike, and a large payload does not spill.
+ */
+START_TEST(test_frame_arena)
+{
+	const size_t al = alignof(max_align_t);
+	struct fam_rpc_arena *a = fam_rpc_arena_new(4 * al);
+	uint8_t *p1, *p2, *p3, *p4, *frame;
+	struct fam_rpc_msg d, m = { 0 };
+	size_t n = 0;
+	ssize_t len;
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(fam_rpc_arena_round(0), al);
+	ck_assert_uint_eq(fam_rpc_arena_round(al + 1), 2 * al);
+	p1 = a->pc.alloc(a, 2 * al + 1);		/* 3 alignments of the arena */
+	ck_assert_ptr_eq(p1, a->mem);
+	ck_assert_uint_eq(a->used, 3 * al);
+	p2 = a->pc.alloc(a, 2 * al);			/* does not fit: malloc */
+	ck_assert_uint_eq(a->spilled, 1);
+	ck_assert_uint_eq(a->spilled_bytes, 2 * al);
+	p3 = a->pc.alloc(a, 1);				/* the last alignment */
+	ck_assert_ptr_eq(p3, a->mem + 3 * al);
+	ck_assert_uint_eq(a->used, 4 * al);
+	p4 = a->pc.alloc(a, 0);				/* full: malloc */
+	ck_assert_uint_eq(a->spilled, 2);
+	ck_assert_ptr_nonnull(p2);
+	ck_assert_ptr_nonnull(p4);
+	ck_assert_uint_eq((uintptr_t)p2 % al, 0);
+	ck_assert_uint_eq((uintptr_t)p4 % al, 0);
+	memset(p1, 1, 2 * al + 1);
+	memset(p2, 2, 2 * al);
+	memset(p3, 3, 1);
+	a->pc.free(a, p1);				/* in the arena: nothing */
+	a->pc.free(a, NULL);
+	ck_assert_uint_eq(a->used, 4 * al);
+	ck_assert_uint_eq(a->spilled, 2);
+	a->pc.free(a, p2);
+	ck_assert_uint_eq(a->spilled, 1);
+	ck_assert_uint_eq(a->spilled_bytes, 0);
+	ck_assert_uint_eq(p3[0], 3);
+	fam_rpc_arena_free(a);				/* and p4 with it */
+	fam_rpc_arena_free(NULL);
+
+	/* method 30 times (the last one kept), then 20 unknown fields, then call_id. */
+	frame = calloc(1, 4096);
+	ck_assert_ptr_nonnull(frame);
+	n = 4;
+	for (int i = 0; i < 30; i++) {
+		frame[n++] = 0x12;
+		frame[n++] = 2;
+		frame[n++] = 'a';
+		frame[n++] = (uint8_t)('a' + i);
+	}
+	for (int i = 0; i < 20; i++) {
+		frame[n++] = 0x52;
+		frame[n++] = 3;
+		frame[n++] = 'u';
+		frame[n++] = 'n';
+		frame[n++] = 'k';
+	}
+	frame[n++] = 0x08;
+	frame[n++] = 42;
+	frame[3] = (uint8_t)(n - 4);
+	frame[2] = (uint8_t)((n - 4) >> 8);
+	ck_assert_int_eq(fam_rpc_frame_decode(frame, n, 0, &d), (int)n);
+	ck_assert_str_eq(d.method, "a~");
+	ck_assert_uint_eq(d.call_id, 42);
+	/* The unknown fields' table and copies, and the method if it did not fit, are live. */
+	ck_assert_uint_ge(((struct fam_rpc_arena *)d.block)->spilled, 1);
+	fam_rpc_msg_clear(&d);
+	ck_assert_ptr_null(d.block);
+	free(frame);
+
+	/* A 1 MiB payload and a 4 KiB status message: all in the arena. */
+	m.call_id = 9;
+	m.status_message = calloc(1, 4097);
+	m.payload = malloc(1u << 20);
+	ck_assert_ptr_nonnull(m.status_message);
+	ck_assert_ptr_nonnull(m.payload);
+	memset(m.status_message, 's', 4096);
+	for (size_t i = 0; i < 1u << 20; i++)
+		m.payload[i] = (uint8_t)(i * 13);
+	m.payload_len = 1u << 20;
+	len = fam_rpc_frame_encode(&m, &frame);
+	ck_assert_int_gt(len, 1 << 20);
+	ck_assert_int_eq(fam_rpc_frame_decode(frame, (size_t)len, 0, &d), len);
+	ck_assert_uint_eq(((struct fam_rpc_arena *)d.block)->spilled, 0);
+	ck_assert_uint_eq(d.payload_len, 1u << 20);
+	ck_assert_int_eq(memcmp(d.payload, m.payload, 1u << 20), 0);
+	ck_assert_str_eq(d.status_message, m.status_message);
+	fam_rpc_msg_clear(&d);
+	free(frame);
+	free(m.payload);
+	free(m.status_message);
+}
+END_TEST
+
+/*
+ * Frames are packed into a reserved bound of their size (fam_rpc_frame_bound,
+ * 52 bytes over the strings and payload); near the frame limit the exact
+ * size decides: a reply that fits is sent although its bound does not, one
+ * that does not fit becomes RESOURCE_EXHAUSTED.
+ */
+START_TEST(test_send_limit)
+{
+	struct fam_rpc_opts o = { .max_frame = 256, .log = test_log };
+	struct fam_rpc *r = fam_rpc_new(base, &o);
+	struct fam_rpc_conn *c;
+	uint8_t big[230], *reply = NULL;
+	struct fam_rpc_msg m = { .call_id = 1, .flags = 1, .payload = big,
+				 .payload_len = sizeof(big) };
+	size_t len = 0;
+	char *msg = NULL;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(fam_rpc_register(r, "t.Echo", 0, h_echo, NULL), 0);
+	ck_assert_int_eq(fam_rpc_register(r, "t.Long", 0, h_long_msg, NULL), 0);
+	/* The echo's reply: 237 bytes after the length, its bound 282. */
+	ck_assert_int_le(fam_rpc_frame_size(&m) - 4, 256);
+	ck_assert_int_gt(fam_rpc_frame_bound(&m) - 4, 256);
+	c = pair_conn(r);
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 31);
+	ck_assert_int_eq(fam_rpc_call_sync(c, "t.Echo", big, sizeof(big), 2000, &reply, &len,
+					   &msg), FAM_RPC_OK);
+	ck_assert_uint_eq(len, sizeof(big));
+	ck_assert_int_eq(memcmp(reply, big, sizeof(big)), 0);
+	free(reply);
+	ck_assert_ptr_null(msg);
+	ck_assert_int_eq(fam_rpc_call_sync(c, "t.Long", NULL, 0, 2000, NULL, NULL, &msg),
+			 FAM_RPC_RESOURCE_EXHAUSTED);
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_ptr_nonnull(strstr(msg, "exceeds the frame limit"));
+	free(msg);
+	fam_rpc_conn_close(c);
+	fam_rpc_free(r);
 }
 END_TEST
 
@@ -1334,6 +1514,8 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_frame_codec);
 	tcase_add_test(tc, test_frame_wire);
+	tcase_add_test(tc, test_frame_arena);
+	tcase_add_test(tc, test_send_limit);
 	tcase_add_test(tc, test_null_call);
 	tcase_add_test(tc, test_many_in_flight);
 	tcase_add_test(tc, test_out_of_order_ids);
