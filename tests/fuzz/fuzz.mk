@@ -25,8 +25,8 @@ $(FUZZ_B)/lib/%.o: lib/%.c
 $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 	$(Q)$(AR) rcs $@ $^
 
-# fuzz_config: famfsd/config.c (and logging.c, which it uses) built with clang, plus inih.
-FUZZ_FAMFSD_OBJS := $(FUZZ_B)/famfsd/config.o $(FUZZ_B)/famfsd/logging.o
+# fuzz_config: famfsd/config.c, config_check.c (and logging.c, which they use) built with clang, plus inih.
+FUZZ_FAMFSD_OBJS := $(FUZZ_B)/famfsd/config.o $(FUZZ_B)/famfsd/config_check.o $(FUZZ_B)/famfsd/logging.o
 $(FUZZ_B)/famfsd/%.o: famfsd/%.c $(FUZZ_B)/proto/famfs.pb-c.h
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  FUZZCC  $<")
