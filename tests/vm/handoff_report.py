@@ -87,7 +87,7 @@ def main():
             ra, ri = med.get("raise"), med.get("rawinv")
             if ra is not None and ri is not None:
                 ctx.append("%4d MiB, %s read before: raise %.3f ms vs raw clflushopt of those units "
-                           "%.3f ms (+%.3f ms)" % (size, names[d], ra, ri, ra - ri))
+                           "%.3f ms (%+.3f ms)" % (size, names[d], ra, ri, ra - ri))
             rr, rw = med.get("raiseread"), med.get("rawread")
             if rr is not None and rw is not None:
                 ctx.append("%4d MiB, %s read before: raise + first read of those units %.3f ms vs "
