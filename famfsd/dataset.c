@@ -105,7 +105,9 @@ static void recon_file(struct recon *rc, const struct fam_node *n, uint32_t mode
 	rc->changed++;
 	/*
 	 * Access (re)gained: lines cached from an earlier period may be stale.
-	 * A module with invalidates_on_raise dropped them in SET_ACCESS.
+	 * A module with invalidates_on_raise dropped them in SET_ACCESS (or,
+	 * with FAMFS_FEATURE_INVALIDATE_ON_TOUCH, marked them stale there and
+	 * drops each at its first touch: the raise stays O(1) on this loop).
 	 */
 	if (!have && cur == FAM_OWN_NONE && mode != FAM_OWN_NONE && !rc->module_invalidates)
 		fam_kmount_cache(d->cfg.mount, path, true, NULL);

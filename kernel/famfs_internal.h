@@ -85,20 +85,28 @@ struct famfs_inode_info {
 	bool			faulted;	/* ever mapped: famfs_claim() done */
 	struct famfs_range	*ranges;	/* REG: one per extent or strip */
 	/*
-	 * REG: three bitmaps of one bit per 2 MiB unit (FAMFS_WB_SHIFT) of
-	 * the file, in one allocation (written is its start; all three NULL
-	 * if it failed: then every unit counts as set).
+	 * REG: four bitmaps of one bit per 2 MiB unit (FAMFS_WB_SHIFT) of
+	 * the file, in one allocation (written is its start; all four NULL
+	 * if it failed: then every unit counts as set, and a raise from none
+	 * invalidates the whole file at once).
 	 *   written: took a write fault since the last write-back;
 	 *   mapped:  took a fault (read or write) since its last pin check
 	 *            found no pin: only those pages can be GUP-pinned;
 	 *   cached:  touched by this host (fault, read(2), write(2)) since
-	 *            its lines were last invalidated: all it can have cached.
-	 * Bits are set under the invalidate lock shared (faults) or i_rwsem
-	 * (I/O), cleared with both held exclusive.
+	 *            its lines were last invalidated: all it can have cached;
+	 *   stale:   cached when access was last raised from none, and not
+	 *            invalidated since: the first touch must invalidate it
+	 *            (famfs_touch_units()).
+	 * written, mapped and cached bits are set under the invalidate lock
+	 * shared (faults) or i_rwsem (I/O), cleared with both held exclusive.
+	 * stale bits are set with both held exclusive (a raise), and cleared
+	 * under either held shared, only once the unit's invalidation is
+	 * complete: whoever sees a unit not stale may touch it.
 	 */
 	unsigned long		*written;
 	unsigned long		*mapped;
 	unsigned long		*cached;
+	unsigned long		*stale;
 	unsigned long		units;
 };
 
@@ -217,11 +225,12 @@ int famfs_fmap_resolve(struct famfs_sb_info *sbi, const struct famfs_fmap *fmap,
 
 /* fence.c */
 int famfs_units_alloc(struct famfs_inode_info *fi, u64 size);
-void famfs_note_fault(struct famfs_inode_info *fi, pgoff_t pgoff,
-		      unsigned int pages);
+bool famfs_any_stale(struct famfs_inode_info *fi, pgoff_t pgoff,
+		     unsigned int pages);
+int famfs_note_fault(struct inode *inode, pgoff_t pgoff, unsigned int pages);
 void famfs_note_write(struct famfs_inode_info *fi, pgoff_t pgoff,
 		      unsigned int pages);
-void famfs_note_io(struct famfs_inode_info *fi, u64 pos, u64 len);
+int famfs_note_io(struct inode *inode, u64 pos, u64 len);
 int famfs_lower_access_locked(struct inode *inode, int access,
 			      unsigned long pin_deadline);
 void famfs_raise_access_locked(struct inode *inode, int access);

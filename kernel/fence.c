@@ -6,9 +6,11 @@
  * the wait for pages that are still pinned (by O_DIRECT, vmsplice, io_uring
  * fixed buffers, RDMA), whether or not the file is still mapped anywhere,
  * and the write-back of dirty cache lines; and, when access comes back, the
- * invalidation of the lines this host may still have cached.  All of it
- * over the 2 MiB units of the file this host used (famfs_note_fault(),
- * famfs_note_write(), famfs_note_io()), not over the whole file.
+ * invalidation of the lines this host may still have cached: not in the
+ * raise, but at the first touch of each unit after it (famfs_touch_units()).
+ * All of it over the 2 MiB units of the file this host used
+ * (famfs_note_fault(), famfs_note_write(), famfs_note_io()), not over the
+ * whole file.
  */
 #include <linux/dax.h>
 #include <linux/fs.h>
@@ -21,12 +23,15 @@
 
 #include "famfs_internal.h"
 
+static int famfs_touch_units(struct inode *inode, unsigned long u,
+			     unsigned long last);
+
 /**
- * famfs_units_alloc() - the written, mapped and cached bitmaps of a file
+ * famfs_units_alloc() - the written, mapped, cached and stale bitmaps
  * @fi: a regular file being mapped
  * @size: its size
  *
- * Return: 0 or -ENOMEM (then every unit counts as set in all three).
+ * Return: 0 or -ENOMEM (then every unit counts as set in all four).
  */
 int famfs_units_alloc(struct famfs_inode_info *fi, u64 size)
 {
@@ -34,46 +39,92 @@ int famfs_units_alloc(struct famfs_inode_info *fi, u64 size)
 	unsigned long longs = BITS_TO_LONGS(units);
 	unsigned long *map;
 
-	map = kvcalloc(3 * longs, sizeof(unsigned long), GFP_KERNEL);
+	map = kvcalloc(4 * longs, sizeof(unsigned long), GFP_KERNEL);
 	if (!map)
 		return -ENOMEM;
 	fi->units = units;
 	fi->mapped = map + longs;
 	fi->cached = map + 2 * longs;
+	fi->stale = map + 3 * longs;
 	fi->written = map;
 	return 0;
+}
+
+/* The first and last unit of file pages [@pgoff & ~(@pages - 1), + @pages). */
+static void famfs_page_units(pgoff_t pgoff, unsigned int pages,
+			     unsigned long *u, unsigned long *last)
+{
+	const unsigned int shift = FAMFS_WB_SHIFT - PAGE_SHIFT;
+
+	*u = (pgoff & ~(pgoff_t)(pages - 1)) >> shift;
+	*last = (pgoff | (pages - 1)) >> shift;
 }
 
 /* Set the units of file pages [@pgoff & ~(@pages - 1), + @pages) in @map. */
 static void famfs_mark(unsigned long *map, unsigned long units, pgoff_t pgoff,
 		       unsigned int pages)
 {
-	const unsigned int shift = FAMFS_WB_SHIFT - PAGE_SHIFT;
-	unsigned long u = (pgoff & ~(pgoff_t)(pages - 1)) >> shift;
-	unsigned long last = (pgoff | (pages - 1)) >> shift;
+	unsigned long u, last;
 
 	if (!map)
 		return;
+	famfs_page_units(pgoff, pages, &u, &last);
 	for (; u <= last && u < units; u++)
 		if (!test_bit(u, map))
 			set_bit(u, map);
 }
 
 /**
- * famfs_note_fault() - record a fault, read or write, before it maps
+ * famfs_any_stale() - is a unit of a fault's pages still to be invalidated?
  * @fi: the file
+ * @pgoff: a page of the fault
+ * @pages: pages the fault would map, naturally aligned
+ *
+ * A PUD fault asks first: rather than invalidate 512 units for a mapping
+ * fs-dax may not even give, it falls back to PMD faults, which invalidate
+ * only the units they map.
+ */
+bool famfs_any_stale(struct famfs_inode_info *fi, pgoff_t pgoff,
+		     unsigned int pages)
+{
+	unsigned long u, last;
+
+	if (!fi->stale || !fi->units)
+		return false;
+	famfs_page_units(pgoff, pages, &u, &last);
+	if (last >= fi->units)
+		last = fi->units - 1;
+	return u <= last && find_next_bit(fi->stale, last + 1, u) <= last;
+}
+
+/**
+ * famfs_note_fault() - record a fault, read or write, before it maps
+ * @inode: the file
  * @pgoff: a page of the fault
  * @pages: pages the fault maps (1, PMD or PUD), naturally aligned
  *
  * Called under the invalidate lock (shared), before dax_iomap_fault():
- * the pages may be pinned through the mapping (famfs_pinned_page()) and
- * their lines cached on this host (famfs_invalidate_cached()).
+ * the stale units among the pages are invalidated (famfs_touch_units()),
+ * then the pages are recorded as possibly pinned through the mapping
+ * (famfs_pinned_page()) and their lines as cached on this host
+ * (famfs_invalidate_cached()).
+ *
+ * Return: 0, or -EIO if a stale unit could not be invalidated: the fault
+ * must not map it.
  */
-void famfs_note_fault(struct famfs_inode_info *fi, pgoff_t pgoff,
-		      unsigned int pages)
+int famfs_note_fault(struct inode *inode, pgoff_t pgoff, unsigned int pages)
 {
+	struct famfs_inode_info *fi = FAMFS_I(inode);
+	unsigned long u, last;
+	int rc;
+
+	famfs_page_units(pgoff, pages, &u, &last);
+	rc = famfs_touch_units(inode, u, last);
+	if (rc)
+		return rc;
 	famfs_mark(fi->mapped, fi->units, pgoff, pages);
 	famfs_mark(fi->cached, fi->units, pgoff, pages);
+	return 0;
 }
 
 /**
@@ -92,24 +143,33 @@ void famfs_note_write(struct famfs_inode_info *fi, pgoff_t pgoff,
 
 /**
  * famfs_note_io() - record read(2)/write(2) of file bytes [@pos, + @len)
- * @fi: the file
+ * @inode: the file
  * @pos: the first byte
  * @len: bytes, > 0
  *
- * Called under i_rwsem from famfs_iomap_begin(): the copy goes through the
- * kernel's own address of the memory, and leaves lines in this host's
- * caches as a mapping does.
+ * Called under i_rwsem (shared for a read) from famfs_iomap_begin(),
+ * before the copy: the copy goes through the kernel's own address of the
+ * memory, so the stale units it reaches are invalidated first
+ * (famfs_touch_units()), and it leaves lines in this host's caches as a
+ * mapping does.
+ *
+ * Return: 0, or -EIO if a stale unit could not be invalidated: the copy
+ * must not run.
  */
-void famfs_note_io(struct famfs_inode_info *fi, u64 pos, u64 len)
+int famfs_note_io(struct inode *inode, u64 pos, u64 len)
 {
+	struct famfs_inode_info *fi = FAMFS_I(inode);
 	unsigned long u = pos >> FAMFS_WB_SHIFT;
 	unsigned long last = (pos + len - 1) >> FAMFS_WB_SHIFT;
+	int rc;
 
-	if (!fi->cached)
-		return;
+	rc = famfs_touch_units(inode, u, last);
+	if (rc || !fi->cached)
+		return rc;
 	for (; u <= last && u < fi->units; u++)
 		if (!test_bit(u, fi->cached))
 			set_bit(u, fi->cached);
+	return 0;
 }
 
 /*
@@ -327,13 +387,69 @@ static int famfs_inval_fn(struct inode *inode, void *kaddr, pfn_t pfn,
 	return 0;
 }
 
+/*
+ * Invalidate the stale units among units [@u, @last] of @inode before this
+ * host touches them (a fault maps them, read(2)/write(2) copies through the
+ * kernel's address).  Called with the invalidate lock (faults) or i_rwsem
+ * (I/O) held, at least shared.
+ *
+ * Why nobody reads a stale line: stale bits are set only by a raise from
+ * none, which holds both locks exclusive, so no fault or I/O runs while
+ * they are set, and none that started before the raise is still running.
+ * Every later fault and copy calls this first, for every unit it reaches.
+ * Two of them may race on one unit (faults share the invalidate lock,
+ * reads share i_rwsem): each sees the bit set and invalidates the unit,
+ * which is harmless twice (and counted twice); the bit is cleared only
+ * after the invalidation has completed (arch_invalidate_pmem() fences after
+ * its clflushopt), with release ordering, so whoever sees it clear finds no
+ * stale line of the unit in any cache of this host and may map or copy.
+ * Only a fault or a copy can bring a unit's lines into this host's caches,
+ * and neither starts on a stale unit before this has run for it.  Lowering
+ * to none leaves the bits as they are: with no access there is no touch; a
+ * later raise adds the units cached since.  Eviction invalidates stale and
+ * cached units (famfs_invalidate_cached()).
+ *
+ * Returns 0, or -EIO if a unit could not be invalidated (it stays stale).
+ */
+static int famfs_touch_units(struct inode *inode, unsigned long u,
+			     unsigned long last)
+{
+	struct famfs_sb_info *sbi = FAMFS_SB(inode->i_sb);
+	struct famfs_inode_info *fi = FAMFS_I(inode);
+	unsigned long end;
+	u64 bytes = 0;
+	int rc = 0;
+
+	if (!fi->stale || u >= fi->units)
+		return 0;
+	end = min(last + 1, fi->units);
+	for (u = find_next_bit(fi->stale, end, u); u < end;
+	     u = find_next_bit(fi->stale, end, u + 1)) {
+#ifndef FAMFS_BUG_TOUCH_NO_INVAL
+		rc = famfs_unit_walk(inode, u, famfs_inval_fn, &bytes);
+		if (rc)
+			break;
+#endif
+		/* After the fence that ends the invalidation. */
+		clear_bit_unlock(u, fi->stale);
+	}
+	if (bytes)
+		atomic64_add(bytes, &sbi->invalidated_bytes);
+	if (rc) {
+		pr_warn_ratelimited("famfs %s: ino %lu: cannot invalidate a stale unit\n",
+				    inode->i_sb->s_id, inode->i_ino);
+		return -EIO;
+	}
+	return 0;
+}
+
 /**
  * famfs_invalidate_cached() - drop this host's cached lines of a file
  * @inode: a regular file; no fault or I/O of it can run (access none, or
  *	   the inode is being evicted)
  *
  * Invalidates (clflushopt, through the kernel's address of the memory)
- * every unit marked in fi->cached, and clears them.  Faults and
+ * every unit marked in fi->cached or fi->stale, and clears them.  Faults and
  * read(2)/write(2) are the only ways this host touches a file's memory,
  * and both mark the units first (famfs_note_fault(), famfs_note_io()), so
  * the lines of other units cannot be in this host's caches: hardware
@@ -347,6 +463,10 @@ void famfs_invalidate_cached(struct inode *inode)
 
 	if (READ_ONCE(sbi->disabled))
 		return;	/* do not touch memory that failed */
+	if (fi->stale) {
+		bitmap_or(fi->cached, fi->cached, fi->stale, fi->units);
+		bitmap_zero(fi->stale, fi->units);
+	}
 	if (famfs_units_walk(inode, fi->cached, famfs_inval_fn, &bytes))
 		pr_warn_ratelimited("famfs %s: ino %lu: cannot invalidate its cached lines\n",
 				    inode->i_sb->s_id, inode->i_ino);
@@ -360,8 +480,12 @@ void famfs_invalidate_cached(struct inode *inode)
  *
  * From none, the lines this host may still have cached from before the
  * file was taken away (another host may have written the memory since)
- * are invalidated first, under the invalidate lock: no fault can map the
- * file before they are gone.
+ * must not be read.  The raise does not invalidate them: under the
+ * invalidate lock and i_rwsem, both exclusive, it moves the units that
+ * can have cached lines (fi->cached) to fi->stale, and each is invalidated
+ * at its first touch (famfs_touch_units()).  The raise costs one pass over
+ * the bitmaps, whatever this host had cached.  Without bitmaps (their
+ * allocation failed) the whole file is invalidated here, as before.
  */
 void famfs_raise_access_locked(struct inode *inode, int access)
 {
@@ -369,8 +493,14 @@ void famfs_raise_access_locked(struct inode *inode, int access)
 	struct famfs_inode_info *fi = FAMFS_I(inode);
 
 	filemap_invalidate_lock(mapping);
-	if (fi->access == FAMFS_ACCESS_NONE)
-		famfs_invalidate_cached(inode);
+	if (fi->access == FAMFS_ACCESS_NONE) {
+		if (fi->stale) {
+			bitmap_or(fi->stale, fi->stale, fi->cached, fi->units);
+			bitmap_zero(fi->cached, fi->units);
+		} else {
+			famfs_invalidate_cached(inode);
+		}
+	}
 	WRITE_ONCE(fi->access, access);
 	filemap_invalidate_unlock(mapping);
 }

@@ -147,18 +147,27 @@ static vm_fault_t famfs_dax_huge_fault(struct vm_fault *vmf,
 				     pe_size == PE_SIZE_PMD ? PTRS_PER_PTE : 1;
 
 		/*
-		 * Before the entry exists: a pin or a cached line needs it.
+		 * Before the entry exists: a pin or a cached line needs it,
+		 * and a stale unit is invalidated (famfs_note_fault()).
 		 * fs-dax answers PUD faults with VM_FAULT_FALLBACK (then a
 		 * PMD or PTE fault follows): those are marked only if they
-		 * mapped, or a 1 GiB region would be marked for nothing.
+		 * mapped, or a 1 GiB region would be marked for nothing; and
+		 * one that covers a stale unit falls back at once, so that
+		 * the PMD faults invalidate only the units they map.
 		 */
-		if (pe_size != PE_SIZE_PUD)
-			famfs_note_fault(FAMFS_I(inode), vmf->pgoff, pages);
-		ret = dax_iomap_fault(vmf, pe_size, &pfn, NULL,
-				      &famfs_iomap_ops);
+		if (pe_size == PE_SIZE_PUD &&
+		    famfs_any_stale(FAMFS_I(inode), vmf->pgoff, pages))
+			ret = VM_FAULT_FALLBACK;
+		else if (pe_size != PE_SIZE_PUD &&
+			 famfs_note_fault(inode, vmf->pgoff, pages))
+			ret = VM_FAULT_SIGBUS;
+		else
+			ret = dax_iomap_fault(vmf, pe_size, &pfn, NULL,
+					      &famfs_iomap_ops);
 		mapped = !(ret & (VM_FAULT_ERROR | VM_FAULT_FALLBACK));
+		/* No stale unit in it (the lock is held): nothing to fail. */
 		if (pe_size == PE_SIZE_PUD && mapped)
-			famfs_note_fault(FAMFS_I(inode), vmf->pgoff, pages);
+			famfs_note_fault(inode, vmf->pgoff, pages);
 		if (write && mapped)
 			famfs_note_write(FAMFS_I(inode), vmf->pgoff, pages);
 	}

@@ -739,7 +739,8 @@ static long famfs_ioc_get_stats(struct file *file, void __user *uarg)
 	st.writeback_bytes = atomic64_read(&sbi->writeback_bytes);
 	st.invalidated_bytes = atomic64_read(&sbi->invalidated_bytes);
 	st.features = FAMFS_FEATURE_PIN_SCAN_MAPPED |
-		      FAMFS_FEATURE_INVALIDATE_ON_RAISE;
+		      FAMFS_FEATURE_INVALIDATE_ON_RAISE |
+		      FAMFS_FEATURE_INVALIDATE_ON_TOUCH;
 	/* dax_flush() flushes nothing while the write cache is off. */
 	if (dax_write_cache_enabled(sbi->dax_dev))
 		st.features |= FAMFS_FEATURE_WRITEBACK_KADDR;

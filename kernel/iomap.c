@@ -503,8 +503,13 @@ static int famfs_iomap_begin(struct inode *inode, loff_t pos, loff_t length,
 	len = min_t(u64, contig, length + (pos - start));
 	if (!(flags & IOMAP_FAULT)) {
 		len = min_t(u64, len, FAMFS_IO_CHUNK);
-		/* read(2)/write(2) touch the memory through the direct map. */
-		famfs_note_io(FAMFS_I(inode), start, len);
+		/*
+		 * read(2)/write(2) touch the memory through the direct map:
+		 * stale units are invalidated before the copy.
+		 */
+		rc = famfs_note_io(inode, start, len);
+		if (rc)
+			return rc;
 	}
 
 	iomap->type = IOMAP_MAPPED;

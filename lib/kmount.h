@@ -84,11 +84,13 @@ struct fam_kmount_counters {
 	/* Modules before issue 13 report 0 for these and false below. */
 	uint64_t pin_scan_pages;	/* pages lowerings checked for pins */
 	uint64_t writeback_bytes;	/* written back by lowerings */
-	uint64_t invalidated_bytes;	/* invalidated by raises from none */
+	uint64_t invalidated_bytes;	/* invalidated by the module after raises from none */
 	/*
-	 * The module invalidates, on a raise from none, the lines this host can
-	 * have cached of the file (FAMFS_FEATURE_INVALIDATE_ON_RAISE): famfsd
-	 * need not walk them from user space.
+	 * The module invalidates, after a raise from none, the lines this host can
+	 * have cached of the file (FAMFS_FEATURE_INVALIDATE_ON_RAISE; with
+	 * FAMFS_FEATURE_INVALIDATE_ON_TOUCH each 2 MiB unit at its first touch
+	 * after the raise, not inside it): famfsd need not walk them from user
+	 * space.
 	 */
 	bool invalidates_on_raise;
 	/*

@@ -303,7 +303,7 @@ struct famfs_ioc_stats {
 	 */
 	__u64 pin_scan_pages;		/* pages checked for pins by lowerings */
 	__u64 writeback_bytes;		/* written back from CPU caches by lowerings */
-	__u64 invalidated_bytes;	/* invalidated by raises from none */
+	__u64 invalidated_bytes;	/* invalidated by this module (below) */
 	__u64 features;			/* FAMFS_FEATURE_* */
 };
 
@@ -322,11 +322,22 @@ struct famfs_ioc_stats {
  *                          host touched since it last invalidated it (faults,
  *                          read(2), write(2); also done when the file is
  *                          evicted): user space need not walk the lines
- *                          itself (invalidated_bytes).
+ *                          itself (invalidated_bytes);
+ *   INVALIDATE_ON_TOUCH    (with INVALIDATE_ON_RAISE) the raise itself
+ *                          invalidates nothing: it marks those units stale,
+ *                          and each is invalidated at its first touch after
+ *                          the raise (fault or read(2)/write(2)), before
+ *                          the touch; the guarantee is the same (no line
+ *                          cached from before the raise is read through the
+ *                          module), the raise takes constant time, and
+ *                          invalidated_bytes grows at the first touches,
+ *                          not at the raise.  Evicting the file invalidates
+ *                          the stale units left.
  */
 #define FAMFS_FEATURE_PIN_SCAN_MAPPED		0x1ULL
 #define FAMFS_FEATURE_WRITEBACK_KADDR		0x2ULL
 #define FAMFS_FEATURE_INVALIDATE_ON_RAISE	0x4ULL
+#define FAMFS_FEATURE_INVALIDATE_ON_TOUCH	0x8ULL
 
 /*
  * GET_STATS: read the mount's counters.  May be issued on any file or

@@ -84,6 +84,8 @@
  *   BUG_NO_WRITEBACK   lowering access does not write back  [WITH_CACHE]
  *   BUG_NO_INVAL       raising access does not invalidate   [WITH_CACHE]
  *   BUG_INVAL_AFTER    the invalidation runs after the raise [WITH_CACHE]
+ *   BUG_TOUCH_NO_INVAL a touch of a stale line does not invalidate it
+ *                      first                               [WITH_CACHE]
  * Bounds: -DMAXE= (epochs, ELECTION), -DMAXG= (grants), -DMASTERS=.
  * Options: -DDRIFT_BOTH (arm both drift extremes), -DNO_DUP (no duplicated
  * vote requests), -DWITH_RO (read-only acquires too, and forwarded
@@ -576,8 +578,13 @@ byte fq;
  *
  * Kernel mode (famfs.ko, kernel/fence.c): lowering access writes back h's
  * dirty lines before the ack (giveup) and at its own lease expiry (tick);
- * raising access from NONE invalidates what h may hold before the new mode
- * takes effect (enable). Property no_stale_read: a host that reads with
+ * raising access from NONE marks stale what h may hold (enable: famfs.ko
+ * moves the units it touched since their last invalidation to its stale
+ * bitmap; the model marks the line stale only if h holds it, the least
+ * the module does), and h's next touch (cread, cwrite: a fault before it
+ * maps, read(2)/write(2) before the copy) invalidates a stale line first
+ * and clears the mark (famfs_touch_units); lowering leaves the mark, a
+ * later raise adds to it. Property no_stale_read: a host that reads with
  * access sees the newest value written; released_written_back: when the
  * master commits the release of a host's grant, that host holds no dirty
  * line (checked at the commit, so one grant epoch shows it).
@@ -586,6 +593,8 @@ byte fq;
  *   BUG_INVAL_AFTER   the invalidation runs after the raise, as a separate
  *                     step (famfsd before 2026-12-05: recon_file set the
  *                     access, then walked the file from user space)
+ *   BUG_TOUCH_NO_INVAL a touch ignores the stale mark (famfs.ko built with
+ *                     -DFAMFS_BUG_TOUCH_NO_INVAL)
  */
 #define MAXV	3
 #define CN	255
@@ -602,6 +611,7 @@ bool dty[N];			/* h's line is dirty */
 #ifdef BUG_INVAL_AFTER
 bool pinv[N];			/* an invalidation to run after the raise */
 #endif
+bool stale[N];			/* h's line to invalidate at its next touch */
 hidden byte no_stale_read, released_written_back;
 
 /* Write back h's dirty line (clwb: it stays cached, clean). */
@@ -618,10 +628,24 @@ hidden byte no_stale_read, released_written_back;
 	released_written_back = !dty[a]; \
 	assert(released_written_back)
 
+/*
+ * h touches the line (fault or read(2)/write(2)): a stale line is
+ * invalidated first, and only then is the mark cleared.
+ */
+#ifdef BUG_TOUCH_NO_INVAL
+#define TOUCH(h)	stale[h] = 0
+#else
+#define TOUCH(h)	if :: stale[h] -> INVAL(h); stale[h] = 0 :: else -> skip fi
+#endif
+
 /* h writes the line (a store through its mapping or write(2)). */
 inline cwrite(h)
 {
-	d_step { EFF(h) == RW && latest < MAXV -> latest++; cv[h] = latest; dty[h] = 1 }
+	d_step {
+		EFF(h) == RW && latest < MAXV ->
+		TOUCH(h);
+		latest++; cv[h] = latest; dty[h] = 1
+	}
 }
 
 /* h reads the line: from its cache, or the memory on a miss. */
@@ -629,6 +653,7 @@ inline cread(h)
 {
 	d_step {
 		EFF(h) != NONE ->
+		TOUCH(h);
 		if :: cv[h] == CN -> cv[h] = mem :: else -> skip fi;
 		no_stale_read = (cv[h] == latest);
 		assert(no_stale_read)
@@ -973,7 +998,7 @@ inline enable(h)
 #elif defined(BUG_NO_INVAL)
 			skip
 #else
-			INVAL(h)
+			if :: cv[h] != CN -> stale[h] = 1 :: else -> skip fi
 #endif
 		:: else -> skip
 		fi;

@@ -72,6 +72,7 @@ cases=(
 	"ownership-cache-no-writeback|fail|-DOWNERSHIP -DMASTERS=1 -DNO_RESTART -DWITH_CACHE -DBUG_NO_WRITEBACK|first|released_written_back|no_stale_read"
 	"ownership-cache-no-inval|fail|-DOWNERSHIP -DMASTERS=1 -DNO_RESTART -DWITH_CACHE -DBUG_NO_INVAL|first|no_stale_read"
 	"ownership-cache-inval-after|fail|-DOWNERSHIP -DMASTERS=1 -DNO_RESTART -DWITH_CACHE -DBUG_INVAL_AFTER|first|no_stale_read"
+	"ownership-cache-touch-no-inval|fail|-DOWNERSHIP -DMASTERS=1 -DNO_RESTART -DWITH_CACHE -DBUG_TOUCH_NO_INVAL|first|no_stale_read"
 )
 if [ "${DEEP:-0}" = 1 ]; then
 	cases+=(

@@ -38,10 +38,20 @@
  *   raise   famfs.ko's raise from none as famfsd drives it on a grant:
  *           before the timing, SET_ACCESS rw, a mapping, one read in every
  *           2 MiB unit of the set, munmap, SET_ACCESS none; timed:
- *           SET_ACCESS rw (the module invalidates the units this host
- *           touched: clflushopt through its kernel address);
+ *           SET_ACCESS rw (a module with FAMFS_FEATURE_INVALIDATE_ON_TOUCH
+ *           only marks those units stale; an older one invalidates them
+ *           here: clflushopt through its kernel address);
  *   rawinv  the baseline: with the same units mapped and read, clflushopt
- *           of exactly those units from user space, then sfence.
+ *           of exactly those units from user space, then sfence;
+ *   raiseread  the raise and the new owner's first read of the units it
+ *           had read before, all timed: SET_ACCESS rw, mmap, one read in
+ *           every 2 MiB unit of the set (PMD faults: the module
+ *           invalidates each stale unit before it maps it), munmap;
+ *   rawread the baseline of raiseread without the module's invalidation
+ *           (the units were touched once since the raise, untimed, so none
+ *           is stale): mmap, clflushopt + sfence of the units from user
+ *           space (which faults them in), one read in every 2 MiB unit of
+ *           the set, munmap.
  *
  * DIRTY: 0 (nothing written), 100 (every byte), 1c (1 % of the bytes,
  * contiguous from offset 0), 1s (1 % of the bytes as 64 KiB pieces spread
@@ -171,7 +181,7 @@ static void touch_units(const unsigned char *p, const struct range *u, size_t nu
 			(void)*(volatile const unsigned char *)(p + off);
 }
 
-/* The new owner's side: raise or rawinv (see the top). Returns 0 or 1. */
+/* The new owner's side: raise, rawinv, raiseread or rawread (see the top). Returns 0 or 1. */
 static int new_owner(const char *kind, int fd, size_t size, const struct range *u, size_t nu,
 		     int reps)
 {
@@ -186,7 +196,42 @@ static int new_owner(const char *kind, int fd, size_t size, const struct range *
 		if (p == MAP_FAILED)
 			return perror("mmap"), 1;
 		touch_units(p, u, nu);
-		if (!strcmp(kind, "rawinv")) {
+		if (!strcmp(kind, "raiseread") || !strcmp(kind, "rawread")) {
+			munmap(p, size);
+			e = set_access(fd, FAMFS_ACCESS_NONE);
+			if (e)
+				return fprintf(stderr, "SET_ACCESS none: %s\n", strerror(-e)), 1;
+			if (!strcmp(kind, "rawread")) {
+				/* rawread: raise and first touch untimed, nothing stale after. */
+				e = set_access(fd, FAMFS_ACCESS_RW);
+				if (e)
+					return fprintf(stderr, "SET_ACCESS rw: %s\n", strerror(-e)), 1;
+				p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+				if (p == MAP_FAILED)
+					return perror("mmap"), 1;
+				touch_units(p, u, nu);
+				munmap(p, size);
+				t0 = now_ns();
+				p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+				if (p == MAP_FAILED)
+					return perror("mmap"), 1;
+				for (size_t i = 0; i < nu; i++)
+					invalidate(p + u[i].off, u[i].len);
+				_mm_sfence();
+			} else {
+				t0 = now_ns();
+				e = set_access(fd, FAMFS_ACCESS_RW);
+				if (e)
+					return fprintf(stderr, "SET_ACCESS rw: %s\n", strerror(-e)), 1;
+				p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+				if (p == MAP_FAILED)
+					return perror("mmap"), 1;
+			}
+			touch_units(p, u, nu);
+			munmap(p, size);
+			t1 = now_ns();
+			e = set_access(fd, FAMFS_ACCESS_NONE);
+		} else if (!strcmp(kind, "rawinv")) {
 			t0 = now_ns();
 			for (size_t i = 0; i < nu; i++)
 				invalidate(p + u[i].off, u[i].len);
@@ -220,7 +265,7 @@ int main(int argc, char **argv)
 	const char *kind;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: famfs_wbbench lower|lowerd|walk|raw|rawunit|unmap|raise|rawinv FILE 0|1c|1s|100 REPS\n");
+		fprintf(stderr, "usage: famfs_wbbench lower|lowerd|walk|raw|rawunit|unmap|raise|rawinv|raiseread|rawread FILE 0|1c|1s|100 REPS\n");
 		return 2;
 	}
 	kind = argv[1];
@@ -237,7 +282,8 @@ int main(int argc, char **argv)
 		ubytes += u[i].len;
 	printf("D %s %zu %zu %zu %s %zu\n", argv[3], nr, bytes, size, have_clwb() ? "clwb" : "clflushopt",
 	       ubytes);
-	if (!strcmp(kind, "raise") || !strcmp(kind, "rawinv")) {
+	if (!strcmp(kind, "raise") || !strcmp(kind, "rawinv") || !strcmp(kind, "raiseread") ||
+	    !strcmp(kind, "rawread")) {
 		int rc = new_owner(kind, fd, size, u, nu, reps);
 
 		set_access(fd, FAMFS_ACCESS_RW);

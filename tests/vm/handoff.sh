@@ -4,9 +4,11 @@
 # none: what famfsd's revoke does), for files of each size with nothing, 1 %
 # and all of their bytes dirtied through a mapping, next to the raw clwb +
 # sfence of the same dirty bytes (and of their 2 MiB units) from user space
-# and a munmap of the same mapping; and the new owner's raise from none with
-# the module's invalidation of what it had read before, next to the raw
-# clflushopt of those units (famfs_wbbench, see there). In ROUNDS rounds of
+# and a munmap of the same mapping; and the new owner's raise from none
+# (with INVALIDATE_ON_TOUCH: only marking stale what it had read before),
+# next to the raw clflushopt of those units, and the raise with the first
+# read of those units (the module invalidates each at its first fault) next
+# to a raw clflushopt of the units + the same read (famfs_wbbench, see there). In ROUNDS rounds of
 # ABBA order (round 1: famfs then baselines, round 2: baselines then famfs ...).
 # Nothing dirty: REPS0 samples a round (for the p99). Prints "S SIZE DIRTY
 # KIND US" samples and "D ..." lines (the dirty set) for the host's report.
@@ -46,7 +48,9 @@ while [ $r -lt $ROUNDS ]; do
 				one $s $d lower $n; one $s $d lowerd $n; one $s $d walk 1; one $s $d raw $n
 				one $s $d rawunit $n; one $s $d unmap $n
 				one $s $d raise $n; one $s $d rawinv $n
+				one $s $d raiseread $n; one $s $d rawread $n
 			else
+				one $s $d rawread $n; one $s $d raiseread $n
 				one $s $d rawinv $n; one $s $d raise $n
 				one $s $d unmap $n; one $s $d rawunit $n
 				one $s $d raw $n; one $s $d walk 1; one $s $d lowerd $n; one $s $d lower $n

@@ -119,3 +119,30 @@ bench-vm-devdax:
 
 vm-kernel-series-check: deps-vm-kernel
 	@nice -n 10 bash tests/vm/kernel/check-series.sh
+
+# The negative test of the first-touch invalidation (issue 13): famfs.ko
+# built with -DFAMFS_BUG_TOUCH_NO_INVAL (a fault or read(2) of a stale unit
+# clears its stale bit without invalidating it, so lines cached before the
+# raise could be read) must fail vm1's first-touch checks; the target fails
+# if they pass.  Not part of make check (one more VM boot).
+KMOD_BUG_TOUCH := $(B)/kmod-bug-touch
+.PHONY: kmod-bug-touch check-vm-bug-touch
+kmod-bug-touch:
+	@rm -rf $(KMOD_BUG_TOUCH) && mkdir -p $(KMOD_BUG_TOUCH)
+	@cp -r kernel/Makefile kernel/Kbuild kernel/*.c kernel/*.h kernel/uapi $(KMOD_BUG_TOUCH)/
+	$(MAKE) -C $(KMOD_BUG_TOUCH) KCFLAGS=-DFAMFS_BUG_TOUCH_NO_INVAL
+
+check-vm-bug-touch:
+	@$(MAKE) --no-print-directory deps-vm
+	@$(MAKE) --no-print-directory $(VM_TOOLS)
+	@$(MAKE) --no-print-directory kmod-bug-touch $(VMTOOL) $(VMTOOL32)
+	@FAMFS_BUILD=$(CURDIR)/$(B) FAMFS_VMTOOL=$(CURDIR)/$(VMTOOL) \
+		FAMFS_KO=$(CURDIR)/$(KMOD_BUG_TOUCH)/famfs.ko \
+		bash tests/vm/run.sh one vm1 > $(KMOD_BUG_TOUCH)/vm1.log 2>&1; \
+	grep -a '^RESULT FAIL' $(KMOD_BUG_TOUCH)/vm1.log; \
+	if grep -aq '^RESULT FAIL raise + mmap read of one 2M unit' $(KMOD_BUG_TOUCH)/vm1.log && \
+	   grep -aq '^RESULT FAIL invalidation at first touch' $(KMOD_BUG_TOUCH)/vm1.log; then \
+		echo "check-vm-bug-touch: ok, the module that skips the first-touch invalidation fails vm1's checks"; \
+	else \
+		echo "check-vm-bug-touch: FAIL, vm1's checks did not catch the missing first-touch invalidation"; exit 1; \
+	fi

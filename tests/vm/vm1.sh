@@ -149,7 +149,7 @@ errno_is "second mount of the device" EBUSY $T mount $DEV /mnt/second
 # the sysfs counters pmd_check just read; refusals and revocations below.
 _o=$($T stats $MNT/.meta/.superblock 2>&1)
 case "$_o" in
-"$(counters) refused=0 revocations=0 lease_expirations=0 pinscan=0 wb=0 inval="*" features=0x7") pass "GET_STATS on .meta/.superblock matches sysfs ($_o)" ;;
+"$(counters) refused=0 revocations=0 lease_expirations=0 pinscan=0 wb=0 inval="*" features=0xf") pass "GET_STATS on .meta/.superblock matches sysfs ($_o)" ;;
 *) fail "GET_STATS on .meta/.superblock" "$_o; sysfs: $(counters)" ;;
 esac
 # stat_of KEY: one counter from famfs_vmtool stats
@@ -175,7 +175,7 @@ else
 	fail "GET_STATS after the lease test" "lease_expirations $_l2, refused $_r1 -> $_r2, revocations $_v1 -> $_v2"
 fi
 _o=$($T stats $MNT/k 2>&1)
-echo "$_o" | grep -q "^pte=.* lease_expirations=1 pinscan=[0-9]* wb=[0-9]* inval=[0-9]* features=0x7$" && pass "GET_STATS on a directory of the mount" ||
+echo "$_o" | grep -q "^pte=.* lease_expirations=1 pinscan=[0-9]* wb=[0-9]* inval=[0-9]* features=0xf$" && pass "GET_STATS on a directory of the mount" ||
 	fail "GET_STATS on a directory" "$_o"
 
 # The cost of a lowering follows what this host did with the file, counted
@@ -183,46 +183,74 @@ echo "$_o" | grep -q "^pte=.* lease_expirations=1 pinscan=[0-9]* wb=[0-9]* inval
 # units mapped since their last clean check: 512 pages each), wb = bytes
 # written back (only the units that took a write fault; read faults, which
 # fs-dax on this kernel tags dirty too, write back nothing), inval = bytes
-# invalidated when access is raised from none (the units this host touched
-# through a mapping or read(2) since their last invalidation).
+# invalidated.  A raise from none invalidates nothing itself
+# (FAMFS_FEATURE_INVALIDATE_ON_TOUCH): it marks stale the units this host
+# touched (mmap, read(2), write(2)) since their last invalidation, and each
+# stale unit is invalidated at its first touch after the raise, before the
+# touch; a second touch, or a unit never touched, costs nothing.
 # k/pmd: 8M, 4 units, all of them filled and read through mmap above.
 # lower_after CMD...: raise to rw, run CMD, lower to none; prints the
-# deltas "pinscan wb inval" of the lowering and of the raise before it.
+# deltas "pinscan wb inval" of the lowering, the raise and CMD, then the
+# bytes invalidated by the raise alone.
 lower_after() {
-	local p0 w0 i0
+	local p0 w0 i0 ir
 	p0=$(stat_of pinscan) w0=$(stat_of wb) i0=$(stat_of inval)
-	$T setaccess $MNT/k/pmd rw >/dev/null && "$@" >/dev/null 2>&1 &&
-		$T setaccess $MNT/k/pmd none >/dev/null &&
-		echo "$(( $(stat_of pinscan) - p0 )) $(( $(stat_of wb) - w0 )) $(( $(stat_of inval) - i0 ))"
+	$T setaccess $MNT/k/pmd rw >/dev/null && ir=$(( $(stat_of inval) - i0 )) &&
+		"$@" >/dev/null 2>&1 && $T setaccess $MNT/k/pmd none >/dev/null &&
+		echo "$(( $(stat_of pinscan) - p0 )) $(( $(stat_of wb) - w0 )) $(( $(stat_of inval) - i0 )) $ir"
 }
 M2=2097152
 $T setaccess $MNT/k/pmd none >/dev/null
-_a=$(lower_after $T mmtouch $MNT/k/pmd $M2 $M2)	# raise: all 4 units invalidated; 1 unit read
-_b=$(lower_after $T dirty $MNT/k/pmd 0 $((2 * M2)))	# raise: the unit read; 2 units written
-_c=$(lower_after true)				# raise: the 2 written; nothing touched
+# Stale after the raise: the units cached before it (all 4 at _a).
+_a=$(lower_after $T mmtouch $MNT/k/pmd $M2 $M2)	# mmap read of unit 1
+_b=$(lower_after $T dirty $MNT/k/pmd 0 $((2 * M2)))	# mmap write of units 0, 1
+_c=$(lower_after true)				# nothing touched
 _d=$(lower_after dd if=$MNT/k/pmd of=/dev/null bs=$M2 skip=3 count=1)	# read(2) of unit 3
-_e=$(lower_after true)				# raise: unit 3, read(2) above
+_f=$(lower_after sh -c "$T mmtouch $MNT/k/pmd $((2 * M2)) $M2 && $T mmtouch $MNT/k/pmd $((2 * M2)) $M2 &&
+	dd if=$MNT/k/pmd of=/dev/null bs=$M2 skip=2 count=1")	# unit 2 three times
+_g=$(lower_after $T mmtouch $MNT/k/pmd)		# every unit, each stale since its last touch
 $T setaccess $MNT/k/pmd rw >/dev/null
-if [ "$_a" = "512 0 $((4 * M2))" ]; then
-	pass "lowering after a read of one 2M unit through mmap: 512 pages checked for pins, 0 bytes written back"
+if [ "$_a" = "512 0 $M2 0" ]; then
+	pass "after a raise from none, an mmap read of one 2M unit: only that unit invalidated (2 MiB of the 8 MiB stale), the raise itself 0; its lowering: 512 pages checked for pins, 0 bytes written back"
 else
-	fail "lowering after a read of one 2M unit through mmap" "pinscan wb inval: ${_a:-?} (want 512 0 $((4 * M2)))"
+	fail "raise + mmap read of one 2M unit" "pinscan wb inval raise-inval: ${_a:-?} (want 512 0 $M2 0)"
 fi
-if [ "$_b" = "1024 $((2 * M2)) $M2" ]; then
-	pass "lowering after writing two 2M units through mmap: 1024 pages checked, 4 MiB written back"
+if [ "$_b" = "1024 $((2 * M2)) $((2 * M2)) 0" ]; then
+	pass "after a raise, writing two 2M units through mmap: those 2 units invalidated at their first fault (4 MiB), the raise 0; the lowering: 1024 pages checked, 4 MiB written back"
 else
-	fail "lowering after writing two 2M units through mmap" "pinscan wb inval: ${_b:-?} (want 1024 $((2 * M2)) $M2)"
+	fail "raise + writing two 2M units through mmap" "pinscan wb inval raise-inval: ${_b:-?} (want 1024 $((2 * M2)) $((2 * M2)) 0)"
 fi
-if [ "$_c" = "0 0 $((2 * M2))" ] && [ "${_d%% *}" = 0 ] && [ "$_e" = "0 0 $M2" ]; then
-	pass "raising from none invalidates only the units touched since (mmap: 4 MiB, read(2): 2 MiB, none: 0); an untouched file's lowering checks no page"
+if [ "$_c" = "0 0 0 0" ] && [ "$_d" = "0 0 $M2 0" ] && [ "$_f" = "512 0 $M2 0" ]; then
+	pass "stale units are invalidated at their first touch only: none touched 0, read(2) of one unit 2 MiB, one unit touched three times (mmap, mmap, read(2)) 2 MiB; raises 0"
 else
-	fail "invalidation on raise from none" "pinscan wb inval: '${_c:-?}' '${_d:-?}' '${_e:-?}' (want '0 0 $((2 * M2))' '0 0 ...' '0 0 $M2')"
+	fail "invalidation at first touch" "pinscan wb inval raise-inval: '${_c:-?}' '${_d:-?}' '${_f:-?}' (want '0 0 0 0' '0 0 $M2 0' '512 0 $M2 0')"
 fi
+if [ "$_g" = "2048 0 $((4 * M2)) 0" ]; then
+	pass "a whole-file mmap read after a raise invalidates the 4 units touched before (8 MiB), the raise 0"
+else
+	fail "raise + whole-file mmap read" "pinscan wb inval raise-inval: ${_g:-?} (want 2048 0 $((4 * M2)) 0)"
+fi
+# k/pmd is rw with nothing stale (_g touched every unit, the raise above
+# made them stale again: touch them once more).
+$T mmtouch $MNT/k/pmd >/dev/null
 _i0=$(stat_of inval)
-$T setaccess $MNT/k/pmd ro >/dev/null && $T mmtouch $MNT/k/pmd >/dev/null && $T setaccess $MNT/k/pmd rw >/dev/null
+$T setaccess $MNT/k/pmd ro >/dev/null && $T mmtouch $MNT/k/pmd >/dev/null && $T setaccess $MNT/k/pmd rw >/dev/null &&
+	$T mmtouch $MNT/k/pmd >/dev/null
 _i1=$(stat_of inval)
-[ "$_i1" = "$_i0" ] && pass "raising ro -> rw invalidates nothing (access was never lost)" ||
+[ "$_i1" = "$_i0" ] && pass "raising ro -> rw invalidates nothing, now or at the next touch (access was never lost)" ||
 	fail "raising ro -> rw" "invalidated $((_i1 - _i0)) bytes"
+# Eviction: stale and cached units both go (the bitmaps go with the inode).
+# k/ev: 4 units read, access lost and given back (4 stale), unit 0 read
+# again (1 cached, 3 stale); removing it invalidates all 4.
+$T map $MNT/k/ev reg 8M $(priv 116):8M >/dev/null && $T mmtouch $MNT/k/ev >/dev/null &&
+	$T setaccess $MNT/k/ev none >/dev/null && $T setaccess $MNT/k/ev rw >/dev/null &&
+	_e0=$(stat_of inval) && $T mmtouch $MNT/k/ev 0 $M2 >/dev/null && _e1=$(stat_of inval) &&
+	rm $MNT/k/ev && _e2=$(stat_of inval)
+if [ "$((_e1 - _e0))" = "$M2" ] && [ "$((_e2 - _e1))" = "$((4 * M2))" ]; then
+	pass "evicting a file with 3 stale units and 1 cached one invalidates the 4 (8 MiB)"
+else
+	fail "eviction with stale units" "first touch $((${_e1:-0} - ${_e0:-0})), eviction $((${_e2:-0} - ${_e1:-0})) bytes (want $M2, $((4 * M2)))"
+fi
 
 ok "unmount" umount $MNT
 ok "rmmod famfs" rmmod famfs
