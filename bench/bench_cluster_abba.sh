@@ -21,10 +21,7 @@ TMP=$(mktemp -d /tmp/famfs-bench-cluster-abba.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 mkdir -p "$RESULTS"
 make --no-print-directory "$B/famfsd" "$B/famfsctl" "$B/mkfs.famfs" "$B/bench/bench_handoff" >/dev/null
-mkdir "$TMP/old"
-git archive "$OLD" | tar -x -C "$TMP/old"
-make -C "$TMP/old" --no-print-directory build/famfsd >/dev/null 2>"$TMP/old.err" ||
-	die "building famfsd of $OLD failed: $(tail -n 5 "$TMP/old.err")"
+build_old "$OLD" "$TMP/old" build/famfsd
 load0=$(cut -d" " -f1-3 /proc/loadavg)
 : >"$TMP/rows"
 : >"$TMP/idle"

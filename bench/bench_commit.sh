@@ -28,10 +28,7 @@ bench_cluster_env commit
 mkdir -p "$RESULTS"
 make --no-print-directory "$B/famfsd" "$B/famfsctl" "$B/mkfs.famfs" "$B/bench/bench_creates" \
 	"$B/bench/bench_rpc" >/dev/null
-mkdir "$TMP/old"
-git archive "$OLD" | tar -x -C "$TMP/old"
-make -C "$TMP/old" --no-print-directory build/famfsd >/dev/null 2>"$TMP/old.err" ||
-	die "building famfsd of $OLD failed: $(tail -n 5 "$TMP/old.err")"
+build_old "$OLD" "$TMP/old" build/famfsd
 
 # CPU time of all of a famfsd's threads in ns (schedstat: not the 10 ms
 # ticks of /proc/PID/stat, which made a run's figure move by +-6 %).

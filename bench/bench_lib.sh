@@ -18,6 +18,18 @@ bench_cluster_env() {
 }
 die() { echo "bench-${BENCH_NAME:-?}: $*" >&2; exit 1; }
 
+# build_old REV DIR TARGET...: REV's tree unpacked into DIR (git archive: not
+# a checkout, nothing of this tree's state) and TARGETs built there
+# (e.g. build/famfsd), for the ABBA benchmarks that compare two builds.
+build_old() {
+	local rev=$1 dir=$2
+	shift 2
+	mkdir -p "$dir"
+	git archive "$rev" | tar -x -C "$dir"
+	make -C "$dir" --no-print-directory "$@" >/dev/null 2>"$dir.err" ||
+		die "building $* of $rev failed: $(tail -n 5 "$dir.err")"
+}
+
 # bench_header NAME: "# make bench-NAME, date, machine" line.
 bench_header() {
 	local cpu mem

@@ -23,10 +23,7 @@ TMP=$(mktemp -d /tmp/famfs-bench-rpc-abba.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 mkdir -p "$RESULTS"
 make --no-print-directory "$B/famfsd" "$B/mkfs.famfs" "$B/bench/bench_rpc" "$B/libfamfs-rpc.a" >/dev/null
-mkdir "$TMP/old"
-git archive "$OLD" | tar -x -C "$TMP/old"
-make -C "$TMP/old" --no-print-directory build/famfsd build/mkfs.famfs build/bench/bench_rpc \
-	build/libfamfs-rpc.a >/dev/null 2>"$TMP/old.err" || die "building $OLD failed: $(tail -n 5 "$TMP/old.err")"
+build_old "$OLD" "$TMP/old" build/famfsd build/mkfs.famfs build/bench/bench_rpc build/libfamfs-rpc.a
 load0=$(cut -d" " -f1-3 /proc/loadavg)
 codec_cc() { # WHO TREE LIB
 	${CC:-cc} -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I"$2/lib" -o "$TMP/codec-$1" \

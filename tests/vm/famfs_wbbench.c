@@ -181,6 +181,15 @@ static void touch_units(const unsigned char *p, const struct range *u, size_t nu
 			(void)*(volatile const unsigned char *)(p + off);
 }
 
+/* A read-only shared mapping of the whole file into *p; 1 (after perror) if mmap failed. */
+static int map_ro(int fd, size_t size, unsigned char **p)
+{
+	*p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (*p == MAP_FAILED)
+		return perror("mmap"), 1;
+	return 0;
+}
+
 /* The new owner's side: raise, rawinv, raiseread or rawread (see the top). Returns 0 or 1. */
 static int new_owner(const char *kind, int fd, size_t size, const struct range *u, size_t nu,
 		     int reps)
@@ -192,9 +201,8 @@ static int new_owner(const char *kind, int fd, size_t size, const struct range *
 
 		if (e)
 			return fprintf(stderr, "SET_ACCESS rw: %s\n", strerror(-e)), 1;
-		p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-		if (p == MAP_FAILED)
-			return perror("mmap"), 1;
+		if (map_ro(fd, size, &p))
+			return 1;
 		touch_units(p, u, nu);
 		if (!strcmp(kind, "raiseread") || !strcmp(kind, "rawread")) {
 			munmap(p, size);
@@ -206,15 +214,13 @@ static int new_owner(const char *kind, int fd, size_t size, const struct range *
 				e = set_access(fd, FAMFS_ACCESS_RW);
 				if (e)
 					return fprintf(stderr, "SET_ACCESS rw: %s\n", strerror(-e)), 1;
-				p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-				if (p == MAP_FAILED)
-					return perror("mmap"), 1;
+				if (map_ro(fd, size, &p))
+					return 1;
 				touch_units(p, u, nu);
 				munmap(p, size);
 				t0 = now_ns();
-				p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-				if (p == MAP_FAILED)
-					return perror("mmap"), 1;
+				if (map_ro(fd, size, &p))
+					return 1;
 				for (size_t i = 0; i < nu; i++)
 					invalidate(p + u[i].off, u[i].len);
 				_mm_sfence();
@@ -223,9 +229,8 @@ static int new_owner(const char *kind, int fd, size_t size, const struct range *
 				e = set_access(fd, FAMFS_ACCESS_RW);
 				if (e)
 					return fprintf(stderr, "SET_ACCESS rw: %s\n", strerror(-e)), 1;
-				p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-				if (p == MAP_FAILED)
-					return perror("mmap"), 1;
+				if (map_ro(fd, size, &p))
+					return 1;
 			}
 			touch_units(p, u, nu);
 			munmap(p, size);
