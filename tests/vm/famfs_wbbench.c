@@ -190,6 +190,16 @@ static int map_ro(int fd, size_t size, unsigned char **p)
 	return 0;
 }
 
+/* Raise the file to read-write, then map it read-only into *p; 0 or 1 (after a message). */
+static int raise_map(int fd, size_t size, unsigned char **p)
+{
+	int e = set_access(fd, FAMFS_ACCESS_RW);
+
+	if (e)
+		return fprintf(stderr, "SET_ACCESS rw: %s\n", strerror(-e)), 1;
+	return map_ro(fd, size, p);
+}
+
 /* The new owner's side: raise, rawinv, raiseread or rawread (see the top). Returns 0 or 1. */
 static int new_owner(const char *kind, int fd, size_t size, const struct range *u, size_t nu,
 		     int reps)
@@ -197,11 +207,9 @@ static int new_owner(const char *kind, int fd, size_t size, const struct range *
 	for (int rep = 0; rep < reps; rep++) {
 		uint64_t t0, t1;
 		unsigned char *p;
-		int e = set_access(fd, FAMFS_ACCESS_RW);
+		int e;
 
-		if (e)
-			return fprintf(stderr, "SET_ACCESS rw: %s\n", strerror(-e)), 1;
-		if (map_ro(fd, size, &p))
+		if (raise_map(fd, size, &p))
 			return 1;
 		touch_units(p, u, nu);
 		if (!strcmp(kind, "raiseread") || !strcmp(kind, "rawread")) {
@@ -211,10 +219,7 @@ static int new_owner(const char *kind, int fd, size_t size, const struct range *
 				return fprintf(stderr, "SET_ACCESS none: %s\n", strerror(-e)), 1;
 			if (!strcmp(kind, "rawread")) {
 				/* rawread: raise and first touch untimed, nothing stale after. */
-				e = set_access(fd, FAMFS_ACCESS_RW);
-				if (e)
-					return fprintf(stderr, "SET_ACCESS rw: %s\n", strerror(-e)), 1;
-				if (map_ro(fd, size, &p))
+				if (raise_map(fd, size, &p))
 					return 1;
 				touch_units(p, u, nu);
 				munmap(p, size);
@@ -226,10 +231,7 @@ static int new_owner(const char *kind, int fd, size_t size, const struct range *
 				_mm_sfence();
 			} else {
 				t0 = now_ns();
-				e = set_access(fd, FAMFS_ACCESS_RW);
-				if (e)
-					return fprintf(stderr, "SET_ACCESS rw: %s\n", strerror(-e)), 1;
-				if (map_ro(fd, size, &p))
+				if (raise_map(fd, size, &p))
 					return 1;
 			}
 			touch_units(p, u, nu);
