@@ -64,16 +64,20 @@ struct recon {
 /*
  * Kernel mode: does the module invalidate a file's cached lines itself when
  * its access is raised from none (then *inval is its count of bytes
- * invalidated so far)? Modules without FAMFS_FEATURE_INVALIDATE_ON_RAISE
- * leave it to famfsd's walk (fam_kmount_cache).
+ * invalidated so far, and *on_touch, if asked, whether it does so at the
+ * first touch of each unit rather than in the raise)? Modules without
+ * FAMFS_FEATURE_INVALIDATE_ON_RAISE leave it to famfsd's walk
+ * (fam_kmount_cache).
  */
-static bool module_invalidates(const struct famfsd *d, uint64_t *inval)
+static bool module_invalidates(const struct famfsd *d, uint64_t *inval, bool *on_touch)
 {
 	struct fam_kmount_counters k;
 
 	if (fam_kmount_counters(d->cfg.mount, &k) || !k.invalidates_on_raise)
 		return false;
 	*inval = k.invalidated_bytes;
+	if (on_touch)
+		*on_touch = k.invalidates_on_touch;
 	return true;
 }
 
@@ -140,7 +144,7 @@ void own_reconcile(struct famfsd *d, const char *path)
 
 	if (!d->kernel || fam_fs_lookup(&d->fs, path, &n))
 		return;
-	rc.module_invalidates = module_invalidates(d, &inval);
+	rc.module_invalidates = module_invalidates(d, &inval, NULL);
 	for (const struct fam_node *p = n->parent; p; p = p->parent)
 		for (uint32_t i = 0; i < p->n_grants; i++) {
 			owned = true;
@@ -783,6 +787,7 @@ void own_do_grant(struct famfsd *d, const char *path, own_walk_done_fn done, voi
 	own_unhold(d, path, false);
 	if (d->kernel) {
 		uint64_t before, after;
+		bool on_touch = false;
 
 		/*
 		 * A module that invalidates on a raise from none does it, in the
@@ -791,10 +796,15 @@ void own_do_grant(struct famfsd *d, const char *path, own_walk_done_fn done, voi
 		 * Files this host kept access to were never fenced off and are
 		 * left alone. Older modules: famfsd walks every line itself.
 		 */
-		if (module_invalidates(d, &before)) {
+		if (module_invalidates(d, &before, &on_touch)) {
 			own_reconcile(d, path);
-			if (module_invalidates(d, &after) && after >= before)
+			if (module_invalidates(d, &after, NULL) && after >= before)
 				bytes = after - before;
+			if (on_touch)
+				famfsd_logf(&d->log, LOG_INFO, "%s: access raised; famfs.ko invalidates "
+					    "the units this host cached before at their first touch, "
+					    "not in the raise (the grant's bytes invalidated count "
+					    "only what the raise did)", path);
 		} else {
 			fam_kmount_cache(d->cfg.mount, path, true, &bytes);
 			own_reconcile(d, path);

@@ -565,6 +565,7 @@ int fam_kmount_counters(const char *mnt, struct fam_kmount_counters *out)
 		out->writeback_bytes = st.writeback_bytes;
 		out->invalidated_bytes = st.invalidated_bytes;
 		out->invalidates_on_raise = st.features & FAMFS_FEATURE_INVALIDATE_ON_RAISE;
+		out->invalidates_on_touch = st.features & FAMFS_FEATURE_INVALIDATE_ON_TOUCH;
 		out->writes_back = st.features & FAMFS_FEATURE_WRITEBACK_KADDR;
 	}
 	close(fd);

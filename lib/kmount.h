@@ -93,6 +93,8 @@ struct fam_kmount_counters {
 	 * space.
 	 */
 	bool invalidates_on_raise;
+	/* ... at the first touch of each unit, not in the raise (FAMFS_FEATURE_INVALIDATE_ON_TOUCH). */
+	bool invalidates_on_touch;
 	/*
 	 * A lowering writes back the written lines itself: the device's write
 	 * cache is on (FAMFS_FEATURE_WRITEBACK_KADDR).

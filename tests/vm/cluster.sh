@@ -349,15 +349,17 @@ else
 		# touched since their last invalidation (none of /ds/data here: it
 		# was never read on c2), and each is invalidated at its first touch
 		# (features 0xf: INVALIDATE_ON_TOUCH); famfsd logs the module's count
-		# over the raise (0 with INVALIDATE_ON_TOUCH): it maps and walks
-		# nothing itself (no fault between the two samples).
+		# over the raise (0 with INVALIDATE_ON_TOUCH) and says that the
+		# first touches invalidate: it maps and walks nothing itself (no
+		# fault between the two samples).
 		_iv=$(sed -n 's/.*\/ds: granted read-write here (epoch [0-9]*), \([0-9]*\) bytes invalidated.*/\1/p' $FD_LOG | tail -n 1)
 		_sv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 		_di=$(( $(_sv "$_st1" inval) - $(_sv "$_st0" inval) ))
 		_df=$(( $(_sv "$_st1" pte) + $(_sv "$_st1" pmd) - $(_sv "$_st0" pte) - $(_sv "$_st0" pmd) ))
 		if [ "$(_sv "$_st1" features)" = 0xf ] && [ -n "$_iv" ] && [ "$_iv" = "$_di" ] &&
-		   [ "$_iv" -le 4194304 ] && [ "$_df" = 0 ]; then
-			pass "c2 as the new owner: famfs.ko's raise invalidated $_iv bytes (stale units wait for their first touch), famfsd walked no line itself (0 faults)"
+		   [ "$_iv" -le 4194304 ] && [ "$_df" = 0 ] &&
+		   grep -q "/ds: access raised; famfs.ko invalidates the units this host cached before at their first touch" $FD_LOG; then
+			pass "c2 as the new owner: famfs.ko's raise invalidated $_iv bytes (stale units wait for their first touch, as famfsd logs), famfsd walked no line itself (0 faults)"
 		else
 			fail "c2 invalidated /ds as the new owner" "famfsd: ${_iv:-no grant line} bytes invalidated; module: $_di bytes, $_df faults; $_st1"
 		fi
