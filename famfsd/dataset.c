@@ -636,6 +636,21 @@ static void own_lowered(void *arg, const struct cache_walk_result *r)
 	free(ow);
 }
 
+/* The lowering on the loop, when no worker can be started: 0 or -errno. */
+static int lower_here(struct famfsd *d, const char *path, bool flush_first, uint64_t *bytes)
+{
+	struct own_walk here = { .flush_first = flush_first };
+	struct fam_cache_stats st = { 0 };
+	int e;
+
+	snprintf(here.path, sizeof(here.path), "%s", path);
+	snprintf(here.mount, sizeof(here.mount), "%s", d->cfg.mount);
+	e = lower_job(&here, &st);
+	lower_report(d, &here);
+	*bytes = here.flushed;
+	return e;
+}
+
 /*
  * Kernel mode: lower this host's access to path to none on a worker thread,
  * held meanwhile (own_is_held: famfs.Open refuses, reconcile keeps it at none
@@ -646,7 +661,6 @@ static int own_lower(struct famfsd *d, const char *path, bool flush_first, uint6
 		     char *msg, size_t cap, own_lower_done_fn lowered, void *arg)
 {
 	struct own_walk *ow = calloc(1, sizeof(*ow));
-	struct cache_walk_result r = { 0 };
 	struct held *h = own_hold(d, path, false);
 	int e = -ENOMEM;
 
@@ -669,20 +683,8 @@ static int own_lower(struct famfsd *d, const char *path, bool flush_first, uint6
 	}
 	famfsd_logf(&d->log, LOG_WARNING, "%s: cannot start the access lowering on a worker "
 		    "thread (%s): on the event loop", path, strerror(-e));
-	if (!ow) {
-		struct own_walk here = { .flush_first = flush_first };
-
-		snprintf(here.path, sizeof(here.path), "%s", path);
-		snprintf(here.mount, sizeof(here.mount), "%s", d->cfg.mount);
-		e = lower_job(&here, &r.st);
-		lower_report(d, &here);
-		*bytes = here.flushed;
-	} else {
-		e = lower_job(ow, &r.st);
-		lower_report(d, ow);
-		*bytes = ow->flushed;
-		free(ow);
-	}
+	free(ow);
+	e = lower_here(d, path, flush_first, bytes);
 	if (e)
 		lower_msg(d, path, e, msg, cap);
 	return e;
