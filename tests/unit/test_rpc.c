@@ -920,6 +920,68 @@ START_TEST(test_deadline_server)
 }
 END_TEST
 
+/*
+ * The server's deadlines for calls still open after their handler: one
+ * timer per connection. Held calls with deadlines of 2000, 100 and 600 ms
+ * (the second earlier than the timer already armed) each get
+ * DEADLINE_EXCEEDED at or after their own deadline, the shorter two before
+ * the longest one's, in deadline order; a call without a deadline and one
+ * answered in time are not touched; the handler's late replies are
+ * dropped. (Margins of seconds for a loaded host.)
+ */
+START_TEST(test_deadline_server_many)
+{
+	static const uint32_t ms[] = { 2000, 100, 600 };
+	int fd = pair_raw();
+	struct rawbuf rb = { .n = 0 };
+	struct fam_rpc_msg m;
+	uint64_t t0 = now_ms(), at[4] = { 0 };
+	int got = 0;
+
+	for (int i = 0; i < 3; i++)	/* call ids 1, 2, 3 */
+		raw_send(fd, (uint64_t)i + 1, "t.Hold", ms[i]);
+	raw_send(fd, 4, "t.Hold", 0);
+	raw_send(fd, 5, "t.Hold", 100);
+	while (nheld < 5 && now_ms() - t0 < 5000)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(nheld, 5);
+	ck_assert_int_eq(fam_rpc_reply(held[4], FAM_RPC_OK, NULL, NULL, 0), 0);	/* id 5 in time */
+	ck_assert_int_eq(raw_recv(fd, &rb, &m, 2000), 1);
+	ck_assert_uint_eq(m.call_id, 5);
+	ck_assert_int_eq(m.status, FAM_RPC_OK);
+	fam_rpc_msg_clear(&m);
+	while (got < 3 && raw_recv(fd, &rb, &m, 10000) == 1) {
+		ck_assert_uint_ge(m.call_id, 1);
+		ck_assert_uint_le(m.call_id, 3);
+		ck_assert_int_eq(m.status, FAM_RPC_DEADLINE_EXCEEDED);
+		ck_assert_uint_eq(at[m.call_id], 0);	/* once each */
+		at[m.call_id] = now_ms() - t0;
+		fam_rpc_msg_clear(&m);
+		got++;
+	}
+	ck_assert_int_eq(got, 3);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_ge(at[i + 1], ms[i] - 5);	/* libevent's clock: a few ms early */
+	ck_assert_uint_lt(at[2], ms[0] - 5);
+	ck_assert_uint_lt(at[3], ms[0] - 5);
+	ck_assert_uint_le(at[2], at[3]);
+	ck_assert_uint_le(at[3], at[1]);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_uint_eq(fam_rpc_call_remaining_ms(held[i]), 0);
+		ck_assert_int_eq(fam_rpc_reply(held[i], FAM_RPC_OK, NULL, NULL, 0), -ETIMEDOUT);
+	}
+	ck_assert_uint_eq(fam_rpc_call_remaining_ms(held[3]), UINT32_MAX);
+	ck_assert_int_eq(fam_rpc_reply(held[3], FAM_RPC_OK, NULL, NULL, 0), 0);
+	nheld = 0;
+	ck_assert_int_eq(raw_recv(fd, &rb, &m, 2000), 1);	/* only id 4's answer follows */
+	ck_assert_uint_eq(m.call_id, 4);
+	ck_assert_int_eq(m.status, FAM_RPC_OK);
+	fam_rpc_msg_clear(&m);
+	ck_assert_int_eq(raw_recv(fd, &rb, &m, 100), -1);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_bad_frames)
 {
 	struct fam_rpc_conn *good = pair_conn(srv);
@@ -1523,6 +1585,7 @@ int main(void)
 	tcase_add_test(tc, test_deadline_client);
 	tcase_add_test(tc, test_deadline_client_many);
 	tcase_add_test(tc, test_deadline_server);
+	tcase_add_test(tc, test_deadline_server_many);
 	tcase_add_test(tc, test_bad_frames);
 	tcase_add_test(tc, test_status_mapping);
 	tcase_add_test(tc, test_stream);
