@@ -11,10 +11,13 @@
 #include "reply.h"
 #include "kmount.h"
 #include "rpc.h"
+#include "rpc_arena.h"
 #include "version.h"
 #include "famfs.pb-c.h"
 
 #include <errno.h>
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,13 +307,27 @@ out:
 	famfs__mkdir_request__free_unpacked(m, NULL);
 }
 
+/*
+ * Creates come by the hundred thousand a second: the request is unpacked
+ * into an arena on the stack (a long path spills to malloc), not into five
+ * blocks from malloc freed one by one.
+ */
 static void h_create(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)
 {
 	struct famfsd *d = arg;
-	FAMFSD_UNPACK(Famfs__CreateRequest, famfs__create_request, m, req, len);
+	alignas(max_align_t) unsigned char abuf[sizeof(struct fam_rpc_arena) + 512];
+	struct fam_rpc_arena *a = fam_rpc_arena_init(abuf, sizeof(abuf));
+	Famfs__CreateRequest *m = (d->stats.calls++, famfs__create_request__unpack(&a->pc, len, req));
 	const struct fam_reqid *seen;
 	uint32_t uid, gid;
 	int err;
+
+	if (!m) {
+		fam_rpc_arena_fini(a);
+		famfsd_reply_status(d, call, FAM_RPC_INVALID_ARGUMENT,
+				    "malformed Famfs__CreateRequest message");
+		return;
+	}
 
 	if (famfsd_check_path(d, call, m->path))
 		goto out;
@@ -344,7 +361,8 @@ static void h_create(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 		famfsd_cluster_committed(d);
 	reply_node(d, call, m->path);
 out:
-	famfs__create_request__free_unpacked(m, NULL);
+	famfs__create_request__free_unpacked(m, &a->pc);
+	fam_rpc_arena_fini(a);
 }
 
 static void h_delete(struct fam_rpc_call *call, const uint8_t *req, size_t len, void *arg)

@@ -544,6 +544,35 @@ START_TEST(test_frame_arena)
 	ck_assert_uint_eq(p3[0], 3);
 	fam_rpc_arena_free(a);				/* and p4 with it */
 	fam_rpc_arena_free(NULL);
+	{
+		/* In the caller's buffer (famfsd's h_create): the same, fini frees the spills. */
+		alignas(max_align_t) unsigned char buf[sizeof(struct fam_rpc_arena) + 2 * al];
+		struct fam_rpc_arena *b = fam_rpc_arena_init(buf, sizeof(buf));
+		Famfs__CreateRequest cr = FAMFS__CREATE_REQUEST__INIT, *u;
+		char path[300];
+		uint8_t packed[512];
+		size_t plen;
+
+		ck_assert_ptr_eq(b, (void *)buf);
+		ck_assert_uint_eq(b->cap, 2 * al);
+		ck_assert_ptr_eq(b->pc.alloc(b, al), b->mem);
+		ck_assert_uint_eq(b->spilled, 0);
+		memset(path, 'p', sizeof(path) - 1);
+		path[0] = '/';
+		path[sizeof(path) - 1] = 0;
+		cr.path = path;
+		plen = famfs__create_request__pack(&cr, packed);
+		u = famfs__create_request__unpack(&b->pc, plen, packed);	/* spills */
+		ck_assert_ptr_nonnull(u);
+		ck_assert_str_eq(u->path, path);
+		ck_assert_uint_ge(b->spilled, 1);
+		famfs__create_request__free_unpacked(u, &b->pc);
+		ck_assert_uint_eq(b->spilled, 0);
+		ck_assert_ptr_nonnull(b->pc.alloc(b, 3 * al));	/* spilled, left to fini */
+		ck_assert_uint_eq(b->spilled, 1);
+		fam_rpc_arena_fini(b);
+		ck_assert_uint_eq(b->spilled, 0);
+	}
 
 	/* method 30 times (the last one kept), then 20 unknown fields, then call_id. */
 	frame = calloc(1, 4096);
