@@ -1596,6 +1596,59 @@ START_TEST(test_commit_hook)
 }
 END_TEST
 
+/* Echo replies held by the commit hook, of sizes around the held entries' reuse size. */
+struct echo_check {
+	size_t len;
+	uint8_t seed;
+	bool done, ok;
+};
+
+static void echo_check_cb(int status, const char *msg, const uint8_t *payload, size_t len,
+			  void *arg)
+{
+	struct echo_check *e = arg;
+
+	e->done = true;
+	e->ok = status == FAM_RPC_OK && len == e->len;
+	for (size_t k = 0; e->ok && k < len; k++)
+		e->ok = payload[k] == (uint8_t)(e->seed + k * 7);
+}
+
+START_TEST(test_commit_hook_payloads)
+{
+	static const size_t sizes[] = { 0, 10, 255, 256, 257, 3000, 40 };
+	enum { N = 40 };
+	struct result unused[1];
+	struct batch b = { .res = unused, .n = 0 };
+	struct echo_check ec[N];
+	uint8_t buf[3000];
+
+	ck_assert_int_eq(fam_rpc_set_commit_hook(srv, batch_pending, batch_commit, &b), 0);
+	for (int round = 0; round < 4; round++) {
+		struct fam_rpc_conn *c = pair_conn(srv);
+
+		b.pending = true;
+		b.status = FAM_RPC_OK;
+		for (int i = 0; i < N; i++) {
+			ec[i] = (struct echo_check){ .len = sizes[(i + round) % 7],
+						     .seed = (uint8_t)(i * 13 + round) };
+			for (size_t k = 0; k < ec[i].len; k++)
+				buf[k] = (uint8_t)(ec[i].seed + k * 7);
+			ck_assert_int_eq(fam_rpc_call(c, "t.Echo", buf, ec[i].len, 0, echo_check_cb,
+						      NULL, &ec[i]), 0);
+		}
+		for (int i = 0; i < N; i++) {
+			spin_until(&ec[i].done, 2000);
+			ck_assert_msg(ec[i].ok, "round %d call %d: %zu bytes not echoed intact", round,
+				      i, ec[i].len);
+		}
+		fam_rpc_conn_close(c);
+	}
+	ck_assert_int_eq(fam_rpc_held(srv), 0);
+	ck_assert_int_eq(fam_rpc_set_commit_hook(srv, NULL, NULL, NULL), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rpc");
@@ -1627,6 +1680,7 @@ int main(void)
 	tcase_add_test(tc, test_reply_counts);
 	tcase_add_test(tc, test_host_uri);
 	tcase_add_test(tc, test_commit_hook);
+	tcase_add_test(tc, test_commit_hook_payloads);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
