@@ -10,13 +10,15 @@
 # (tests/integration/cluster_lib.sh, user-space mode, mutual TLS, lease 4 s
 # for valgrind's pace), every famfsd under callgrind; 2000 creates through a
 # follower to warm up, the counters zeroed (callgrind_control -z), N creates
-# through the follower with 64 in flight, the counters dumped. Printed per
-# daemon (the master, the forwarding follower, the other follower): user-space
-# instructions of all its threads per create (the kernel's work, system calls
-# and page faults, is not counted), and new/old. Nothing asserted.
+# through the follower with 64 in flight, the counters dumped; the same for
+# N1 creates with 1 in flight (no batching: every create is a loop iteration
+# of each daemon, with its TLS records). Printed per daemon (the master, the
+# forwarding follower, the other follower): user-space instructions of all
+# its threads per create (the kernel's work, system calls and page faults,
+# is not counted), and new/old. Nothing asserted.
 #
 #   bash bench/bench_commit_insns.sh [OLD_REV]     (default 7276758)
-#   ROUNDS=1  N=5000
+#   ROUNDS=1  N=5000  N1=1000
 #
 # Writes bench/results/commit-insns.txt.
 set -euo pipefail
@@ -24,6 +26,7 @@ B=${B:-build}
 OLD=${1:-7276758}
 ROUNDS=${ROUNDS:-1}
 N=${N:-5000}
+N1=${N1:-1000}
 . bench/bench_lib.sh
 bench_cluster_env commit-insns
 command -v valgrind >/dev/null && command -v callgrind_control >/dev/null ||
@@ -50,16 +53,21 @@ run() { # WHO FAMFSD
 	f=$(( m % 3 + 1 )); o=$(( f % 3 + 1 ))
 	$B/bench/bench_creates -n 2000 -w 64 -d /warm "$TMP/h$f.sock" >/dev/null ||
 		die "warm-up creates failed ($1)"
-	for i in $m $f $o; do callgrind_control -z "${PID[$i]}" >/dev/null; done
-	$B/bench/bench_creates -n "$N" -w 64 -d /c64 "$TMP/h$f.sock" >/dev/null || die "creates failed ($1)"
-	for i in $m $f $o; do callgrind_control -d "${PID[$i]}" >/dev/null; done
 	printf '%s' "$1" >>"$rows"
-	for i in $m $f $o; do
-		p=${PID[$i]}
-		# The dump after -z and -d: the file of that pid with the highest part number.
-		ir=$(cd "$out" && ls cg."$p".* 2>/dev/null | sort -t. -k3 -n | tail -n 1 | xargs -r sed -n 's/^summary: //p')
-		[ -n "$ir" ] || die "no callgrind dump for famfsd $i ($1)"
-		printf ' %.0f' "$(awk -v a="$ir" -v n="$N" 'BEGIN { print a / n }')" >>"$rows"
+	for w in 64 1; do
+		n=$([ "$w" = 64 ] && echo "$N" || echo "$N1")
+		for i in $m $f $o; do callgrind_control -z "${PID[$i]}" >/dev/null; done
+		$B/bench/bench_creates -n "$n" -w "$w" -d "/c$w" "$TMP/h$f.sock" >/dev/null ||
+			die "creates with $w in flight failed ($1)"
+		for i in $m $f $o; do callgrind_control -d "${PID[$i]}" >/dev/null; done
+		for i in $m $f $o; do
+			p=${PID[$i]}
+			# The newest dump: the file of that pid with the highest part number.
+			ir=$(cd "$out" && ls cg."$p".* 2>/dev/null | sort -t. -k3 -n | tail -n 1 |
+				xargs -r sed -n 's/^summary: //p')
+			[ -n "$ir" ] || die "no callgrind dump for famfsd $i ($1)"
+			printf ' %.0f' "$(awk -v a="$ir" -v n="$n" 'BEGIN { print a / n }')" >>"$rows"
+		done
 	done
 	echo " $(cut -d' ' -f1 /proc/loadavg)" >>"$rows"
 	cluster_stop_all
@@ -76,17 +84,22 @@ col() { awk -v w="$1" -v c="$2" '$1 == w { print $c }' "$rows" | med; }
 	bench_header commit-insns
 	echo "commit path in instructions: old = $OLD (famfsd), new = $(git rev-parse --short HEAD) (famfsd);" \
 		"old new x $ROUNDS, each a fresh 3-host cluster (user-space mode, mutual TLS, loopback), every famfsd under valgrind --tool=callgrind"
-	echo "counted: user-space instructions of all of a famfsd's threads per create, $N creates through a follower with 64 in flight (this tree's bench_creates), after 2000 untimed; not counted: the kernel's work (system calls, page faults)"
-	echo "# who master_insns follower_insns other_insns load1"
+	echo "counted: user-space instructions of all of a famfsd's threads per create, $N creates through a follower with 64 in flight, then $N1 with 1 in flight (this tree's bench_creates), after 2000 untimed; not counted: the kernel's work (system calls, page faults)"
+	echo "# who master_64 follower_64 other_64 master_1 follower_1 other_1 load1"
 	cat "$rows"
 	printf '%-44s %12s %12s %10s\n' "medians (instructions per create)" old new "new/old"
 	k=2
-	for what in "master" "forwarding follower" "other follower"; do
-		o=$(col old $k); n=$(col new $k)
-		printf '%-44s %12s %12s %10s\n' "  $what" "$o" "$n" "$(awk -v a="$n" -v b="$o" 'BEGIN { printf "%.2f", a / b }')"
-		k=$((k + 1))
+	for w in 64 1; do
+		echo "  $w in flight"
+		for what in "master" "forwarding follower" "other follower"; do
+			o=$(col old $k); n=$(col new $k)
+			printf '%-44s %12s %12s %10s\n' "    $what" "$o" "$n" \
+				"$(awk -v a="$n" -v b="$o" 'BEGIN { printf "%.2f", a / b }')"
+			k=$((k + 1))
+		done
+		o=$(awk -v k=$((k - 3)) '$1 == "old" { print $k + $(k + 1) + $(k + 2) }' "$rows" | med)
+		n=$(awk -v k=$((k - 3)) '$1 == "new" { print $k + $(k + 1) + $(k + 2) }' "$rows" | med)
+		printf '%-44s %12s %12s %10s\n' "    all three" "$o" "$n" \
+			"$(awk -v a="$n" -v b="$o" 'BEGIN { printf "%.2f", a / b }')"
 	done
-	o=$(awk '$1 == "old" { print $2 + $3 + $4 }' "$rows" | med)
-	n=$(awk '$1 == "new" { print $2 + $3 + $4 }' "$rows" | med)
-	printf '%-44s %12s %12s %10s\n' "  all three" "$o" "$n" "$(awk -v a="$n" -v b="$o" 'BEGIN { printf "%.2f", a / b }')"
 } | tee "$RESULTS/commit-insns.txt"
