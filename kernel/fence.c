@@ -234,13 +234,6 @@ static int famfs_range_walk(struct inode *inode, unsigned long u,
 	return rc;
 }
 
-/* Call @fn on the memory of unit @u of @inode (famfs_range_walk()). */
-static int famfs_unit_walk(struct inode *inode, unsigned long u,
-			   famfs_unit_fn fn, void *arg)
-{
-	return famfs_range_walk(inode, u, 1, fn, arg);
-}
-
 /*
  * Call @fn on every unit set in @map (every unit when @map is NULL), a run
  * of consecutive set units (at most FAMFS_WALK_UNITS) at a time, clearing
@@ -484,7 +477,7 @@ static int famfs_touch_units(struct inode *inode, unsigned long u,
 	for (u = find_next_bit(fi->stale, end, u); u < end;
 	     u = find_next_bit(fi->stale, end, u + 1)) {
 #ifndef FAMFS_BUG_TOUCH_NO_INVAL
-		rc = famfs_unit_walk(inode, u, famfs_inval_fn, &bytes);
+		rc = famfs_range_walk(inode, u, 1, famfs_inval_fn, &bytes);
 		if (rc)
 			break;
 #endif
