@@ -330,9 +330,8 @@ struct famfs_pin_scan {
  * The first page of [@page, @end) referenced more than once, or @end.  An
  * idle fs-dax page has a count of 1: the counts of 8 pages or'ed together
  * are above 1 only if one of them is (a count of 0 or 1 adds no higher
- * bit).  One load per
- * page and one test per 8 pages: the scan of a mapped GiB reads 262144
- * counts.
+ * bit).  One load per page and one test per 8 pages: the scan of a mapped
+ * GiB reads 262144 counts.
  */
 static struct page *famfs_busy_page(struct page *page, struct page *end)
 {
