@@ -173,20 +173,27 @@ int famfs_note_io(struct inode *inode, u64 pos, u64 len)
 }
 
 /*
- * What famfs_unit_walk() calls for each run of pages of a unit that the
- * device maps contiguously: @nr pages from kernel address @kaddr, first
- * pfn @pfn.  Returns 0 to go on, or stops the walk with its result.
+ * What famfs_range_walk() calls for each run of pages that the device maps
+ * contiguously: @nr pages from kernel address @kaddr, first pfn @pfn.
+ * Returns 0 to go on, or stops the walk with its result.
  */
 typedef int (*famfs_unit_fn)(struct inode *inode, void *kaddr, pfn_t pfn,
 			     long nr, void *arg);
 
 /*
- * Call @fn on the memory of unit @u of @inode (the part of it within the
- * file's pages).  Returns 0, @fn's non-zero result, or -EIO when the device
- * cannot give an address for it.
+ * Units a walk takes at once (one resolve and one dax_direct_access() per
+ * extent within them): 64 units, 128 MiB, then a cond_resched().
  */
-static int famfs_unit_walk(struct inode *inode, unsigned long u,
-			   famfs_unit_fn fn, void *arg)
+#define FAMFS_WALK_UNITS	64
+
+/*
+ * Call @fn on the memory of units [@u, @u + @n) of @inode (the part of
+ * them within the file's pages), one call per run of pages the device maps
+ * contiguously, not one per unit.  Returns 0, @fn's non-zero result, or
+ * -EIO when the device cannot give an address for it.
+ */
+static int famfs_range_walk(struct inode *inode, unsigned long u,
+			    unsigned long n, famfs_unit_fn fn, void *arg)
 {
 	struct famfs_sb_info *sbi = FAMFS_SB(inode->i_sb);
 	struct famfs_fmap *fmap = famfs_fmap_get(inode);
@@ -199,7 +206,7 @@ static int famfs_unit_walk(struct inode *inode, unsigned long u,
 
 	if (!fmap)
 		return 0;
-	end = min_t(u64, pos + (1ULL << FAMFS_WB_SHIFT),
+	end = min_t(u64, pos + ((u64)n << FAMFS_WB_SHIFT),
 		    round_up(fmap->size, PAGE_SIZE));
 	id = dax_read_lock();
 	while (pos < end && !rc) {
@@ -228,30 +235,37 @@ static int famfs_unit_walk(struct inode *inode, unsigned long u,
 }
 
 /*
- * Call @fn on every unit set in @map (every unit when @map is NULL),
- * clearing each one @fn returned 0 for.  Returns 0 or the first non-zero
- * result (later units are left as they are).
+ * Call @fn on every unit set in @map (every unit when @map is NULL), a run
+ * of consecutive set units (at most FAMFS_WALK_UNITS) at a time, clearing
+ * the units of each run @fn returned 0 for.  Returns 0 or the first
+ * non-zero result (the units of that run and of later ones are left as
+ * they are).  Callers hold the invalidate lock and i_rwsem exclusive, or
+ * no fault or I/O of the file can run: nothing sets a bit meanwhile.
  */
 static int famfs_units_walk(struct inode *inode, unsigned long *map,
 			    famfs_unit_fn fn, void *arg)
 {
-	unsigned long n = FAMFS_I(inode)->units, u;
+	unsigned long n = FAMFS_I(inode)->units, u, next;
 	struct famfs_fmap *fmap = famfs_fmap_get(inode);
 	int rc;
 
 	if (!map && fmap)
 		n = DIV_ROUND_UP(fmap->size, 1ULL << FAMFS_WB_SHIFT);
-	for (u = 0; u < n; u++) {
+	for (u = 0; u < n; u = next) {
 		if (map) {
 			u = find_next_bit(map, n, u);
 			if (u >= n)
 				break;
+			next = find_next_zero_bit(map, n, u);
+		} else {
+			next = n;
 		}
-		rc = famfs_unit_walk(inode, u, fn, arg);
+		next = min(next, u + FAMFS_WALK_UNITS);
+		rc = famfs_range_walk(inode, u, next - u, fn, arg);
 		if (rc)
 			return rc;
 		if (map)
-			clear_bit(u, map);
+			bitmap_clear(map, u, next - u);
 		cond_resched();
 	}
 	return 0;
@@ -304,6 +318,43 @@ struct famfs_pin_scan {
 };
 
 /*
+ * fs-dax pages are ZONE_DEVICE pages, and ZONE_DEVICE needs
+ * SPARSEMEM_VMEMMAP: the struct pages of a run of pfns are one array, and
+ * famfs_pin_fn() walks them by pointer.
+ */
+#if IS_ENABLED(CONFIG_ZONE_DEVICE) && !IS_ENABLED(CONFIG_SPARSEMEM_VMEMMAP)
+#error "famfs: ZONE_DEVICE without SPARSEMEM_VMEMMAP"
+#endif
+
+/*
+ * The first page of [@page, @end) referenced more than once, or @end.  An
+ * idle fs-dax page has a count of 1: the counts of 8 pages or'ed together
+ * are above 1 only if one of them is (a count of 0 or 1 adds no higher
+ * bit).  One load per page and one test per 8 pages: the scan of a mapped
+ * GiB reads 262144 counts.
+ */
+static struct page *famfs_busy_page(struct page *page, struct page *end)
+{
+#ifdef FAMFS_BUG_PIN_STRIDE
+	/* Deliberately wrong (check-vm-bug-kcost): the first page of 8 only. */
+	for (; page < end; page += 8)
+		if (page_ref_count(page) > 1)
+			return page;
+	return end;
+#endif
+	for (; end - page >= 8; page += 8)
+		if ((page_ref_count(page) | page_ref_count(page + 1) |
+		     page_ref_count(page + 2) | page_ref_count(page + 3) |
+		     page_ref_count(page + 4) | page_ref_count(page + 5) |
+		     page_ref_count(page + 6) | page_ref_count(page + 7)) > 1)
+			break;
+	for (; page < end; page++)
+		if (page_ref_count(page) > 1)
+			return page;
+	return end;
+}
+
+/*
  * A page of the run fs-dax gave to @inode's mapping that is referenced
  * beyond the one reference fs-dax pages keep while idle: a pin.  The same
  * test as fs-dax's dax_busy_page() on the pages of the file's entries.
@@ -312,22 +363,21 @@ static int famfs_pin_fn(struct inode *inode, void *kaddr, pfn_t pfn, long nr,
 			void *arg)
 {
 	struct famfs_pin_scan *ps = arg;
-	struct page *page;
-	long j;
+	struct page *page, *end;
 
 	if (!pfn_t_has_page(pfn))
 		return 0;
-	for (j = 0; j < nr; j++) {
-		page = pfn_to_page(pfn_t_to_pfn(pfn) + j);
-		ps->pages++;
-		/* The count first: one load per idle page. */
-		if (page_ref_count(page) > 1 &&
-		    READ_ONCE(page->mapping) == inode->i_mapping) {
+	ps->pages += nr;
+	page = pfn_to_page(pfn_t_to_pfn(pfn));
+	for (end = page + nr; ; page++) {
+		page = famfs_busy_page(page, end);
+		if (page == end)
+			return 0;
+		if (READ_ONCE(page->mapping) == inode->i_mapping) {
 			ps->page = page;
 			return 1;
 		}
 	}
-	return 0;
 }
 
 /*
@@ -426,7 +476,7 @@ static int famfs_touch_units(struct inode *inode, unsigned long u,
 	for (u = find_next_bit(fi->stale, end, u); u < end;
 	     u = find_next_bit(fi->stale, end, u + 1)) {
 #ifndef FAMFS_BUG_TOUCH_NO_INVAL
-		rc = famfs_unit_walk(inode, u, famfs_inval_fn, &bytes);
+		rc = famfs_range_walk(inode, u, 1, famfs_inval_fn, &bytes);
 		if (rc)
 			break;
 #endif
@@ -505,6 +555,48 @@ void famfs_raise_access_locked(struct inode *inode, int access)
 	filemap_invalidate_unlock(mapping);
 }
 
+/*
+ * Remove every mapping of @inode's pages from every page table (private
+ * copy-on-write copies stay: they are the process's own memory), as
+ * unmap_mapping_range() over the whole file would, but over the span from
+ * the first to the last unit set in fi->mapped only.  Caller holds the
+ * invalidate lock exclusive.
+ *
+ * Why nothing outside the span is mapped: a page of the file gets into a
+ * page table only through famfs_dax_huge_fault() (fork and mremap copy or
+ * move entries at the same file offsets), which marks its unit in
+ * fi->mapped under the invalidate lock shared, before dax_iomap_fault()
+ * installs the entry (a PUD fault after it, still under the lock).  A bit
+ * is cleared only by famfs_pinned_page(), after a zap like this one under
+ * the lock held exclusive since, which removed every entry of the marked
+ * units, hence every entry.  So at any time every entry lies in a marked
+ * unit.  Without the bitmap (its allocation failed) the whole file is
+ * zapped.
+ */
+static void famfs_zap(struct inode *inode)
+{
+	struct famfs_inode_info *fi = FAMFS_I(inode);
+	unsigned long first, last;
+
+	if (!fi->mapped) {
+		unmap_mapping_range(inode->i_mapping, 0, 0, 0);
+		return;
+	}
+	first = find_first_bit(fi->mapped, fi->units);
+	if (first >= fi->units)
+		return;
+	last = find_last_bit(fi->mapped, fi->units);
+#ifdef FAMFS_BUG_ZAP_WRITTEN
+	/* Deliberately wrong (check-vm-bug-kcost): the written units only. */
+	first = find_first_bit(fi->written, fi->units);
+	if (first >= fi->units)
+		return;
+	last = find_last_bit(fi->written, fi->units);
+#endif
+	unmap_mapping_range(inode->i_mapping, (loff_t)first << FAMFS_WB_SHIFT,
+			    (loff_t)(last - first + 1) << FAMFS_WB_SHIFT, 0);
+}
+
 /**
  * famfs_lower_access_locked() - fence this host off a file
  * @inode: a regular file, i_rwsem held exclusive by the caller
@@ -534,7 +626,7 @@ int famfs_lower_access_locked(struct inode *inode, int access,
 	if (access < fi->access)
 		atomic64_inc(&FAMFS_SB(inode->i_sb)->revocations);
 	WRITE_ONCE(fi->access, access);
-	unmap_mapping_range(mapping, 0, 0, 0);
+	famfs_zap(inode);
 	rc2 = famfs_wait_pins(inode, pin_deadline);
 	rc = famfs_writeback(inode);
 	filemap_invalidate_unlock(mapping);

@@ -135,8 +135,16 @@ static vm_fault_t famfs_dax_huge_fault(struct vm_fault *vmf,
 	 */
 	filemap_invalidate_lock_shared(inode->i_mapping);
 	access = famfs_effective_access(inode);
-	if (access == FAMFS_ACCESS_NONE ||
-	    (write && access != FAMFS_ACCESS_RW)) {
+	if (!famfs_fmap_get(inode)) {
+		/*
+		 * No map yet (size 0: nothing to map).  Once there is one,
+		 * this acquire orders its bitmaps, written before it was
+		 * published, before the marking below: no entry can be
+		 * installed in a unit famfs_zap() and the pin check skip.
+		 */
+		ret = VM_FAULT_SIGBUS;
+	} else if (access == FAMFS_ACCESS_NONE ||
+		   (write && access != FAMFS_ACCESS_RW)) {
 		atomic64_inc(&sbi->refused_faults);
 		ret = VM_FAULT_SIGBUS;
 	} else if (famfs_claim(inode)) {

@@ -37,6 +37,8 @@
  *   verifyrd FILE SEED BASE                  pattern from offset BASE, read(2) only
  *   pintest FILE [unmap]                     SET_ACCESS waits for vmspliced pages
  *                                            (unmap: also once FILE is unmapped)
+ *   zaptest FILE                             a lowering zaps shared and private mappings of
+ *                                            units unmarked before, finds a pin on page 5
  *   pinhold FILE MS [unmap]                  pin FILE's first page (vmsplice) for MS ms
  *   iorace FILE read|write [long]            SET_ACCESS vs read(2)/write(2) in progress;
  *                                            long: an 8 MiB one must stop after 2 MiB
@@ -1608,6 +1610,78 @@ static int cmd_pintest(int argc, char **argv)
 }
 
 /*
+ * What a lowering to none must zap and find, whatever part of the file it
+ * looks at (issue 13: the module zaps the span of the 2 MiB units mapped
+ * since their last clean pin check, and checks their pages 8 at a time).
+ * FILE: 8 MiB or more, 2 MiB-aligned on the device, mapped nowhere else.
+ *  1. a shared and a private mapping: through the shared one units 0 and 3
+ *     read and unit 1 written, through the private one unit 3 read (the
+ *     file's own page) and unit 2 written (a copy-on-write copy); after
+ *     the lowering each of those touches raises SIGBUS, but the private
+ *     copy keeps what was written into it (the process's own memory);
+ *  2. units 0 and 3 read, lowered to ro (a clean pin check unmarks them),
+ *     unit 3 read again: after the lowering to none unit 0 faults too;
+ *  3. page 5 of unit 2 pinned (vmsplice; not the first of its 8): the
+ *     lowering finds the pin (EBUSY) and succeeds once it is gone.
+ */
+static int cmd_zaptest(int argc, char **argv)
+{
+	const size_t m2 = 2ul << 20, pin = 2 * m2 + 5 * 4096;
+	unsigned char *s, *p;
+	int fd, rc, pfd[2];
+	size_t len;
+
+	if (argc < 2)
+		return fail_errno("usage", EINVAL);
+	alarm(60);
+	rc = map_file(argv[1], O_RDWR, PROT_READ | PROT_WRITE, &s, &len, &fd);
+	if (rc)
+		return fail_errno("mmap", -rc);
+	STEP(len >= 4 * m2, "%s: %zu bytes, want 8 MiB or more", argv[1], len);
+	STEP(set_access(fd, FAMFS_ACCESS_RW) == 0, "set rw");
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	STEP(p != MAP_FAILED, "private mmap: %s", strerror(errno));
+
+	STEP(!touch(s, 0) && !touch(s + 3 * m2 + 7 * 4096, 0) &&
+	     !touch(s + m2 + 100, 1), "shared touches of units 0, 3, 1");
+	STEP(!touch(p + 3 * m2 + 2 * 4096, 0) && !touch(p + 2 * m2 + 12, 1),
+	     "private touches of units 3, 2");
+	p[2 * m2 + 12] = 0x5c;
+	STEP(set_access(fd, FAMFS_ACCESS_NONE) == 0, "set none");
+	STEP(touch(s, 0), "shared unit 0 (read) still mapped after the lowering");
+	STEP(touch(s + m2 + 100, 0), "shared unit 1 (written) still mapped after the lowering");
+	STEP(touch(s + 3 * m2 + 7 * 4096, 0),
+	     "shared unit 3 (read) still mapped after the lowering");
+	STEP(touch(p + 3 * m2 + 2 * 4096, 0),
+	     "private unit 3 (read, the file's page) still mapped after the lowering");
+	STEP(!touch(p + 2 * m2 + 12, 0) && p[2 * m2 + 12] == 0x5c,
+	     "the private copy of unit 2 lost by the lowering");
+
+	STEP(set_access(fd, FAMFS_ACCESS_RW) == 0, "set rw (2)");
+	STEP(!touch(s, 0) && !touch(s + 3 * m2, 0), "read units 0 and 3");
+	STEP(set_access(fd, FAMFS_ACCESS_RO) == 0, "set ro");
+	STEP(!touch(s + 3 * m2, 0), "read unit 3 under ro");
+	STEP(set_access(fd, FAMFS_ACCESS_NONE) == 0, "set none (2)");
+	STEP(touch(s, 0), "unit 0, unmarked by the ro lowering, still mapped after none");
+	STEP(touch(s + 3 * m2, 0), "unit 3 still mapped after none (2)");
+
+	STEP(set_access(fd, FAMFS_ACCESS_RW) == 0, "set rw (3)");
+	STEP(!touch(s + pin, 1), "write touch of unit 2");
+	STEP(pin_page(s + pin, pfd) == 0, "vmsplice: %s", strerror(errno));
+	rc = set_access(fd, FAMFS_ACCESS_NONE);
+	close(pfd[0]);
+	close(pfd[1]);
+	STEP(rc == -EBUSY, "lowering with page 5 of unit 2 pinned: want EBUSY, got %d", rc);
+	STEP(set_access(fd, FAMFS_ACCESS_NONE) == 0, "lowering once the pin is gone");
+	STEP(set_access(fd, FAMFS_ACCESS_RW) == 0, "restore");
+	munmap(p, len);
+	munmap(s, len);
+	close(fd);
+	printf("ok\n");
+	return 0;
+}
+
+/*
  * SET_ACCESS against a read(2)/write(2) in progress: the I/O's user
  * buffer has a page missing under userfaultfd, so the copy blocks in the
  * middle of the I/O until the handler thread resolves it 400 ms later.
@@ -2200,6 +2274,8 @@ int main(int argc, char **argv)
 		return cmd_readerr(argc, argv);
 	if (!strcmp(cmd, "dirty"))
 		return cmd_dirty(argc, argv);
+	if (!strcmp(cmd, "zaptest"))
+		return cmd_zaptest(argc, argv);
 	if (!strcmp(cmd, "pintest"))
 		return cmd_pintest(argc, argv);
 	if (!strcmp(cmd, "iorace"))

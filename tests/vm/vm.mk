@@ -146,3 +146,34 @@ check-vm-bug-touch:
 	else \
 		echo "check-vm-bug-touch: FAIL, vm1's checks did not catch the missing first-touch invalidation"; exit 1; \
 	fi
+
+# The negative tests of the lowering's zap and pin check (issue 13): vm1's
+# zaptest must fail with famfs.ko built with -DFAMFS_BUG_ZAP_WRITTEN (zaps
+# the span of the written units instead of the mapped ones, so read-only
+# mappings survive) and with -DFAMFS_BUG_PIN_STRIDE (checks only the first
+# page of every 8 for a pin); the target fails if either passes.  Not part
+# of make check (two more VM boots, ~20 s each).
+KMOD_BUG_KCOST := $(B)/kmod-bug-kcost
+.PHONY: check-vm-bug-kcost
+check-vm-bug-kcost:
+	@$(MAKE) --no-print-directory deps-vm
+	@$(MAKE) --no-print-directory $(VM_TOOLS)
+	@$(MAKE) --no-print-directory $(VMTOOL) $(VMTOOL32)
+	@for bug in ZAP_WRITTEN:'still mapped after the lowering' \
+		    PIN_STRIDE:'pinned: want EBUSY'; do \
+		b=$${bug%%:*} want=$${bug#*:} d=$(KMOD_BUG_KCOST)/$${bug%%:*}; \
+		rm -rf $$d && mkdir -p $$d && \
+		cp -r kernel/Makefile kernel/Kbuild kernel/*.c kernel/*.h kernel/uapi $$d/ && \
+		$(MAKE) -C $$d KCFLAGS=-DFAMFS_BUG_$$b > $$d/build.log 2>&1 || \
+			{ echo "check-vm-bug-kcost: the $$b module does not build"; exit 1; }; \
+		FAMFS_BUILD=$(CURDIR)/$(B) FAMFS_VMTOOL=$(CURDIR)/$(VMTOOL) \
+			FAMFS_KO=$(CURDIR)/$$d/famfs.ko \
+			bash tests/vm/run.sh one vm1 > $$d/vm1.log 2>&1; \
+		grep -a '^RESULT FAIL' $$d/vm1.log; \
+		if grep -a '^RESULT FAIL lowering to none: every mapped unit zapped' $$d/vm1.log | \
+		   grep -aq "$$want"; then \
+			echo "check-vm-bug-kcost: ok, the $$b module fails vm1's zaptest ($$want)"; \
+		else \
+			echo "check-vm-bug-kcost: FAIL, vm1's zaptest did not catch $$b"; exit 1; \
+		fi; \
+	done

@@ -239,6 +239,12 @@ $T setaccess $MNT/k/pmd ro >/dev/null && $T mmtouch $MNT/k/pmd >/dev/null && $T 
 _i1=$(stat_of inval)
 [ "$_i1" = "$_i0" ] && pass "raising ro -> rw invalidates nothing, now or at the next touch (access was never lost)" ||
 	fail "raising ro -> rw" "invalidated $((_i1 - _i0)) bytes"
+# What a lowering zaps and checks for pins does not depend on which units
+# it looks at: shared and private mappings of units read or written, a unit
+# unmarked by an earlier clean check, a pin on page 5 of a unit.
+$T map $MNT/k/zap reg 8M $(priv 124):8M >/dev/null
+ok "lowering to none: every mapped unit zapped (shared, private, unmarked by an earlier ro lowering; private copies kept), a pin on page 5 of a unit found" \
+	$T zaptest $MNT/k/zap
 # Eviction: stale and cached units both go (the bitmaps go with the inode).
 # k/ev: 4 units read, access lost and given back (4 stale), unit 0 read
 # again (1 cached, 3 stale); removing it invalidates all 4.
