@@ -44,6 +44,13 @@ bench-commit: all $(B)/bench/bench_creates
 	@B=$(B) bash bench/bench_commit.sh $(COMMIT_OLD_REV)
 BENCH_ALL += bench-commit
 
+# bench-commit-insns: the same path in instructions (callgrind), old new.
+.PHONY: bench-commit-insns
+bench-commit-insns: all $(B)/bench/bench_creates
+	@B=$(B) bash bench/bench_commit_insns.sh $(COMMIT_INSNS_OLD_REV)
+COMMIT_INSNS_OLD_REV ?= 7276758
+BENCH_ALL += bench-commit-insns
+
 BENCH_RECORDS ?= 1000000
 bench-meta: $(B)/bench/bench_meta deps-bench
 	@B=$(B) BENCH_RECORDS=$(BENCH_RECORDS) bash bench/bench_meta.sh

@@ -14,6 +14,10 @@
 #
 #   bash bench/bench_commit.sh [OLD_REV]     (default 0a077f6: before group commit)
 #   ROUNDS=2  N1=3000  N64=60000
+#   WARM=MIB: before each 64-in-flight run, bench_creates -W touches and frees
+#   MIB of huge pages, so the daemons' growing namespaces find memory the
+#   hypervisor backs (see bench_creates.c and docs/benchmarks.md, "The test
+#   machine's memory"); default none.
 #
 # OLD_REV is unpacked with git archive into a scratch directory (not a
 # worktree) and only its famfsd is built. Writes bench/results/commit.txt.
@@ -23,6 +27,7 @@ OLD=${1:-0a077f6}
 ROUNDS=${ROUNDS:-2}
 N1=${N1:-3000}
 N64=${N64:-60000}
+WARM=${WARM:-}
 . bench/bench_lib.sh
 bench_cluster_env commit
 mkdir -p "$RESULTS"
@@ -54,10 +59,10 @@ run() { # WHO FAMFSD
 	read -r r1 p1 < <($B/bench/bench_creates -n "$N1" -w 1 -d /c1 "$TMP/h$f.sock" | rate)
 	read -r _ pm1 < <($B/bench/bench_creates -n "$N1" -w 1 -d /m1 "$TMP/h$m.sock" | rate)
 	for i in $m $f $o; do before[k++]=$(cpu "${PID[$i]}"); done
-	read -r r64 _ < <($B/bench/bench_creates -n "$N64" -w 64 -d /c64 "$TMP/h$f.sock" | rate)
+	read -r r64 _ < <($B/bench/bench_creates -n "$N64" -w 64 ${WARM:+-W "$WARM"} -d /c64 "$TMP/h$f.sock" | rate)
 	k=0
 	for i in $m $f $o; do after[k]=$(( ($(cpu "${PID[$i]}") - before[k]) )); k=$((k + 1)); done
-	read -r rm _ < <($B/bench/bench_creates -n "$N64" -w 64 -d /cm "$TMP/h$m.sock" | rate)
+	read -r rm _ < <($B/bench/bench_creates -n "$N64" -w 64 ${WARM:+-W "$WARM"} -d /cm "$TMP/h$m.sock" | rate)
 	# us of CPU per create: ns / 1000 / creates
 	echo "$1 $r1 $p1 $r64 $rm $(awk -v r="$raw" 'BEGIN { printf "%.1f", 1e6 / r }') $pm1 $(for t in "${after[@]}"; do awk -v t="$t" -v n="$N64" \
 		'BEGIN { printf "%.2f ", t / 1e3 / n }'; done)$(cut -d' ' -f1 /proc/loadavg)" >>"$rows"
@@ -78,6 +83,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 	echo "commit path: old = $OLD (famfsd), new = $(git rev-parse --short HEAD) (famfsd);" \
 		"old new new old x $ROUNDS, each a fresh 3-host cluster (user-space mode, mutual TLS, loopback)"
 	echo "client: this tree's bench_creates; follower: creates forwarded to the master; CPU: time on CPU (schedstat, all threads) of each famfsd per create of the follower run at 64 in flight"
+	echo "huge pages touched and freed just before each 64-in-flight run (bench_creates -W): ${WARM:-none}${WARM:+ MiB}"
 	echo "fabric: a 2 GiB file on /dev/shm (simulated), its metadata region (log) allocated before famfsd starts (fallocate), as real fabric memory is; the namespaces in each famfsd's memory start empty and grow (their page faults are counted)"
 	echo "raw two-hop: bench_rpc --two-hop, 64-byte messages, 1 in flight, median of 3 short rounds, measured in each cluster run just before the follower's creates"
 	echo "# who follower_1_per_s follower_1_p50_us follower_64_per_s master_64_per_s raw_two_hop_us master_1_p50_us cpu_us_master cpu_us_follower cpu_us_other load1"

@@ -136,14 +136,20 @@ static void recon_tree(struct recon *rc, const struct fam_node *n, bool owned, u
 /* Kernel mode: make this host's access to every file at or below path match the grants. */
 void own_reconcile(struct famfsd *d, const char *path)
 {
-	struct recon rc = { .d = d, .v = own_view_of(d), .self = d->cfg.host_id };
+	struct recon rc;
 	uint32_t best = FAM_OWN_NONE;
 	bool owned = false;
 	struct fam_node *n;
 	uint64_t inval;
 
+	/*
+	 * Called for every record replayed: return before rc is initialised
+	 * (an initialiser zeroes all of first_path, 4 KiB) when there is
+	 * nothing to do.
+	 */
 	if (!d->kernel || fam_fs_lookup(&d->fs, path, &n))
 		return;
+	rc = (struct recon){ .d = d, .v = own_view_of(d), .self = d->cfg.host_id };
 	rc.module_invalidates = module_invalidates(d, &inval, NULL);
 	for (const struct fam_node *p = n->parent; p; p = p->parent)
 		for (uint32_t i = 0; i < p->n_grants; i++) {

@@ -120,10 +120,11 @@ static int conflict_cb(void *arg, const struct fam_node *n, const struct fam_gra
 static int conflict_report(const struct fam_node *n, bool below, const char *path,
 			   struct conflict *c, const char *ro_tail, char *msg, size_t cap)
 {
-	char where[PATH_MAX + 32] = "", gp[PATH_MAX];
+	char where[PATH_MAX + 32], gp[PATH_MAX];
 
 	if (!grants_for(n, below, conflict_cb, c))
 		return 0;
+	where[0] = 0;
 	/* n may stand for a path below it that does not exist yet: its grant is a parent's. */
 	if (c->scope == GRANT_SCOPE_SELF && fam_ns_path(n, gp, sizeof(gp)) >= 0 && strcmp(gp, path))
 		c->scope = GRANT_SCOPE_ANCESTOR;

@@ -578,11 +578,12 @@ void famfsd_ownership_on_record(struct famfsd *d, const struct fam_rec *r)
 {
 	struct famfsd_own *o = d->own;
 	Famfs__WatchEvent ev = FAMFS__WATCH_EVENT__INIT;
-	char a[PATH_MAX], b[PATH_MAX] = "";
+	char a[PATH_MAX], b[PATH_MAX];
 	struct fam_node *n;
 
 	if (!o)
 		return;		/* replay at startup: register() catches up */
+	b[0] = 0;	/* not "" in the declaration: that zeroes 4 KiB per record */
 	if (r->type == FAM_REC_CHECKPOINT) {
 		o->in_ckpt = r->u.ckpt.phase == FAM_CKPT_BEGIN;
 		if (!o->in_ckpt) {

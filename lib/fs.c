@@ -726,11 +726,13 @@ void fam_fs_set_watermark(struct fam_fs *fs, uint64_t seq)
 			       &fs->alloc);
 }
 
+#define FEW_EXTENTS	8
+
 int fam_fs_create(struct fam_fs *fs, const char *path, uint32_t mode, uint32_t uid, uint32_t gid,
 		  uint64_t size, struct fam_node **out)
 {
 	struct fam_rec r = { .type = FAM_REC_CREATE };
-	struct fam_extent *ext = NULL;
+	struct fam_extent few[FEW_EXTENTS], *ext = NULL;
 	uint32_t n = 0;
 	int err = path_arg(fs, path, &r.u.node.path_len);
 
@@ -750,10 +752,20 @@ int fam_fs_create(struct fam_fs *fs, const char *path, uint32_t mode, uint32_t u
 	r.u.node.size = size;
 	if (err)
 		return err;
-	ext = malloc(FAM_MAX_EXTENTS * sizeof(*ext));
-	if (!ext)
-		return -ENOMEM;
-	err = fam_alloc_get(&fs->alloc, size, ext, FAM_MAX_EXTENTS, &n);
+	/*
+	 * Room for a few extents here (a file is one run unless the space is
+	 * fragmented); only a file the free runs cannot give that way tries
+	 * again with room for FAM_MAX_EXTENTS (16 KiB from malloc, a create's
+	 * costliest allocation). A failed try takes no space.
+	 */
+	ext = few;
+	err = fam_alloc_get(&fs->alloc, size, ext, FEW_EXTENTS, &n);
+	if (err == -ENOSPC) {
+		ext = malloc(FAM_MAX_EXTENTS * sizeof(*ext));
+		if (!ext)
+			return -ENOMEM;
+		err = fam_alloc_get(&fs->alloc, size, ext, FAM_MAX_EXTENTS, &n);
+	}
 	if (err) {
 		err = fs_fail(fs, err, "no space for %llu bytes (%llu free)",
 			      (unsigned long long)size,
@@ -771,7 +783,8 @@ int fam_fs_create(struct fam_fs *fs, const char *path, uint32_t mode, uint32_t u
 	if (out)
 		err = fam_fs_lookup(fs, path, out);
 out:
-	free(ext);
+	if (ext != few)
+		free(ext);
 	return err;
 }
 

@@ -258,9 +258,38 @@ static int resolve(const struct fam_ns *ns, const char *path, size_t len, bool w
 	return 0;
 }
 
+/*
+ * Through the parent cache (see struct fam_ns): the cached directory
+ * itself, or a name in it, without resolving the prefix again. A create
+ * looks its path up three times (the grant check twice, the reply once)
+ * just after the cache was set for its directory.
+ */
 int fam_ns_lookup(const struct fam_ns *ns, const char *path, size_t len,
 		  struct fam_node **out)
 {
+	const char *slash;
+	size_t plen;
+	int err;
+
+	if (!ns->pc_node || len < ns->pc_len || len > FAM_PATH_MAX ||
+	    memcmp(path, ns->pc_path, ns->pc_len))
+		goto slow;
+	if (len == ns->pc_len) {
+		*out = ns->pc_node;
+		return 0;
+	}
+	if (path[ns->pc_len] != '/')
+		goto slow;
+	slash = path + ns->pc_len;
+	plen = len - ns->pc_len - 1;
+	if (memchr(slash + 1, '/', plen))
+		goto slow;	/* deeper than one name below it */
+	err = fam_name_check(slash + 1, plen);
+	if (err)
+		return err;
+	*out = child_find(ns, ns->pc_node, slash + 1, plen);
+	return *out ? 0 : -ENOENT;
+slow:
 	return resolve(ns, path, len, false, out, NULL, NULL);
 }
 

@@ -150,7 +150,7 @@ struct fam_rpc_call {
 	unsigned int flags;
 	uint64_t deadline;		/* monotonic ms; 0: none */
 	uint32_t deadline_ms;
-	struct event *timer;
+	bool timed;			/* open after its handler: on the connection's deadline timer */
 	bool expired;			/* DEADLINE_EXCEEDED already sent */
 	struct fam_rpc_peer peer;
 };
@@ -194,6 +194,9 @@ struct fam_rpc_conn {
 	 */
 	struct event *dl_timer;
 	uint64_t dl_armed;
+	/* The same for the calls it serves that are still open after their handler. */
+	struct event *sdl_timer;
+	uint64_t sdl_armed;
 };
 
 static const uint8_t empty_payload[1];
@@ -278,6 +281,8 @@ static void conn_destroy(struct fam_rpc_conn *c)
 		evbuffer_free(c->stage);
 	if (c->dl_timer)
 		event_free(c->dl_timer);
+	if (c->sdl_timer)
+		event_free(c->sdl_timer);
 	if (c->served)
 		c->r->nserved--;
 	free(c);
@@ -333,6 +338,10 @@ static void conn_kill(struct fam_rpc_conn *c, int status, const char *why)
 		event_del(c->dl_timer);
 		c->dl_armed = 0;
 	}
+	if (c->sdl_timer) {
+		event_del(c->sdl_timer);
+		c->sdl_armed = 0;
+	}
 	if (c->rev) {
 		event_free(c->rev);
 		c->rev = NULL;
@@ -347,10 +356,7 @@ static void conn_kill(struct fam_rpc_conn *c, int status, const char *why)
 		rl_del(&call->link);
 		rl_add(&c->r->orphans, &call->link);
 		call->c = NULL;
-		if (call->timer) {
-			event_free(call->timer);
-			call->timer = NULL;
-		}
+		call->timed = false;
 	}
 	c->ncalls = 0;
 	for (unsigned int b = 0; b < CALL_BUCKETS; b++) {
@@ -595,30 +601,72 @@ static void call_free(struct fam_rpc_call *call)
 	rl_del(&call->link);
 	if (call->c)
 		call->c->ncalls--;
-	if (call->timer)
-		event_free(call->timer);
 	free(call);
 }
 
-static void call_timeout_cb(evutil_socket_t fd, short what, void *arg)
+static void serve_deadline_cb(evutil_socket_t fd, short what, void *arg);
+
+/* Have c's timer for the calls it serves fire by deadline (monotonic ms). */
+static void serve_deadline_arm(struct fam_rpc_conn *c, uint64_t deadline)
 {
-	struct fam_rpc_call *call = arg;
+	uint64_t now = now_ms();
+	struct timeval tv;
+
+	if (c->sdl_armed && c->sdl_armed <= deadline)
+		return;
+	if (!c->sdl_timer) {
+		c->sdl_timer = evtimer_new(c->r->base, serve_deadline_cb, c);
+		if (!c->sdl_timer)
+			return;	/* without memory, the call waits for its handler */
+	}
+	tv = ms_tv(deadline > now ? deadline - now : 0);
+	if (!evtimer_add(c->sdl_timer, &tv))
+		c->sdl_armed = deadline;
+}
+
+/*
+ * The earliest deadline of c's open calls came: DEADLINE_EXCEEDED for each
+ * whose deadline passed (the handler's later reply is dropped), the timer
+ * armed again for the earliest left. As on the client side, it may fire a
+ * little early; then nothing has expired and it is armed again.
+ */
+static void serve_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fam_rpc_conn *c = arg;
+	uint64_t now = now_ms(), next = 0;
 	char msg[96];
 
-	event_free(call->timer);
-	call->timer = NULL;
-	call->expired = true;
-	snprintf(msg, sizeof(msg), "deadline of %u ms exceeded on the server", call->deadline_ms);
-	conn_ref(call->c);
-	conn_send_status(call->c, call->id, FAM_RPC_DEADLINE_EXCEEDED, msg);
-	conn_unref(call->c);
+	(void)fd;
+	(void)what;
+	c->sdl_armed = 0;
+	conn_ref(c);
+	/* conn_send_status never changes c->calls; a dead c has none left. */
+	for (struct rlist *l = c->calls.next; !c->dead && l != &c->calls; l = l->next) {
+		struct fam_rpc_call *call = rl_entry(l, struct fam_rpc_call, link);
+
+		if (!call->timed || call->expired)
+			continue;
+		if (call->deadline > now) {
+			if (!next || call->deadline < next)
+				next = call->deadline;
+			continue;
+		}
+		call->expired = true;
+		snprintf(msg, sizeof(msg), "deadline of %u ms exceeded on the server",
+			 call->deadline_ms);
+		conn_send_status(c, call->id, FAM_RPC_DEADLINE_EXCEEDED, msg);
+	}
+	if (next && !c->dead)
+		serve_deadline_arm(c, next);
+	conn_unref(c);
 }
 
 /*
  * Run the handler. Most calls are finished before it returns (answered, or
  * the reply held until the group commit at the end of this loop iteration):
- * only a call still open after it gets a deadline timer, for what is left of
- * its deadline (a timer per call cost an allocation and two heap updates).
+ * only a call still open after it is put under its connection's deadline
+ * timer, one per connection armed for the earliest deadline (a timer per
+ * call cost an allocation and two heap updates: a forwarded call is open).
  */
 static void serve_call(struct fam_rpc *r, struct rpc_method *me, struct fam_rpc_call *call,
 		       const uint8_t *payload, size_t len)
@@ -628,13 +676,9 @@ static void serve_call(struct fam_rpc *r, struct rpc_method *me, struct fam_rpc_
 	r->serving = &s;
 	me->h(call, payload, len, me->arg);
 	r->serving = s.up;
-	if (!s.finished && call->deadline) {
-		uint64_t now = now_ms();
-		struct timeval tv = ms_tv(call->deadline > now ? call->deadline - now : 0);
-
-		call->timer = evtimer_new(r->base, call_timeout_cb, call);
-		if (call->timer)
-			evtimer_add(call->timer, &tv);
+	if (!s.finished && call->deadline && call->c && !call->c->dead) {
+		call->timed = true;
+		serve_deadline_arm(call->c, call->deadline);
 	}
 }
 

@@ -81,10 +81,17 @@ struct fam_rpc_arena *fam_rpc_arena_new(size_t cap)
 	a = malloc(sizeof(*a) + cap);
 	if (!a)
 		return NULL;
+	return fam_rpc_arena_init(a, sizeof(*a) + cap);
+}
+
+struct fam_rpc_arena *fam_rpc_arena_init(void *buf, size_t size)
+{
+	struct fam_rpc_arena *a = buf;
+
 	a->pc.alloc = arena_alloc;
 	a->pc.free = arena_free;
 	a->pc.allocator_data = a;
-	a->cap = cap;
+	a->cap = size - sizeof(*a);
 	a->used = 0;
 	a->spilled = 0;
 	a->spilled_bytes = 0;
@@ -92,11 +99,16 @@ struct fam_rpc_arena *fam_rpc_arena_new(size_t cap)
 	return a;
 }
 
+void fam_rpc_arena_fini(struct fam_rpc_arena *a)
+{
+	while (a->spills)
+		arena_free(a, a->spills->mem);
+}
+
 void fam_rpc_arena_free(struct fam_rpc_arena *a)
 {
 	if (!a)
 		return;
-	while (a->spills)
-		arena_free(a, a->spills->mem);
+	fam_rpc_arena_fini(a);
 	free(a);
 }

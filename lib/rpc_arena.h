@@ -31,6 +31,13 @@ struct fam_rpc_arena {
 struct fam_rpc_arena *fam_rpc_arena_new(size_t cap);
 /* The arena and every block still spilled from it. NULL: nothing. */
 void fam_rpc_arena_free(struct fam_rpc_arena *a);
+/*
+ * An arena in the caller's buffer of size bytes (more than sizeof(struct
+ * fam_rpc_arena), aligned as max_align_t), e.g. on the stack for one
+ * handler's request; fam_rpc_arena_fini frees its spilled blocks.
+ */
+struct fam_rpc_arena *fam_rpc_arena_init(void *buf, size_t size);
+void fam_rpc_arena_fini(struct fam_rpc_arena *a);
 /* What an allocation of size bytes takes of the arena (the size rounded up to the alignment). */
 size_t fam_rpc_arena_round(size_t size);
 

@@ -21,9 +21,18 @@ struct held {
 	struct fam_rpc_call *call;
 	int status;
 	size_t len;
+	size_t cap;		/* bytes of payload[] */
 	char *msg;		/* NULL: none */
 	uint8_t payload[];
 };
+
+/*
+ * Entries with room for a short reply are kept for the next batch (up to
+ * HELD_SPARE): a batch holds tens of replies at once, more than malloc's
+ * per-thread cache gives back without its slow path.
+ */
+#define HELD_CAP	256
+#define HELD_SPARE	256
 
 struct rpc_hold {
 	struct event *ev;
@@ -33,11 +42,35 @@ struct rpc_hold {
 	struct held *head, **tail;
 	size_t n;
 	bool armed;
+	struct held *spare;		/* HELD_CAP entries to reuse */
+	size_t n_spare;
 };
 
-static void held_free(struct held *e)
+static struct held *held_get(struct rpc_hold *h, size_t len)
+{
+	struct held *e = h->spare;
+	size_t cap = len > HELD_CAP ? len : HELD_CAP;
+
+	if (e && len <= HELD_CAP) {
+		h->spare = e->next;
+		h->n_spare--;
+		return e;
+	}
+	e = malloc(sizeof(*e) + cap);
+	if (e)
+		e->cap = cap;
+	return e;
+}
+
+static void held_put(struct rpc_hold *h, struct held *e)
 {
 	free(e->msg);
+	if (e->cap == HELD_CAP && h->n_spare < HELD_SPARE) {
+		e->next = h->spare;
+		h->spare = e;
+		h->n_spare++;
+		return;
+	}
 	free(e);
 }
 
@@ -65,7 +98,7 @@ static void release_cb(evutil_socket_t fd, short what, void *arg)
 				      e->len);
 		else
 			rpc_reply_now(e->call, status, msg, NULL, 0);
-		held_free(e);
+		held_put(h, e);
 	}
 }
 
@@ -76,15 +109,16 @@ bool rpc_hold_reply(struct rpc_hold *h, struct fam_rpc_call *call, int status, c
 
 	if (!h->pending(h->arg))
 		return false;
-	e = malloc(sizeof(*e) + len);
+	e = held_get(h, len);
+	if (e)
+		e->msg = NULL;
 	if (!e || (msg && !(e->msg = strdup(msg)))) {
-		free(e);
+		if (e)
+			held_put(h, e);
 		/* No memory to hold it: refuse rather than acknowledge too early. */
 		rpc_reply_now(call, FAM_RPC_RESOURCE_EXHAUSTED, "server out of memory", NULL, 0);
 		return true;
 	}
-	if (!msg)
-		e->msg = NULL;
 	e->next = NULL;
 	e->call = call;
 	e->status = status;
@@ -119,7 +153,14 @@ void rpc_hold_free(struct rpc_hold *h)
 		struct held *e = h->head;
 
 		h->head = e->next;
-		held_free(e);
+		free(e->msg);
+		free(e);
+	}
+	while (h->spare) {
+		struct held *e = h->spare;
+
+		h->spare = e->next;
+		free(e);
 	}
 	event_free(h->ev);
 	free(h);

@@ -74,6 +74,16 @@ expect 1 "mkdir of an existing dir" ctl mkdir /jobs
 grep_out 'ALREADY_EXISTS' "ALREADY_EXISTS"
 expect 1 "rm of a non-empty dir" ctl rm /jobs
 grep_out 'FAILED_PRECONDITION' "FAILED_PRECONDITION"
+# Paths longer than the 256 bytes a reply keeps inline (famfsd/service.c,
+# node_msg): stat, creat's reply and ls of the directory give the whole path.
+deep=/deep/$(printf 'a%.0s' $(seq 1 200))/$(printf 'b%.0s' $(seq 1 200))
+expect 0 "mkdir -p of a 409-byte path" ctl mkdir -p "$deep"
+expect 0 "creat under it (reply has the 414-byte path)" ctl --json creat --size 4K "$deep/file"
+grep_out "\"$deep/file\"" "creat's reply names the whole path"
+expect 0 "stat of the 414-byte path" ctl --json stat "$deep/file"
+grep_out "\"$deep/file\"" "stat names the whole path"
+expect 0 "ls of its directory" ctl --json ls "$deep"
+grep_out "\"$deep/file\"" "ls names the whole path"
 long=/$(printf 'y%.0s' $(seq 1 300))
 expect 1 "a 300-byte name" ctl mkdir "$long"
 grep_out 'INVALID_ARGUMENT.*too long' "INVALID_ARGUMENT names the length"

@@ -767,6 +767,61 @@ START_TEST(test_parent_cache_invalidation)
 }
 END_TEST
 
+/* fam_ns_lookup with and without the parent cache: the same answer. */
+static void lookup_same(struct fam_ns *n, const char *path, size_t len, int want)
+{
+	struct fam_node *cached = NULL, *plain = NULL, *pc = n->pc_node;
+	int e1 = fam_ns_lookup(n, path, len, &cached), e2;
+
+	n->pc_node = NULL;
+	e2 = fam_ns_lookup(n, path, len, &plain);
+	n->pc_node = pc;
+	ck_assert_msg(e1 == e2, "%.*s: %d through the cache, %d without", (int)len, path, e1, e2);
+	ck_assert_msg(e1 == want, "%.*s: %d, want %d", (int)len, path, e1, want);
+	if (!e1)
+		ck_assert_ptr_eq(cached, plain);
+}
+
+START_TEST(test_lookup_through_parent_cache)
+{
+	char name[FAM_NAME_MAX + 2], path[FAM_NAME_MAX + 16];
+	static const struct { const char *path; int err; } cases[] = {
+		{ "/a/b", 0 }, { "/a/b/f1", 0 }, { "/a/b/nope", -ENOENT }, { "/a/b/", -EINVAL },
+		{ "/a/b//f1", -EINVAL }, { "/a/b/f1/x", -ENOTDIR }, { "/a/b/f1/", -EINVAL },
+		{ "/a/b/.", -EINVAL }, { "/a/b/..", -EINVAL }, { "/a/bc", -ENOENT },
+		{ "/a/bc/f1", -ENOENT }, { "/a", 0 }, { "/", 0 }, { "/a/b/d/f2", 0 },
+		{ "/a/b/d", 0 }, { "a/b/f1", -EINVAL }, { "", -EINVAL },
+	};
+
+	ck_assert_int_eq(do_mkdir(&ns, "/a", 2), 0);
+	ck_assert_int_eq(do_mkdir(&ns, "/a/b", 3), 0);
+	ck_assert_int_eq(do_mkdir(&ns, "/a/b/d", 4), 0);
+	ck_assert_int_eq(do_create(&ns, "/a/b/d/f2", 5, 0, NULL, 0), 0);
+	ck_assert_int_eq(do_create(&ns, "/a/b/f1", 6, 0, NULL, 0), 0);	/* caches /a/b */
+	ck_assert_ptr_nonnull(ns.pc_node);
+	ck_assert_uint_eq(ns.pc_node->ino, 3);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		lookup_same(&ns, cases[i].path, strlen(cases[i].path), cases[i].err);
+	lookup_same(&ns, "/a/b/f1\0", 8, -EINVAL);
+	/* A name of FAM_NAME_MAX bytes is absent; one byte more is too long. */
+	memset(name, 'n', sizeof(name));
+	snprintf(path, sizeof(path), "/a/b/%.*s", FAM_NAME_MAX, name);
+	lookup_same(&ns, path, strlen(path), -ENOENT);
+	snprintf(path, sizeof(path), "/a/b/%.*s", FAM_NAME_MAX + 1, name);
+	lookup_same(&ns, path, strlen(path), -ENAMETOOLONG);
+	/* After the cached directory is renamed, its old path names nothing. */
+	ck_assert_int_eq(do_rename(&ns, "/a/b", "/a/c"), 0);
+	lookup_same(&ns, "/a/b/f1", 7, -ENOENT);
+	lookup_same(&ns, "/a/c/f1", 7, 0);
+	ck_assert_int_eq(do_create(&ns, "/a/c/f3", 7, 0, NULL, 0), 0);	/* caches /a/c */
+	lookup_same(&ns, "/a/c", 4, 0);
+	lookup_same(&ns, "/a/c/f3", 7, 0);
+	/* A file deleted from the cached directory is gone through the cache too. */
+	ck_assert_int_eq(do_delete(&ns, "/a/c/f3", 7, false), 0);
+	lookup_same(&ns, "/a/c/f3", 7, -ENOENT);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("namespace");
@@ -775,6 +830,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_basic_tree);
+	tcase_add_test(tc, test_lookup_through_parent_cache);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_dry_run);
 	tcase_add_test(tc, test_rename_subtree);

@@ -544,6 +544,35 @@ START_TEST(test_frame_arena)
 	ck_assert_uint_eq(p3[0], 3);
 	fam_rpc_arena_free(a);				/* and p4 with it */
 	fam_rpc_arena_free(NULL);
+	{
+		/* In the caller's buffer (famfsd's h_create): the same, fini frees the spills. */
+		alignas(max_align_t) unsigned char buf[sizeof(struct fam_rpc_arena) + 2 * al];
+		struct fam_rpc_arena *b = fam_rpc_arena_init(buf, sizeof(buf));
+		Famfs__CreateRequest cr = FAMFS__CREATE_REQUEST__INIT, *u;
+		char path[300];
+		uint8_t packed[512];
+		size_t plen;
+
+		ck_assert_ptr_eq(b, (void *)buf);
+		ck_assert_uint_eq(b->cap, 2 * al);
+		ck_assert_ptr_eq(b->pc.alloc(b, al), b->mem);
+		ck_assert_uint_eq(b->spilled, 0);
+		memset(path, 'p', sizeof(path) - 1);
+		path[0] = '/';
+		path[sizeof(path) - 1] = 0;
+		cr.path = path;
+		plen = famfs__create_request__pack(&cr, packed);
+		u = famfs__create_request__unpack(&b->pc, plen, packed);	/* spills */
+		ck_assert_ptr_nonnull(u);
+		ck_assert_str_eq(u->path, path);
+		ck_assert_uint_ge(b->spilled, 1);
+		famfs__create_request__free_unpacked(u, &b->pc);
+		ck_assert_uint_eq(b->spilled, 0);
+		ck_assert_ptr_nonnull(b->pc.alloc(b, 3 * al));	/* spilled, left to fini */
+		ck_assert_uint_eq(b->spilled, 1);
+		fam_rpc_arena_fini(b);
+		ck_assert_uint_eq(b->spilled, 0);
+	}
 
 	/* method 30 times (the last one kept), then 20 unknown fields, then call_id. */
 	frame = calloc(1, 4096);
@@ -916,6 +945,68 @@ START_TEST(test_deadline_server)
 	ck_assert_int_eq(m.status, FAM_RPC_DEADLINE_EXCEEDED);
 	fam_rpc_msg_clear(&m);
 	ck_assert_int_eq(null_calls, 0);
+	close(fd);
+}
+END_TEST
+
+/*
+ * The server's deadlines for calls still open after their handler: one
+ * timer per connection. Held calls with deadlines of 2000, 100 and 600 ms
+ * (the second earlier than the timer already armed) each get
+ * DEADLINE_EXCEEDED at or after their own deadline, the shorter two before
+ * the longest one's, in deadline order; a call without a deadline and one
+ * answered in time are not touched; the handler's late replies are
+ * dropped. (Margins of seconds for a loaded host.)
+ */
+START_TEST(test_deadline_server_many)
+{
+	static const uint32_t ms[] = { 2000, 100, 600 };
+	int fd = pair_raw();
+	struct rawbuf rb = { .n = 0 };
+	struct fam_rpc_msg m;
+	uint64_t t0 = now_ms(), at[4] = { 0 };
+	int got = 0;
+
+	for (int i = 0; i < 3; i++)	/* call ids 1, 2, 3 */
+		raw_send(fd, (uint64_t)i + 1, "t.Hold", ms[i]);
+	raw_send(fd, 4, "t.Hold", 0);
+	raw_send(fd, 5, "t.Hold", 100);
+	while (nheld < 5 && now_ms() - t0 < 5000)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(nheld, 5);
+	ck_assert_int_eq(fam_rpc_reply(held[4], FAM_RPC_OK, NULL, NULL, 0), 0);	/* id 5 in time */
+	ck_assert_int_eq(raw_recv(fd, &rb, &m, 2000), 1);
+	ck_assert_uint_eq(m.call_id, 5);
+	ck_assert_int_eq(m.status, FAM_RPC_OK);
+	fam_rpc_msg_clear(&m);
+	while (got < 3 && raw_recv(fd, &rb, &m, 10000) == 1) {
+		ck_assert_uint_ge(m.call_id, 1);
+		ck_assert_uint_le(m.call_id, 3);
+		ck_assert_int_eq(m.status, FAM_RPC_DEADLINE_EXCEEDED);
+		ck_assert_uint_eq(at[m.call_id], 0);	/* once each */
+		at[m.call_id] = now_ms() - t0;
+		fam_rpc_msg_clear(&m);
+		got++;
+	}
+	ck_assert_int_eq(got, 3);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_ge(at[i + 1], ms[i] - 5);	/* libevent's clock: a few ms early */
+	ck_assert_uint_lt(at[2], ms[0] - 5);
+	ck_assert_uint_lt(at[3], ms[0] - 5);
+	ck_assert_uint_le(at[2], at[3]);
+	ck_assert_uint_le(at[3], at[1]);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_uint_eq(fam_rpc_call_remaining_ms(held[i]), 0);
+		ck_assert_int_eq(fam_rpc_reply(held[i], FAM_RPC_OK, NULL, NULL, 0), -ETIMEDOUT);
+	}
+	ck_assert_uint_eq(fam_rpc_call_remaining_ms(held[3]), UINT32_MAX);
+	ck_assert_int_eq(fam_rpc_reply(held[3], FAM_RPC_OK, NULL, NULL, 0), 0);
+	nheld = 0;
+	ck_assert_int_eq(raw_recv(fd, &rb, &m, 2000), 1);	/* only id 4's answer follows */
+	ck_assert_uint_eq(m.call_id, 4);
+	ck_assert_int_eq(m.status, FAM_RPC_OK);
+	fam_rpc_msg_clear(&m);
+	ck_assert_int_eq(raw_recv(fd, &rb, &m, 100), -1);
 	close(fd);
 }
 END_TEST
@@ -1505,6 +1596,59 @@ START_TEST(test_commit_hook)
 }
 END_TEST
 
+/* Echo replies held by the commit hook, of sizes around the held entries' reuse size. */
+struct echo_check {
+	size_t len;
+	uint8_t seed;
+	bool done, ok;
+};
+
+static void echo_check_cb(int status, const char *msg, const uint8_t *payload, size_t len,
+			  void *arg)
+{
+	struct echo_check *e = arg;
+
+	e->done = true;
+	e->ok = status == FAM_RPC_OK && len == e->len;
+	for (size_t k = 0; e->ok && k < len; k++)
+		e->ok = payload[k] == (uint8_t)(e->seed + k * 7);
+}
+
+START_TEST(test_commit_hook_payloads)
+{
+	static const size_t sizes[] = { 0, 10, 255, 256, 257, 3000, 40 };
+	enum { N = 40 };
+	struct result unused[1];
+	struct batch b = { .res = unused, .n = 0 };
+	struct echo_check ec[N];
+	uint8_t buf[3000];
+
+	ck_assert_int_eq(fam_rpc_set_commit_hook(srv, batch_pending, batch_commit, &b), 0);
+	for (int round = 0; round < 4; round++) {
+		struct fam_rpc_conn *c = pair_conn(srv);
+
+		b.pending = true;
+		b.status = FAM_RPC_OK;
+		for (int i = 0; i < N; i++) {
+			ec[i] = (struct echo_check){ .len = sizes[(i + round) % 7],
+						     .seed = (uint8_t)(i * 13 + round) };
+			for (size_t k = 0; k < ec[i].len; k++)
+				buf[k] = (uint8_t)(ec[i].seed + k * 7);
+			ck_assert_int_eq(fam_rpc_call(c, "t.Echo", buf, ec[i].len, 0, echo_check_cb,
+						      NULL, &ec[i]), 0);
+		}
+		for (int i = 0; i < N; i++) {
+			spin_until(&ec[i].done, 2000);
+			ck_assert_msg(ec[i].ok, "round %d call %d: %zu bytes not echoed intact", round,
+				      i, ec[i].len);
+		}
+		fam_rpc_conn_close(c);
+	}
+	ck_assert_int_eq(fam_rpc_held(srv), 0);
+	ck_assert_int_eq(fam_rpc_set_commit_hook(srv, NULL, NULL, NULL), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rpc");
@@ -1523,6 +1667,7 @@ int main(void)
 	tcase_add_test(tc, test_deadline_client);
 	tcase_add_test(tc, test_deadline_client_many);
 	tcase_add_test(tc, test_deadline_server);
+	tcase_add_test(tc, test_deadline_server_many);
 	tcase_add_test(tc, test_bad_frames);
 	tcase_add_test(tc, test_status_mapping);
 	tcase_add_test(tc, test_stream);
@@ -1535,6 +1680,7 @@ int main(void)
 	tcase_add_test(tc, test_reply_counts);
 	tcase_add_test(tc, test_host_uri);
 	tcase_add_test(tc, test_commit_hook);
+	tcase_add_test(tc, test_commit_hook_payloads);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
