@@ -34,7 +34,10 @@ void famfsd_request_end(struct famfsd *d);
 
 /* Decode the request of a handler, or answer INVALID_ARGUMENT and return. */
 #define FAMFSD_UNPACK(type, fn, var, req, len)					\
-	type *var = (d->stats.calls++, fn##__unpack(NULL, len, req));		\
+	FAMFSD_UNPACK_WITH(NULL, type, fn, var, req, len)
+/* The same with a protobuf-c allocator (free the message with it too). */
+#define FAMFSD_UNPACK_WITH(alloc, type, fn, var, req, len)			\
+	type *var = (d->stats.calls++, fn##__unpack(alloc, len, req));		\
 	if (!var) {								\
 		famfsd_reply_status(d, call, FAM_RPC_INVALID_ARGUMENT,		\
 				    "malformed " #type " message");		\

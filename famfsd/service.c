@@ -317,17 +317,11 @@ static void h_create(struct fam_rpc_call *call, const uint8_t *req, size_t len, 
 	struct famfsd *d = arg;
 	alignas(max_align_t) unsigned char abuf[sizeof(struct fam_rpc_arena) + 512];
 	struct fam_rpc_arena *a = fam_rpc_arena_init(abuf, sizeof(abuf));
-	Famfs__CreateRequest *m = (d->stats.calls++, famfs__create_request__unpack(&a->pc, len, req));
+	/* (A failed unpack frees what it took through the arena: nothing spilled is left.) */
+	FAMFSD_UNPACK_WITH(&a->pc, Famfs__CreateRequest, famfs__create_request, m, req, len);
 	const struct fam_reqid *seen;
 	uint32_t uid, gid;
 	int err;
-
-	if (!m) {
-		fam_rpc_arena_fini(a);
-		famfsd_reply_status(d, call, FAM_RPC_INVALID_ARGUMENT,
-				    "malformed Famfs__CreateRequest message");
-		return;
-	}
 
 	if (famfsd_check_path(d, call, m->path))
 		goto out;

@@ -604,24 +604,38 @@ static void call_free(struct fam_rpc_call *call)
 	free(call);
 }
 
-static void serve_deadline_cb(evutil_socket_t fd, short what, void *arg);
-
-/* Have c's timer for the calls it serves fire by deadline (monotonic ms). */
-static void serve_deadline_arm(struct fam_rpc_conn *c, uint64_t deadline)
+/*
+ * Have the timer *ev (made on first use, calling cb with c) fire by deadline
+ * (monotonic ms), unless it is armed (*armed) for that time or earlier: one
+ * timer per connection for the earliest of many deadlines, on either side.
+ * 0 or -ENOMEM.
+ */
+static int deadline_timer_arm(struct fam_rpc_conn *c, struct event **ev, uint64_t *armed,
+			      event_callback_fn cb, uint64_t deadline)
 {
 	uint64_t now = now_ms();
 	struct timeval tv;
 
-	if (c->sdl_armed && c->sdl_armed <= deadline)
-		return;
-	if (!c->sdl_timer) {
-		c->sdl_timer = evtimer_new(c->r->base, serve_deadline_cb, c);
-		if (!c->sdl_timer)
-			return;	/* without memory, the call waits for its handler */
+	if (*armed && *armed <= deadline)
+		return 0;
+	if (!*ev) {
+		*ev = evtimer_new(c->r->base, cb, c);
+		if (!*ev)
+			return -ENOMEM;
 	}
 	tv = ms_tv(deadline > now ? deadline - now : 0);
-	if (!evtimer_add(c->sdl_timer, &tv))
-		c->sdl_armed = deadline;
+	if (evtimer_add(*ev, &tv) < 0)
+		return -ENOMEM;
+	*armed = deadline;
+	return 0;
+}
+
+static void serve_deadline_cb(evutil_socket_t fd, short what, void *arg);
+
+/* c's timer for the calls it serves (without memory, a call waits for its handler). */
+static void serve_deadline_arm(struct fam_rpc_conn *c, uint64_t deadline)
+{
+	deadline_timer_arm(c, &c->sdl_timer, &c->sdl_armed, serve_deadline_cb, deadline);
 }
 
 /*
@@ -849,21 +863,7 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg);
 /* Have c's deadline timer fire by deadline (monotonic ms). 0 or -ENOMEM. */
 static int deadline_arm(struct fam_rpc_conn *c, uint64_t deadline)
 {
-	uint64_t now = now_ms();
-	struct timeval tv;
-
-	if (c->dl_armed && c->dl_armed <= deadline)
-		return 0;
-	if (!c->dl_timer) {
-		c->dl_timer = evtimer_new(c->r->base, deadline_cb, c);
-		if (!c->dl_timer)
-			return -ENOMEM;
-	}
-	tv = ms_tv(deadline > now ? deadline - now : 0);
-	if (evtimer_add(c->dl_timer, &tv) < 0)
-		return -ENOMEM;
-	c->dl_armed = deadline;
-	return 0;
+	return deadline_timer_arm(c, &c->dl_timer, &c->dl_armed, deadline_cb, deadline);
 }
 
 /*

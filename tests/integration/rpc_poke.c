@@ -10,6 +10,9 @@
  *   rpc_poke SOCKET oversized         announce a 1 GiB frame; print "closed" if hung up on
  *   rpc_poke SOCKET flood N           N clients connect (all at once, up to 1000) and drop
  *   rpc_poke SOCKET raw METHOD        call METHOD with an empty payload; print the status name
+ *   rpc_poke SOCKET badpayload METHOD call METHOD with a payload protobuf cannot decode (a
+ *                                     600-byte field 1, then a truncated field 2); print the
+ *                                     status name
  */
 #include "rpc.h"
 
@@ -68,9 +71,11 @@ static int closed_by_peer(int fd)
 }
 
 /* Send one request frame and read the reply's status. */
-static int call(int fd, const char *method, uint32_t deadline_ms, unsigned int delay_ms)
+static int call(int fd, const char *method, uint32_t deadline_ms, unsigned int delay_ms,
+		const uint8_t *payload, size_t plen)
 {
-	struct fam_rpc_msg m = { .call_id = 7, .method = (char *)method, .deadline_ms = deadline_ms };
+	struct fam_rpc_msg m = { .call_id = 7, .method = (char *)method, .deadline_ms = deadline_ms,
+				 .payload = (uint8_t *)payload, .payload_len = plen };
 	struct fam_rpc_msg r;
 	uint8_t *frame, buf[65536];
 	size_t have = 0;
@@ -130,10 +135,21 @@ int main(int argc, char **argv)
 	}
 	fd = dial(argv[1]);
 	if (!strcmp(argv[2], "unknown-method") || !strcmp(argv[2], "raw")) {
-		st = call(fd, argc > 3 ? argv[3] : "famfs.NoSuchMethod", 5000, 0);
+		st = call(fd, argc > 3 ? argv[3] : "famfs.NoSuchMethod", 5000, 0, NULL, 0);
 		printf("%s\n", st >= 0 ? fam_rpc_status_name(st) : "no-reply");
 	} else if (!strcmp(argv[2], "expired")) {
-		st = call(fd, "famfs.Status", 1, 200);
+		st = call(fd, "famfs.Status", 1, 200, NULL, 0);
+		printf("%s\n", st >= 0 ? fam_rpc_status_name(st) : "no-reply");
+	} else if (!strcmp(argv[2], "badpayload") && argc > 3) {
+		uint8_t p[3 + 600 + 2];
+
+		p[0] = 0x0a;			/* field 1, length-delimited: 600 bytes */
+		p[1] = 0xd8;
+		p[2] = 0x04;
+		memset(p + 3, 'a', 600);
+		p[603] = 0x12;			/* field 2: 127 bytes announced, none there */
+		p[604] = 0x7f;
+		st = call(fd, argv[3], 5000, 0, p, sizeof(p));
 		printf("%s\n", st >= 0 ? fam_rpc_status_name(st) : "no-reply");
 	} else if (!strcmp(argv[2], "garbage")) {
 		uint8_t junk[64];

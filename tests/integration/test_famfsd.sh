@@ -116,6 +116,10 @@ expect 0 "peer lease on a host without peers" $POKE "$SOCK" raw famfs.peer.Lease
 grep_out '^FAILED_PRECONDITION$' "peer lease refused with FAILED_PRECONDITION"
 expect 0 "peer push on a host without peers" $POKE "$SOCK" raw famfs.peer.Committed
 grep_out '^FAILED_PRECONDITION$' "peer push refused with FAILED_PRECONDITION"
+for m in famfs.Create famfs.Mkdir famfs.Stat; do
+	expect 0 "$m with a payload protobuf cannot decode" $POKE "$SOCK" badpayload $m
+	grep_out '^INVALID_ARGUMENT$' "$m: INVALID_ARGUMENT"
+done
 expect 0 "1000 clients connect and drop" $POKE "$SOCK" flood 1000
 expect 0 "still serving after all that" ctl status
 kill -0 "$pid" && ok "famfsd is still alive" || bad "famfsd died"
