@@ -85,8 +85,13 @@ while kill -0 "$wl" 2>/dev/null; do
 	kill -TERM "${PID[$f]}"; wait "${PID[$f]}" 2>/dev/null; rc=$?
 	[ $rc = 0 ] && ok || bad "host $f exited $rc on SIGTERM"
 	soak_start "$f" || bad "host $f did not restart"
+	# Back in once it has caught up and knows the master: it replays the log
+	# from the shared memory by itself, and may do so before the master's next
+	# lease round or push tells it who the master is; until then it answers
+	# calls to forward UNAVAILABLE ("no master"), which the workload counts.
 	for _ in $(seq 1 100); do
-		[ -n "$(field "$f" replayed_seq)" ] && [ "$(field "$f" replayed_seq)" = "$(field "$M" committed_seq)" ] && break
+		[ "$(master_seen_by "$f")" = "$M" ] && [ -n "$(field "$f" replayed_seq)" ] &&
+			[ "$(field "$f" replayed_seq)" = "$(field "$M" committed_seq)" ] && break
 		sleep 0.1
 	done
 	watch_start "$f"
